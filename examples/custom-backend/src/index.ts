@@ -1,0 +1,1 @@
+export { JsonFileSessionBackend, type JsonFileSessionOptions } from "./json-file-backend.js";

@@ -1,0 +1,77 @@
+// A worker process that owns one Telegram account's session while it runs. Start two of them
+// on the same Redis and session id: the lease lets only one work; the other waits or exits.
+import { parseArgs } from "node:util";
+import {
+	emptySession,
+	isSessionError,
+	type SessionBackend,
+	SessionLockedError,
+} from "@x/session-core";
+import { RedisSessionBackend } from "@x/session-redis";
+import { Redis } from "ioredis";
+
+const { values } = parseArgs({
+	options: {
+		name: { type: "string", default: `worker-${process.pid}` },
+		session: { type: "string", default: "bot" },
+		prefix: { type: "string", default: "xs-workers" },
+		"wait-ms": { type: "string", default: "0" },
+		ticks: { type: "string", default: "5" },
+		"tick-ms": { type: "string", default: "200" },
+	},
+});
+const name = values.name;
+const log = (line: string) => console.log(`[${name}] ${line}`);
+
+const client = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", {
+	lazyConnect: true,
+	maxRetriesPerRequest: 1,
+});
+await client.connect();
+
+let backend: SessionBackend;
+try {
+	backend = await RedisSessionBackend.open({
+		client,
+		prefix: values.prefix,
+		sessionId: values.session,
+		owner: name, // shown to whoever finds the session taken
+		lockWaitMs: Number(values["wait-ms"]), // 0: fail at once; more: wait for the holder to stop
+	});
+} catch (error) {
+	await client.quit();
+	if (error instanceof SessionLockedError) {
+		const h = error.holder;
+		const who = h?.owner ?? "another worker";
+		const until = h?.expiresAt
+			? `, lease renewed until ${new Date(h.expiresAt).toISOString()}`
+			: "";
+		log(
+			`session "${values.session}" is in use by ${who}${until}; not starting a second client on it`,
+		);
+		process.exit(75); // EX_TEMPFAIL: a supervisor may retry later
+	}
+	log(`cannot open the session: ${isSessionError(error) ? error.message : String(error)}`);
+	process.exit(1);
+}
+
+log(`holding session "${values.session}"`);
+const session = (await backend.load()) ?? emptySession();
+log(session.updatesState.pts > 0 ? `resuming at pts ${session.updatesState.pts}` : "fresh session");
+if (session.homeDcId === 0) await backend.setHomeDc(2);
+
+// stand-in for the MTProto client's update loop: every tick persists the new pts
+let pts = session.updatesState.pts;
+for (let i = 0; i < Number(values.ticks); i++) {
+	await new Promise((r) => setTimeout(r, Number(values["tick-ms"])));
+	pts += 10;
+	await backend.applyUpdateState({
+		type: "primary",
+		pts,
+		date: Math.floor(Date.now() / 1000),
+		seq: i,
+	});
+}
+log(`done at pts ${pts}; releasing the lease`);
+await backend.close();
+await client.quit();

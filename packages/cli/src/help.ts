@@ -1,0 +1,98 @@
+/** Top-level help. */
+export const MAIN_HELP = `x-session: inspect, convert, export, verify, list and delete MTProto sessions
+
+Usage: x-session <command> [options]
+
+Commands:
+  inspect LOCATION [--json]          what a session holds (no secrets)
+  convert FROM TO [--force]          copy a session between two locations, verified
+  export LOCATION --format FORMAT    print a native or compact string, or JSON
+  verify LOCATION [--strict]         decode everything; exit 0 or 1 with the reason
+  list LOCATION [--json]             session ids in a multi-session store
+  delete LOCATION [--yes]            delete a stored session
+
+Locations:
+  file:PATH                          ferogram-compatible binary file
+  string:VALUE | string:-            native or compact string (- reads stdin)
+  env:VAR                            a string in an environment variable
+  sqlite:PATH#SESSION                a session in a SQLite database
+  libsql:URL#SESSION                 libSQL/Turso (token from LIBSQL_AUTH_TOKEN)
+  redis://HOST:PORT/DB?prefix=P#SESSION
+  #SESSION defaults to "default"; the Redis prefix to "xs".
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 locked, 5 connection.
+Run "x-session <command> --help" for a command's options.
+`;
+
+/** Help for each command. */
+export const HELP: Record<string, string> = {
+	inspect: `Usage: x-session inspect LOCATION [--json]
+
+Shows the home DC, the DCs with and without auth keys, peers by kind, min peers,
+channel pts entries, the update state, the storage format and version, and the size.
+Auth keys, salts and tokens are never shown.
+
+Options:
+  --json      print exactly one JSON object on stdout
+  -h, --help  show this help
+`,
+	convert: `Usage: x-session convert FROM TO [--force] [--format native|compact] [--user-id ID]
+
+Copies the session at FROM to TO, then reads TO back and compares it with FROM before
+reporting success. An existing session at TO is never replaced without --force.
+The source is only read, never changed.
+
+string: and env: targets store nothing: the resulting string is printed on stdout and
+that is the only way to get it, e.g.  export TG_SESSION="$(x-session convert file:bot.session env:TG_SESSION)"
+
+Options:
+  --force           replace a session already stored at TO
+  --format F        for string:/env: targets: native (default) or compact
+  --user-id ID      the account's user id, needed for --format compact
+  -h, --help        show this help
+`,
+	export: `Usage: x-session export LOCATION --format native|compact|json [--include-secrets] [--user-id ID]
+
+Prints the session on stdout:
+  native   the full-state string (base64url of the v8 binary format); holds the auth keys
+  compact  ferogram's compact string (home DC, key, user id); needs --user-id unless the
+           source is a compact string itself
+  json     the x-session JSON layout; auth keys and tokens are "[redacted]" unless
+           --include-secrets is given
+
+Options:
+  --format F          native, compact or json (required)
+  --include-secrets   put auth keys and tokens into the JSON
+  --user-id ID        the account's user id (compact)
+  -h, --help          show this help
+`,
+	verify: `Usage: x-session verify LOCATION [--strict]
+
+Decodes everything stored at LOCATION and checks that it encodes again. Exit 0 when it
+does, 1 with the reason when it does not.
+
+Options:
+  --strict    also reject what ferogram accepts silently in files and strings (trailing
+              bytes, invalid UTF-8 addresses, unknown peer types and channel kinds)
+  -h, --help  show this help
+`,
+	list: `Usage: x-session list LOCATION [--json]
+
+Lists the session ids held by a multi-session store: sqlite:PATH, libsql:URL or
+redis://HOST:PORT/DB?prefix=P (a #SESSION part is ignored). One id per line.
+
+Options:
+  --json      print {"sessions": [...]} on stdout
+  -h, --help  show this help
+`,
+	delete: `Usage: x-session delete LOCATION [--yes]
+
+Deletes the session at LOCATION. Asks for confirmation on a terminal; without a
+terminal it refuses unless --yes is given. A session held open by a running client
+is locked (exit 4) and is not deleted.
+
+Options:
+  -y, --yes   do not ask
+  -h, --help  show this help
+`,
+};

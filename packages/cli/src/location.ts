@@ -1,0 +1,208 @@
+import { isAbsolute, resolve } from "node:path";
+import { usage } from "./errors.js";
+
+/** Other clients' formats, read and written through `@x/session-convert`. */
+export const FOREIGN_FORMATS = ["telethon", "pyrogram", "gramjs", "mtcute"] as const;
+/** One of {@link FOREIGN_FORMATS}. */
+export type ForeignFormat = (typeof FOREIGN_FORMATS)[number];
+
+/** Session id used when a location has no `#SESSION`. */
+export const DEFAULT_SESSION_ID = "default";
+
+/** A parsed location. `display` is safe to print: it never holds a password, token or session string. */
+export type Location = { display: string; text: string } & (
+	| { scheme: "file"; path: string }
+	| { scheme: "string"; value: string }
+	| { scheme: "env"; name: string }
+	| { scheme: "sqlite"; path: string; sessionId: string; explicitSession: boolean }
+	| {
+			scheme: "libsql";
+			url: string;
+			localPath: string | undefined;
+			sessionId: string;
+			explicitSession: boolean;
+	  }
+	| {
+			scheme: "redis";
+			host: string;
+			port: number;
+			db: number;
+			tls: boolean;
+			username: string | undefined;
+			password: string | undefined;
+			prefix: string;
+			sessionId: string;
+			explicitSession: boolean;
+	  }
+	| { scheme: ForeignFormat; value: string }
+);
+
+const SCHEMES =
+	"file:PATH, string:VALUE, string:-, env:VAR, sqlite:PATH#SESSION, libsql:URL#SESSION, redis://HOST:PORT/DB#SESSION, telethon:, pyrogram:, gramjs:, mtcute:";
+
+/** Parses a location URI (see the README); relative paths resolve against `cwd`. */
+export function parseLocation(text: string, cwd: string): Location {
+	const colon = text.indexOf(":");
+	const scheme = colon > 0 ? text.slice(0, colon).toLowerCase() : "";
+	const rest = colon > 0 ? text.slice(colon + 1) : "";
+	const path = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
+	switch (scheme) {
+		case "file": {
+			if (rest.startsWith("//")) {
+				let url: URL;
+				try {
+					url = new URL(text);
+				} catch {
+					throw usage(`malformed file URL "${text}"`);
+				}
+				if (url.host && url.host !== "localhost") throw usage(`file URLs must be local: "${text}"`);
+				const p = decodeURIComponent(url.pathname);
+				return { scheme: "file", path: p, display: `file:${p}`, text };
+			}
+			if (!rest) throw usage("file: needs a path, e.g. file:./bot.session");
+			return { scheme: "file", path: path(rest), display: `file:${rest}`, text };
+		}
+		case "string":
+			return {
+				scheme: "string",
+				value: rest,
+				display:
+					rest === "-"
+						? "string:- (stdin)"
+						: rest
+							? `string:<${rest.length} characters>`
+							: "string:",
+				text,
+			};
+		case "env":
+			if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(rest))
+				throw usage(`env: needs a variable name, e.g. env:TG_SESSION (got "${rest}")`);
+			return { scheme: "env", name: rest, display: `env:${rest}`, text };
+		case "sqlite": {
+			const { base, sessionId, explicit } = splitSession(rest);
+			if (!base) throw usage("sqlite: needs a database path, e.g. sqlite:./sessions.db#bot");
+			return {
+				scheme: "sqlite",
+				path: path(base),
+				sessionId,
+				explicitSession: explicit,
+				display: `sqlite:${base}#${sessionId}`,
+				text,
+			};
+		}
+		case "libsql": {
+			const { base, sessionId, explicit } = splitSession(rest);
+			if (!base)
+				throw usage(
+					"libsql: needs a URL, e.g. libsql:file:./sessions.db#bot or libsql:libsql://db.example.org#bot",
+				);
+			const inner = /^[a-z][a-z0-9+.-]*:/i.exec(base)?.[0].toLowerCase();
+			let url = base;
+			let localPath: string | undefined;
+			if (!inner || inner === "file:") {
+				const p = inner ? base.slice(5) : base;
+				if (!p || p.startsWith("//"))
+					throw usage(`libsql: local databases are written libsql:file:PATH (got "${base}")`);
+				localPath = path(p);
+				url = `file:${localPath}`;
+			} else if (!["libsql:", "http:", "https:", "ws:", "wss:"].includes(inner)) {
+				throw usage(`libsql: URLs are file:, libsql:, http(s): or ws(s): (got "${inner}")`);
+			}
+			const shown = localPath ? base : safeUrl(base);
+			return {
+				scheme: "libsql",
+				url,
+				localPath,
+				sessionId,
+				explicitSession: explicit,
+				display: `libsql:${shown}#${sessionId}`,
+				text,
+			};
+		}
+		case "redis":
+		case "rediss":
+			return parseRedis(text, scheme === "rediss");
+		case "telethon":
+		case "pyrogram":
+		case "gramjs":
+		case "mtcute":
+			return {
+				scheme,
+				value: rest,
+				display:
+					rest === "-"
+						? `${scheme}:- (stdin)`
+						: isFileLike(rest)
+							? `${scheme}:${rest}`
+							: `${scheme}:<${rest.length} characters>`,
+				text,
+			};
+		default: {
+			const hint = colon < 0 && text ? ` (did you mean file:${text}?)` : "";
+			throw usage(
+				`unknown location "${text.length > 40 ? `${text.slice(0, 12)}...` : text}"${hint}; locations are ${SCHEMES}`,
+			);
+		}
+	}
+}
+
+/** True when a foreign-format value names a file rather than holding a string. */
+export function isFileLike(value: string): boolean {
+	return /^(\.{0,2}\/|~\/)/.test(value) || /\.(session|json|txt)$/i.test(value);
+}
+
+function splitSession(rest: string): { base: string; sessionId: string; explicit: boolean } {
+	const hash = rest.lastIndexOf("#");
+	if (hash < 0) return { base: rest, sessionId: DEFAULT_SESSION_ID, explicit: false };
+	const id = decodeURIComponent(rest.slice(hash + 1));
+	if (!id) throw usage('empty #SESSION: leave it out to use "default"');
+	return { base: rest.slice(0, hash), sessionId: id, explicit: true };
+}
+
+function safeUrl(text: string): string {
+	try {
+		const u = new URL(text);
+		u.username = "";
+		u.password = "";
+		u.search = "";
+		return u.toString().replace(/\/$/, "");
+	} catch {
+		return text.replace(/\?.*$/, "");
+	}
+}
+
+function parseRedis(text: string, tls: boolean): Location {
+	let url: URL;
+	try {
+		url = new URL(text);
+	} catch {
+		throw usage(`malformed Redis URL; expected redis://HOST:PORT/DB#SESSION`);
+	}
+	const dbText = url.pathname.replace(/^\//, "") || "0";
+	if (!/^\d+$/.test(dbText)) throw usage(`Redis database must be a number (got "${dbText}")`);
+	const port = url.port ? Number(url.port) : 6379;
+	const id = url.hash ? decodeURIComponent(url.hash.slice(1)) : "";
+	for (const key of url.searchParams.keys()) {
+		if (key !== "prefix")
+			throw usage(`unknown Redis URL parameter "${key}" (only "prefix" is read)`);
+	}
+	const prefix = url.searchParams.get("prefix") ?? "xs";
+	const host = url.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
+	const sessionId = id || DEFAULT_SESSION_ID;
+	const shownHost = host.includes(":") ? `[${host}]` : host;
+	const shownPrefix = prefix === "xs" ? "" : `?prefix=${prefix}`;
+	return {
+		scheme: "redis",
+		host,
+		port,
+		db: Number(dbText),
+		tls,
+		username: url.username ? decodeURIComponent(url.username) : undefined,
+		password: url.password ? decodeURIComponent(url.password) : undefined,
+		prefix,
+		sessionId,
+		explicitSession: id !== "",
+		display: `${tls ? "rediss" : "redis"}://${shownHost}:${port}/${dbText}${shownPrefix}#${sessionId}`,
+		text,
+	};
+}

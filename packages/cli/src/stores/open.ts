@@ -1,0 +1,27 @@
+import type { Context } from "../context.js";
+import type { Location } from "../location.js";
+import { fileStore } from "./file.js";
+import { ForeignStore } from "./foreign.js";
+import { redisStore } from "./redis.js";
+import { libsqlStore, sqliteStore } from "./sql.js";
+import type { Store } from "./store.js";
+import { StringStore } from "./string.js";
+
+/** Opens the store a location names. Nothing is touched until a method is called. */
+export function openStore(location: Location, ctx: Context): Store {
+	switch (location.scheme) {
+		case "file":
+			return fileStore(location, ctx);
+		case "string":
+		case "env":
+			return new StringStore(location, ctx);
+		case "sqlite":
+			return sqliteStore(location, ctx);
+		case "libsql":
+			return libsqlStore(location, ctx);
+		case "redis":
+			return redisStore(location, ctx);
+		default:
+			return new ForeignStore(location, ctx);
+	}
+}

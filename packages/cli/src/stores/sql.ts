@@ -1,0 +1,76 @@
+import { existsSync } from "node:fs";
+import type { Context } from "../context.js";
+import { notFound, usage } from "../errors.js";
+import type { Location } from "../location.js";
+import { BackendStore } from "./backend-store.js";
+import { loadExport, loadFactory, tryExport } from "./modules.js";
+
+type SessionsLister = (options: Record<string, unknown>) => Promise<string[]>;
+
+/** `sqlite:PATH#SESSION`: one session of a better-sqlite3 database. Never creates a database on read. */
+export function sqliteStore(location: Location & { scheme: "sqlite" }, ctx: Context): BackendStore {
+	const { path, sessionId } = location;
+	const pkg = "@x/session-sqlite";
+	return new BackendStore(location, ctx, {
+		format: { name: "sqlite", version: null },
+		async ensureExists() {
+			if (!existsSync(path)) throw notFound(`no such database: ${path}`);
+		},
+		async open(mode) {
+			const Factory = await loadFactory<Record<string, unknown>>(
+				"sqlite",
+				pkg,
+				"SqliteSessionBackend",
+			);
+			return Factory.open({
+				database: path,
+				sessionId,
+				...(mode === "read" ? { lock: false } : {}),
+			});
+		},
+		async list() {
+			const list = await lister("sqlite", pkg, ["listSqliteSessions", "listSessions"]);
+			return list({ database: path });
+		},
+	});
+}
+
+/** `libsql:URL#SESSION`: one session of a libSQL database (token from `LIBSQL_AUTH_TOKEN`). */
+export function libsqlStore(location: Location & { scheme: "libsql" }, ctx: Context): BackendStore {
+	const { url, localPath, sessionId } = location;
+	const pkg = "@x/session-libsql";
+	const authToken = ctx.io.env.LIBSQL_AUTH_TOKEN;
+	ctx.addSecret(authToken);
+	const connection = { url, ...(authToken ? { authToken } : {}) };
+	return new BackendStore(location, ctx, {
+		format: { name: "libsql", version: null },
+		async ensureExists() {
+			if (localPath && !existsSync(localPath)) throw notFound(`no such database: ${localPath}`);
+		},
+		async open(mode) {
+			const Factory = await loadFactory<Record<string, unknown>>(
+				"libsql",
+				pkg,
+				"LibsqlSessionBackend",
+			);
+			return Factory.open({
+				...connection,
+				sessionId,
+				...(mode === "read" ? { lock: false } : {}),
+			});
+		},
+		async list() {
+			const list = await lister("libsql", pkg, ["listLibsqlSessions", "listSessions"]);
+			return list(connection);
+		},
+	});
+}
+
+async function lister(scheme: string, pkg: string, names: string[]): Promise<SessionsLister> {
+	for (const name of names) {
+		const fn = await tryExport<SessionsLister>(pkg, name);
+		if (typeof fn === "function") return fn;
+	}
+	await loadExport(scheme, pkg, names[0] as string);
+	throw usage(`listing ${scheme}: sessions is not available in this build`);
+}

@@ -1,0 +1,48 @@
+import type { PersistedSession } from "@x/session-core";
+import type { Location } from "../location.js";
+
+/** A session read from a location, with what is known about how it was stored. */
+export interface ReadResult {
+	session: PersistedSession;
+	/** How it was stored: `"binary"`, `"native-string"`, `"compact-string"`, `"sqlite"`, ... */
+	format: string;
+	/** Format or layout version, when the store has one. */
+	version: number | null;
+	/** Size in bytes of the stored form (`of: "file"`/`"string"`), or of its v8 encoding. */
+	size: { bytes: number; of: "file" | "string" | "encoding" };
+	/** The user id a compact string carries. */
+	userId?: bigint;
+}
+
+/** How to write a session. */
+export interface WriteOptions {
+	/** Replace a session that is already there. */
+	force: boolean;
+	/** For string targets: which string to produce (default `"native"`). */
+	stringFormat?: "native" | "compact";
+	/** For compact strings: the account's user id. */
+	userId?: bigint;
+}
+
+/** What a write produced. */
+export interface WriteResult {
+	/** For string and env targets: the string, to be printed on stdout. */
+	printed?: string;
+	/** The session as read back from the target. */
+	readBack: PersistedSession;
+}
+
+/** A location opened by the CLI. */
+export interface Store {
+	readonly location: Location;
+	/** The stored session; rejects with a NOT_FOUND {@link CliError} when there is none. */
+	read(options?: { strict?: boolean }): Promise<ReadResult>;
+	/** Writes `session` (refusing to replace one without `force`) and reads it back. */
+	write(session: PersistedSession, options: WriteOptions): Promise<WriteResult>;
+	/** Deletes the stored session; NOT_FOUND when there is none. */
+	remove(): Promise<void>;
+	/** Session ids held by a multi-session store; `undefined` when the store holds one session. */
+	list?(): Promise<string[]>;
+	/** Releases connections. Idempotent. */
+	close(): Promise<void>;
+}

@@ -1,0 +1,128 @@
+import {
+	compactFromSession,
+	decodeCompactString,
+	decodeSessionString,
+	encodeCompactString,
+	encodeNativeString,
+	type PersistedSession,
+} from "@x/session-core";
+import { type Context, readAll } from "../context.js";
+import { CliError, EXIT, notFound, usage } from "../errors.js";
+import type { Location } from "../location.js";
+import type { ReadResult, Store, WriteOptions, WriteResult } from "./store.js";
+import { checkReadBack } from "./verify.js";
+
+/** Encodes `session` as a native string, or a compact one (which needs the user id). */
+export function sessionString(
+	session: PersistedSession,
+	format: "native" | "compact",
+	userId: bigint | undefined,
+): string {
+	if (format === "native") return encodeNativeString(session);
+	if (userId === undefined) throw usage("a compact string needs the account's --user-id");
+	const compact = compactFromSession(session, userId);
+	if (!compact) {
+		throw new CliError(
+			EXIT.FAILURE,
+			"this session cannot be a compact string: its home DC has no entry with an auth key and an IP address (use the native format)",
+		);
+	}
+	return encodeCompactString(compact);
+}
+
+/** Decodes a native or compact string into a {@link ReadResult}. */
+export function readSessionString(
+	text: string,
+	where: string,
+	options: { strict?: boolean } = {},
+): ReadResult {
+	const decoded = decodeSessionString(text, { strict: options.strict === true });
+	if (decoded.format === "empty") throw notFound(`${where} is empty (no session stored)`);
+	const size = { bytes: text.trim().length, of: "string" as const };
+	if (decoded.format === "compact") {
+		return {
+			session: decoded.session,
+			format: "compact-string",
+			version: decoded.compact.version,
+			size,
+			userId: decoded.compact.userId,
+		};
+	}
+	return { session: decoded.session, format: "native-string", version: decoded.version, size };
+}
+
+/**
+ * `string:VALUE`, `string:-` (stdin) and `env:VAR`. As a source the string is decoded (native
+ * or compact, detected). As a target nothing is stored anywhere: the string is returned to be
+ * printed on stdout, which is the only way to get it.
+ */
+export class StringStore implements Store {
+	readonly location: Location & { scheme: "string" | "env" };
+	readonly #ctx: Context;
+	#stdin: string | undefined;
+
+	constructor(location: Location & { scheme: "string" | "env" }, ctx: Context) {
+		this.location = location;
+		this.#ctx = ctx;
+		if (location.scheme === "string" && location.value !== "-")
+			ctx.addSecret(location.value.trim());
+		if (location.scheme === "env") ctx.addSecret(ctx.io.env[location.name]?.trim());
+	}
+
+	async #text(): Promise<string> {
+		const loc = this.location;
+		if (loc.scheme === "env") {
+			const value = this.#ctx.io.env[loc.name];
+			if (value === undefined) throw notFound(`environment variable ${loc.name} is not set`);
+			return value;
+		}
+		if (loc.value !== "-") return loc.value;
+		if (this.#stdin === undefined) {
+			if (this.#ctx.io.stdin.isTTY)
+				await this.#ctx.note("x-session: paste the session string, then press Ctrl-D");
+			this.#stdin = await readAll(this.#ctx.io.stdin);
+			this.#ctx.addSecret(this.#stdin.trim());
+		}
+		return this.#stdin;
+	}
+
+	async read(options: { strict?: boolean } = {}): Promise<ReadResult> {
+		return readSessionString(await this.#text(), this.location.display, options);
+	}
+
+	async write(session: PersistedSession, options: WriteOptions): Promise<WriteResult> {
+		const loc = this.location;
+		if (loc.scheme === "string" && loc.value !== "" && loc.value !== "-") {
+			throw usage(
+				"a string: target takes no value: write string: (or string:-) and the string is printed on stdout",
+			);
+		}
+		const format = options.stringFormat ?? "native";
+		const printed = sessionString(session, format, options.userId);
+		this.#ctx.progress.step("reading back the string");
+		let readBack: PersistedSession;
+		if (format === "compact") {
+			const compact = decodeCompactString(printed);
+			const expected = sessionString(session, "compact", options.userId);
+			if (expected !== encodeCompactString(compact)) {
+				throw new CliError(
+					EXIT.FAILURE,
+					"verification failed: the compact string does not decode to the same DC, key and user id",
+				);
+			}
+			readBack = readSessionString(printed, loc.display).session;
+		} else {
+			readBack = readSessionString(printed, loc.display).session;
+			checkReadBack(session, readBack, loc.display);
+		}
+		return { printed, readBack };
+	}
+
+	async remove(): Promise<void> {
+		throw usage(
+			`${this.location.scheme}: locations cannot be deleted (nothing is stored; unset or forget the string yourself)`,
+		);
+	}
+
+	async close(): Promise<void> {}
+}

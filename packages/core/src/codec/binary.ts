@@ -1,0 +1,9 @@
+// The ferogram binary session format (spec §3): v8 writer, v1–v8 reader.
+export {
+	type DecodedSession,
+	type DecodeOptions,
+	decodeSession,
+	decodeSessionDetailed,
+} from "./decode.js";
+export { encodedSize, encodeSession } from "./encode.js";
+export { AUTH_KEY_LENGTH, SESSION_FORMAT_VERSION } from "./format.js";

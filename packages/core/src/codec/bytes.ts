@@ -1,0 +1,174 @@
+import { CorruptSessionError, EncodeOverflowError } from "../errors.js";
+
+const utf8Encoder = new TextEncoder();
+const utf8Lossy = new TextDecoder("utf-8");
+const utf8Strict = new TextDecoder("utf-8", { fatal: true });
+
+export function utf8Encode(text: string): Uint8Array {
+	return utf8Encoder.encode(text);
+}
+
+/** Decodes UTF-8; invalid sequences become U+FFFD unless `strict`, which throws. */
+export function utf8Decode(
+	bytes: Uint8Array,
+	strict: boolean,
+	backend: string,
+	what: string,
+): string {
+	if (!strict) return utf8Lossy.decode(bytes);
+	try {
+		return utf8Strict.decode(bytes);
+	} catch (cause) {
+		throw new CorruptSessionError(`${what} is not valid UTF-8`, { backend, cause });
+	}
+}
+
+/** A bounds-checked little- or big-endian reader over a byte array. */
+export class ByteReader {
+	readonly bytes: Uint8Array;
+	readonly view: DataView;
+	readonly littleEndian: boolean;
+	readonly backend: string;
+	offset = 0;
+
+	constructor(
+		bytes: Uint8Array,
+		options: { littleEndian: boolean; backend: string; offset?: number },
+	) {
+		this.bytes = bytes;
+		this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+		this.littleEndian = options.littleEndian;
+		this.backend = options.backend;
+		this.offset = options.offset ?? 0;
+	}
+
+	get remaining(): number {
+		return this.bytes.length - this.offset;
+	}
+
+	/** Throws the typed "truncated" error unless `n` more bytes are available. */
+	need(n: number, what: string): void {
+		if (this.offset + n > this.bytes.length) {
+			throw new CorruptSessionError(
+				`truncated session: ${what} needs ${n} bytes at offset ${this.offset}, ${this.remaining} left`,
+				{ backend: this.backend },
+			);
+		}
+	}
+
+	u8(what: string): number {
+		this.need(1, what);
+		return this.bytes[this.offset++] as number;
+	}
+
+	u16(what: string): number {
+		this.need(2, what);
+		const v = this.view.getUint16(this.offset, this.littleEndian);
+		this.offset += 2;
+		return v;
+	}
+
+	i32(what: string): number {
+		this.need(4, what);
+		const v = this.view.getInt32(this.offset, this.littleEndian);
+		this.offset += 4;
+		return v;
+	}
+
+	u32(what: string): number {
+		this.need(4, what);
+		const v = this.view.getUint32(this.offset, this.littleEndian);
+		this.offset += 4;
+		return v;
+	}
+
+	i64(what: string): bigint {
+		this.need(8, what);
+		const v = this.view.getBigInt64(this.offset, this.littleEndian);
+		this.offset += 8;
+		return v;
+	}
+
+	/** A view of the next `n` bytes (not a copy). */
+	take(n: number, what: string): Uint8Array {
+		this.need(n, what);
+		const v = this.bytes.subarray(this.offset, this.offset + n);
+		this.offset += n;
+		return v;
+	}
+}
+
+/** A writer into a buffer of known size. */
+export class ByteWriter {
+	readonly bytes: Uint8Array;
+	readonly view: DataView;
+	readonly littleEndian: boolean;
+	offset = 0;
+
+	constructor(size: number, littleEndian: boolean) {
+		this.bytes = new Uint8Array(size);
+		this.view = new DataView(this.bytes.buffer);
+		this.littleEndian = littleEndian;
+	}
+
+	u8(v: number): void {
+		this.bytes[this.offset++] = v;
+	}
+
+	u16(v: number): void {
+		this.view.setUint16(this.offset, v, this.littleEndian);
+		this.offset += 2;
+	}
+
+	i32(v: number): void {
+		this.view.setInt32(this.offset, v, this.littleEndian);
+		this.offset += 4;
+	}
+
+	u32(v: number): void {
+		this.view.setUint32(this.offset, v, this.littleEndian);
+		this.offset += 4;
+	}
+
+	i64(v: bigint): void {
+		this.view.setBigInt64(this.offset, v, this.littleEndian);
+		this.offset += 8;
+	}
+
+	raw(b: Uint8Array): void {
+		this.bytes.set(b, this.offset);
+		this.offset += b.length;
+	}
+}
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+
+/** Argument checks that throw {@link EncodeOverflowError} instead of wrapping (bug B2). */
+export const check = {
+	int(value: number, min: number, max: number, what: string, backend: string): void {
+		if (!Number.isInteger(value) || value < min || value > max) {
+			throw new EncodeOverflowError(
+				`${what} must be an integer in ${min}..${max}, got ${String(value)}`,
+				{
+					backend,
+				},
+			);
+		}
+	},
+	i32(value: number, what: string, backend: string): void {
+		check.int(value, -0x80000000, 0x7fffffff, what, backend);
+	},
+	i64(value: bigint, what: string, backend: string): void {
+		if (typeof value !== "bigint" || value < I64_MIN || value > I64_MAX) {
+			throw new EncodeOverflowError(`${what} must be a bigint in the i64 range`, { backend });
+		}
+	},
+	count(n: number, max: number, what: string, backend: string): void {
+		if (n > max) {
+			throw new EncodeOverflowError(`${what}: ${n} does not fit the format (at most ${max})`, {
+				backend,
+			});
+		}
+	},
+};

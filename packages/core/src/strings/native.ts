@@ -1,0 +1,46 @@
+import { base64Decode, base64Encode } from "../codec/base64.js";
+import {
+	type DecodedSession,
+	type DecodeOptions,
+	decodeSessionDetailed,
+	encodeSession,
+} from "../codec/binary.js";
+import { CorruptSessionError, SessionBackendError } from "../errors.js";
+import type { PersistedSession } from "../types.js";
+import { trimSessionString } from "./trim.js";
+
+export interface NativeStringOptions extends DecodeOptions {
+	/** Accept `=` padding and the standard `+` `/` alphabet (the reference rejects both). */
+	lenient?: boolean;
+}
+
+/** The native ("full state") string: base64url without padding of the v8 binary encoding. */
+export function encodeNativeString(session: PersistedSession): string {
+	return base64Encode(encodeSession(session));
+}
+
+/** Decodes a native string (ends trimmed, as the reference does). */
+export function decodeNativeString(
+	text: string,
+	options: NativeStringOptions = {},
+): PersistedSession {
+	return decodeNativeStringDetailed(text, options).session;
+}
+
+export function decodeNativeStringDetailed(
+	text: string,
+	options: NativeStringOptions = {},
+): DecodedSession {
+	if (typeof text !== "string") {
+		throw new SessionBackendError("INVALID_ARGUMENT", "session string must be a string", {
+			backend: "codec",
+		});
+	}
+	const trimmed = trimSessionString(text);
+	if (trimmed === "") throw new CorruptSessionError("empty session string", { backend: "codec" });
+	const bytes = base64Decode(trimmed, {
+		lenient: options.lenient === true,
+		what: "native session string",
+	});
+	return decodeSessionDetailed(bytes, options);
+}

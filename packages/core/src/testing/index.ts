@@ -1,0 +1,2 @@
+export { serviceAvailable } from "./services.js";
+export type { ConformanceHarness, ConformanceOptions, ConformanceStore, TestRunner } from "./types.js";

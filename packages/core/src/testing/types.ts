@@ -1,0 +1,35 @@
+import type { SessionBackend } from "../backend.js";
+
+type Fn = () => unknown | Promise<unknown>;
+
+/** The test-runner functions the suite needs: pass vitest's, node:test's, mocha's or jest's. */
+export interface TestRunner {
+	describe(name: string, fn: () => void): void;
+	it(name: string, fn: Fn, timeout?: number): void;
+	beforeEach?(fn: Fn): void;
+	afterEach?(fn: Fn): void;
+}
+
+/** One isolated storage location for one test (a temp file, a key prefix, a database schema). */
+export interface ConformanceStore {
+	/**
+	 * Opens a backend bound to `sessionId` (default `"default"`) on this store. For persistent
+	 * backends, a backend opened after another was closed reads what that one wrote.
+	 */
+	open(sessionId?: string): Promise<SessionBackend>;
+	/** Closes what is still open and removes everything the store created. */
+	destroy(): Promise<void>;
+}
+
+/** How the suite gets fresh storage. */
+export interface ConformanceHarness {
+	/** Label for the describe block, e.g. `"file"`. */
+	name: string;
+	/** A fresh, empty store; called once per test. */
+	createStore(): Promise<ConformanceStore>;
+}
+
+export interface ConformanceOptions {
+	/** Per-test timeout in ms (default 30 000). */
+	timeout?: number;
+}

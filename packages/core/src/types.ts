@@ -1,0 +1,115 @@
+import type { SecretBytes } from "./secret.js";
+
+/** DC capability bits, laid out as in tdesktop's DcOption (spec §2). Bits 5–7 are kept as-is. */
+export const DcFlags = {
+	NONE: 0x00,
+	IPV6: 0x01,
+	MEDIA_ONLY: 0x02,
+	TCPO_ONLY: 0x04,
+	CDN: 0x08,
+	STATIC: 0x10,
+} as const;
+
+/** One entry of the DC address table. Several entries may share a `dcId` (IPv4, IPv6, media, CDN). */
+export interface DcEntry {
+	dcId: number;
+	/** `"ip:port"`, or `"[ipv6]:port"` for IPv6. */
+	addr: string;
+	/** The 2048-bit (256-byte) MTProto auth key, or `null` when the DC has none yet. */
+	authKey: SecretBytes | null;
+	/** Server salt to start with (i64). */
+	firstSalt: bigint;
+	/** server_time − local_time in seconds (i32). */
+	timeOffset: number;
+	/** Raw {@link DcFlags} byte (0–255). */
+	flags: number;
+}
+
+/** Per-channel pts. */
+export interface ChannelPts {
+	channelId: bigint;
+	pts: number;
+}
+
+/** Update counters used to catch up after a restart. All i32; `date` in unix seconds. */
+export interface UpdatesState {
+	pts: number;
+	qts: number;
+	date: number;
+	seq: number;
+	channels: ChannelPts[];
+}
+
+/** Channel kinds as stored in the v6+ binary format (0, 1, 2). */
+export const ChannelKind = {
+	Broadcast: "broadcast",
+	Megagroup: "megagroup",
+	Gigagroup: "gigagroup",
+} as const;
+export type ChannelKind = (typeof ChannelKind)[keyof typeof ChannelKind];
+
+/**
+ * The kind of a cached peer. A peer's identity is `(kind, id)`: bare ids of different
+ * kinds can be equal and never overwrite each other.
+ */
+export type PeerKind = "user" | "chat" | "channel" | "community";
+
+/** An entry of the access-hash cache. */
+export interface CachedPeer {
+	kind: PeerKind;
+	/** Bare (positive) peer id. */
+	id: bigint;
+	/** 0 for basic chats and for "min" channels whose hash is unknown. */
+	accessHash: bigint;
+	/** For channels; `null` when unknown. */
+	channelKind: ChannelKind | null;
+}
+
+/** Context to address a "min" user through a message that mentioned it. */
+export interface CachedMinPeer {
+	userId: bigint;
+	/** The chat, channel or user that contained the message. */
+	peerId: bigint;
+	msgId: number;
+}
+
+/** Everything an MTProto client must remember across restarts (ferogram's PersistedSession). */
+export interface PersistedSession {
+	homeDcId: number;
+	dcs: DcEntry[];
+	updatesState: UpdatesState;
+	peers: CachedPeer[];
+	minPeers: CachedMinPeer[];
+	/** Token from `auth.logOut`, replayed in `auth.sendCode`. */
+	futureAuthToken: SecretBytes | null;
+}
+
+/** A change to the update counters, passed to {@link SessionBackend.applyUpdateState}. */
+export type UpdateStateChange =
+	/** Replaces the whole state, channel list included. */
+	| { type: "all"; state: UpdatesState }
+	/** Sets pts, date and seq; qts and channels unchanged. */
+	| { type: "primary"; pts: number; date: number; seq: number }
+	/** Sets qts only. */
+	| { type: "secondary"; qts: number }
+	/** Updates one channel's pts, or appends it. */
+	| { type: "channel"; channelId: bigint; pts: number };
+
+/** Diagnostics about a session; contains no secrets. */
+export interface SessionStats {
+	homeDcId: number;
+	dcsTotal: number;
+	dcsWithAuthKey: number;
+	peersTotal: number;
+	peersUsers: number;
+	peersChats: number;
+	peersChannels: number;
+	peersCommunities: number;
+	/** Channels cached with access hash 0. */
+	peersMinChannels: number;
+	minPeers: number;
+	channelPtsEntries: number;
+	updatesInitialised: boolean;
+	/** Length of the v8 encoding. */
+	approxBytes: number;
+}

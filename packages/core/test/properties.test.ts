@@ -1,0 +1,299 @@
+// Property tests: round trips are exact, and hostile input only ever yields typed errors.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+	decodeCompactString,
+	decodeNativeString,
+	decodeSession,
+	decodeSessionDetailed,
+	decodeSessionString,
+	encodeCompactString,
+	encodedSize,
+	encodeNativeString,
+	encodeSession,
+	formatIpv6,
+	parseIpv6,
+	SessionBackendError,
+	sessionFromJson,
+	sessionsEqual,
+	sessionToJson,
+} from "../src/index.js";
+import { compactArb, sessionArb } from "./arbitraries.js";
+import { plain, toHex } from "./helpers.js";
+
+const LONG = 120_000;
+
+/** Runs `fn`; anything thrown must be a SessionBackendError. */
+function typedOrOk(fn: () => unknown): void {
+	try {
+		fn();
+	} catch (error) {
+		if (!(error instanceof SessionBackendError)) {
+			throw new Error(`untyped error: ${String(error)}`, { cause: error });
+		}
+	}
+}
+
+describe("round trips are exact (ordered)", () => {
+	it(
+		"decode(encode(s)) equals s, and encodedSize is the real size",
+		() => {
+			fc.assert(
+				fc.property(sessionArb(), (s) => {
+					const bytes = encodeSession(s);
+					expect(bytes.length).toBe(encodedSize(s));
+					const back = decodeSessionDetailed(bytes);
+					expect(back.version).toBe(8);
+					expect(back.consumed).toBe(bytes.length);
+					expect(plain(back.session)).toEqual(plain(s));
+					expect(sessionsEqual(back.session, s, { ordered: true })).toBe(true);
+					expect(toHex(encodeSession(back.session))).toBe(toHex(bytes));
+				}),
+				{ numRuns: 1000 },
+			);
+		},
+		LONG,
+	);
+
+	it(
+		"strict decoding accepts everything the encoder writes",
+		() => {
+			fc.assert(
+				fc.property(sessionArb(), (s) => {
+					expect(plain(decodeSession(encodeSession(s), { strict: true }))).toEqual(plain(s));
+				}),
+				{ numRuns: 500 },
+			);
+		},
+		LONG,
+	);
+
+	it(
+		"trailing bytes never change what a valid encoding decodes to",
+		() => {
+			fc.assert(
+				fc.property(sessionArb(), fc.uint8Array({ minLength: 1, maxLength: 40 }), (s, tail) => {
+					const bytes = encodeSession(s);
+					const longer = new Uint8Array(bytes.length + tail.length);
+					longer.set(bytes);
+					longer.set(tail, bytes.length);
+					const d = decodeSessionDetailed(longer);
+					expect(d.consumed).toBe(bytes.length);
+					expect(plain(d.session)).toEqual(plain(s));
+				}),
+				{ numRuns: 500 },
+			);
+		},
+		LONG,
+	);
+
+	it(
+		"through native strings",
+		() => {
+			fc.assert(
+				fc.property(sessionArb(), (s) => {
+					const text = encodeNativeString(s);
+					expect(text).toMatch(/^[A-Za-z0-9_-]*$/);
+					expect(text[0]).toBe("C");
+					expect(plain(decodeNativeString(text))).toEqual(plain(s));
+					// v8 strings start with 0x08, which compact rejects as a version: never misdetected
+					const d = decodeSessionString(text);
+					expect(d.format).toBe("native");
+					expect(d.session && plain(d.session)).toEqual(plain(s));
+				}),
+				{ numRuns: 500 },
+			);
+		},
+		LONG,
+	);
+
+	it(
+		"through JSON with secrets (object and text)",
+		() => {
+			fc.assert(
+				fc.property(sessionArb(), (s) => {
+					const j = sessionToJson(s, { includeSecrets: true });
+					expect(plain(sessionFromJson(j))).toEqual(plain(s));
+					expect(plain(sessionFromJson(JSON.stringify(j)))).toEqual(plain(s));
+				}),
+				{ numRuns: 500 },
+			);
+		},
+		LONG,
+	);
+
+	it(
+		"compact strings keep every field",
+		() => {
+			fc.assert(
+				fc.property(compactArb, (c) => {
+					const text = encodeCompactString(c);
+					expect(text).toHaveLength(
+						{ "1,4": 386, "1,6": 402, "2,4": 364, "2,6": 380 }[
+							`${c.version},${c.ip.includes(":") ? 6 : 4}`
+						] as number,
+					);
+					const back = decodeCompactString(text);
+					expect({ ...back, authKey: toHex(back.authKey.expose()) }).toEqual({
+						...c,
+						authKey: toHex(c.authKey.expose()),
+					});
+					const detected = decodeSessionString(text);
+					expect(detected.format).toBe("compact");
+				}),
+				{ numRuns: 1000 },
+			);
+		},
+		LONG,
+	);
+
+	it("IPv6 text: parse(format(bytes)) = bytes", () => {
+		fc.assert(
+			fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (b) => {
+				expect(toHex(parseIpv6(formatIpv6(b)) as Uint8Array)).toBe(toHex(b));
+			}),
+			{ numRuns: 2000 },
+		);
+	});
+});
+
+describe("hostile input only ever yields a session or a SessionBackendError", () => {
+	const versioned = fc
+		.tuple(fc.integer({ min: 0, max: 12 }), fc.uint8Array({ maxLength: 600 }))
+		.map(([v, rest]) => Uint8Array.of(v, ...rest));
+	const anyBytes = fc.oneof(fc.uint8Array({ maxLength: 600 }), versioned);
+
+	it(
+		"arbitrary bytes → decode (lenient and strict), and whatever decodes re-encodes or overflows typed",
+		() => {
+			fc.assert(
+				fc.property(anyBytes, fc.boolean(), (bytes, strict) => {
+					typedOrOk(() => {
+						const s = decodeSession(bytes, { strict });
+						typedOrOk(() => encodeSession(s));
+					});
+				}),
+				{ numRuns: 5000 },
+			);
+		},
+		LONG,
+	);
+
+	it(
+		"one mutated byte of a valid encoding never throws an untyped error",
+		() => {
+			fc.assert(
+				fc.property(
+					sessionArb({ dcs: 3, peers: 8, minPeers: 3, channels: 3, token: 20 }),
+					fc.nat(),
+					fc.integer({ min: 0, max: 255 }),
+					fc.boolean(),
+					(s, at, value, strict) => {
+						const bytes = encodeSession(s);
+						bytes[at % bytes.length] = value;
+						typedOrOk(() => decodeSession(bytes, { strict }));
+					},
+				),
+				{ numRuns: 3000 },
+			);
+		},
+		LONG,
+	);
+
+	it(
+		"a valid encoding truncated anywhere is always CORRUPT_DATA",
+		() => {
+			fc.assert(
+				fc.property(
+					sessionArb({ dcs: 3, peers: 8, minPeers: 3, channels: 3, token: 20 }),
+					fc.nat(),
+					(s, cut) => {
+						const bytes = encodeSession(s);
+						const len = cut % bytes.length;
+						try {
+							decodeSession(bytes.subarray(0, len));
+						} catch (e) {
+							expect((e as SessionBackendError).code).toBe("CORRUPT_DATA");
+							return;
+						}
+						// a prefix may only decode when it is itself a complete v1 file (B1 rule), never silently for v8
+						throw new Error(`prefix of length ${len} decoded`);
+					},
+				),
+				{ numRuns: 2000 },
+			);
+		},
+		LONG,
+	);
+
+	const b64chars = fc.constantFrom(
+		..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= \n".split(""),
+	);
+	const strings = fc.oneof(
+		fc.string({ maxLength: 500 }),
+		fc.string({ unit: "binary", maxLength: 200 }),
+		fc.string({ unit: b64chars, maxLength: 600 }),
+		fc.uint8Array({ maxLength: 450 }).map((b) => Buffer.from(b).toString("base64url")),
+		fc
+			.tuple(fc.constantFrom(1, 2, 8), fc.uint8Array({ maxLength: 450 }))
+			.map(([v, b]) => Buffer.from(Uint8Array.of(v, ...b)).toString("base64url")),
+	);
+
+	it(
+		"arbitrary strings → every string decoder",
+		() => {
+			fc.assert(
+				fc.property(strings, fc.boolean(), (text, lenient) => {
+					typedOrOk(() => decodeSessionString(text, { lenient }));
+					typedOrOk(() => decodeNativeString(text, { lenient, strict: !lenient }));
+					typedOrOk(() => decodeCompactString(text, { lenient }));
+					typedOrOk(() => sessionFromJson(text));
+				}),
+				{ numRuns: 5000 },
+			);
+		},
+		LONG,
+	);
+
+	it(
+		"arbitrary JSON values → sessionFromJson",
+		() => {
+			fc.assert(
+				fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => typedOrOk(() => sessionFromJson(v))),
+				{ numRuns: 3000 },
+			);
+		},
+		LONG,
+	);
+
+	it(
+		"JSON exports with one field replaced by an arbitrary value → typed errors only",
+		() => {
+			fc.assert(
+				fc.property(
+					sessionArb({ dcs: 2, peers: 3, minPeers: 2, channels: 2, token: 8 }),
+					fc.nat(),
+					fc.jsonValue({ maxDepth: 2 }),
+					(s, pick, value) => {
+						const j = JSON.parse(JSON.stringify(sessionToJson(s, { includeSecrets: true })));
+						const paths: [Record<string, unknown>, string][] = [];
+						const walk = (o: unknown) => {
+							if (o && typeof o === "object") {
+								for (const k of Object.keys(o)) {
+									paths.push([o as Record<string, unknown>, k]);
+									walk((o as Record<string, unknown>)[k]);
+								}
+							}
+						};
+						walk(j);
+						const [obj, key] = paths[pick % paths.length] as [Record<string, unknown>, string];
+						obj[key] = value;
+						typedOrOk(() => sessionFromJson(j));
+					},
+				),
+				{ numRuns: 2000 },
+			);
+		},
+		LONG,
+	);
+});

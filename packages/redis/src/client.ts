@@ -1,0 +1,93 @@
+import type { Cluster, Redis } from "ioredis";
+import { type ConnectionProbe, withTimeout } from "./errors.js";
+
+/** An ioredis standalone client or cluster. */
+export type RedisLike = Redis | Cluster;
+
+/** Default per-operation timeout in ms. */
+export const DEFAULT_COMMAND_TIMEOUT = 5000;
+
+/** True for an ioredis `Cluster`. */
+export function isCluster(client: RedisLike): client is Cluster {
+	return (client as { isCluster?: boolean }).isCluster === true;
+}
+
+type AnyOptions = {
+	password?: unknown;
+	sentinelPassword?: unknown;
+	keyPrefix?: unknown;
+	redisOptions?: AnyOptions;
+};
+
+function clientOptions(client: RedisLike): AnyOptions {
+	return ((client as unknown as { options?: AnyOptions }).options ?? {}) as AnyOptions;
+}
+
+/** Strings that must never appear in an error: the configured passwords. */
+export function clientSecrets(client: RedisLike): string[] {
+	const out: string[] = [];
+	for (const o of [clientOptions(client), clientOptions(client).redisOptions ?? {}]) {
+		for (const v of [o.password, o.sentinelPassword])
+			if (typeof v === "string" && v.length > 0) out.push(v);
+	}
+	return out;
+}
+
+/** ioredis' transparent `keyPrefix` (applied to keys, but not to SCAN patterns or replies). */
+export function clientKeyPrefix(client: RedisLike): string {
+	const o = clientOptions(client);
+	const p = o.keyPrefix ?? o.redisOptions?.keyPrefix;
+	return typeof p === "string" ? p : "";
+}
+
+/**
+ * Watches a client's connection state so a timeout can say whether the server was slow or not
+ * connected at all. Listens to `error` events (which also keeps ioredis from logging them).
+ */
+export class ConnectionWatch implements ConnectionProbe {
+	#last: string | undefined;
+	readonly #client: RedisLike;
+	readonly #onError = (error: unknown): void => {
+		this.#last = error instanceof Error ? error.message : String(error);
+	};
+	readonly #onReady = (): void => {
+		this.#last = undefined;
+	};
+
+	constructor(client: RedisLike) {
+		this.#client = client;
+		client.on("error", this.#onError);
+		client.on("ready", this.#onReady);
+	}
+
+	status(): string {
+		return this.#client.status;
+	}
+
+	lastError(): string | undefined {
+		return this.#last;
+	}
+
+	/** Removes the listeners. */
+	detach(): void {
+		this.#client.off("error", this.#onError);
+		this.#client.off("ready", this.#onReady);
+	}
+}
+
+/** A bounded call: `command()` with the timeout and typed-error mapping. */
+export function bounded<T>(
+	client: RedisLike,
+	probe: ConnectionProbe,
+	timeoutMs: number,
+	op: string,
+	command: () => Promise<T>,
+): Promise<T> {
+	let p: Promise<T>;
+	try {
+		p = command();
+	} catch (e) {
+		p = Promise.reject(e);
+	}
+	return withTimeout(p, timeoutMs, op, probe, clientSecrets(client));
+}

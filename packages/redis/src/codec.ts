@@ -1,0 +1,205 @@
+import {
+	AUTH_KEY_LENGTH,
+	type CachedMinPeer,
+	type CachedPeer,
+	type ChannelKind,
+	CorruptSessionError,
+	DC_SLOT_MASK,
+	type DcEntry,
+	EncodeOverflowError,
+	type PeerKind,
+	SecretBytes,
+	SessionBackendError,
+	UnsupportedVersionError,
+} from "@x/session-core";
+import { BACKEND } from "./keys.js";
+
+/** Version of the key layout, stored in the meta hash as field `v`. */
+export const LAYOUT_VERSION = 1;
+const DC_VALUE_VERSION = 1;
+const NO_CHANNEL_KIND = 0xff;
+const CHANNEL_KINDS: readonly ChannelKind[] = ["broadcast", "megagroup", "gigagroup"];
+const KIND_CHAR: Record<PeerKind, string> = { user: "u", chat: "g", channel: "c", community: "m" };
+const CHAR_KIND: Record<string, PeerKind> = { u: "user", g: "chat", c: "channel", m: "community" };
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+
+function invalid(message: string): SessionBackendError {
+	return new SessionBackendError("INVALID_ARGUMENT", message, { backend: BACKEND });
+}
+
+/** Throws {@link EncodeOverflowError} unless `v` is an i32. */
+export function checkI32(v: number, what: string): void {
+	if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
+		throw new EncodeOverflowError(`${what} must be an i32, got ${String(v)}`, { backend: BACKEND });
+	}
+}
+
+/** Throws {@link EncodeOverflowError} unless `v` is an i64 bigint. */
+export function checkI64(v: bigint, what: string): void {
+	if (typeof v !== "bigint" || v < I64_MIN || v > I64_MAX) {
+		throw new EncodeOverflowError(`${what} must be a bigint in the i64 range`, {
+			backend: BACKEND,
+		});
+	}
+}
+
+function corrupt(what: string): CorruptSessionError {
+	return new CorruptSessionError(`stored ${what} does not decode`, { backend: BACKEND });
+}
+
+/** Parses a decimal i32 stored by this backend; corrupt data throws. */
+export function parseI32(raw: Buffer | string | undefined, what: string): number {
+	if (raw === undefined) return 0;
+	const text = raw.toString("latin1");
+	if (!/^-?\d{1,10}$/.test(text)) throw corrupt(what);
+	const v = Number(text);
+	if (v < -0x80000000 || v > 0x7fffffff) throw corrupt(what);
+	return v;
+}
+
+/** Parses a decimal i64 stored by this backend; corrupt data throws. */
+export function parseI64(raw: string, what: string): bigint {
+	if (!/^-?\d{1,19}$/.test(raw)) throw corrupt(what);
+	const v = BigInt(raw);
+	if (v < I64_MIN || v > I64_MAX) throw corrupt(what);
+	return v;
+}
+
+/** Checks the meta hash's layout version field. */
+export function checkLayoutVersion(raw: Buffer | undefined): void {
+	const v = raw === undefined ? Number.NaN : Number(raw.toString("latin1"));
+	if (v !== LAYOUT_VERSION) {
+		throw new UnsupportedVersionError(
+			Number.isInteger(v) ? v : -1,
+			`session layout version ${raw === undefined ? "(missing)" : raw.toString("latin1").slice(0, 16)} is not supported (this version reads ${LAYOUT_VERSION})`,
+			{ backend: BACKEND },
+		);
+	}
+}
+
+/** The `dcs` hash field of a DC entry: `dcId/slotBits`, one field per slot. */
+export function dcField(dc: Pick<DcEntry, "dcId" | "flags">): string {
+	return `${dc.dcId}/${dc.flags & DC_SLOT_MASK}`;
+}
+
+/** Validates a DC entry before it is written. */
+export function checkDc(dc: DcEntry): void {
+	checkI32(dc.dcId, "dc.dcId");
+	checkI32(dc.timeOffset, "dc.timeOffset");
+	checkI64(dc.firstSalt, "dc.firstSalt");
+	if (!Number.isInteger(dc.flags) || dc.flags < 0 || dc.flags > 0xff)
+		throw invalid("dc.flags must be a byte");
+	if (typeof dc.addr !== "string") throw invalid("dc.addr must be a string");
+	if (dc.authKey !== null && !(dc.authKey instanceof SecretBytes))
+		throw invalid("dc.authKey must be SecretBytes or null");
+	if (dc.authKey && dc.authKey.length !== AUTH_KEY_LENGTH) {
+		throw invalid(
+			`auth key of DC ${dc.dcId} must be ${AUTH_KEY_LENGTH} bytes, got ${dc.authKey.length}`,
+		);
+	}
+}
+
+/** Packs a DC entry: version u8, flags u8, timeOffset i32, firstSalt i64, hasKey u8, [key 256], addr UTF-8. */
+export function packDc(dc: DcEntry): Buffer {
+	checkDc(dc);
+	const addr = Buffer.from(dc.addr, "utf8");
+	const keyLen = dc.authKey ? AUTH_KEY_LENGTH : 0;
+	const buf = Buffer.allocUnsafe(15 + keyLen + addr.length);
+	buf[0] = DC_VALUE_VERSION;
+	buf[1] = dc.flags;
+	buf.writeInt32LE(dc.timeOffset, 2);
+	buf.writeBigInt64LE(dc.firstSalt, 6);
+	buf[14] = dc.authKey ? 1 : 0;
+	if (dc.authKey) dc.authKey.read((key) => buf.set(key, 15));
+	addr.copy(buf, 15 + keyLen);
+	return buf;
+}
+
+/** Unpacks a DC entry stored under `field`; anything inconsistent is corrupt. */
+export function unpackDc(field: string, value: Buffer): DcEntry {
+	const m = /^(-?\d{1,10})\/(\d{1,2})$/.exec(field);
+	if (!m || value.length < 15 || value[0] !== DC_VALUE_VERSION)
+		throw corrupt(`DC entry ${field.slice(0, 32)}`);
+	const dcId = parseI32(m[1], "DC id");
+	const flags = value[1] as number;
+	const hasKey = value[14];
+	if ((flags & DC_SLOT_MASK) !== Number(m[2]) || (hasKey !== 0 && hasKey !== 1))
+		throw corrupt(`DC entry ${field}`);
+	if (hasKey === 1 && value.length < 15 + AUTH_KEY_LENGTH) throw corrupt(`DC entry ${field}`);
+	const keyEnd = 15 + (hasKey === 1 ? AUTH_KEY_LENGTH : 0);
+	let addr: string;
+	try {
+		addr = new TextDecoder("utf-8", { fatal: true }).decode(value.subarray(keyEnd));
+	} catch {
+		throw corrupt(`address of DC entry ${field}`);
+	}
+	return {
+		dcId,
+		addr,
+		authKey: hasKey === 1 ? secretOf(value.subarray(15, keyEnd)) : null,
+		firstSalt: value.readBigInt64LE(6),
+		timeOffset: value.readInt32LE(2),
+		flags,
+	};
+}
+
+/** The `peers` hash field: a kind character (`u`, `g`, `c`, `m`) followed by the decimal id. */
+export function peerField(peer: Pick<CachedPeer, "kind" | "id">): string {
+	const c = KIND_CHAR[peer.kind];
+	if (c === undefined) throw invalid(`unknown peer kind ${String(peer.kind)}`);
+	checkI64(peer.id, "peer.id");
+	return `${c}${peer.id}`;
+}
+
+/** Packs a peer value: access hash i64 LE, then the channel kind byte (0xFF = unknown). */
+export function packPeer(peer: CachedPeer): Buffer {
+	checkI64(peer.accessHash, "peer.accessHash");
+	const kind =
+		peer.channelKind === null ? NO_CHANNEL_KIND : CHANNEL_KINDS.indexOf(peer.channelKind);
+	if (kind < 0) throw invalid(`unknown channel kind ${String(peer.channelKind)}`);
+	const buf = Buffer.allocUnsafe(9);
+	buf.writeBigInt64LE(peer.accessHash, 0);
+	buf[8] = kind;
+	return buf;
+}
+
+/** Wraps bytes read from Redis as a secret holding a plain Uint8Array (not a Buffer). */
+export function secretOf(bytes: Buffer): SecretBytes {
+	return new SecretBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+}
+
+/** Unpacks a cached peer. */
+export function unpackPeer(field: string, value: Buffer): CachedPeer {
+	const kind = CHAR_KIND[field.charAt(0)];
+	if (kind === undefined || value.length !== 9) throw corrupt(`peer ${field.slice(0, 24)}`);
+	const k = value[8] as number;
+	if (k !== NO_CHANNEL_KIND && k > 2) throw corrupt(`peer ${field}`);
+	return {
+		kind,
+		id: parseI64(field.slice(1), "peer id"),
+		accessHash: value.readBigInt64LE(0),
+		channelKind: k === NO_CHANNEL_KIND ? null : (CHANNEL_KINDS[k] as ChannelKind),
+	};
+}
+
+/** The `minpeers` field (decimal user id) and value (peer id i64 LE, msg id i32 LE). */
+export function packMinPeer(m: CachedMinPeer): [string, Buffer] {
+	checkI64(m.userId, "minPeer.userId");
+	checkI64(m.peerId, "minPeer.peerId");
+	checkI32(m.msgId, "minPeer.msgId");
+	const buf = Buffer.allocUnsafe(12);
+	buf.writeBigInt64LE(m.peerId, 0);
+	buf.writeInt32LE(m.msgId, 8);
+	return [String(m.userId), buf];
+}
+
+/** Unpacks a min peer. */
+export function unpackMinPeer(field: string, value: Buffer): CachedMinPeer {
+	if (value.length !== 12) throw corrupt(`min peer ${field.slice(0, 24)}`);
+	return {
+		userId: parseI64(field, "min peer user id"),
+		peerId: value.readBigInt64LE(0),
+		msgId: value.readInt32LE(8),
+	};
+}

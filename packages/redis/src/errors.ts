@@ -1,0 +1,190 @@
+import {
+	type LockHolder,
+	SessionBackendError,
+	SessionConnectionError,
+	SessionLockedError,
+} from "@x/session-core";
+import { BACKEND } from "./keys.js";
+
+/** Error-reply prefix of the Lua scripts when the caller no longer holds the session's lease. */
+export const LEASE_LOST_REPLY = "XSLEASE";
+
+/**
+ * A write was applied on the primary but not acknowledged by enough replicas (`WAIT`) or AOF
+ * fsyncs (`WAITAOF`) in time. The data is there; it may or may not survive a failover or crash.
+ */
+export class RedisDurabilityError extends SessionBackendError {
+	override readonly name: string = "RedisDurabilityError";
+	/** What was asked for. */
+	readonly required: { local: number; replicas: number };
+	/** What the server confirmed. */
+	readonly acknowledged: { local: number; replicas: number };
+	constructor(
+		message: string,
+		required: { local: number; replicas: number },
+		acknowledged: { local: number; replicas: number },
+	) {
+		super("TIMEOUT", message, { backend: BACKEND });
+		this.required = required;
+		this.acknowledged = acknowledged;
+	}
+}
+
+/** An option needs a server feature this server lacks (e.g. `waitForAof` needs Redis 7.2+). */
+export class RedisFeatureUnsupportedError extends SessionBackendError {
+	override readonly name: string = "RedisFeatureUnsupportedError";
+	/** The missing command or feature, e.g. `"WAITAOF"`. */
+	readonly feature: string;
+	constructor(feature: string, message: string) {
+		super("INVALID_ARGUMENT", message, { backend: BACKEND });
+		this.feature = feature;
+	}
+}
+
+/** Parses a lease value `xs1|token|pid|host|owner` into a lock holder. */
+export function parseLeaseValue(
+	value: string | null | undefined,
+	pttl?: number,
+): LockHolder | undefined {
+	if (!value) return undefined;
+	const parts = value.split("|");
+	if (parts[0] !== "xs1" || parts.length < 5) return { owner: value.slice(0, 128) };
+	const pid = Number(parts[2]);
+	const holder: LockHolder = { owner: parts.slice(4).join("|"), host: parts[3] as string };
+	if (Number.isInteger(pid) && pid > 0) holder.pid = pid;
+	if (pttl !== undefined && pttl > 0) holder.expiresAt = Date.now() + pttl;
+	return holder;
+}
+
+/** Human-readable description of a lock holder for error messages. */
+export function describeHolder(holder: LockHolder | undefined): string {
+	if (!holder) return "another owner";
+	const parts = [];
+	if (holder.pid !== undefined) parts.push(`pid ${holder.pid}`);
+	if (holder.host) parts.push(`on host ${holder.host}`);
+	if (holder.owner) parts.push(`(owner ${holder.owner})`);
+	if (holder.expiresAt !== undefined)
+		parts.push(`until ${new Date(holder.expiresAt).toISOString()}`);
+	return parts.length ? parts.join(" ") : "another owner";
+}
+
+const AUTH_RE =
+	/^(NOAUTH|WRONGPASS|NOPERM)\b|invalid password|invalid username-password|Client sent AUTH|AUTH failed|ERR AUTH/i;
+const CONNECTION_RE =
+	/Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Stream isn't writeable|enableOfflineQueue|All nodes failed|Failed to refresh slots cache|None of startup nodes|Cluster isn't ready|^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN|READONLY)\b|socket|disconnect/i;
+
+/** Removes every occurrence of each secret from `text`. */
+export function redact(text: string, secrets: readonly string[]): string {
+	let out = text;
+	for (const s of secrets) if (s.length > 0) out = out.split(s).join("[redacted]");
+	return out;
+}
+
+/**
+ * Converts whatever ioredis threw into a typed error. The original error is never attached:
+ * ioredis errors carry the command's arguments (auth keys, and the password for AUTH/HELLO).
+ * The cause is a plain Error with the redacted message and name only.
+ */
+export function toSessionError(
+	error: unknown,
+	op: string,
+	secrets: readonly string[],
+): SessionBackendError {
+	if (error instanceof SessionBackendError) return error;
+	const raw = error instanceof Error ? error.message : String(error);
+	const message = redact(raw, secrets).slice(0, 500);
+	const cause = new Error(message);
+	cause.name = error instanceof Error ? error.name : "Error";
+	if (raw.includes(LEASE_LOST_REPLY)) {
+		const value = raw.slice(raw.indexOf(LEASE_LOST_REPLY) + LEASE_LOST_REPLY.length).trim();
+		const holder = parseLeaseValue(value.split(/\s/)[0]);
+		return new SessionLockedError(
+			`${op}: this instance no longer holds the session's lease; it is held by ${describeHolder(holder)}`,
+			holder ? { backend: BACKEND, holder, cause } : { backend: BACKEND, cause },
+		);
+	}
+	if (AUTH_RE.test(raw)) {
+		return new SessionConnectionError(`${op}: authentication failed: ${message}`, {
+			backend: BACKEND,
+			code: "AUTH",
+			cause,
+		});
+	}
+	if (/Command timed out/i.test(raw)) {
+		return new SessionConnectionError(`${op}: the command timed out (ioredis commandTimeout)`, {
+			backend: BACKEND,
+			code: "TIMEOUT",
+			cause,
+		});
+	}
+	if (cause.name === "MaxRetriesPerRequestError" || CONNECTION_RE.test(raw)) {
+		return new SessionConnectionError(`${op}: Redis is not reachable: ${message}`, {
+			backend: BACKEND,
+			cause,
+		});
+	}
+	return new SessionBackendError("IO", `${op} failed: ${message}`, { backend: BACKEND, cause });
+}
+
+/** Connection state used to tell "slow server" from "no connection" when a timeout fires. */
+export interface ConnectionProbe {
+	status(): string;
+	lastError(): string | undefined;
+}
+
+/**
+ * Settles with `promise`, or rejects after `ms` with a {@link SessionConnectionError}: code
+ * `CONNECTION` when the client is not connected, else `TIMEOUT`. The command itself is not
+ * cancelled (Redis has no way to do that); its outcome is unknown.
+ */
+export function withTimeout<T>(
+	promise: Promise<T>,
+	ms: number,
+	op: string,
+	probe: ConnectionProbe,
+	secrets: readonly string[],
+): Promise<T> {
+	if (!(ms > 0) || !Number.isFinite(ms))
+		return promise.catch((e: unknown) => Promise.reject(toSessionError(e, op, secrets)));
+	return new Promise<T>((resolve, reject) => {
+		const timer = setTimeout(() => {
+			const status = probe.status();
+			const last = probe.lastError();
+			if (status !== "ready" && status !== "connect" && last !== undefined && AUTH_RE.test(last)) {
+				reject(
+					new SessionConnectionError(
+						`${op}: authentication failed: ${redact(last, secrets).slice(0, 200)}`,
+						{
+							backend: BACKEND,
+							code: "AUTH",
+						},
+					),
+				);
+			} else if (status !== "ready" && status !== "connect") {
+				reject(
+					new SessionConnectionError(
+						`${op}: no answer within ${ms} ms; the client is not connected (status ${status}${last ? `, last error: ${redact(last, secrets).slice(0, 200)}` : ""})`,
+						{ backend: BACKEND },
+					),
+				);
+			} else {
+				reject(
+					new SessionConnectionError(
+						`${op}: no answer within ${ms} ms (commandTimeout); the outcome of the command is unknown`,
+						{ backend: BACKEND, code: "TIMEOUT" },
+					),
+				);
+			}
+		}, ms);
+		promise.then(
+			(v) => {
+				clearTimeout(timer);
+				resolve(v);
+			},
+			(e: unknown) => {
+				clearTimeout(timer);
+				reject(toSessionError(e, op, secrets));
+			},
+		);
+	});
+}

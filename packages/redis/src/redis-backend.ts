@@ -1,0 +1,365 @@
+import { randomBytes } from "node:crypto";
+import {
+	type BackendCapabilities,
+	type CachedPeer,
+	type DcEntry,
+	type PersistedSession,
+	type SessionBackend,
+	SessionBackendError,
+	SessionLockedError,
+	type UpdateStateChange,
+} from "@x/session-core";
+import { ConnectionWatch, DEFAULT_COMMAND_TIMEOUT, type RedisLike } from "./client.js";
+import { checkI32, dcField, packDc } from "./codec.js";
+import {
+	checkDurabilitySupport,
+	validateDurability,
+	type WaitForAof,
+	type WaitForReplicas,
+} from "./durability.js";
+import { describeHolder } from "./errors.js";
+import { BACKEND, DATA_PARTS, type SessionKeys, sessionKeys } from "./keys.js";
+import { Lease } from "./lease.js";
+import { CommandRunner, type Scripted } from "./runner.js";
+import { defineScripts } from "./scripts.js";
+import { deleteRedisSession, listRedisSessions, type RedisSessionsLocation } from "./sessions.js";
+import {
+	channelPairs,
+	packSession,
+	peerPairs,
+	type SessionHashes,
+	unpackSession,
+} from "./snapshot.js";
+
+/** Options of {@link RedisSessionBackend.open}. */
+export interface RedisSessionOptions {
+	/** An ioredis `Redis` or `Cluster`. The backend does not close it unless `closeClient` is set. */
+	client: RedisLike;
+	/** Key prefix; must not contain `{` or `}` (default `"xs"`). */
+	prefix?: string;
+	/** Which session under the prefix (default `"default"`). */
+	sessionId?: string;
+	/** Per-operation timeout in ms; 0 disables it (default 5000). Large saves and loads get more. */
+	commandTimeout?: number;
+	/** Take a single-writer lease on open (default `true`). */
+	lock?: boolean;
+	/** Lease lifetime in ms, renewed every third of it (default 15000). */
+	leaseTtlMs?: number;
+	/** How long `open` retries a held lease before rejecting (default 0: reject at once). */
+	lockWaitMs?: number;
+	/** Label stored in the lease and reported as `holder.owner` (default: a random UUID). */
+	owner?: string;
+	/** Wait for replicas after every write (`WAIT`). */
+	waitForReplicas?: WaitForReplicas;
+	/** Wait for AOF fsync after every write (`WAITAOF`, Redis 7.2+). */
+	waitForAof?: WaitForAof;
+	/** Quit the client in `close()` (default `false`). */
+	closeClient?: boolean;
+}
+
+const PEERS_PER_SCRIPT = 2000;
+const PAIRS_PER_HSET = 1000;
+const STAGE_TTL_MS = 600_000;
+
+/**
+ * A session store on Redis or Redis Cluster. Each session is five hashes under one hash tag
+ * (`{prefix}:{<id>}:meta|dcs|chpts|peers|minpeers`), so every granular write touches one field
+ * and costs O(1) whatever the session's size, and multi-key scripts work on Cluster.
+ */
+export class RedisSessionBackend implements SessionBackend {
+	readonly name: string = "redis";
+	readonly capabilities: BackendCapabilities;
+	/** The session id this instance is bound to. */
+	readonly sessionId: string;
+	/** The key prefix. */
+	readonly prefix: string;
+	/** The keys of this session. */
+	readonly keys: SessionKeys;
+	readonly #client: RedisLike;
+	readonly #watch: ConnectionWatch;
+	readonly #run: CommandRunner;
+	readonly #closeClient: boolean;
+	#lease: Lease | undefined;
+	#closing: Promise<void> | undefined;
+
+	private constructor(options: RedisSessionOptions, keys: SessionKeys) {
+		this.#client = options.client;
+		this.prefix = options.prefix ?? "xs";
+		this.sessionId = options.sessionId ?? "default";
+		this.keys = keys;
+		this.#closeClient = options.closeClient ?? false;
+		this.#watch = new ConnectionWatch(options.client);
+		this.#run = new CommandRunner(
+			options.client,
+			this.#watch,
+			options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT,
+			{ waitForReplicas: options.waitForReplicas, waitForAof: options.waitForAof },
+			(op) => this.#checkWritable(op),
+		);
+		this.capabilities = {
+			persistent: true,
+			multiSession: true,
+			locking: options.lock ?? true,
+			nativeGranular: true,
+			coalescing: false,
+		};
+	}
+
+	/** Connects to the session: defines the scripts, checks options, and takes the lease. */
+	static async open(options: RedisSessionOptions): Promise<RedisSessionBackend> {
+		if (!options || typeof options.client?.defineCommand !== "function") {
+			throw new SessionBackendError(
+				"INVALID_ARGUMENT",
+				"client must be an ioredis Redis or Cluster",
+				{ backend: BACKEND },
+			);
+		}
+		const keys = sessionKeys(options.prefix ?? "xs", options.sessionId ?? "default");
+		const timeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
+		if (!(timeout >= 0))
+			throw new SessionBackendError("INVALID_ARGUMENT", "commandTimeout must be ≥ 0", {
+				backend: BACKEND,
+			});
+		const ttl = options.leaseTtlMs ?? 15_000;
+		if (!Number.isInteger(ttl) || ttl < 300) {
+			throw new SessionBackendError("INVALID_ARGUMENT", "leaseTtlMs must be an integer ≥ 300", {
+				backend: BACKEND,
+			});
+		}
+		validateDurability(options);
+		defineScripts(options.client);
+		const backend = new RedisSessionBackend(options, keys);
+		const run = <T>(op: string, c: () => Promise<T>) => backend.#run.bounded(op, c);
+		try {
+			await checkDurabilitySupport(options.client, options, run);
+			if (options.lock ?? true) {
+				backend.#lease = await Lease.acquire(
+					options.client as unknown as Scripted,
+					keys,
+					backend.sessionId,
+					{
+						ttlMs: ttl,
+						waitMs: options.lockWaitMs ?? 0,
+						...(options.owner ? { owner: options.owner } : {}),
+					},
+					run,
+				);
+			} else {
+				await run("connect", () => options.client.ping());
+			}
+		} catch (e) {
+			backend.#watch.detach();
+			throw e;
+		}
+		return backend;
+	}
+
+	/** Lists the session ids under a prefix (SCAN on every master). */
+	static listSessions(location: RedisSessionsLocation): Promise<string[]> {
+		return listRedisSessions(location);
+	}
+
+	/** Deletes a session no instance holds open; `SessionLockedError` when one does. */
+	static deleteSession(location: RedisSessionsLocation & { sessionId: string }): Promise<boolean> {
+		return deleteRedisSession(location);
+	}
+
+	/** The fencing token of this instance's lease (`undefined` without locking). */
+	get fencingToken(): string | undefined {
+		return this.#lease?.token;
+	}
+
+	async load(): Promise<PersistedSession | null> {
+		const k = this.keys;
+		return this.#run.track(async () => {
+			const sizes = (await this.#run.bounded("load", () =>
+				this.#client.multi().hlen(k.peers).hlen(k.minpeers).exec(),
+			)) as [Error | null, number][] | null;
+			const entries = (sizes ?? []).reduce((n, r) => n + Number(r[1] ?? 0), 0);
+			const replies = await this.#run.bounded(
+				"load",
+				() =>
+					this.#client
+						.multi()
+						.hgetallBuffer(k.meta)
+						.hgetallBuffer(k.dcs)
+						.hgetallBuffer(k.chpts)
+						.hgetallBuffer(k.peers)
+						.hgetallBuffer(k.minpeers)
+						.exec(),
+				this.#run.bulkAllowance(entries),
+			);
+			const values = this.#run.unwrap(replies, "load") as Record<string, Buffer>[];
+			const h = Object.fromEntries(
+				DATA_PARTS.map((p, i) => [p, values[i] ?? {}]),
+			) as unknown as SessionHashes;
+			return unpackSession(h);
+		});
+	}
+
+	async save(session: PersistedSession): Promise<void> {
+		const packed = packSession(session);
+		const k = this.keys;
+		const nonce = randomBytes(8).toString("hex");
+		const stage = DATA_PARTS.slice(1).map((p) => `${k.base}:stage:${nonce}:${p}`);
+		const lists = [packed.dcs, packed.chpts, packed.peers, packed.minpeers];
+		const entries = lists.reduce((n, l) => n + l.length / 2, 0);
+		await this.#run.write(
+			"save",
+			(p) => {
+				lists.forEach((pairs, i) => {
+					const key = stage[i] as string;
+					for (let o = 0; o < pairs.length; o += PAIRS_PER_HSET * 2) {
+						p.hset(key, ...(pairs.slice(o, o + PAIRS_PER_HSET * 2) as string[]));
+					}
+					if (pairs.length > 0) p.pexpire(key, STAGE_TTL_MS);
+				});
+				const args: (string | Buffer)[] = [
+					...lists.map((l) => String(l.length / 2)),
+					...packed.meta,
+				];
+				if (packed.token) args.push(packed.token);
+				p.xsessionCommit(k.lease, k.fence, ...k.data, ...stage, ...this.#guardArgs(), ...args);
+			},
+			this.#run.bulkAllowance(entries),
+		);
+	}
+
+	async delete(): Promise<void> {
+		const k = this.keys;
+		await this.#run.writeOne("delete", (c) =>
+			c.xsessionDelete(k.lease, k.fence, ...k.data, ...this.#guardArgs()),
+		);
+	}
+
+	async updateDc(dc: DcEntry): Promise<void> {
+		const k = this.keys;
+		const field = dcField(dc);
+		const value = packDc(dc);
+		await this.#run.writeOne("updateDc", (c) =>
+			c.xsessionHset(k.lease, k.fence, k.meta, k.dcs, ...this.#guardArgs(), field, value),
+		);
+	}
+
+	async setHomeDc(dcId: number): Promise<void> {
+		checkI32(dcId, "dcId");
+		const k = this.keys;
+		await this.#run.writeOne("setHomeDc", (c) =>
+			c.xsessionSetMeta(k.lease, k.fence, k.meta, ...this.#guardArgs(), "home", String(dcId)),
+		);
+	}
+
+	async applyUpdateState(change: UpdateStateChange): Promise<void> {
+		const k = this.keys;
+		const g = this.#guardArgs();
+		switch (change.type) {
+			case "primary": {
+				for (const f of ["pts", "date", "seq"] as const) checkI32(change[f], f);
+				const args = [
+					"pts",
+					String(change.pts),
+					"date",
+					String(change.date),
+					"seq",
+					String(change.seq),
+				];
+				return this.#run.writeOne("applyUpdateState", (c) =>
+					c.xsessionSetMeta(k.lease, k.fence, k.meta, ...g, ...args),
+				);
+			}
+			case "secondary":
+				checkI32(change.qts, "qts");
+				return this.#run.writeOne("applyUpdateState", (c) =>
+					c.xsessionSetMeta(k.lease, k.fence, k.meta, ...g, "qts", String(change.qts)),
+				);
+			case "channel": {
+				const pair = channelPairs([{ channelId: change.channelId, pts: change.pts }]);
+				return this.#run.writeOne("applyUpdateState", (c) =>
+					c.xsessionHset(k.lease, k.fence, k.meta, k.chpts, ...g, ...pair),
+				);
+			}
+			case "all": {
+				const st = change.state;
+				for (const f of ["pts", "qts", "date", "seq"] as const) checkI32(st[f], f);
+				const pairs = channelPairs(st.channels);
+				const head = [String(st.pts), String(st.qts), String(st.date), String(st.seq)];
+				return this.#run.writeOne("applyUpdateState", (c) =>
+					c.xsessionSetState(k.lease, k.fence, k.meta, k.chpts, ...g, ...head, ...pairs),
+				);
+			}
+			default:
+				throw new SessionBackendError("INVALID_ARGUMENT", "unknown update state change", {
+					backend: BACKEND,
+				});
+		}
+	}
+
+	cachePeer(peer: CachedPeer): Promise<void> {
+		return this.cachePeers([peer]);
+	}
+
+	async cachePeers(peers: readonly CachedPeer[]): Promise<void> {
+		if (peers.length === 0) return this.#run.checkOpen();
+		const k = this.keys;
+		const pairs = peerPairs(peers);
+		const g = this.#guardArgs();
+		if (peers.length <= PEERS_PER_SCRIPT) {
+			return this.#run.writeOne("cachePeers", (c) =>
+				c.xsessionCachePeers(k.lease, k.fence, k.meta, k.peers, ...g, ...pairs),
+			);
+		}
+		// several scripts in one MULTI: one round trip, applied atomically
+		await this.#run.write(
+			"cachePeers",
+			(p) => {
+				for (let o = 0; o < pairs.length; o += PEERS_PER_SCRIPT * 2) {
+					p.xsessionCachePeers(
+						k.lease,
+						k.fence,
+						k.meta,
+						k.peers,
+						...g,
+						...pairs.slice(o, o + PEERS_PER_SCRIPT * 2),
+					);
+				}
+			},
+			this.#run.bulkAllowance(peers.length),
+			true,
+		);
+	}
+
+	/** Waits for every operation already started. Nothing is coalesced, so nothing else is pending. */
+	async flush(): Promise<void> {
+		this.#run.checkOpen();
+		await this.#run.settled();
+	}
+
+	/** Waits for operations in flight, releases the lease (compare-and-delete) and detaches. Idempotent. */
+	close(): Promise<void> {
+		this.#closing ??= (async () => {
+			await this.#run.shutdown();
+			try {
+				await this.#lease?.release();
+			} finally {
+				this.#watch.detach();
+				if (this.#closeClient) await this.#client.quit().catch(() => this.#client.disconnect());
+			}
+		})();
+		return this.#closing;
+	}
+
+	#guardArgs(): [string, string] {
+		return this.#lease ? [this.#lease.value, this.#lease.token] : ["", ""];
+	}
+
+	#checkWritable(op: string): void {
+		this.#run.checkOpen();
+		const lost = this.#lease?.lost;
+		if (lost !== undefined) {
+			throw new SessionLockedError(
+				`${op}: the lease on session "${this.sessionId}" was lost to ${describeHolder(lost ?? undefined)}`,
+				{ backend: BACKEND, ...(lost ? { holder: lost } : {}) },
+			);
+		}
+	}
+}

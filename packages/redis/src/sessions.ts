@@ -1,0 +1,85 @@
+import { SessionLockedError } from "@x/session-core";
+import type { Redis } from "ioredis";
+import {
+	bounded,
+	clientKeyPrefix,
+	DEFAULT_COMMAND_TIMEOUT,
+	isCluster,
+	type RedisLike,
+} from "./client.js";
+import { describeHolder, parseLeaseValue } from "./errors.js";
+import { BACKEND, metaScanPattern, sessionIdFromMetaKey, sessionKeys } from "./keys.js";
+import { defineScripts, type ScriptCommands } from "./scripts.js";
+
+/** Where the sessions live. */
+export interface RedisSessionsLocation {
+	client: RedisLike;
+	/** Key prefix (default `"xs"`). */
+	prefix?: string;
+	/** Per-command timeout in ms (default 5000). */
+	commandTimeout?: number;
+}
+
+const idleProbe = (client: RedisLike) => ({
+	status: () => client.status,
+	lastError: () => undefined,
+});
+
+/**
+ * Lists the session ids stored under a prefix, with SCAN (never KEYS); on a Cluster every
+ * master is scanned. Order is unspecified. A session exists once anything was written to it.
+ */
+export async function listRedisSessions(location: RedisSessionsLocation): Promise<string[]> {
+	const { client } = location;
+	const prefix = location.prefix ?? "xs";
+	const timeout = location.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
+	const keyPrefix = clientKeyPrefix(client);
+	const pattern = keyPrefix.replace(/[*?[\]\\]/g, "\\$&") + metaScanPattern(prefix);
+	const nodes: Redis[] = isCluster(client) ? client.nodes("master") : [client];
+	const found = new Set<string>();
+	for (const node of nodes) {
+		let cursor = "0";
+		do {
+			const [next, keys] = await bounded(client, idleProbe(client), timeout, "list sessions", () =>
+				node.scan(cursor, "MATCH", pattern, "COUNT", 1000),
+			);
+			cursor = next;
+			for (const key of keys) {
+				const id = sessionIdFromMetaKey(prefix, key.slice(keyPrefix.length));
+				if (id !== undefined) found.add(id);
+			}
+		} while (cursor !== "0");
+	}
+	return [...found];
+}
+
+/**
+ * Deletes a stored session that no instance holds open. Resolves `true` when there was data;
+ * rejects with `SessionLockedError` when its lease is held (delete through the open backend).
+ */
+export async function deleteRedisSession(
+	location: RedisSessionsLocation & { sessionId: string },
+): Promise<boolean> {
+	const { client } = location;
+	const keys = sessionKeys(location.prefix ?? "xs", location.sessionId);
+	defineScripts(client);
+	const c = client as unknown as ScriptCommands<Promise<unknown>>;
+	const reply = (await bounded(
+		client,
+		idleProbe(client),
+		location.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT,
+		"delete session",
+		() => c.xsessionDeleteFree(keys.lease, keys.fence, ...keys.data),
+	)) as [number, string | number, number?];
+	if (reply[0] === 0) {
+		const holder = parseLeaseValue(String(reply[1]), reply[2]);
+		throw new SessionLockedError(
+			`session "${location.sessionId}" is open elsewhere: locked by ${describeHolder(holder)}`,
+			{
+				backend: BACKEND,
+				...(holder ? { holder } : {}),
+			},
+		);
+	}
+	return Number(reply[1]) > 0;
+}

@@ -1,0 +1,124 @@
+import {
+	type CachedPeer,
+	type ChannelPts,
+	normalizeSession,
+	type PersistedSession,
+	SecretBytes,
+	SessionBackendError,
+} from "@x/session-core";
+import {
+	checkI32,
+	checkI64,
+	checkLayoutVersion,
+	dcField,
+	packDc,
+	packMinPeer,
+	packPeer,
+	parseI32,
+	parseI64,
+	peerField,
+	secretOf,
+	unpackDc,
+	unpackMinPeer,
+	unpackPeer,
+} from "./codec.js";
+import { BACKEND } from "./keys.js";
+
+/** A flat `field, value, field, value, …` list for HSET. */
+export type Pairs = (string | Buffer)[];
+
+/** A session turned into hash contents, ready for a full save. */
+export interface PackedSession {
+	/** home, pts, qts, date, seq as decimal strings. */
+	meta: [string, string, string, string, string];
+	token: Buffer | null;
+	dcs: Pairs;
+	chpts: Pairs;
+	peers: Pairs;
+	minpeers: Pairs;
+}
+
+/** Validates and packs a whole session (normalized: one entry per identity, the last one winning). */
+export function packSession(session: PersistedSession): PackedSession {
+	const s = normalizeSession(session);
+	checkI32(s.homeDcId, "homeDcId");
+	const st = s.updatesState;
+	checkI32(st.pts, "updatesState.pts");
+	checkI32(st.qts, "updatesState.qts");
+	checkI32(st.date, "updatesState.date");
+	checkI32(st.seq, "updatesState.seq");
+	if (s.futureAuthToken !== null && !(s.futureAuthToken instanceof SecretBytes)) {
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			"futureAuthToken must be SecretBytes or null",
+			{ backend: BACKEND },
+		);
+	}
+	const dcs: Pairs = [];
+	for (const dc of s.dcs) dcs.push(dcField(dc), packDc(dc));
+	const minpeers: Pairs = [];
+	for (const m of s.minPeers) minpeers.push(...packMinPeer(m));
+	return {
+		meta: [String(s.homeDcId), String(st.pts), String(st.qts), String(st.date), String(st.seq)],
+		token: s.futureAuthToken ? s.futureAuthToken.read((t) => Buffer.from(t)) : null,
+		dcs,
+		chpts: channelPairs(st.channels),
+		peers: peerPairs(s.peers),
+		minpeers,
+	};
+}
+
+/** `channelId, pts` pairs (decimal). */
+export function channelPairs(channels: readonly ChannelPts[]): Pairs {
+	const out: Pairs = [];
+	for (const c of channels) {
+		checkI64(c.channelId, "channelId");
+		checkI32(c.pts, "channel pts");
+		out.push(String(c.channelId), String(c.pts));
+	}
+	return out;
+}
+
+/** `kind+id, packed value` pairs. */
+export function peerPairs(peers: readonly CachedPeer[]): Pairs {
+	const out: Pairs = new Array(peers.length * 2);
+	let i = 0;
+	for (const p of peers) {
+		out[i++] = peerField(p);
+		out[i++] = packPeer(p);
+	}
+	return out;
+}
+
+/** The five hashes as read by HGETALL (field → value). */
+export interface SessionHashes {
+	meta: Record<string, Buffer>;
+	dcs: Record<string, Buffer>;
+	chpts: Record<string, Buffer>;
+	peers: Record<string, Buffer>;
+	minpeers: Record<string, Buffer>;
+}
+
+/** Rebuilds a session from its hashes; `null` when there is no meta hash. Corrupt data throws. */
+export function unpackSession(h: SessionHashes): PersistedSession | null {
+	if (Object.keys(h.meta).length === 0) return null;
+	checkLayoutVersion(h.meta.v);
+	const token = h.meta.token;
+	return {
+		homeDcId: parseI32(h.meta.home, "home DC"),
+		dcs: Object.entries(h.dcs).map(([f, v]) => unpackDc(f, v)),
+		updatesState: {
+			pts: parseI32(h.meta.pts, "pts"),
+			qts: parseI32(h.meta.qts, "qts"),
+			date: parseI32(h.meta.date, "date"),
+			seq: parseI32(h.meta.seq, "seq"),
+			channels: Object.entries(h.chpts).map(([f, v]) => ({
+				channelId: parseI64(f, "channel id"),
+				pts: parseI32(v, "channel pts"),
+			})),
+		},
+		peers: Object.entries(h.peers).map(([f, v]) => unpackPeer(f, v)),
+		minPeers: Object.entries(h.minpeers).map(([f, v]) => unpackMinPeer(f, v)),
+		futureAuthToken: token === undefined ? null : secretOf(token),
+	};
+}

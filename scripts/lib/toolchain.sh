@@ -1,0 +1,64 @@
+# Shared by the README's two commands and .ci/run. Sourced, not run.
+# Makes the pinned pnpm available, installs dependencies, and starts services the tests need.
+PNPM_VERSION=10.34.9
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export TURBO_TELEMETRY_DISABLED=1
+# better-sqlite3 compiles from source against the installed Node headers when no prebuilt fits
+[ -d /usr/include/node ] && export npm_config_nodedir=/usr
+
+log() { printf '[x-session] %s\n' "$*" >&2; }
+
+ensure_pnpm() {
+	if [ "$(pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; then return; fi
+	local tools="$REPO_ROOT/.tools"
+	if [ ! -x "$tools/node_modules/.bin/pnpm" ] || [ "$("$tools/node_modules/.bin/pnpm" --version)" != "$PNPM_VERSION" ]; then
+		log "installing pnpm $PNPM_VERSION into .tools/"
+		npm install --silent --no-audit --no-fund --prefix "$tools" "pnpm@$PNPM_VERSION" >&2
+	fi
+	export PATH="$tools/node_modules/.bin:$PATH"
+}
+
+ensure_deps() {
+	log "installing dependencies (pnpm install --frozen-lockfile)"
+	(cd "$REPO_ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2)
+}
+
+build_all() {
+	log "building packages"
+	(cd "$REPO_ROOT" && pnpm exec turbo run build --output-logs=errors-only >&2)
+}
+
+redis_answers() {
+	local reply
+	reply=$( (exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\r\n' >&3 && timeout 2 head -c 7 <&3) 2>/dev/null || true)
+	[[ "$reply" == "+PONG"* ]]
+}
+
+# Uses a Redis that answers on 127.0.0.1:6379, or installs and starts one (stopped on exit).
+ensure_redis() {
+	if redis_answers; then return; fi
+	if ! command -v redis-server >/dev/null; then
+		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+			log "installing redis-server with apt-get"
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >&2
+		else
+			log "no Redis on 127.0.0.1:6379 and cannot install one (need root and apt-get)"
+			return 1
+		fi
+	fi
+	local dir="$REPO_ROOT/.tools/redis"
+	mkdir -p "$dir"
+	log "starting redis-server on 127.0.0.1:6379"
+	redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+		--dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >&2
+	STARTED_REDIS_PIDFILE="$dir/redis.pid"
+	for _ in $(seq 1 50); do redis_answers && return; sleep 0.1; done
+	log "redis-server did not answer"
+	return 1
+}
+
+stop_started_services() {
+	if [ -n "${STARTED_REDIS_PIDFILE:-}" ] && [ -f "$STARTED_REDIS_PIDFILE" ]; then
+		kill "$(cat "$STARTED_REDIS_PIDFILE")" 2>/dev/null || true
+	fi
+}
