@@ -1,1 +1,80 @@
-export {};
+import {
+	applyUpdateStateChange,
+	BaseSessionBackend,
+	type BackendCapabilities,
+	type CachedPeer,
+	cloneSession,
+	type DcEntry,
+	emptySession,
+	type PersistedSession,
+	type UpdateStateChange,
+	upsertDc,
+	upsertPeers,
+} from "@x/session-core";
+
+/**
+ * Keeps the session in memory, for tests and short-lived clients. What is stored is a private
+ * copy: changing an object passed to `save()` or returned by `load()` never changes the store.
+ * Granular methods change the stored session in place, without copying it.
+ */
+export class MemorySessionBackend extends BaseSessionBackend {
+	readonly name = "memory";
+	override readonly capabilities: BackendCapabilities = {
+		persistent: false,
+		multiSession: false,
+		locking: false,
+		nativeGranular: true,
+		coalescing: false,
+	};
+	#session: PersistedSession | null;
+
+	/** Starts empty, or with a copy of `initial`. */
+	constructor(initial: PersistedSession | null = null) {
+		super();
+		this.#session = initial && cloneSession(initial);
+	}
+
+	/** A copy of what is stored right now, without waiting for queued calls (for tests). */
+	snapshot(): PersistedSession | null {
+		return this.#session && cloneSession(this.#session);
+	}
+
+	protected async loadSession(): Promise<PersistedSession | null> {
+		return this.snapshot();
+	}
+
+	protected async saveSession(session: PersistedSession): Promise<void> {
+		this.#session = cloneSession(session);
+	}
+
+	protected async deleteSession(): Promise<void> {
+		this.#session = null;
+	}
+
+	/** Runs `change` on the stored session (created empty when there is none), in the queue. */
+	#inPlace(change: (session: PersistedSession) => void): Promise<void> {
+		return this.exclusive(async () => {
+			this.#session ??= emptySession();
+			change(this.#session);
+		});
+	}
+
+	override updateDc(dc: DcEntry): Promise<void> {
+		return this.#inPlace((s) => upsertDc(s, dc));
+	}
+
+	override setHomeDc(dcId: number): Promise<void> {
+		return this.#inPlace((s) => {
+			s.homeDcId = dcId;
+		});
+	}
+
+	override applyUpdateState(change: UpdateStateChange): Promise<void> {
+		return this.#inPlace((s) => applyUpdateStateChange(s.updatesState, change));
+	}
+
+	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
+		const copy = peers.map((p) => ({ ...p }));
+		return this.#inPlace((s) => upsertPeers(s, copy));
+	}
+}

@@ -1,2 +1,16 @@
+export { assertSameSession, comparableSession } from "./compare.js";
+export { runConformanceSuite } from "./conformance.js";
+export {
+	edgeCaseSessions,
+	I64_MAX,
+	I64_MIN,
+	sampleSession,
+	seededBytes,
+	seededRandom,
+	testAuthKey,
+	testDc,
+	testPeer,
+	testPeers,
+} from "./fixtures.js";
 export { serviceAvailable } from "./services.js";
 export type { ConformanceHarness, ConformanceOptions, ConformanceStore, TestRunner } from "./types.js";

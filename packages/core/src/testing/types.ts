@@ -1,6 +1,8 @@
 import type { SessionBackend } from "../backend.js";
 
-type Fn = () => unknown | Promise<unknown>;
+// Test functions get the runner's context (vitest, node:test), which may offer `skip()`.
+// biome-ignore lint/suspicious/noExplicitAny: each runner has its own context type
+type Fn = (context?: any) => unknown | Promise<unknown>;
 
 /** The test-runner functions the suite needs: pass vitest's, node:test's, mocha's or jest's. */
 export interface TestRunner {
