@@ -81,6 +81,8 @@ export class RedisSessionBackend implements SessionBackend {
 	readonly #closeClient: boolean;
 	#lease: Lease | undefined;
 	#closing: Promise<void> | undefined;
+	/** Peers + min peers as last seen; sizes the timeout of a load without an extra round trip. */
+	#entriesHint = 0;
 
 	private constructor(options: RedisSessionOptions, keys: SessionKeys) {
 		this.#client = options.client;
@@ -147,6 +149,10 @@ export class RedisSessionBackend implements SessionBackend {
 			} else {
 				await run("connect", () => options.client.ping());
 			}
+			const sizes = await run("open", () =>
+				options.client.multi().hlen(keys.peers).hlen(keys.minpeers).exec(),
+			);
+			backend.#entriesHint = (sizes ?? []).reduce((n, r) => n + Number(r[1] ?? 0), 0);
 		} catch (e) {
 			backend.#watch.detach();
 			throw e;
@@ -171,11 +177,8 @@ export class RedisSessionBackend implements SessionBackend {
 
 	async load(): Promise<PersistedSession | null> {
 		const k = this.keys;
+		// one MULTI, sent at once: calls issued after this one cannot land before its snapshot
 		return this.#run.track(async () => {
-			const sizes = (await this.#run.bounded("load", () =>
-				this.#client.multi().hlen(k.peers).hlen(k.minpeers).exec(),
-			)) as [Error | null, number][] | null;
-			const entries = (sizes ?? []).reduce((n, r) => n + Number(r[1] ?? 0), 0);
 			const replies = await this.#run.bounded(
 				"load",
 				() =>
@@ -187,9 +190,10 @@ export class RedisSessionBackend implements SessionBackend {
 						.hgetallBuffer(k.peers)
 						.hgetallBuffer(k.minpeers)
 						.exec(),
-				this.#run.bulkAllowance(entries),
+				this.#run.bulkAllowance(this.#entriesHint),
 			);
 			const values = this.#run.unwrap(replies, "load") as Record<string, Buffer>[];
+			this.#entriesHint = Object.keys(values[3] ?? {}).length + Object.keys(values[4] ?? {}).length;
 			const h = Object.fromEntries(
 				DATA_PARTS.map((p, i) => [p, values[i] ?? {}]),
 			) as unknown as SessionHashes;
@@ -204,6 +208,7 @@ export class RedisSessionBackend implements SessionBackend {
 		const stage = DATA_PARTS.slice(1).map((p) => `${k.base}:stage:${nonce}:${p}`);
 		const lists = [packed.dcs, packed.chpts, packed.peers, packed.minpeers];
 		const entries = lists.reduce((n, l) => n + l.length / 2, 0);
+		this.#entriesHint = Math.max(this.#entriesHint, entries);
 		await this.#run.write(
 			"save",
 			(p) => {
@@ -303,6 +308,7 @@ export class RedisSessionBackend implements SessionBackend {
 		const k = this.keys;
 		const pairs = peerPairs(peers);
 		const g = this.#guardArgs();
+		this.#entriesHint += peers.length;
 		if (peers.length <= PEERS_PER_SCRIPT) {
 			return this.#run.writeOne("cachePeers", (c) =>
 				c.xsessionCachePeers(k.lease, k.fence, k.meta, k.peers, ...g, ...pairs),

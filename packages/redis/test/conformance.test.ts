@@ -1,8 +1,12 @@
 // The shared conformance suite against 127.0.0.1:6379 and against a three-master cluster the
 // test starts itself. Each test gets its own random key prefix and deletes only its own keys.
 import type { SessionBackend } from "@x/session-core";
-import type { ConformanceHarness, ConformanceStore } from "@x/session-core/testing";
-import * as testing from "@x/session-core/testing";
+import {
+	type ConformanceHarness,
+	type ConformanceStore,
+	runConformanceSuite,
+	serviceAvailable,
+} from "@x/session-core/testing";
 import type { Cluster, Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from "vitest";
 import { RedisSessionBackend } from "../src/index.js";
@@ -14,12 +18,8 @@ import {
 	startCluster,
 } from "./servers.js";
 
-type Suite = (harness: ConformanceHarness, runner: unknown, options?: unknown) => void;
-const runConformanceSuite = (testing as unknown as { runConformanceSuite?: Suite })
-	.runConformanceSuite;
-
 const client = sharedClient();
-const available = await testing.serviceAvailable("redis", () => client.ping());
+const available = await serviceAvailable("redis", () => client.ping());
 if (!available) client.disconnect();
 
 function harness(name: string, getClient: () => Redis | Cluster): ConformanceHarness {
@@ -47,7 +47,7 @@ let cluster: OwnCluster | undefined;
 let clusterClient: Cluster | undefined;
 
 beforeAll(async () => {
-	if (!available || !runConformanceSuite) return;
+	if (!available) return;
 	cluster = await startCluster();
 	clusterClient = cluster.client();
 	await clusterClient.ping();
@@ -65,20 +65,16 @@ if (!available) {
 	describe.skip("redis conformance (no server on 127.0.0.1:6379)", () => {
 		it("skipped", () => {});
 	});
-} else if (!runConformanceSuite) {
-	describe("redis conformance", () => {
-		it.skip("runConformanceSuite is not exported by @x/session-core/testing yet", () => {});
-	});
 } else {
 	runConformanceSuite(
-		harness("redis", () => client),
 		runner,
+		harness("redis", () => client),
 	);
 	runConformanceSuite(
+		runner,
 		harness("redis-cluster", () => {
 			if (!clusterClient) throw new Error("cluster not started");
 			return clusterClient;
 		}),
-		runner,
 	);
 }
