@@ -1,0 +1,158 @@
+// The conformance suite against a correct backend kept in this test, and against deliberately
+// broken ones: each must fail exactly the tests that look at what it breaks.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+	BaseSessionBackend,
+	type BackendCapabilities,
+	type CachedPeer,
+	decodeSession,
+	encodeSession,
+	type PersistedSession,
+	SessionLockedError,
+} from "../src/index.js";
+import { type ConformanceHarness, runConformanceSuite, type TestRunner } from "../src/testing/index.js";
+
+interface Flaws {
+	/** Peers matched on id alone, as the reference's cache_peer does (B5). */
+	peersById?: boolean;
+	/** Granular methods without the queue: load → mutate → save interleave (B3). */
+	unserialized?: boolean;
+	/** delete() does nothing. */
+	deleteIgnored?: boolean;
+	/** Claims to be persistent but keeps nothing once closed. */
+	forgetsOnClose?: boolean;
+	/** Claims locking but never locks. */
+	neverLocks?: boolean;
+	/** A zero access hash replaces a known one. */
+	zeroHashWins?: boolean;
+}
+
+/** Sessions as v8 bytes in a shared map, one entry per session id: a small persistent backend. */
+class MapBackend extends BaseSessionBackend {
+	readonly name = "map";
+	override readonly capabilities: BackendCapabilities = {
+		persistent: true,
+		multiSession: true,
+		locking: true,
+		nativeGranular: false,
+		coalescing: false,
+	};
+	constructor(
+		private readonly data: Map<string, Uint8Array>,
+		private readonly held: Set<string>,
+		private readonly id: string,
+		private readonly flaws: Flaws,
+	) {
+		super();
+	}
+
+	static async open(data: Map<string, Uint8Array>, held: Set<string>, id: string, flaws: Flaws) {
+		if (held.has(id) && !flaws.neverLocks) throw new SessionLockedError(`session "${id}" is open`, { backend: "map" });
+		held.add(id);
+		return new MapBackend(data, held, id, flaws);
+	}
+
+	protected async loadSession(): Promise<PersistedSession | null> {
+		await new Promise((r) => setTimeout(r, 0));
+		const bytes = this.data.get(this.id);
+		return bytes ? decodeSession(bytes) : null;
+	}
+
+	protected async saveSession(session: PersistedSession): Promise<void> {
+		await new Promise((r) => setTimeout(r, 0));
+		this.data.set(this.id, encodeSession(session));
+	}
+
+	protected async deleteSession(): Promise<void> {
+		if (!this.flaws.deleteIgnored) this.data.delete(this.id);
+	}
+
+	protected override async closeSession(): Promise<void> {
+		this.held.delete(this.id);
+		if (this.flaws.forgetsOnClose) this.data.delete(this.id);
+	}
+
+	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
+		const { peersById, zeroHashWins, unserialized } = this.flaws;
+		if (!peersById && !zeroHashWins && !unserialized) return super.cachePeers(peers);
+		const apply = (s: PersistedSession) => {
+			for (const peer of peers) {
+				const i = s.peers.findIndex((p) => p.id === peer.id && (peersById || p.kind === peer.kind));
+				const merged = { ...peer };
+				if (i >= 0 && !zeroHashWins && peer.accessHash === 0n) merged.accessHash = (s.peers[i] as CachedPeer).accessHash;
+				if (i >= 0 && merged.channelKind === null) merged.channelKind = (s.peers[i] as CachedPeer).channelKind;
+				if (i >= 0) s.peers[i] = merged;
+				else s.peers.push(merged);
+			}
+		};
+		if (!unserialized) return this.mutate(apply);
+		return (async () => {
+			const s = (await this.loadSession()) ?? (await import("../src/index.js")).emptySession();
+			apply(s);
+			await this.saveSession(s);
+		})();
+	}
+}
+
+function harness(flaws: Flaws = {}): ConformanceHarness {
+	return {
+		name: `map ${JSON.stringify(flaws)}`,
+		async createStore() {
+			const data = new Map<string, Uint8Array>();
+			const held = new Set<string>();
+			return {
+				open: (sessionId = "default") => MapBackend.open(data, held, sessionId, flaws),
+				destroy: async () => data.clear(),
+			};
+		},
+	};
+}
+
+runConformanceSuite({ describe, it, beforeEach, afterEach }, harness());
+
+/** Registers the suite with a runner that only collects, then runs every test; returns the failures. */
+async function failingTests(flaws: Flaws): Promise<string[]> {
+	const tests: { name: string; fn: (ctx: unknown) => unknown }[] = [];
+	const path: string[] = [];
+	const runner: TestRunner = {
+		describe(name, fn) {
+			path.push(name);
+			fn();
+			path.pop();
+		},
+		it(name, fn) {
+			tests.push({ name: [...path.slice(1), name].join(" > "), fn });
+		},
+	};
+	runConformanceSuite(runner, harness(flaws));
+	const failed: string[] = [];
+	for (const t of tests) {
+		try {
+			await t.fn({ skip() {} });
+		} catch {
+			failed.push(t.name);
+		}
+	}
+	return failed;
+}
+
+describe("the suite catches broken backends", () => {
+	it("a correct backend fails nothing under the collecting runner", async () => {
+		expect(await failingTests({})).toEqual([]);
+	});
+
+	const cases: [keyof Flaws, string][] = [
+		["peersById", "granular methods > cachePeer inserts and updates by (kind, id)"],
+		["unserialized", "concurrency > concurrent granular calls on one instance lose nothing"],
+		["deleteIgnored", "delete and lifecycle > delete() removes the session; writes afterwards start from empty"],
+		["forgetsOnClose", "when persistent > a new instance reads what a closed one saved"],
+		["neverLocks", "when locking > a second open of a held session rejects with LOCKED within 1 s"],
+		["zeroHashWins", "granular methods > a zero hash or unknown channel kind never erases what is known"],
+	];
+	for (const [flaw, expected] of cases) {
+		it(`${flaw}: fails "${expected}"`, async () => {
+			const failed = await failingTests({ [flaw]: true });
+			expect(failed).toContain(expected);
+		}, 60_000);
+	}
+});
