@@ -1,1 +1,148 @@
-export {};
+import {
+	BaseSessionBackend,
+	type BackendCapabilities,
+	type CompactSession,
+	CorruptSessionError,
+	cloneSession,
+	decodeSessionString,
+	EncodeOverflowError,
+	encodeNativeString,
+	type PersistedSession,
+	SessionBackendError,
+	UnsupportedVersionError,
+} from "@x/session-core";
+
+const BACKEND = "string";
+
+export interface StringSessionOptions {
+	/**
+	 * Called with the new native string after every write (`""` after `delete()`), to keep it in a
+	 * secret store or an environment file: the string only survives if it is saved somewhere. When
+	 * it rejects, the write rejects and the previous string stays current.
+	 */
+	onChange?: (session: string) => void | Promise<void>;
+	/** Accept `=` padding and the standard base64 alphabet in native strings. */
+	lenient?: boolean;
+}
+
+/** What the string held when the backend was created. */
+export interface StringOrigin {
+	format: "empty" | "native" | "compact";
+	/** From a compact string: the account's user id, which the session model has no place for. */
+	userId?: bigint;
+}
+
+/**
+ * Holds a session as a string: a native (full-state) string, a compact string (auto-detected) or
+ * `""` for a fresh session. Every write produces a new native string, available from `current()`
+ * and handed to `onChange`. An invalid string makes `load()` and every write reject with a typed
+ * error and is never replaced.
+ */
+export class StringSessionBackend extends BaseSessionBackend {
+	readonly name = BACKEND;
+	override readonly capabilities: BackendCapabilities = {
+		persistent: false,
+		multiSession: false,
+		locking: false,
+		nativeGranular: false,
+		coalescing: false,
+	};
+	readonly #options: StringSessionOptions;
+	#text: string;
+	/** The decoded form of `#text`, once decoded; `null` for an empty string. */
+	#decoded: { session: PersistedSession | null } | undefined;
+	readonly #initial: string;
+	#origin: StringOrigin | undefined;
+
+	constructor(initial = "", options: StringSessionOptions = {}) {
+		super();
+		if (typeof initial !== "string") {
+			throw new SessionBackendError("INVALID_ARGUMENT", "the initial session must be a string", {
+				backend: BACKEND,
+			});
+		}
+		this.#text = initial;
+		this.#initial = initial;
+		this.#options = options;
+	}
+
+	/** The current session string: native after any write; as given before the first. */
+	current(): string {
+		return this.#text;
+	}
+
+	/** The format of the initial string and, for a compact one, its user id. Throws when invalid. */
+	origin(): StringOrigin {
+		if (!this.#origin) {
+			const decoded = this.#decodeText(this.#initial);
+			this.#origin =
+				decoded.format === "compact"
+					? { format: "compact", userId: (decoded.compact as CompactSession).userId }
+					: { format: decoded.format };
+		}
+		return { ...this.#origin };
+	}
+
+	protected async loadSession(): Promise<PersistedSession | null> {
+		const session = this.#decode();
+		return session && cloneSession(session);
+	}
+
+	protected async saveSession(session: PersistedSession): Promise<void> {
+		let text: string;
+		try {
+			text = encodeNativeString(session);
+		} catch (cause) {
+			throw rewrap(cause, "the session does not fit a native string");
+		}
+		await this.#publish(text, cloneSession(session));
+	}
+
+	protected async deleteSession(): Promise<void> {
+		await this.#publish("", null);
+	}
+
+	async #publish(text: string, session: PersistedSession | null): Promise<void> {
+		const previous = { text: this.#text, decoded: this.#decoded };
+		this.#text = text;
+		this.#decoded = { session };
+		try {
+			await this.#options.onChange?.(text);
+		} catch (cause) {
+			this.#text = previous.text;
+			this.#decoded = previous.decoded;
+			throw new SessionBackendError("IO", "onChange rejected the new session string; kept the previous one", {
+				backend: BACKEND,
+				cause,
+			});
+		}
+	}
+
+	#decode(): PersistedSession | null {
+		this.#decoded ??= { session: this.#decodeText(this.#text).session };
+		return this.#decoded.session;
+	}
+
+	#decodeText(text: string): ReturnType<typeof decodeSessionString> {
+		try {
+			return decodeSessionString(text, { lenient: this.#options.lenient === true });
+		} catch (cause) {
+			throw rewrap(cause, "the session string does not decode");
+		}
+	}
+}
+
+/** The codec's error, re-raised under this backend's name with the same class and code. */
+function rewrap(cause: unknown, what: string): SessionBackendError {
+	if (!(cause instanceof SessionBackendError)) {
+		return new CorruptSessionError(what, { backend: BACKEND, cause });
+	}
+	const detail = cause.message.replace(/^\[x-session\] \[[^\]]*\] /, "");
+	const message = `${what}: ${detail}`;
+	if (cause instanceof UnsupportedVersionError) {
+		return new UnsupportedVersionError(cause.version, message, { backend: BACKEND, cause });
+	}
+	if (cause instanceof EncodeOverflowError) return new EncodeOverflowError(message, { backend: BACKEND, cause });
+	if (cause instanceof CorruptSessionError) return new CorruptSessionError(message, { backend: BACKEND, cause });
+	return new SessionBackendError(cause.code, message, { backend: BACKEND, cause });
+}

@@ -1,0 +1,121 @@
+import { inspect } from "node:util";
+import {
+	compactFromSession,
+	CorruptSessionError,
+	decodeNativeString,
+	encodeCompactString,
+	encodeNativeString,
+	isSessionError,
+} from "@x/session-core";
+import {
+	assertSameSession,
+	runConformanceSuite,
+	sampleSession,
+	testPeer,
+} from "@x/session-core/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { StringSessionBackend } from "../src/index.js";
+
+runConformanceSuite(
+	{ describe, it, beforeEach, afterEach },
+	{
+		name: "string",
+		async createStore() {
+			return { open: async () => new StringSessionBackend(""), destroy: async () => {} };
+		},
+	},
+);
+
+describe("StringSessionBackend", () => {
+	it("loads a native string and hands every new native string to onChange", async () => {
+		const seen: string[] = [];
+		const backend = new StringSessionBackend(encodeNativeString(sampleSession()), {
+			onChange: (s) => {
+				seen.push(s);
+			},
+		});
+		assertSameSession(await backend.load(), sampleSession());
+		await backend.setHomeDc(4);
+		await backend.cachePeer(testPeer("user", 3n, 33n));
+		expect(seen).toHaveLength(2);
+		expect(backend.current()).toBe(seen[1]);
+		const decoded = decodeNativeString(backend.current());
+		expect(decoded.homeDcId).toBe(4);
+		expect(decoded.peers.some((p) => p.id === 3n && p.accessHash === 33n)).toBe(true);
+		expect(backend.origin()).toEqual({ format: "native" });
+	});
+
+	it("an empty or whitespace string is a fresh session", async () => {
+		const backend = new StringSessionBackend("  \n");
+		expect(await backend.load()).toBeNull();
+		expect(backend.origin()).toEqual({ format: "empty" });
+		await backend.applyUpdateState({ type: "secondary", qts: 5 });
+		expect(decodeNativeString(backend.current()).updatesState.qts).toBe(5);
+	});
+
+	it("imports a compact string and keeps its user id (B10)", async () => {
+		const session = sampleSession();
+		const compact = compactFromSession(session, 123_456_789n);
+		if (!compact) throw new Error("sample session has no compact form");
+		const backend = new StringSessionBackend(encodeCompactString(compact));
+		const loaded = await backend.load();
+		expect(loaded?.homeDcId).toBe(2);
+		expect(loaded?.dcs[0]?.authKey?.equals(compact.authKey)).toBe(true);
+		expect(backend.origin()).toEqual({ format: "compact", userId: 123_456_789n });
+		await backend.setHomeDc(2);
+		expect(decodeNativeString(backend.current()).dcs[0]?.authKey?.equals(compact.authKey)).toBe(true);
+		expect(backend.origin().userId).toBe(123_456_789n);
+	});
+
+	it("an invalid string rejects load() and writes with a typed error and is kept as it was", async () => {
+		const bad = `${encodeNativeString(sampleSession()).slice(0, 80)}`;
+		const changes: string[] = [];
+		const backend = new StringSessionBackend(bad, { onChange: (s) => void changes.push(s) });
+		const error = await backend.load().catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(CorruptSessionError);
+		expect(isSessionError(error)).toBe(true);
+		expect((error as Error).message).toMatch(/^\[x-session\] \[string\] /);
+		expect((error as Error).message).not.toContain(bad.slice(10, 40));
+		await expect(backend.setHomeDc(1)).rejects.toBeInstanceOf(CorruptSessionError);
+		await expect(backend.cachePeer(testPeer("user", 1n, 1n))).rejects.toThrow(/does not decode/);
+		expect(backend.current()).toBe(bad);
+		expect(changes).toEqual([]);
+	});
+
+	it("not-base64 text is a typed error too", async () => {
+		await expect(new StringSessionBackend("not a session!").load()).rejects.toSatisfy((e) =>
+			isSessionError(e, "CORRUPT_DATA"),
+		);
+	});
+
+	it("a rejecting onChange fails the write and keeps the previous string", async () => {
+		const initial = encodeNativeString(sampleSession());
+		const backend = new StringSessionBackend(initial, {
+			onChange: async () => {
+				throw new Error("secret store is down");
+			},
+		});
+		await expect(backend.setHomeDc(5)).rejects.toSatisfy((e) => isSessionError(e, "IO"));
+		expect(backend.current()).toBe(initial);
+		expect((await backend.load())?.homeDcId).toBe(2);
+	});
+
+	it("delete() empties the string and tells onChange", async () => {
+		const seen: string[] = [];
+		const backend = new StringSessionBackend(encodeNativeString(sampleSession()), {
+			onChange: (s) => void seen.push(s),
+		});
+		await backend.delete();
+		expect(backend.current()).toBe("");
+		expect(seen).toEqual([""]);
+		expect(await backend.load()).toBeNull();
+	});
+
+	it("never shows the string in inspect or JSON", async () => {
+		const text = encodeNativeString(sampleSession());
+		const backend = new StringSessionBackend(text);
+		await backend.load();
+		expect(inspect(backend, { depth: 5 })).not.toContain(text.slice(0, 30));
+		expect(JSON.stringify(backend)).not.toContain(text.slice(0, 30));
+	});
+});
