@@ -2,40 +2,30 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as testing from "@x/session-core/testing";
+import { runConformanceSuite } from "@x/session-core/testing";
 import { afterEach, beforeEach, describe, it } from "vitest";
 import { JsonFileSessionBackend } from "../src/index.js";
 
-const { runConformanceSuite } = testing as unknown as {
-	runConformanceSuite?: (runner: unknown, harness: testing.ConformanceHarness) => void;
-};
-
-if (runConformanceSuite) {
-	runConformanceSuite(
-		{ describe, it, beforeEach, afterEach },
-		{
-			name: "json-file",
-			createStore: async () => {
-				const dir = mkdtempSync(join(tmpdir(), "xs-json-file-"));
-				const open: JsonFileSessionBackend[] = [];
-				return {
-					open: async (sessionId = "default") => {
-						const backend = await JsonFileSessionBackend.open({
-							path: join(dir, `${sessionId}.json`),
-						});
-						open.push(backend);
-						return backend;
-					},
-					destroy: async () => {
-						await Promise.allSettled(open.map((b) => b.close()));
-						rmSync(dir, { recursive: true, force: true });
-					},
-				};
-			},
+runConformanceSuite(
+	{ describe, it, beforeEach, afterEach },
+	{
+		name: "json-file",
+		createStore: async () => {
+			const dir = mkdtempSync(join(tmpdir(), "xs-json-file-"));
+			const open: JsonFileSessionBackend[] = [];
+			return {
+				open: async (sessionId = "default") => {
+					const backend = await JsonFileSessionBackend.open({
+						path: join(dir, `${sessionId}.json`),
+					});
+					open.push(backend);
+					return backend;
+				},
+				destroy: async () => {
+					await Promise.allSettled(open.map((b) => b.close()));
+					rmSync(dir, { recursive: true, force: true });
+				},
+			};
 		},
-	);
-} else {
-	describe("json-file conformance", () => {
-		it.skip("runConformanceSuite is not exported by @x/session-core/testing yet", () => {});
-	});
-}
+	},
+);

@@ -3,8 +3,6 @@ import { createRequire } from "node:module";
 import { decodeNativeString } from "@x/session-core";
 import { describe, expect, it } from "vitest";
 
-const str = (await import("@x/session-string")) as Record<string, unknown>;
-const landed = typeof str.StringSessionBackend === "function";
 const here = new URL("..", import.meta.url).pathname;
 const tsx = createRequire(import.meta.url).resolve("tsx");
 
@@ -32,7 +30,7 @@ function run(
 	return new Promise((r) => child.on("exit", (code) => r({ code, stdout, stderr })));
 }
 
-describe.skipIf(!landed)("serverless-string", () => {
+describe("serverless-string", () => {
 	it("login prints one string; invocations restore from it; a migration prints a new one", async () => {
 		const login = await run(["login"]);
 		expect(login.code, login.stderr).toBe(0);
