@@ -70,7 +70,13 @@ export function machine(): Record<string, string | number> {
 }
 
 const fmt = (v: number | string | undefined): string =>
-	typeof v === "number" ? (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3)) : (v ?? "");
+	typeof v === "number"
+		? Math.abs(v) >= 100
+			? v.toFixed(0)
+			: Math.abs(v) >= 1
+				? v.toFixed(2)
+				: v.toPrecision(3)
+		: (v ?? "");
 
 /** Prints a markdown table of the measurements and writes `bench/results/<topic>.json` and `.md`. */
 export function report(topic: string, rows: Measurement[], notes: string[] = []): string {
@@ -85,10 +91,21 @@ export function report(topic: string, rows: Measurement[], notes: string[] = [])
 		),
 	];
 	const m = machine();
-	const table = [`## ${topic}`, "", `${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date}`, "", ...lines, "", ...notes].join("\n");
+	const table = [
+		`## ${topic}`,
+		"",
+		`${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date}`,
+		"",
+		...lines,
+		"",
+		...notes,
+	].join("\n");
 	console.log(table);
 	mkdirSync(RESULTS_DIR, { recursive: true });
-	writeFileSync(join(RESULTS_DIR, `${topic}.json`), JSON.stringify({ topic, machine: m, rows, notes }, null, 2));
+	writeFileSync(
+		join(RESULTS_DIR, `${topic}.json`),
+		JSON.stringify({ topic, machine: m, rows, notes }, null, 2),
+	);
 	writeFileSync(join(RESULTS_DIR, `${topic}.md`), `${table}\n`);
 	return table;
 }

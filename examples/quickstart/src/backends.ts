@@ -46,23 +46,39 @@ export async function openBackend(name: BackendName, dataDir: string): Promise<O
 		case "sqlite": {
 			const { SqliteSessionBackend } = await import("@x/session-sqlite");
 			const path = join(dataDir, "bot.sqlite");
-			const backend = await SqliteSessionBackend.open({ database: path, sessionId: "bot", flushInterval: 1000 });
+			const backend = await SqliteSessionBackend.open({
+				database: path,
+				sessionId: "bot",
+				flushInterval: 1000,
+			});
 			return { backend, where: `${path}#bot` };
 		}
 		case "libsql": {
 			const { LibsqlSessionBackend } = await import("@x/session-libsql");
 			const url = process.env.LIBSQL_URL ?? `file:${join(dataDir, "bot.libsql.db")}`;
 			const authToken = process.env.LIBSQL_AUTH_TOKEN;
-			const backend = await LibsqlSessionBackend.open({ url, ...(authToken ? { authToken } : {}), sessionId: "bot" });
+			const backend = await LibsqlSessionBackend.open({
+				url,
+				...(authToken ? { authToken } : {}),
+				sessionId: "bot",
+			});
 			return { backend, where: `${url.replace(/\?.*$/, "")}#bot` };
 		}
 		case "redis": {
 			const { Redis } = await import("ioredis");
 			const { RedisSessionBackend } = await import("@x/session-redis");
 			const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-			const client = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 1 });
+			const client = new Redis(url, {
+				lazyConnect: true,
+				connectTimeout: 3000,
+				maxRetriesPerRequest: 1,
+			});
 			await client.connect();
-			const backend = await RedisSessionBackend.open({ client, prefix: "xs-quickstart", sessionId: "bot" });
+			const backend = await RedisSessionBackend.open({
+				client,
+				prefix: "xs-quickstart",
+				sessionId: "bot",
+			});
 			return {
 				backend,
 				where: `${new URL(url).host}/xs-quickstart#bot`,

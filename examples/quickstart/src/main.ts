@@ -62,7 +62,11 @@ function describe(session: PersistedSession): string {
 }
 
 /** A tick of simulated traffic: a few messages from users, chats and channels. */
-async function tick(backend: SessionBackend, state: { pts: number; qts: number; seq: number }, n: number): Promise<void> {
+async function tick(
+	backend: SessionBackend,
+	state: { pts: number; qts: number; seq: number },
+	n: number,
+): Promise<void> {
 	const kinds: ChannelKind[] = ["broadcast", "megagroup", "gigagroup"];
 	const peers: CachedPeer[] = [];
 	for (let i = 0; i < 8; i++) {
@@ -70,7 +74,8 @@ async function tick(backend: SessionBackend, state: { pts: number; qts: number; 
 		const hash = BigInt.asIntN(64, id * 0x9e3779b97f4a7c15n);
 		const r = (n + i) % 10;
 		if (r < 6) peers.push({ kind: "user", id, accessHash: hash, channelKind: null });
-		else if (r < 8) peers.push({ kind: "channel", id, accessHash: hash, channelKind: kinds[i % 3] ?? null });
+		else if (r < 8)
+			peers.push({ kind: "channel", id, accessHash: hash, channelKind: kinds[i % 3] ?? null });
 		else peers.push({ kind: "chat", id, accessHash: 0n, channelKind: null });
 	}
 	await backend.cachePeers(peers);
@@ -80,11 +85,19 @@ async function tick(backend: SessionBackend, state: { pts: number; qts: number; 
 	const date = Math.floor(Date.now() / 1000);
 	await backend.applyUpdateState({ type: "primary", pts: state.pts, date, seq: state.seq });
 	await backend.applyUpdateState({ type: "secondary", qts: state.qts });
-	await backend.applyUpdateState({ type: "channel", channelId: BigInt(2_000_000 + (n % 4)), pts: state.pts });
+	await backend.applyUpdateState({
+		type: "channel",
+		channelId: BigInt(2_000_000 + (n % 4)),
+		pts: state.pts,
+	});
 	if (n % 5 === 0) {
 		// A "min" user seen in a group message: remember where, to address it later (full save).
 		const session = (await backend.load()) ?? emptySession();
-		upsertMinPeer(session, { userId: BigInt(3_000_000 + (n % 50)), peerId: BigInt(1_000_000 + (n % 5000)), msgId: n });
+		upsertMinPeer(session, {
+			userId: BigInt(3_000_000 + (n % 50)),
+			peerId: BigInt(1_000_000 + (n % 5000)),
+			msgId: n,
+		});
 		await backend.save(session);
 	}
 }
@@ -99,14 +112,18 @@ async function main(): Promise<number> {
 	log(`backend ${backend.name}: ${where}`);
 
 	const existing = await backend.load();
-	if (existing && existing.dcs.some((d) => d.authKey)) {
+	if (existing?.dcs.some((d) => d.authKey)) {
 		log(`resumed session: ${describe(existing)}`);
 	} else {
 		log("no session yet: logging in (new auth keys for DC 2 and DC 4)");
 		await logIn(backend);
 	}
 	const loaded = (await backend.load()) as PersistedSession;
-	const state = { pts: loaded.updatesState.pts, qts: loaded.updatesState.qts, seq: loaded.updatesState.seq };
+	const state = {
+		pts: loaded.updatesState.pts,
+		qts: loaded.updatesState.qts,
+		seq: loaded.updatesState.seq,
+	};
 
 	let stopping = false;
 	const stop = (signal: string) => {

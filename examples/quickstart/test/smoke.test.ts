@@ -13,11 +13,18 @@ afterEach(() => {
 	for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function start(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-	const child = spawn(process.execPath, ["--conditions=@x/source", "--import", tsx, "src/main.ts", ...args], {
-		cwd: here,
-		stdio: ["ignore", "pipe", "pipe"],
-	});
+function start(args: string[]): {
+	child: ChildProcess;
+	done: Promise<{ code: number | null; out: string }>;
+} {
+	const child = spawn(
+		process.execPath,
+		["--conditions=@x/source", "--import", tsx, "src/main.ts", ...args],
+		{
+			cwd: here,
+			stdio: ["ignore", "pipe", "pipe"],
+		},
+	);
 	let out = "";
 	child.stdout?.on("data", (d) => {
 		out += d;
@@ -61,7 +68,9 @@ describe("quickstart (file backend)", () => {
 			}
 		}
 		// the keys survived the second run unchanged
-		expect(keysOf(path).map((k) => Buffer.from(k).toString("hex"))).toEqual(keys.map((k) => Buffer.from(k).toString("hex")));
+		expect(keysOf(path).map((k) => Buffer.from(k).toString("hex"))).toEqual(
+			keys.map((k) => Buffer.from(k).toString("hex")),
+		);
 	}, 60_000);
 
 	it("flushes and exits cleanly on SIGTERM", async () => {

@@ -1,3 +1,4 @@
+import { SessionBackendError } from "./errors.js";
 import {
 	applyUpdateStateChange,
 	cloneSession,
@@ -5,7 +6,6 @@ import {
 	upsertDc,
 	upsertPeers,
 } from "./session.js";
-import { SessionBackendError } from "./errors.js";
 import type { CachedPeer, DcEntry, PersistedSession, UpdateStateChange } from "./types.js";
 
 /**

@@ -1,7 +1,9 @@
 import { type DcEntry, DcFlags } from "./types.js";
 
 /** Production DC addresses, port 443 (IPv4 as in the reference; IPv6 as published by other clients). */
-export const DEFAULT_DC_ADDRESSES: Readonly<Record<1 | 2 | 3 | 4 | 5, { ipv4: string; ipv6: string }>> = {
+export const DEFAULT_DC_ADDRESSES: Readonly<
+	Record<1 | 2 | 3 | 4 | 5, { ipv4: string; ipv6: string }>
+> = {
 	1: { ipv4: "149.154.175.53:443", ipv6: "[2001:b28:f23d:f001::a]:443" },
 	2: { ipv4: "149.154.167.51:443", ipv6: "[2001:67c:4e8:f002::a]:443" },
 	3: { ipv4: "149.154.175.100:443", ipv6: "[2001:b28:f23d:f003::a]:443" },

@@ -91,6 +91,9 @@ export class SessionConnectionError extends SessionBackendError {
 }
 
 /** True when `error` is a {@link SessionBackendError}, optionally with the given code. */
-export function isSessionError(error: unknown, code?: SessionErrorCode): error is SessionBackendError {
+export function isSessionError(
+	error: unknown,
+	code?: SessionErrorCode,
+): error is SessionBackendError {
 	return error instanceof SessionBackendError && (code === undefined || error.code === code);
 }

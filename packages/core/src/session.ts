@@ -1,4 +1,4 @@
-import { SecretBytes } from "./secret.js";
+import type { SecretBytes } from "./secret.js";
 import {
 	type CachedMinPeer,
 	type CachedPeer,
@@ -55,7 +55,10 @@ export const DC_SLOT_MASK: number = DcFlags.IPV6 | DcFlags.MEDIA_ONLY | DcFlags.
  * SQL, so a media entry could replace the main one; we keep them apart and ignore the
  * TCPO-only and static attribute bits.)
  */
-export function sameDcSlot(a: Pick<DcEntry, "dcId" | "flags">, b: Pick<DcEntry, "dcId" | "flags">): boolean {
+export function sameDcSlot(
+	a: Pick<DcEntry, "dcId" | "flags">,
+	b: Pick<DcEntry, "dcId" | "flags">,
+): boolean {
 	return a.dcId === b.dcId && (a.flags & DC_SLOT_MASK) === (b.flags & DC_SLOT_MASK);
 }
 
@@ -70,7 +73,11 @@ export function upsertDc(session: PersistedSession, dc: DcEntry): void {
  * The first entry for `dcId` whose IPv6 bit matches `preferIpv6`, else the first entry for
  * `dcId` (which may be media or CDN), else `undefined`.
  */
-export function dcFor(session: PersistedSession, dcId: number, preferIpv6 = false): DcEntry | undefined {
+export function dcFor(
+	session: PersistedSession,
+	dcId: number,
+	preferIpv6 = false,
+): DcEntry | undefined {
 	const all = allDcsFor(session, dcId);
 	return all.find((d) => ((d.flags & DcFlags.IPV6) !== 0) === preferIpv6) ?? all[0];
 }
@@ -139,7 +146,11 @@ export function upsertPeers(session: PersistedSession, peers: readonly CachedPee
 }
 
 /** Finds a cached peer by `(kind, id)`. */
-export function findPeer(session: PersistedSession, kind: PeerKind, id: bigint): CachedPeer | undefined {
+export function findPeer(
+	session: PersistedSession,
+	kind: PeerKind,
+	id: bigint,
+): CachedPeer | undefined {
 	return session.peers.find((p) => p.kind === kind && p.id === id);
 }
 
@@ -220,7 +231,9 @@ function dedupe<T extends object, K>(items: readonly T[], key: (item: T) => K): 
 		const k = key(item);
 		if (!order.has(k)) order.set(k, i);
 	});
-	return [...byKey.entries()].sort((a, b) => (order.get(a[0]) ?? 0) - (order.get(b[0]) ?? 0)).map((e) => e[1]);
+	return [...byKey.entries()]
+		.sort((a, b) => (order.get(a[0]) ?? 0) - (order.get(b[0]) ?? 0))
+		.map((e) => e[1]);
 }
 
 /**
@@ -230,7 +243,10 @@ function dedupe<T extends object, K>(items: readonly T[], key: (item: T) => K): 
 export function canonicalSession(session: PersistedSession): PersistedSession {
 	const s = cloneSession(session);
 	const big = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
-	s.dcs.sort((a, b) => a.dcId - b.dcId || a.flags - b.flags || (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+	s.dcs.sort(
+		(a, b) =>
+			a.dcId - b.dcId || a.flags - b.flags || (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0),
+	);
 	s.peers.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : big(a.id, b.id)));
 	s.minPeers.sort((a, b) => big(a.userId, b.userId));
 	s.updatesState.channels.sort((a, b) => big(a.channelId, b.channelId));
@@ -244,7 +260,8 @@ export function sessionsEqual(
 	options: { ordered?: boolean } = {},
 ): boolean {
 	const [x, y] = options.ordered ? [a, b] : [canonicalSession(a), canonicalSession(b)];
-	if (x.homeDcId !== y.homeDcId || !secretsEqual(x.futureAuthToken, y.futureAuthToken)) return false;
+	if (x.homeDcId !== y.homeDcId || !secretsEqual(x.futureAuthToken, y.futureAuthToken))
+		return false;
 	if (!statesEqual(x.updatesState, y.updatesState)) return false;
 	if (x.dcs.length !== y.dcs.length || x.peers.length !== y.peers.length) return false;
 	if (x.minPeers.length !== y.minPeers.length) return false;
@@ -252,12 +269,18 @@ export function sessionsEqual(
 		const d = x.dcs[i] as DcEntry;
 		const e = y.dcs[i] as DcEntry;
 		if (d.dcId !== e.dcId || d.addr !== e.addr || d.firstSalt !== e.firstSalt) return false;
-		if (d.timeOffset !== e.timeOffset || d.flags !== e.flags || !secretsEqual(d.authKey, e.authKey)) return false;
+		if (d.timeOffset !== e.timeOffset || d.flags !== e.flags || !secretsEqual(d.authKey, e.authKey))
+			return false;
 	}
 	for (let i = 0; i < x.peers.length; i++) {
 		const p = x.peers[i] as CachedPeer;
 		const q = y.peers[i] as CachedPeer;
-		if (p.kind !== q.kind || p.id !== q.id || p.accessHash !== q.accessHash || p.channelKind !== q.channelKind)
+		if (
+			p.kind !== q.kind ||
+			p.id !== q.id ||
+			p.accessHash !== q.accessHash ||
+			p.channelKind !== q.channelKind
+		)
 			return false;
 	}
 	for (let i = 0; i < x.minPeers.length; i++) {
@@ -271,7 +294,9 @@ export function sessionsEqual(
 function statesEqual(a: UpdatesState, b: UpdatesState): boolean {
 	if (a.pts !== b.pts || a.qts !== b.qts || a.date !== b.date || a.seq !== b.seq) return false;
 	if (a.channels.length !== b.channels.length) return false;
-	return a.channels.every((c, i) => c.channelId === b.channels[i]?.channelId && c.pts === b.channels[i]?.pts);
+	return a.channels.every(
+		(c, i) => c.channelId === b.channels[i]?.channelId && c.pts === b.channels[i]?.pts,
+	);
 }
 
 function secretsEqual(a: SecretBytes | null, b: SecretBytes | null): boolean {

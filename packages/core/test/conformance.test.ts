@@ -2,15 +2,19 @@
 // broken ones: each must fail exactly the tests that look at what it breaks.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-	BaseSessionBackend,
 	type BackendCapabilities,
+	BaseSessionBackend,
 	type CachedPeer,
 	decodeSession,
 	encodeSession,
 	type PersistedSession,
 	SessionLockedError,
 } from "../src/index.js";
-import { type ConformanceHarness, runConformanceSuite, type TestRunner } from "../src/testing/index.js";
+import {
+	type ConformanceHarness,
+	runConformanceSuite,
+	type TestRunner,
+} from "../src/testing/index.js";
 
 interface Flaws {
 	/** Peers matched on id alone, as the reference's cache_peer does (B5). */
@@ -47,7 +51,8 @@ class MapBackend extends BaseSessionBackend {
 	}
 
 	static async open(data: Map<string, Uint8Array>, held: Set<string>, id: string, flaws: Flaws) {
-		if (held.has(id) && !flaws.neverLocks) throw new SessionLockedError(`session "${id}" is open`, { backend: "map" });
+		if (held.has(id) && !flaws.neverLocks)
+			throw new SessionLockedError(`session "${id}" is open`, { backend: "map" });
 		held.add(id);
 		return new MapBackend(data, held, id, flaws);
 	}
@@ -79,8 +84,10 @@ class MapBackend extends BaseSessionBackend {
 			for (const peer of peers) {
 				const i = s.peers.findIndex((p) => p.id === peer.id && (peersById || p.kind === peer.kind));
 				const merged = { ...peer };
-				if (i >= 0 && !zeroHashWins && peer.accessHash === 0n) merged.accessHash = (s.peers[i] as CachedPeer).accessHash;
-				if (i >= 0 && merged.channelKind === null) merged.channelKind = (s.peers[i] as CachedPeer).channelKind;
+				if (i >= 0 && !zeroHashWins && peer.accessHash === 0n)
+					merged.accessHash = (s.peers[i] as CachedPeer).accessHash;
+				if (i >= 0 && merged.channelKind === null)
+					merged.channelKind = (s.peers[i] as CachedPeer).channelKind;
 				if (i >= 0) s.peers[i] = merged;
 				else s.peers.push(merged);
 			}
@@ -144,10 +151,16 @@ describe("the suite catches broken backends", () => {
 	const cases: [keyof Flaws, string][] = [
 		["peersById", "granular methods > cachePeer inserts and updates by (kind, id)"],
 		["unserialized", "concurrency > concurrent granular calls on one instance lose nothing"],
-		["deleteIgnored", "delete and lifecycle > delete() removes the session; writes afterwards start from empty"],
+		[
+			"deleteIgnored",
+			"delete and lifecycle > delete() removes the session; writes afterwards start from empty",
+		],
 		["forgetsOnClose", "when persistent > a new instance reads what a closed one saved"],
 		["neverLocks", "when locking > a second open of a held session rejects with LOCKED within 1 s"],
-		["zeroHashWins", "granular methods > a zero hash or unknown channel kind never erases what is known"],
+		[
+			"zeroHashWins",
+			"granular methods > a zero hash or unknown channel kind never erases what is known",
+		],
 	];
 	for (const [flaw, expected] of cases) {
 		it(`${flaw}: fails "${expected}"`, async () => {

@@ -1,7 +1,7 @@
 import {
 	applyUpdateStateChange,
-	BaseSessionBackend,
 	type BackendCapabilities,
+	BaseSessionBackend,
 	type CachedPeer,
 	cloneSession,
 	type DcEntry,

@@ -1,4 +1,9 @@
-import { runConformanceSuite, sampleSession, testPeer, assertSameSession } from "@x/session-core/testing";
+import {
+	assertSameSession,
+	runConformanceSuite,
+	sampleSession,
+	testPeer,
+} from "@x/session-core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemorySessionBackend } from "../src/index.js";
 

@@ -349,7 +349,8 @@ describe.skipIf(!available)("redis backend on 127.0.0.1:6379", () => {
 		const b = await RedisSessionBackend.open({ client: own, prefix, closeClient: true });
 		await b.setHomeDc(1);
 		await b.close();
-		for (let i = 0; i < 100 && own.status !== "end"; i++) await new Promise((r) => setTimeout(r, 20));
+		for (let i = 0; i < 100 && own.status !== "end"; i++)
+			await new Promise((r) => setTimeout(r, 20));
 		expect(own.status).toBe("end");
 		expect(await client.hget(`${b.keys.base}:meta`, "home")).toBe("1");
 	});

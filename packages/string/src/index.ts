@@ -1,6 +1,6 @@
 import {
-	BaseSessionBackend,
 	type BackendCapabilities,
+	BaseSessionBackend,
 	type CompactSession,
 	CorruptSessionError,
 	cloneSession,
@@ -111,10 +111,14 @@ export class StringSessionBackend extends BaseSessionBackend {
 		} catch (cause) {
 			this.#text = previous.text;
 			this.#decoded = previous.decoded;
-			throw new SessionBackendError("IO", "onChange rejected the new session string; kept the previous one", {
-				backend: BACKEND,
-				cause,
-			});
+			throw new SessionBackendError(
+				"IO",
+				"onChange rejected the new session string; kept the previous one",
+				{
+					backend: BACKEND,
+					cause,
+				},
+			);
 		}
 	}
 
@@ -142,7 +146,9 @@ function rewrap(cause: unknown, what: string): SessionBackendError {
 	if (cause instanceof UnsupportedVersionError) {
 		return new UnsupportedVersionError(cause.version, message, { backend: BACKEND, cause });
 	}
-	if (cause instanceof EncodeOverflowError) return new EncodeOverflowError(message, { backend: BACKEND, cause });
-	if (cause instanceof CorruptSessionError) return new CorruptSessionError(message, { backend: BACKEND, cause });
+	if (cause instanceof EncodeOverflowError)
+		return new EncodeOverflowError(message, { backend: BACKEND, cause });
+	if (cause instanceof CorruptSessionError)
+		return new CorruptSessionError(message, { backend: BACKEND, cause });
 	return new SessionBackendError(cause.code, message, { backend: BACKEND, cause });
 }

@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import {
-	compactFromSession,
 	CorruptSessionError,
+	compactFromSession,
 	decodeNativeString,
 	encodeCompactString,
 	encodeNativeString,
@@ -63,7 +63,9 @@ describe("StringSessionBackend", () => {
 		expect(loaded?.dcs[0]?.authKey?.equals(compact.authKey)).toBe(true);
 		expect(backend.origin()).toEqual({ format: "compact", userId: 123_456_789n });
 		await backend.setHomeDc(2);
-		expect(decodeNativeString(backend.current()).dcs[0]?.authKey?.equals(compact.authKey)).toBe(true);
+		expect(decodeNativeString(backend.current()).dcs[0]?.authKey?.equals(compact.authKey)).toBe(
+			true,
+		);
 		expect(backend.origin().userId).toBe(123_456_789n);
 	});
 

@@ -14,9 +14,17 @@ import {
 	testPeer,
 	testPeers,
 } from "./fixtures.js";
-import type { ConformanceHarness, ConformanceOptions, ConformanceStore, TestRunner } from "./types.js";
+import type {
+	ConformanceHarness,
+	ConformanceOptions,
+	ConformanceStore,
+	TestRunner,
+} from "./types.js";
 
-type Body = (open: (sessionId?: string) => Promise<SessionBackend>, store: ConformanceStore) => Promise<void>;
+type Body = (
+	open: (sessionId?: string) => Promise<SessionBackend>,
+	store: ConformanceStore,
+) => Promise<void>;
 type Capability = keyof SessionBackend["capabilities"];
 /** What runners pass to a test function: vitest's and node:test's contexts can mark it skipped. */
 type TestContext = { skip?: (note?: string) => void } | undefined;
@@ -72,7 +80,13 @@ export function runConformanceSuite(
 				const b = await open();
 				assert.equal(typeof b.name, "string");
 				assert.ok(b.name.length > 0);
-				for (const key of ["persistent", "multiSession", "locking", "nativeGranular", "coalescing"] as const)
+				for (const key of [
+					"persistent",
+					"multiSession",
+					"locking",
+					"nativeGranular",
+					"coalescing",
+				] as const)
 					assert.equal(typeof b.capabilities[key], "boolean", `capabilities.${key}`);
 			});
 		});
@@ -88,12 +102,16 @@ export function runConformanceSuite(
 					assertSameSession(await b.load(), session);
 				});
 			}
-			test("stores 65 535 peers, the most a v8 file holds", async (open) => {
-				const b = await open();
-				const session = { ...sampleSession(3), peers: testPeers(65_535, 3) };
-				await b.save(session);
-				assertSameSession(await b.load(), session);
-			}, Math.max(timeout, 120_000));
+			test(
+				"stores 65 535 peers, the most a v8 file holds",
+				async (open) => {
+					const b = await open();
+					const session = { ...sampleSession(3), peers: testPeers(65_535, 3) };
+					await b.save(session);
+					assertSameSession(await b.load(), session);
+				},
+				Math.max(timeout, 120_000),
+			);
 			test("a full save replaces everything, and counters may go backwards", async (open) => {
 				const b = await open();
 				await b.save(sampleSession(50));
@@ -125,7 +143,11 @@ export function runConformanceSuite(
 				const loaded = await b.load();
 				const keyHex = Buffer.from(testAuthKey(1).expose()).toString("hex").slice(0, 24);
 				const keyB64 = Buffer.from(testAuthKey(1).expose()).toString("base64").slice(0, 16);
-				for (const text of [inspect(loaded, { depth: 10 }), JSON.stringify(loaded, bigintText), inspect(b, { depth: 4 })]) {
+				for (const text of [
+					inspect(loaded, { depth: 10 }),
+					JSON.stringify(loaded, bigintText),
+					inspect(b, { depth: 4 }),
+				]) {
 					assert.ok(!text.includes(keyHex), "auth key bytes shown as hex");
 					assert.ok(!text.includes(keyB64), "auth key bytes shown as base64");
 				}
@@ -147,7 +169,12 @@ export function runConformanceSuite(
 				await b.save(session);
 				const changes = [
 					testDc({ dcId: 2, addr: "10.0.0.2:443", authKey: testAuthKey(77), firstSalt: 5n }),
-					testDc({ dcId: 2, addr: "10.0.0.3:443", flags: DcFlags.MEDIA_ONLY, authKey: testAuthKey(78) }),
+					testDc({
+						dcId: 2,
+						addr: "10.0.0.3:443",
+						flags: DcFlags.MEDIA_ONLY,
+						authKey: testAuthKey(78),
+					}),
 					testDc({ dcId: 2, addr: "[::2]:443", flags: DcFlags.IPV6, authKey: testAuthKey(79) }),
 					testDc({ dcId: 9, addr: "10.0.0.9:80", flags: DcFlags.CDN }),
 				];
@@ -161,7 +188,9 @@ export function runConformanceSuite(
 				const b = await open();
 				const session = sampleSession();
 				await b.save(session);
-				const dc2 = { ...(session.dcs.find((d) => d.dcId === 2 && d.flags === 0) as PersistedSession["dcs"][0]) };
+				const dc2 = {
+					...(session.dcs.find((d) => d.dcId === 2 && d.flags === 0) as PersistedSession["dcs"][0]),
+				};
 				dc2.authKey = null;
 				await b.updateDc(dc2);
 				upsertDc(session, dc2);
@@ -220,7 +249,11 @@ export function runConformanceSuite(
 				upsertPeers(session, changes);
 				const loaded = await b.load();
 				assertSameSession(loaded, session);
-				assert.equal(loaded.peers.filter((p) => p.id === 9n).length, 4, "four kinds of id 9 kept apart");
+				assert.equal(
+					loaded.peers.filter((p) => p.id === 9n).length,
+					4,
+					"four kinds of id 9 kept apart",
+				);
 			});
 			test("a zero hash or unknown channel kind never erases what is known", async (open) => {
 				const b = await open();
@@ -239,7 +272,12 @@ export function runConformanceSuite(
 				const b = await open();
 				const session = sampleSession();
 				await b.save(session);
-				const batch = [...testPeers(2000, 9), testPeer("user", 1_000_000n, 0n), testPeer("chat", 5n), testPeer("chat", 5n)];
+				const batch = [
+					...testPeers(2000, 9),
+					testPeer("user", 1_000_000n, 0n),
+					testPeer("chat", 5n),
+					testPeer("chat", 5n),
+				];
 				await b.cachePeers(batch);
 				await b.cachePeers([]);
 				upsertPeers(session, batch);
@@ -268,7 +306,9 @@ export function runConformanceSuite(
 				const calls: Promise<void>[] = [];
 				peers.forEach((p, i) => {
 					calls.push(b.cachePeer(p));
-					calls.push(b.applyUpdateState({ type: "channel", channelId: BigInt(2_000_000 + i), pts: i }));
+					calls.push(
+						b.applyUpdateState({ type: "channel", channelId: BigInt(2_000_000 + i), pts: i }),
+					);
 				});
 				calls.push(b.applyUpdateState({ type: "primary", pts: 77, date: 78, seq: 79 }));
 				calls.push(b.applyUpdateState({ type: "secondary", qts: 80 }));
@@ -276,7 +316,8 @@ export function runConformanceSuite(
 				calls.push(b.updateDc(testDc({ dcId: 3, addr: "10.3.3.3:443", authKey: testAuthKey(33) })));
 				await Promise.all(calls);
 				upsertPeers(session, peers);
-				peers.forEach((_, i) => session.updatesState.channels.push({ channelId: BigInt(2_000_000 + i), pts: i }));
+				for (let i = 0; i < peers.length; i++)
+					session.updatesState.channels.push({ channelId: BigInt(2_000_000 + i), pts: i });
 				Object.assign(session.updatesState, { pts: 77, date: 78, seq: 79, qts: 80 });
 				session.homeDcId = 4;
 				upsertDc(session, testDc({ dcId: 3, addr: "10.3.3.3:443", authKey: testAuthKey(33) }));
@@ -310,13 +351,19 @@ export function runConformanceSuite(
 				const b = await open();
 				await b.save(sampleSession());
 				const bad = cloneSession(sampleSession());
-				bad.dcs = Array.from({ length: 256 }, (_, i) => testDc({ dcId: i + 1, addr: `10.0.${i}.1:443` }));
+				bad.dcs = Array.from({ length: 256 }, (_, i) =>
+					testDc({ dcId: i + 1, addr: `10.0.${i}.1:443` }),
+				);
 				bad.dcs.push(testDc({ dcId: 9, addr: "x".repeat(300) }));
 				const outcome = await b.save(bad).then(
 					() => "ok",
 					(error: unknown) => error,
 				);
-				if (outcome !== "ok") assert.ok(outcome instanceof SessionBackendError, `rejects with a SessionBackendError, got ${String(outcome)}`);
+				if (outcome !== "ok")
+					assert.ok(
+						outcome instanceof SessionBackendError,
+						`rejects with a SessionBackendError, got ${String(outcome)}`,
+					);
 				await b.setHomeDc(5);
 				assert.equal((await b.load())?.homeDcId, 5);
 			});
@@ -358,7 +405,8 @@ export function runConformanceSuite(
 				const session = sampleSession();
 				await a.save(session);
 				const peers = testPeers(50, 40).map((p) => ({ ...p, id: p.id + 50_000_000n }));
-				for (let i = 0; i < 200; i++) void a.applyUpdateState({ type: "primary", pts: i, date: i, seq: i });
+				for (let i = 0; i < 200; i++)
+					void a.applyUpdateState({ type: "primary", pts: i, date: i, seq: i });
 				void a.cachePeers(peers);
 				void a.applyUpdateState({ type: "channel", channelId: 1_500_000_001n, pts: 901 });
 				await a.close();
@@ -368,17 +416,21 @@ export function runConformanceSuite(
 				const b = await open();
 				assertSameSession(await b.load(), session);
 			});
-			ifCapable("persistent", "flush() makes pending writes visible to a new instance", async (open) => {
-				const a = await open();
-				await a.setHomeDc(3);
-				await a.applyUpdateState({ type: "secondary", qts: 9 });
-				await a.flush();
-				await a.close();
-				const b = await open();
-				const loaded = await b.load();
-				assert.equal(loaded?.homeDcId, 3);
-				assert.equal(loaded?.updatesState.qts, 9);
-			});
+			ifCapable(
+				"persistent",
+				"flush() makes pending writes visible to a new instance",
+				async (open) => {
+					const a = await open();
+					await a.setHomeDc(3);
+					await a.applyUpdateState({ type: "secondary", qts: 9 });
+					await a.flush();
+					await a.close();
+					const b = await open();
+					const loaded = await b.load();
+					assert.equal(loaded?.homeDcId, 3);
+					assert.equal(loaded?.updatesState.qts, 9);
+				},
+			);
 			ifCapable("persistent", "delete() persists", async (open) => {
 				const a = await open();
 				await a.save(sampleSession());
@@ -410,25 +462,33 @@ export function runConformanceSuite(
 				assert.equal(await a.load(), null);
 				assertSameSession(await b.load(), expectB);
 			});
-			ifCapable("multiSession", "the default session id is independent of named ones", async (open) => {
-				const d = await open();
-				const n = await open("named");
-				await n.save(sampleSession(5));
-				assert.equal(await d.load(), null);
-			});
+			ifCapable(
+				"multiSession",
+				"the default session id is independent of named ones",
+				async (open) => {
+					const d = await open();
+					const n = await open("named");
+					await n.save(sampleSession(5));
+					assert.equal(await d.load(), null);
+				},
+			);
 		});
 
 		when("locking", () => {
-			ifCapable("locking", "a second open of a held session rejects with LOCKED within 1 s", async (open) => {
-				const a = await open("locked");
-				await a.save(sampleSession());
-				const started = Date.now();
-				await assert.rejects(open("locked"), (e: unknown) => isSessionError(e, "LOCKED"));
-				assert.ok(Date.now() - started < 1500, "rejected within about a second");
-				await a.close();
-				const b = await open("locked");
-				assertSameSession(await b.load(), sampleSession());
-			});
+			ifCapable(
+				"locking",
+				"a second open of a held session rejects with LOCKED within 1 s",
+				async (open) => {
+					const a = await open("locked");
+					await a.save(sampleSession());
+					const started = Date.now();
+					await assert.rejects(open("locked"), (e: unknown) => isSessionError(e, "LOCKED"));
+					assert.ok(Date.now() - started < 1500, "rejected within about a second");
+					await a.close();
+					const b = await open("locked");
+					assertSameSession(await b.load(), sampleSession());
+				},
+			);
 			ifCapable("locking", "the lock error names no secret", async (open) => {
 				const a = await open("held");
 				await a.save(sampleSession());
@@ -443,12 +503,17 @@ export function runConformanceSuite(
 		});
 
 		when("coalescing", () => {
-			ifCapable("coalescing", "writes followed by flush() are all visible to a new load()", async (open) => {
-				const b = await open();
-				for (let i = 1; i <= 50; i++) void b.applyUpdateState({ type: "primary", pts: i, date: i, seq: i });
-				await b.flush();
-				assert.equal((await b.load())?.updatesState.pts, 50);
-			});
+			ifCapable(
+				"coalescing",
+				"writes followed by flush() are all visible to a new load()",
+				async (open) => {
+					const b = await open();
+					for (let i = 1; i <= 50; i++)
+						void b.applyUpdateState({ type: "primary", pts: i, date: i, seq: i });
+					await b.flush();
+					assert.equal((await b.load())?.updatesState.pts, 50);
+				},
+			);
 		});
 	});
 }

@@ -172,8 +172,17 @@ export function edgeCaseSessions(): Record<string, PersistedSession> {
 	slots.dcs = [
 		testDc({ dcId: 2, addr: "149.154.167.51:443", authKey: testAuthKey(21) }),
 		testDc({ dcId: 2, addr: "[2001:67c:4e8:f002::a]:443", flags: DcFlags.IPV6 }),
-		testDc({ dcId: 2, addr: "149.154.167.151:443", flags: DcFlags.MEDIA_ONLY, authKey: testAuthKey(22) }),
-		testDc({ dcId: 2, addr: "[2001:67c:4e8:f002::b]:443", flags: DcFlags.MEDIA_ONLY | DcFlags.IPV6 }),
+		testDc({
+			dcId: 2,
+			addr: "149.154.167.151:443",
+			flags: DcFlags.MEDIA_ONLY,
+			authKey: testAuthKey(22),
+		}),
+		testDc({
+			dcId: 2,
+			addr: "[2001:67c:4e8:f002::b]:443",
+			flags: DcFlags.MEDIA_ONLY | DcFlags.IPV6,
+		}),
 		testDc({ dcId: 203, addr: "91.105.192.100:443", flags: DcFlags.CDN }),
 	];
 

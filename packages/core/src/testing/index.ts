@@ -13,4 +13,9 @@ export {
 	testPeers,
 } from "./fixtures.js";
 export { serviceAvailable } from "./services.js";
-export type { ConformanceHarness, ConformanceOptions, ConformanceStore, TestRunner } from "./types.js";
+export type {
+	ConformanceHarness,
+	ConformanceOptions,
+	ConformanceStore,
+	TestRunner,
+} from "./types.js";
