@@ -9,6 +9,7 @@ trap stop_started_services EXIT
 ensure_pnpm || exit 1
 ensure_deps || exit 1
 ensure_redis || { [ -n "${REQUIRE_SERVICES:-}" ] && exit 1; }
+ensure_postgres || { [ -n "${REQUIRE_SERVICES:-}" ] && exit 1; }
 build_all || exit 1
 
 report="$REPO_ROOT/.vitest-report.json"

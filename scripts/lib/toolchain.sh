@@ -57,6 +57,37 @@ ensure_redis() {
 	return 1
 }
 
+postgres_answers() {
+	(exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null
+}
+
+# Uses a PostgreSQL that answers on 127.0.0.1:5432, or starts the installed cluster, or installs
+# one with apt-get and allows local TCP connections without a password (test machines only).
+ensure_postgres() {
+	if postgres_answers; then return; fi
+	if ! command -v pg_ctlcluster >/dev/null; then
+		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+			log "installing postgresql with apt-get"
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2
+		else
+			log "no PostgreSQL on 127.0.0.1:5432 and cannot install one (need root and apt-get)"
+			return 1
+		fi
+	fi
+	local version
+	version=$(ls /etc/postgresql | sort -V | tail -1)
+	local hba="/etc/postgresql/$version/main/pg_hba.conf"
+	if [ -w "$hba" ] && ! grep -q "x-session tests" "$hba"; then
+		printf '# x-session tests\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n' |
+			cat - "$hba" >"$hba.new" && mv "$hba.new" "$hba" && chown postgres "$hba" 2>/dev/null
+	fi
+	log "starting PostgreSQL $version"
+	pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || return 1
+	for _ in $(seq 1 50); do postgres_answers && return; sleep 0.1; done
+	log "PostgreSQL did not answer"
+	return 1
+}
+
 stop_started_services() {
 	if [ -n "${STARTED_REDIS_PIDFILE:-}" ] && [ -f "$STARTED_REDIS_PIDFILE" ]; then
 		kill "$(cat "$STARTED_REDIS_PIDFILE")" 2>/dev/null || true
