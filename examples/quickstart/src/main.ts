@@ -135,8 +135,13 @@ async function main(): Promise<number> {
 
 	const ticks = args.forever ? Number.POSITIVE_INFINITY : Number(args.ticks);
 	const interval = Number(args.interval);
+	log(
+		`receiving updates: ${args.forever ? "until Ctrl-C" : `${ticks} ticks`}, one every ${interval} ms (Ctrl-C flushes and exits)`,
+	);
 	for (let n = 0; n < ticks && !stopping; n++) {
 		await tick(backend, state, state.pts + n);
+		if ((n + 1) % 10 === 0)
+			log(`tick ${n + 1}: pts ${state.pts}, qts ${state.qts}, seq ${state.seq}`);
 		await new Promise((r) => setTimeout(r, interval));
 	}
 	await backend.close();

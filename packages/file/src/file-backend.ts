@@ -1,0 +1,381 @@
+import { basename, dirname, resolve } from "node:path";
+import {
+	applyUpdateStateChange,
+	type BackendCapabilities,
+	BaseSessionBackend,
+	type CachedPeer,
+	CorruptSessionError,
+	cloneSession,
+	type DcEntry,
+	decodeSessionDetailed,
+	EncodeOverflowError,
+	emptySession,
+	encodeSession,
+	type PersistedSession,
+	SessionBackendError,
+	UnsupportedVersionError,
+	type UpdateStateChange,
+	upsertDc,
+	upsertPeers,
+} from "@x/session-core";
+import { tempFileOwner, writeFileAtomic } from "./atomic-write.js";
+import { errnoCode, type FileSystem, nodeFileSystem, reason } from "./fs.js";
+import { FileLock, processAlive } from "./lock.js";
+
+const BACKEND = "file";
+
+export interface FileSessionOptions {
+	/** The session file, e.g. `./data/bot.session`. Its directory is created (0700) if missing. */
+	path: string;
+	/**
+	 * Coalesce granular writes: apply them in memory and write the file at most once per this
+	 * many milliseconds. `flush()` and `close()` write what is pending. Default 0: every granular
+	 * call writes (and fsyncs) before it resolves. `save()` and `delete()` are always immediate.
+	 */
+	flushInterval?: number;
+	/** Take the single-writer lock `<path>.lock` (default `true`). */
+	lock?: boolean;
+	/** How long `open()` waits for a held lock before rejecting (default 0: at once). */
+	lockWaitMs?: number;
+	/**
+	 * An existing file readable or writable by group or others: `"error"` (default) rejects
+	 * `open()`, `"warn"` reports through `onWarning` and goes on, `"fix"` makes it 0600.
+	 */
+	onInsecurePermissions?: "error" | "warn" | "fix";
+	/**
+	 * A file that does not decode: `"error"` (default) makes `load()` reject and never touches the
+	 * file; `"move-aside"` renames it to `<path>.corrupt-<time>` (kept 0600) and starts empty.
+	 */
+	onCorrupt?: "error" | "move-aside";
+	/** Receives warnings (insecure permissions, a file moved aside). Default: `console.warn`. */
+	onWarning?: (message: string) => void;
+	/** The file-system calls to use; for fault-injection tests. */
+	fs?: FileSystem;
+}
+
+/**
+ * The binary file backend: reads ferogram/layer files v1–v8 and writes v8. Saves are atomic and
+ * durable (temp file, fsync, rename, directory fsync), files are 0600, one process at a time
+ * holds the session (lock file), and a corrupt file is never replaced silently.
+ */
+export class FileSessionBackend extends BaseSessionBackend {
+	readonly name = BACKEND;
+	override readonly capabilities: BackendCapabilities = {
+		persistent: true,
+		multiSession: false,
+		locking: true,
+		nativeGranular: false,
+		coalescing: true,
+	};
+	/** Absolute path of the session file. */
+	readonly path: string;
+	readonly #fs: FileSystem;
+	readonly #options: FileSessionOptions;
+	readonly #lock: FileLock | undefined;
+	/** The session as last read or written; `undefined` until first read. */
+	#state: PersistedSession | null | undefined;
+	#dirty = false;
+	#timer: ReturnType<typeof setTimeout> | undefined;
+	/** A coalesced write that failed; reported by the next flush() or close(). */
+	#failed: unknown;
+
+	private constructor(
+		path: string,
+		options: FileSessionOptions,
+		fs: FileSystem,
+		lock: FileLock | undefined,
+	) {
+		super();
+		this.path = path;
+		this.#options = options;
+		this.#fs = fs;
+		this.#lock = lock;
+		if (options.lock === false) this.capabilities = { ...this.capabilities, locking: false };
+	}
+
+	/** Opens (and locks) the session file; it need not exist yet. */
+	static async open(options: FileSessionOptions): Promise<FileSessionBackend> {
+		if (!options || typeof options.path !== "string" || options.path === "") {
+			throw new SessionBackendError("INVALID_ARGUMENT", "options.path must be a non-empty string", {
+				backend: BACKEND,
+			});
+		}
+		const interval = options.flushInterval ?? 0;
+		if (!(Number.isFinite(interval) && interval >= 0)) {
+			throw new SessionBackendError("INVALID_ARGUMENT", "flushInterval must be a number ≥ 0", {
+				backend: BACKEND,
+			});
+		}
+		const fs = options.fs ?? nodeFileSystem;
+		const path = resolve(options.path);
+		await io(`cannot create the directory of ${path}`, () =>
+			fs.mkdir(dirname(path), { recursive: true, mode: 0o700 }),
+		);
+		const lock =
+			options.lock === false
+				? undefined
+				: await FileLock.acquire(fs, path, options.lockWaitMs ?? 0);
+		try {
+			await checkPermissions(fs, path, options);
+			await removeStaleTempFiles(fs, path, lock !== undefined);
+		} catch (error) {
+			await lock?.release();
+			throw error;
+		}
+		return new FileSessionBackend(path, options, fs, lock);
+	}
+
+	protected async loadSession(): Promise<PersistedSession | null> {
+		const state = await this.#current();
+		return state && cloneSession(state);
+	}
+
+	protected async saveSession(session: PersistedSession): Promise<void> {
+		await this.#write(session);
+		this.#state = session;
+		this.#dirty = false;
+		this.#failed = undefined;
+	}
+
+	protected async deleteSession(): Promise<void> {
+		this.#cancelTimer();
+		await io(`cannot delete ${this.path}`, async () => {
+			await this.#fs.unlink(this.path).catch((error: unknown) => {
+				if (errnoCode(error) !== "ENOENT") throw error;
+			});
+		});
+		this.#state = null;
+		this.#dirty = false;
+		this.#failed = undefined;
+	}
+
+	override updateDc(dc: DcEntry): Promise<void> {
+		const copy = { ...dc };
+		return this.#change((s) => upsertDc(s, copy));
+	}
+
+	override setHomeDc(dcId: number): Promise<void> {
+		return this.#change((s) => {
+			s.homeDcId = dcId;
+		});
+	}
+
+	override applyUpdateState(change: UpdateStateChange): Promise<void> {
+		const copy: UpdateStateChange =
+			change.type === "all"
+				? { type: "all", state: { ...change.state, channels: [...change.state.channels] } }
+				: { ...change };
+		return this.#change((s) => applyUpdateStateChange(s.updatesState, copy));
+	}
+
+	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
+		const copy = peers.map((p) => ({ ...p }));
+		return this.#change((s) => upsertPeers(s, copy));
+	}
+
+	/** Writes coalesced changes now. Rejects with the error of a failed coalesced write. */
+	override flush(): Promise<void> {
+		return this.exclusive(() => this.#flushNow());
+	}
+
+	protected override async closeSession(): Promise<void> {
+		try {
+			await this.#flushNow();
+		} finally {
+			this.#cancelTimer();
+			await this.#lock?.release();
+		}
+	}
+
+	/**
+	 * Applies `change` to a copy of the lists it may touch, checks the result still fits the
+	 * format, then writes it (or schedules the write). A change that fails leaves the state as it was.
+	 */
+	#change(change: (session: PersistedSession) => void): Promise<void> {
+		return this.exclusive(async () => {
+			const current = (await this.#current()) ?? emptySession();
+			const next: PersistedSession = {
+				...current,
+				dcs: current.dcs.slice(),
+				peers: current.peers.slice(),
+				minPeers: current.minPeers.slice(),
+				updatesState: {
+					...current.updatesState,
+					channels: current.updatesState.channels.map((c) => ({ ...c })),
+				},
+			};
+			change(next);
+			const interval = this.#options.flushInterval ?? 0;
+			if (interval === 0) {
+				await this.saveSession(next);
+				return;
+			}
+			checkFits(next);
+			this.#state = next;
+			this.#dirty = true;
+			this.#timer ??= setTimeout(() => {
+				this.#timer = undefined;
+				this.exclusive(() => this.#flushNow()).catch(() => undefined);
+			}, interval);
+			this.#timer.unref?.();
+		});
+	}
+
+	async #flushNow(): Promise<void> {
+		this.#cancelTimer();
+		if (this.#dirty && this.#state) {
+			try {
+				await this.#write(this.#state);
+				this.#dirty = false;
+				this.#failed = undefined;
+			} catch (error) {
+				this.#failed = error;
+			}
+		}
+		if (this.#failed !== undefined) throw this.#failed;
+	}
+
+	#cancelTimer(): void {
+		if (this.#timer) clearTimeout(this.#timer);
+		this.#timer = undefined;
+	}
+
+	async #write(session: PersistedSession): Promise<void> {
+		const bytes = encodeSession(session);
+		await io(`cannot save ${this.path}; the previous file is intact`, () =>
+			writeFileAtomic(this.#fs, this.path, bytes),
+		);
+	}
+
+	async #current(): Promise<PersistedSession | null> {
+		if (this.#state === undefined) this.#state = await this.#read();
+		return this.#state;
+	}
+
+	async #read(): Promise<PersistedSession | null> {
+		let bytes: Uint8Array;
+		try {
+			bytes = await this.#fs.readFile(this.path);
+		} catch (error) {
+			if (errnoCode(error) === "ENOENT") return null;
+			throw new SessionBackendError("IO", `cannot read ${this.path}: ${reason(error)}`, {
+				backend: BACKEND,
+				cause: error,
+			});
+		}
+		try {
+			if (bytes.length === 0)
+				throw new CorruptSessionError("empty session data", { backend: "codec" });
+			return decodeSessionDetailed(bytes).session;
+		} catch (error) {
+			if (this.#options.onCorrupt === "move-aside") {
+				const aside = `${this.path}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+				await io(`cannot move ${this.path} aside`, async () => {
+					await this.#fs.chmod(this.path, 0o600);
+					await this.#fs.rename(this.path, aside);
+				});
+				this.#warn(
+					`${this.path} does not decode (${detail(error)}); moved it to ${basename(aside)} and started empty`,
+				);
+				return null;
+			}
+			throw corrupt(this.path, error);
+		}
+	}
+
+	#warn(message: string): void {
+		(this.#options.onWarning ?? ((m: string) => console.warn(m)))(`[x-session] [file] ${message}`);
+	}
+}
+
+/** The same checks the encoder makes, run before a change is accepted into memory. */
+function checkFits(session: PersistedSession): void {
+	const over = (what: string, n: number, max: number) => {
+		if (n > max)
+			throw new EncodeOverflowError(`${what}: ${n} does not fit the v8 format (at most ${max})`, {
+				backend: BACKEND,
+			});
+	};
+	over("DC entries", session.dcs.length, 255);
+	over("peers", session.peers.length, 65_535);
+	over("min peers", session.minPeers.length, 65_535);
+	over("channel pts entries", session.updatesState.channels.length, 65_535);
+	for (const dc of session.dcs)
+		over("address bytes", new TextEncoder().encode(dc.addr).length, 255);
+}
+
+function detail(error: unknown): string {
+	return error instanceof Error
+		? error.message.replace(/^\[x-session\] \[[^\]]*\] /, "")
+		: String(error);
+}
+
+function corrupt(path: string, error: unknown): SessionBackendError {
+	const message = `${path} does not decode: ${detail(error)}; the file was left untouched`;
+	if (error instanceof UnsupportedVersionError)
+		return new UnsupportedVersionError(error.version, message, { backend: BACKEND, cause: error });
+	return new CorruptSessionError(message, { backend: BACKEND, cause: error });
+}
+
+async function io<T>(what: string, op: () => Promise<T>): Promise<T> {
+	try {
+		return await op();
+	} catch (error) {
+		if (error instanceof SessionBackendError) throw error;
+		throw new SessionBackendError("IO", `${what} (${reason(error)})`, {
+			backend: BACKEND,
+			cause: error,
+		});
+	}
+}
+
+async function checkPermissions(
+	fs: FileSystem,
+	path: string,
+	options: FileSessionOptions,
+): Promise<void> {
+	const info = await fs.stat(path).catch((error: unknown) => {
+		if (errnoCode(error) === "ENOENT") return undefined;
+		throw new SessionBackendError("IO", `cannot stat ${path}: ${reason(error)}`, {
+			backend: BACKEND,
+			cause: error,
+		});
+	});
+	if (!info) return;
+	if (!info.isFile())
+		throw new SessionBackendError("INVALID_ARGUMENT", `${path} is not a regular file`, {
+			backend: BACKEND,
+		});
+	const loose = info.mode & 0o077;
+	if (loose === 0) return;
+	const mode = (info.mode & 0o777).toString(8).padStart(4, "0");
+	const policy = options.onInsecurePermissions ?? "error";
+	if (policy === "fix") {
+		await io(`cannot chmod ${path}`, () => fs.chmod(path, 0o600));
+		return;
+	}
+	const message = `${path} has mode ${mode}: other users can read the auth key`;
+	if (policy === "warn") {
+		(options.onWarning ?? ((m: string) => console.warn(m)))(`[x-session] [file] ${message}`);
+		return;
+	}
+	throw new SessionBackendError(
+		"INVALID_ARGUMENT",
+		`${message}; run chmod 600 on it, or pass onInsecurePermissions: "fix"`,
+		{ backend: BACKEND },
+	);
+}
+
+/**
+ * Removes temp files of this session left by crashed writers. With the lock held no other writer
+ * can be running, so every one is stale; without it, only those whose process is gone.
+ */
+async function removeStaleTempFiles(fs: FileSystem, path: string, locked: boolean): Promise<void> {
+	const names = await fs.readdir(dirname(path)).catch(() => [] as string[]);
+	for (const name of names) {
+		const pid = tempFileOwner(path, name);
+		if (pid === undefined) continue;
+		if (!locked && processAlive(pid)) continue;
+		await fs.unlink(resolve(dirname(path), name)).catch(() => undefined);
+	}
+}

@@ -1,0 +1,156 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { type LockHolder, SessionBackendError, SessionLockedError } from "@x/session-core";
+import { CREATE_EXCLUSIVE, errnoCode, type FileSystem, reason } from "./fs.js";
+
+const BACKEND = "file";
+const RETRY_MS = 50;
+/** A takeover marker older than this was left by a crash in the middle of a takeover. */
+const STALE_TAKEOVER_MS = 10_000;
+
+interface LockRecord {
+	pid: number;
+	host: string;
+	startedAt: string;
+	token: string;
+}
+
+/** True when a process with this pid exists on this host. */
+export function processAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return errnoCode(error) === "EPERM";
+	}
+}
+
+/**
+ * A single-writer lock: the file `<session>.lock`, created with O_EXCL and holding the owner's
+ * pid, host and a random token. A lock whose process is dead on this host is taken over; a lock
+ * held by another host is never broken automatically (its liveness cannot be checked).
+ */
+export class FileLock {
+	private constructor(
+		private readonly fs: FileSystem,
+		readonly path: string,
+		private readonly token: string,
+	) {}
+
+	static async acquire(fs: FileSystem, sessionPath: string, waitMs: number): Promise<FileLock> {
+		const path = `${sessionPath}.lock`;
+		const record: LockRecord = {
+			pid: process.pid,
+			host: hostname(),
+			startedAt: new Date().toISOString(),
+			token: randomBytes(12).toString("hex"),
+		};
+		const deadline = Date.now() + waitMs;
+		for (;;) {
+			if (await tryCreate(fs, path, record)) return new FileLock(fs, path, record.token);
+			const holder = await readRecord(fs, path);
+			if (holder === undefined) continue; // vanished between create and read: try again
+			if (await isStale(fs, path, holder, record.host)) {
+				await takeOver(fs, path, holder);
+				continue;
+			}
+			if (Date.now() >= deadline) throw lockedError(sessionPath, holder);
+			await new Promise((r) => setTimeout(r, RETRY_MS));
+		}
+	}
+
+	/** Removes the lock file if it is still ours. */
+	async release(): Promise<void> {
+		const current = await readRecord(this.fs, this.path);
+		if (current?.token === this.token) await this.fs.unlink(this.path).catch(() => undefined);
+	}
+}
+
+async function tryCreate(fs: FileSystem, path: string, record: LockRecord): Promise<boolean> {
+	try {
+		const file = await fs.open(path, CREATE_EXCLUSIVE, 0o600);
+		try {
+			await file.writeFile(JSON.stringify(record));
+			await file.sync();
+		} finally {
+			await file.close();
+		}
+		return true;
+	} catch (error) {
+		if (errnoCode(error) === "EEXIST") return false;
+		throw new SessionBackendError("IO", `cannot create lock file ${path}: ${reason(error)}`, {
+			backend: BACKEND,
+			cause: error,
+		});
+	}
+}
+
+/** The lock's record; `null` when unreadable (being written, or garbage); `undefined` when gone. */
+async function readRecord(fs: FileSystem, path: string): Promise<LockRecord | null | undefined> {
+	let text: string;
+	try {
+		text = new TextDecoder().decode(await fs.readFile(path));
+	} catch (error) {
+		if (errnoCode(error) === "ENOENT") return undefined;
+		throw new SessionBackendError("IO", `cannot read lock file ${path}: ${reason(error)}`, {
+			backend: BACKEND,
+			cause: error,
+		});
+	}
+	try {
+		const r = JSON.parse(text) as LockRecord;
+		return typeof r.pid === "number" && typeof r.host === "string" ? r : null;
+	} catch {
+		return null;
+	}
+}
+
+/** Dead owner on this host, or a lock file left unreadable (crash while creating it) for 10 s. */
+async function isStale(fs: FileSystem, path: string, holder: LockRecord | null, host: string) {
+	if (holder) return holder.host === host && !processAlive(holder.pid);
+	const info = await fs.stat(path).catch(() => undefined);
+	return info !== undefined && Date.now() - info.mtimeMs > STALE_TAKEOVER_MS;
+}
+
+/**
+ * Removes a dead owner's lock. Takers serialize on `<lock>.takeover` (O_EXCL) and re-check the
+ * lock under it, so two processes that both saw the dead lock cannot both remove a live one.
+ */
+async function takeOver(fs: FileSystem, path: string, dead: LockRecord | null): Promise<void> {
+	const marker = `${path}.takeover`;
+	const mine = {
+		pid: process.pid,
+		host: hostname(),
+		startedAt: new Date().toISOString(),
+		token: "takeover",
+	};
+	if (!(await tryCreate(fs, marker, mine))) {
+		const info = await fs.stat(marker).catch(() => undefined);
+		if (info && Date.now() - info.mtimeMs > STALE_TAKEOVER_MS)
+			await fs.unlink(marker).catch(() => undefined);
+		await new Promise((r) => setTimeout(r, RETRY_MS));
+		return;
+	}
+	try {
+		const current = await readRecord(fs, path);
+		const same = dead === null ? current === null : current?.token === dead.token;
+		if (same) await fs.unlink(path).catch(() => undefined);
+	} finally {
+		await fs.unlink(marker).catch(() => undefined);
+	}
+}
+
+function lockedError(sessionPath: string, holder: LockRecord | null): SessionLockedError {
+	const who: LockHolder = holder ? { pid: holder.pid, host: holder.host } : {};
+	const by = holder
+		? `process ${holder.pid} on ${holder.host} (since ${holder.startedAt})`
+		: "another process";
+	const hint =
+		holder && holder.host !== hostname()
+			? `; if that host is gone, delete ${sessionPath}.lock by hand`
+			: "";
+	return new SessionLockedError(`${sessionPath} is locked by ${by}${hint}`, {
+		backend: BACKEND,
+		holder: who,
+	});
+}
