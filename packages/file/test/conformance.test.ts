@@ -16,7 +16,10 @@ for (const flushInterval of [0, 20]) {
 				const open: SessionBackend[] = [];
 				return {
 					async open(sessionId = "default") {
-						const b = await FileSessionBackend.open({ path: join(dir, `${sessionId}.session`), flushInterval });
+						const b = await FileSessionBackend.open({
+							path: join(dir, `${sessionId}.session`),
+							flushInterval,
+						});
 						open.push(b);
 						return b;
 					},

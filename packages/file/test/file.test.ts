@@ -1,0 +1,284 @@
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import {
+	CorruptSessionError,
+	decodeSession,
+	encodeSession,
+	isSessionError,
+	SessionLockedError,
+	UnsupportedVersionError,
+} from "@x/session-core";
+import { assertSameSession, sampleSession, testPeer, testPeers } from "@x/session-core/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { V1, V2, V3, V4, V5, V6, V7 } from "../../core/test/vectors.js";
+import { FileSessionBackend, type FileSystem, nodeFileSystem } from "../src/index.js";
+import { removeTempDirs, tempDir } from "./helpers.js";
+
+afterEach(removeTempDirs);
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+const keyHex = () =>
+	Buffer.from(
+		sampleSession()
+			.dcs.find((d) => d.authKey)
+			?.authKey?.expose() ?? [],
+	).toString("hex");
+
+describe("file format", () => {
+	it("writes v8 bytes identical to the core encoder, in a 0600 file", async () => {
+		const path = join(tempDir(), "a.session");
+		const b = await FileSessionBackend.open({ path });
+		await b.save(sampleSession());
+		await b.close();
+		expect(
+			Buffer.from(readFileSync(path)).equals(Buffer.from(encodeSession(sampleSession()))),
+		).toBe(true);
+		expect(mode(path)).toBe(0o600);
+	});
+
+	it.each([
+		["v1", V1],
+		["v2", V2],
+		["v3", V3],
+		["v4", V4],
+		["v5", V5],
+		["v6", V6],
+		["v7", V7],
+	])("loads a legacy %s file and upgrades it to v8 on the next write", async (_, bytes) => {
+		const path = join(tempDir(), "legacy.session");
+		writeFileSync(path, bytes, { mode: 0o600 });
+		const b = await FileSessionBackend.open({ path });
+		const loaded = await b.load();
+		assertSameSession(loaded, decodeSession(bytes));
+		await b.setHomeDc(loaded.homeDcId);
+		await b.close();
+		const after = readFileSync(path);
+		expect(after[0]).toBe(8);
+		assertSameSession(decodeSession(after), decodeSession(bytes));
+	});
+
+	it("creates the directory (0700) when it is missing", async () => {
+		const dir = join(tempDir(), "deep", "er");
+		const b = await FileSessionBackend.open({ path: join(dir, "x.session") });
+		await b.setHomeDc(2);
+		await b.close();
+		expect(mode(dir)).toBe(0o700);
+		expect(mode(join(dir, "x.session"))).toBe(0o600);
+	});
+});
+
+describe("corrupt and unreadable files", () => {
+	it("rejects with a typed error naming the path and never touches the file", async () => {
+		const dir = tempDir();
+		const path = join(dir, "bad.session");
+		const garbage = Buffer.concat([encodeSession(sampleSession()).subarray(0, 300)]);
+		writeFileSync(path, garbage, { mode: 0o600 });
+		const b = await FileSessionBackend.open({ path });
+		const error = await b.load().catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(CorruptSessionError);
+		expect((error as Error).message).toContain(path);
+		expect((error as Error).message).toContain("truncated");
+		expect((error as Error).message).not.toContain(keyHex().slice(0, 16));
+		await expect(b.cachePeer(testPeer("user", 1n, 1n))).rejects.toBeInstanceOf(CorruptSessionError);
+		await b.close();
+		expect(readFileSync(path).equals(garbage)).toBe(true);
+		expect(readdirSync(dir).sort()).toEqual(["bad.session"]);
+	});
+
+	it("a version byte from the future that is not v1 is UnsupportedVersionError", async () => {
+		const path = join(tempDir(), "future.session");
+		const bytes = encodeSession(sampleSession());
+		bytes[0] = 0x09;
+		writeFileSync(path, bytes, { mode: 0o600 });
+		const b = await FileSessionBackend.open({ path });
+		await expect(b.load()).rejects.toBeInstanceOf(UnsupportedVersionError);
+		await b.close();
+	});
+
+	it("an empty file is corrupt, not a fresh session", async () => {
+		const path = join(tempDir(), "empty.session");
+		writeFileSync(path, "", { mode: 0o600 });
+		const b = await FileSessionBackend.open({ path });
+		await expect(b.load()).rejects.toSatisfy((e) => isSessionError(e, "CORRUPT_DATA"));
+		await b.close();
+	});
+
+	it('onCorrupt: "move-aside" keeps the file (0600) beside and starts empty', async () => {
+		const dir = tempDir();
+		const path = join(dir, "bad.session");
+		writeFileSync(path, Buffer.from([8, 1, 2]), { mode: 0o644 });
+		const warnings: string[] = [];
+		const b = await FileSessionBackend.open({
+			path,
+			onCorrupt: "move-aside",
+			onInsecurePermissions: "warn",
+			onWarning: (m) => warnings.push(m),
+		});
+		expect(await b.load()).toBeNull();
+		const aside = readdirSync(dir).find((n) => n.startsWith("bad.session.corrupt-"));
+		expect(aside).toBeDefined();
+		expect(mode(join(dir, aside as string))).toBe(0o600);
+		expect(readFileSync(join(dir, aside as string))).toEqual(Buffer.from([8, 1, 2]));
+		expect(warnings.some((w) => w.includes("moved it to"))).toBe(true);
+		await b.close();
+	});
+});
+
+describe("permissions", () => {
+	it("an existing group- or world-readable file is refused by default", async () => {
+		const path = join(tempDir(), "loose.session");
+		writeFileSync(path, encodeSession(sampleSession()), { mode: 0o644 });
+		const error = await FileSessionBackend.open({ path }).catch((e: unknown) => e);
+		expect(isSessionError(error, "INVALID_ARGUMENT")).toBe(true);
+		expect((error as Error).message).toContain("0644");
+		// the refused open released its lock
+		const b = await FileSessionBackend.open({ path, onInsecurePermissions: "fix" });
+		expect(mode(path)).toBe(0o600);
+		assertSameSession(await b.load(), sampleSession());
+		await b.close();
+	});
+
+	it('"warn" reports and goes on', async () => {
+		const path = join(tempDir(), "loose.session");
+		writeFileSync(path, encodeSession(sampleSession()), { mode: 0o640 });
+		const warnings: string[] = [];
+		const b = await FileSessionBackend.open({
+			path,
+			onInsecurePermissions: "warn",
+			onWarning: (m) => warnings.push(m),
+		});
+		expect(warnings).toHaveLength(1);
+		expect(warnings[0]).toContain("0640");
+		await b.close();
+	});
+
+	it("temp files are created 0600 and stale ones are removed on open", async () => {
+		const dir = tempDir();
+		const path = join(dir, "s.session");
+		const modes: number[] = [];
+		const spy: FileSystem = {
+			...nodeFileSystem,
+			open: (p, flags, m) => {
+				if (p.endsWith(".xs-tmp")) modes.push(m ?? -1);
+				return nodeFileSystem.open(p, flags, m);
+			},
+		};
+		const stale = join(dir, "s.session.999999.0123456789ab.xs-tmp");
+		writeFileSync(stale, encodeSession(sampleSession()), { mode: 0o600 });
+		writeFileSync(join(dir, "other.txt"), "keep");
+		const b = await FileSessionBackend.open({ path, fs: spy });
+		expect(existsSync(stale)).toBe(false);
+		expect(existsSync(join(dir, "other.txt"))).toBe(true);
+		await b.save(sampleSession());
+		await b.close();
+		expect(modes).toEqual([0o600]);
+		expect(readdirSync(dir).sort()).toEqual(["other.txt", "s.session"]);
+	});
+});
+
+describe("single-writer lock", () => {
+	it("a second instance gets LOCKED at once, naming pid and host; close() releases it", async () => {
+		const path = join(tempDir(), "s.session");
+		const a = await FileSessionBackend.open({ path });
+		const started = Date.now();
+		const error = await FileSessionBackend.open({ path }).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(SessionLockedError);
+		expect((error as SessionLockedError).holder).toEqual({ pid: process.pid, host: hostname() });
+		expect((error as Error).message).toContain(`process ${process.pid}`);
+		expect(Date.now() - started).toBeLessThan(1000);
+		await a.close();
+		expect(existsSync(`${path}.lock`)).toBe(false);
+		await (await FileSessionBackend.open({ path })).close();
+	});
+
+	it("lockWaitMs waits for the holder to close", async () => {
+		const path = join(tempDir(), "s.session");
+		const a = await FileSessionBackend.open({ path });
+		setTimeout(() => void a.close(), 150);
+		const b = await FileSessionBackend.open({ path, lockWaitMs: 3000 });
+		await b.close();
+	});
+
+	it("a lock left by a dead process is taken over", async () => {
+		const path = join(tempDir(), "s.session");
+		const dead = {
+			pid: 2_147_483_646,
+			host: hostname(),
+			startedAt: "2020-01-01T00:00:00Z",
+			token: "dead",
+		};
+		writeFileSync(`${path}.lock`, JSON.stringify(dead), { mode: 0o600 });
+		const b = await FileSessionBackend.open({ path });
+		expect(JSON.parse(readFileSync(`${path}.lock`, "utf8")).pid).toBe(process.pid);
+		await b.close();
+	});
+
+	it("a lock held on another host is never broken, and the error says what to do", async () => {
+		const path = join(tempDir(), "s.session");
+		const remote = {
+			pid: 1,
+			host: "elsewhere.example",
+			startedAt: "2020-01-01T00:00:00Z",
+			token: "r",
+		};
+		writeFileSync(`${path}.lock`, JSON.stringify(remote), { mode: 0o600 });
+		const error = await FileSessionBackend.open({ path }).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(SessionLockedError);
+		expect((error as Error).message).toContain("elsewhere.example");
+		expect((error as Error).message).toContain("delete");
+	});
+
+	it("lock: false takes no lock and declares locking false", async () => {
+		const path = join(tempDir(), "s.session");
+		const a = await FileSessionBackend.open({ path, lock: false });
+		expect(a.capabilities.locking).toBe(false);
+		expect(existsSync(`${path}.lock`)).toBe(false);
+		await a.close();
+	});
+});
+
+describe("coalescing", () => {
+	it("holds granular writes until the interval, flush() or close()", async () => {
+		const path = join(tempDir(), "c.session");
+		const b = await FileSessionBackend.open({ path, flushInterval: 60_000 });
+		await b.save(sampleSession());
+		const saved = readFileSync(path);
+		for (let i = 0; i < 100; i++)
+			await b.applyUpdateState({ type: "primary", pts: i, date: i, seq: i });
+		await b.cachePeers(testPeers(10, 7));
+		expect(readFileSync(path).equals(saved)).toBe(true);
+		expect((await b.load())?.updatesState.pts).toBe(99);
+		await b.flush();
+		expect(decodeSession(readFileSync(path)).updatesState.pts).toBe(99);
+		await b.applyUpdateState({ type: "secondary", qts: 5 });
+		await b.close();
+		expect(decodeSession(readFileSync(path)).updatesState.qts).toBe(5);
+	});
+
+	it("writes by itself after the interval", async () => {
+		const path = join(tempDir(), "c.session");
+		const b = await FileSessionBackend.open({ path, flushInterval: 30 });
+		await b.setHomeDc(4);
+		expect(existsSync(path)).toBe(false);
+		await new Promise((r) => setTimeout(r, 200));
+		expect(decodeSession(readFileSync(path)).homeDcId).toBe(4);
+		await b.close();
+	});
+
+	it("a change that would not fit the format is refused and leaves the state as it was", async () => {
+		const path = join(tempDir(), "c.session");
+		for (const flushInterval of [0, 1000]) {
+			const b = await FileSessionBackend.open({ path, flushInterval });
+			await b.save({ ...sampleSession(), peers: testPeers(65_535, 2) });
+			await expect(b.cachePeer(testPeer("user", 1n, 1n))).rejects.toSatisfy((e) =>
+				isSessionError(e, "ENCODE_OVERFLOW"),
+			);
+			expect((await b.load())?.peers).toHaveLength(65_535);
+			await b.close();
+			const cleanup = await FileSessionBackend.open({ path });
+			await cleanup.delete();
+			await cleanup.close();
+		}
+	});
+});

@@ -1,0 +1,111 @@
+// Real processes: lock contention, and SIGKILL at random moments while saving.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { decodeSession, SessionLockedError } from "@x/session-core";
+import { afterEach, describe, expect, it } from "vitest";
+import { FileSessionBackend } from "../src/index.js";
+import { removeTempDirs, tempDir } from "./helpers.js";
+
+const tsx = createRequire(import.meta.url).resolve("tsx");
+const here = new URL(".", import.meta.url).pathname;
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+	for (const c of children.splice(0)) c.kill("SIGKILL");
+	removeTempDirs();
+});
+
+function child(
+	script: string,
+	args: string[],
+): { proc: ChildProcess; lines: string[]; waitFor(text: RegExp): Promise<void> } {
+	const proc = spawn(
+		process.execPath,
+		["--conditions=@x/source", "--import", tsx, join(here, "child", script), ...args],
+		{
+			stdio: ["ignore", "pipe", "pipe"],
+		},
+	);
+	children.push(proc);
+	const lines: string[] = [];
+	let buffer = "";
+	const waiters: { text: RegExp; resolve: () => void }[] = [];
+	proc.stdout?.on("data", (d: Buffer) => {
+		buffer += d.toString();
+		const parts = buffer.split("\n");
+		buffer = parts.pop() ?? "";
+		lines.push(...parts);
+		for (const w of waiters.splice(0)) {
+			if (parts.some((l) => w.text.test(l))) w.resolve();
+			else waiters.push(w);
+		}
+	});
+	let stderr = "";
+	proc.stderr?.on("data", (d: Buffer) => {
+		stderr += d.toString();
+	});
+	return {
+		proc,
+		lines,
+		waitFor: (text) =>
+			new Promise((resolve, reject) => {
+				if (lines.some((l) => text.test(l))) return resolve();
+				waiters.push({ text, resolve });
+				proc.once("exit", (code) =>
+					reject(new Error(`child exited (${code}) before ${text}: ${stderr}`)),
+				);
+			}),
+	};
+}
+
+const exited = (proc: ChildProcess) =>
+	new Promise<void>((r) =>
+		proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once("exit", () => r()),
+	);
+
+describe("between processes", () => {
+	it("a second process gets LOCKED naming the holder; after the holder is killed, the lock is taken over", async () => {
+		const path = join(tempDir(), "s.session");
+		const holder = child("holder.ts", [path]);
+		await holder.waitFor(/holding/);
+		const started = Date.now();
+		const error = await FileSessionBackend.open({ path }).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(SessionLockedError);
+		expect((error as SessionLockedError).holder?.pid).toBe(holder.proc.pid);
+		expect(Date.now() - started).toBeLessThan(1000);
+		holder.proc.kill("SIGKILL");
+		await exited(holder.proc);
+		const b = await FileSessionBackend.open({ path });
+		expect((await b.load())?.homeDcId).toBe(2);
+		await b.close();
+	});
+
+	const KILLS = Number(process.env.XS_KILL_ITERATIONS ?? 200);
+	const WORKERS = 4;
+	it(`SIGKILL at ${KILLS} random moments while saving: the file always holds an acknowledged state or a later one`, async () => {
+		const runWorker = async (w: number) => {
+			const dir = tempDir();
+			const path = join(dir, "k.session");
+			let lastAck = -1;
+			for (let i = 0; i < KILLS / WORKERS; i++) {
+				const saver = child("saver.ts", [path, String(lastAck + 1)]);
+				await saver.waitFor(/^ack/);
+				await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
+				saver.proc.kill("SIGKILL");
+				await exited(saver.proc);
+				const acks = saver.lines.filter((l) => l.startsWith("ack ")).map((l) => Number(l.slice(4)));
+				lastAck = Math.max(lastAck, ...acks);
+				const session = decodeSession(readFileSync(path));
+				expect(session.updatesState.pts, `worker ${w}, kill ${i}`).toBeGreaterThanOrEqual(lastAck);
+				expect(session.dcs[0]?.firstSalt).toBe(BigInt(session.updatesState.pts));
+				lastAck = session.updatesState.pts;
+			}
+			const b = await FileSessionBackend.open({ path });
+			await b.close();
+			expect(readdirSync(dir).sort()).toEqual(["k.session"]);
+		};
+		await Promise.all(Array.from({ length: WORKERS }, (_, w) => runWorker(w)));
+	}, 300_000);
+});
