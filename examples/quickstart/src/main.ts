@@ -139,7 +139,7 @@ async function main(): Promise<number> {
 		`receiving updates: ${args.forever ? "until Ctrl-C" : `${ticks} ticks`}, one every ${interval} ms (Ctrl-C flushes and exits)`,
 	);
 	for (let n = 0; n < ticks && !stopping; n++) {
-		await tick(backend, state, state.pts + n);
+		await tick(backend, state, state.seq);
 		if ((n + 1) % 10 === 0)
 			log(`tick ${n + 1}: pts ${state.pts}, qts ${state.qts}, seq ${state.seq}`);
 		await new Promise((r) => setTimeout(r, interval));
