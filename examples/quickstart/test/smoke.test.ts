@@ -98,3 +98,62 @@ describe("quickstart (file backend)", () => {
 		expect(saved.updatesState.pts).toBeGreaterThan(0);
 	}, 60_000);
 });
+
+// The same bot on the other backends: one flag switches storage, and the second run resumes.
+const others = [
+	["string", async () => true],
+	[
+		"redis",
+		async () =>
+			(await import("@x/session-core/testing")).serviceAvailable("redis", () => redisPing()),
+	],
+] as const;
+
+async function redisPing(): Promise<void> {
+	const { Redis } = await import("ioredis");
+	const client = new Redis({ lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1 });
+	try {
+		await client.connect();
+		await client.ping();
+	} finally {
+		client.disconnect();
+	}
+}
+
+for (const [backend, available] of others) {
+	describe(`quickstart --backend ${backend}`, async () => {
+		const ok = await available();
+		it.skipIf(!ok)(
+			"resumes on the second run",
+			async () => {
+				const data = mkdtempSync(join(tmpdir(), "xs-quickstart-"));
+				dirs.push(data);
+				if (backend === "redis") await clearRedisSession();
+				const args = ["--backend", backend, "--data", data, "--interval", "10"];
+				const first = await start([...args, "--ticks", "4"]).done;
+				expect(first.code, first.out).toBe(0);
+				expect(first.out).toContain("logging in");
+				const second = await start([...args, "--ticks", "2"]).done;
+				expect(second.code, second.out).toBe(0);
+				expect(second.out).toMatch(
+					/resumed session: home DC 2, 2\/5 DCs with auth keys .*pts 32\b/,
+				);
+				if (backend === "redis") await clearRedisSession();
+			},
+			60_000,
+		);
+	});
+}
+
+async function clearRedisSession(): Promise<void> {
+	const { Redis } = await import("ioredis");
+	const { RedisSessionBackend } = await import("@x/session-redis");
+	const client = new Redis({ lazyConnect: true, maxRetriesPerRequest: 1 });
+	await client.connect();
+	await RedisSessionBackend.deleteSession({
+		client,
+		prefix: "xs-quickstart",
+		sessionId: "bot",
+	}).catch(() => false);
+	await client.quit();
+}
