@@ -9,6 +9,7 @@ export type SessionErrorCode =
 	| "AUTH"
 	| "TIMEOUT"
 	| "IO"
+	| "ENCRYPTION"
 	| "CLOSED";
 
 export interface SessionErrorOptions {

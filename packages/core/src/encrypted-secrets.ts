@@ -1,0 +1,141 @@
+import type { BackendCapabilities, SessionBackend } from "./backend.js";
+import { isEncryptedEnvelope, SessionCipher, SessionEncryptionError } from "./crypto.js";
+import { SecretBytes } from "./secret.js";
+import { cloneSession } from "./session.js";
+import type { CachedPeer, DcEntry, PersistedSession, UpdateStateChange } from "./types.js";
+
+/**
+ * Wraps a backend so the auth keys and the future-auth token it stores are AES-256-GCM envelopes
+ * (see `SessionCipher`), while everything else keeps its layout: SQL and Redis backends still
+ * write one row or field per granular call. Secrets found unencrypted are returned as they are
+ * and encrypted on their next write, so an existing store can be switched on in place; an
+ * envelope needs the right key, else `SessionEncryptionError`.
+ */
+export function withEncryptedSecrets(inner: SessionBackend, cipher: SessionCipher): SessionBackend {
+	return new EncryptedSecretsBackend(inner, cipher);
+}
+
+/** Re-encrypts every secret of a stored session: rotation (`from` → `to`), or on/off (`null`). */
+export async function reencryptSecrets(
+	inner: SessionBackend,
+	from: SessionCipher | null,
+	to: SessionCipher | null,
+): Promise<boolean> {
+	const reader = from ? withEncryptedSecrets(inner, from) : inner;
+	const session = await reader.load();
+	if (!session) return false;
+	if (to === null) {
+		// reading through `from` already yielded plaintext; refuse to leave envelopes behind
+		for (const s of secretsOf(session))
+			if (isEncryptedEnvelope(s.expose()))
+				throw new SessionEncryptionError(
+					"missing-key",
+					"a secret is still encrypted; pass the cipher it was encrypted with",
+					{
+						backend: inner.name,
+					},
+				);
+	}
+	await (to ? withEncryptedSecrets(inner, to) : inner).save(session);
+	return true;
+}
+
+function secretsOf(session: PersistedSession): SecretBytes[] {
+	const out = session.dcs.flatMap((d) => (d.authKey ? [d.authKey] : []));
+	if (session.futureAuthToken) out.push(session.futureAuthToken);
+	return out;
+}
+
+class EncryptedSecretsBackend implements SessionBackend {
+	readonly name: string;
+	readonly capabilities: BackendCapabilities;
+	readonly #inner: SessionBackend;
+	readonly #cipher: SessionCipher;
+	/** Settles once every call made so far has been handed to the inner backend. */
+	#dispatched: Promise<unknown> = Promise.resolve();
+
+	constructor(inner: SessionBackend, cipher: SessionCipher) {
+		if (!(cipher instanceof SessionCipher)) throw new TypeError("cipher must be a SessionCipher");
+		this.#inner = inner;
+		this.#cipher = cipher;
+		this.name = inner.name;
+		this.capabilities = inner.capabilities;
+	}
+
+	async #seal(secret: SecretBytes | null): Promise<SecretBytes | null> {
+		return secret && new SecretBytes(await secret.read((b) => this.#cipher.encrypt(b)));
+	}
+
+	async #open(secret: SecretBytes | null): Promise<SecretBytes | null> {
+		if (!secret) return null;
+		const bytes = secret.expose();
+		if (!isEncryptedEnvelope(bytes)) return secret;
+		try {
+			return new SecretBytes(await this.#cipher.decrypt(bytes, this.name));
+		} finally {
+			bytes.fill(0);
+		}
+	}
+
+	async #sealDc(dc: DcEntry): Promise<DcEntry> {
+		return { ...dc, authKey: await this.#seal(dc.authKey) };
+	}
+
+	/**
+	 * Hands calls to the inner backend in the order they were made, even though encrypting their
+	 * arguments takes a while: the inner backend's own ordering guarantee then carries over.
+	 */
+	#inOrder<T, R>(prepared: Promise<T> | T, send: (value: T) => Promise<R>): Promise<R> {
+		let result!: Promise<R>;
+		const sent = Promise.all([this.#dispatched, prepared]).then(([, value]) => {
+			result = send(value);
+		});
+		this.#dispatched = sent.catch(() => undefined);
+		return sent.then(() => result);
+	}
+
+	async load(): Promise<PersistedSession | null> {
+		const s = await this.#inOrder(undefined, () => this.#inner.load());
+		if (!s) return null;
+		for (const dc of s.dcs) dc.authKey = await this.#open(dc.authKey);
+		s.futureAuthToken = await this.#open(s.futureAuthToken);
+		return s;
+	}
+
+	save(session: PersistedSession): Promise<void> {
+		const copy = cloneSession(session);
+		const sealed = (async () => ({
+			...copy,
+			dcs: await Promise.all(copy.dcs.map((d) => this.#sealDc(d))),
+			futureAuthToken: await this.#seal(copy.futureAuthToken),
+		}))();
+		return this.#inOrder(sealed, (s) => this.#inner.save(s));
+	}
+
+	updateDc(dc: DcEntry): Promise<void> {
+		return this.#inOrder(this.#sealDc(dc), (d) => this.#inner.updateDc(d));
+	}
+
+	delete(): Promise<void> {
+		return this.#inOrder(undefined, () => this.#inner.delete());
+	}
+	close(): Promise<void> {
+		return this.#inOrder(undefined, () => this.#inner.close());
+	}
+	flush(): Promise<void> {
+		return this.#inOrder(undefined, () => this.#inner.flush());
+	}
+	setHomeDc(dcId: number): Promise<void> {
+		return this.#inOrder(undefined, () => this.#inner.setHomeDc(dcId));
+	}
+	applyUpdateState(change: UpdateStateChange): Promise<void> {
+		return this.#inOrder(undefined, () => this.#inner.applyUpdateState(change));
+	}
+	cachePeer(peer: CachedPeer): Promise<void> {
+		return this.#inOrder(undefined, () => this.#inner.cachePeer(peer));
+	}
+	cachePeers(peers: readonly CachedPeer[]): Promise<void> {
+		const copy = peers.map((p) => ({ ...p }));
+		return this.#inOrder(undefined, () => this.#inner.cachePeers(copy));
+	}
+}
