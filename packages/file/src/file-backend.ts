@@ -9,10 +9,15 @@ import {
 	type DcEntry,
 	decodeSessionDetailed,
 	EncodeOverflowError,
+	type EncryptionSecret,
 	emptySession,
 	encodeSession,
+	isEncryptedEnvelope,
 	type PersistedSession,
 	SessionBackendError,
+	type SessionCipher,
+	SessionEncryptionError,
+	toCipher,
 	UnsupportedVersionError,
 	type UpdateStateChange,
 	upsertDc,
@@ -49,6 +54,13 @@ export interface FileSessionOptions {
 	onCorrupt?: "error" | "move-aside";
 	/** Receives warnings (insecure permissions, a file moved aside). Default: `console.warn`. */
 	onWarning?: (message: string) => void;
+	/**
+	 * Encrypt the whole file at rest (AES-256-GCM; a 32-byte key or a passphrase, see
+	 * `SessionCipher` in core). An unencrypted file still opens and is encrypted on its next write;
+	 * an encrypted file without this option is a `SessionEncryptionError`. Use `setEncryption()`
+	 * to rotate the key or to turn encryption off.
+	 */
+	encryption?: EncryptionSecret | SessionCipher;
 	/** The file-system calls to use; for fault-injection tests. */
 	fs?: FileSystem;
 }
@@ -78,15 +90,18 @@ export class FileSessionBackend extends BaseSessionBackend {
 	#timer: ReturnType<typeof setTimeout> | undefined;
 	/** A coalesced write that failed; reported by the next flush() or close(). */
 	#failed: unknown;
+	#cipher: SessionCipher | null;
 
 	private constructor(
 		path: string,
 		options: FileSessionOptions,
 		fs: FileSystem,
 		lock: FileLock | undefined,
+		cipher: SessionCipher | null,
 	) {
 		super();
 		this.path = path;
+		this.#cipher = cipher;
 		this.#options = options;
 		this.#fs = fs;
 		this.#lock = lock;
@@ -108,6 +123,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 		}
 		const fs = options.fs ?? nodeFileSystem;
 		const path = resolve(options.path);
+		const cipher = await toCipher(options.encryption);
 		await io(`cannot create the directory of ${path}`, () =>
 			fs.mkdir(dirname(path), { recursive: true, mode: 0o700 }),
 		);
@@ -122,7 +138,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 			await lock?.release();
 			throw error;
 		}
-		return new FileSessionBackend(path, options, fs, lock);
+		return new FileSessionBackend(path, options, fs, lock, cipher);
 	}
 
 	protected async loadSession(): Promise<PersistedSession | null> {
@@ -171,6 +187,26 @@ export class FileSessionBackend extends BaseSessionBackend {
 	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
 		const copy = peers.map((p) => ({ ...p }));
 		return this.#change((s) => upsertPeers(s, copy));
+	}
+
+	/**
+	 * Rewrites the file now under a new encryption setting: a new key or passphrase (rotation), or
+	 * `null` to store it unencrypted. Resolves once the rewritten file is durable.
+	 */
+	setEncryption(encryption: EncryptionSecret | SessionCipher | null): Promise<void> {
+		return this.exclusive(async () => {
+			const next = await toCipher(encryption);
+			const state = await this.#current();
+			const previous = this.#cipher;
+			this.#cipher = next;
+			try {
+				if (state) await this.#write(state);
+				this.#dirty = false;
+			} catch (error) {
+				this.#cipher = previous;
+				throw error;
+			}
+		});
 	}
 
 	/** Writes coalesced changes now. Rejects with the error of a failed coalesced write. */
@@ -241,7 +277,8 @@ export class FileSessionBackend extends BaseSessionBackend {
 	}
 
 	async #write(session: PersistedSession): Promise<void> {
-		const bytes = encodeSession(session);
+		const encoded = encodeSession(session);
+		const bytes = this.#cipher ? await this.#cipher.encrypt(encoded) : encoded;
 		await io(`cannot save ${this.path}; the previous file is intact`, () =>
 			writeFileAtomic(this.#fs, this.path, bytes),
 		);
@@ -263,6 +300,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 				cause: error,
 			});
 		}
+		if (isEncryptedEnvelope(bytes)) bytes = await this.#decrypt(bytes);
 		try {
 			if (bytes.length === 0)
 				throw new CorruptSessionError("empty session data", { backend: "codec" });
@@ -280,6 +318,29 @@ export class FileSessionBackend extends BaseSessionBackend {
 				return null;
 			}
 			throw corrupt(this.path, error);
+		}
+	}
+
+	async #decrypt(bytes: Uint8Array): Promise<Uint8Array> {
+		if (!this.#cipher) {
+			throw new SessionEncryptionError(
+				"missing-key",
+				`${this.path} is encrypted; pass the encryption option`,
+				{ backend: BACKEND },
+			);
+		}
+		try {
+			return await this.#cipher.decrypt(bytes, BACKEND);
+		} catch (error) {
+			const why = error instanceof SessionEncryptionError ? error.reason : "tampered";
+			throw new SessionEncryptionError(
+				why,
+				`${this.path}: ${detail(error)}; the file was left untouched`,
+				{
+					backend: BACKEND,
+					cause: error,
+				},
+			);
 		}
 	}
 

@@ -6,11 +6,16 @@ import { afterEach, beforeEach, describe, it } from "vitest";
 import { FileSessionBackend } from "../src/index.js";
 import { tempDir } from "./helpers.js";
 
-for (const flushInterval of [0, 20]) {
+const encryption = { key: new Uint8Array(32).fill(9) };
+for (const [flushInterval, encrypted] of [
+	[0, false],
+	[20, false],
+	[0, true],
+] as const) {
 	runConformanceSuite(
 		{ describe, it, beforeEach, afterEach },
 		{
-			name: flushInterval ? `file (coalescing every ${flushInterval} ms)` : "file",
+			name: `file${flushInterval ? ` (coalescing every ${flushInterval} ms)` : ""}${encrypted ? " (encrypted)" : ""}`,
 			async createStore() {
 				const dir = tempDir();
 				const open: SessionBackend[] = [];

@@ -6,6 +6,7 @@ import {
 	decodeSession,
 	encodeSession,
 	isSessionError,
+	SessionEncryptionError,
 	SessionLockedError,
 	UnsupportedVersionError,
 } from "@x/session-core";
@@ -280,5 +281,85 @@ describe("coalescing", () => {
 			await cleanup.delete();
 			await cleanup.close();
 		}
+	});
+});
+
+describe("encryption at rest", () => {
+	const key = new Uint8Array(32).fill(3);
+	const sessionKey = () =>
+		Buffer.from(
+			sampleSession()
+				.dcs.find((d) => d.authKey)
+				?.authKey?.expose() ?? [],
+		);
+
+	it("writes an envelope with no trace of the key, reads it back, and needs the key", async () => {
+		const path = join(tempDir(), "e.session");
+		const b = await FileSessionBackend.open({ path, encryption: { key } });
+		await b.save(sampleSession());
+		await b.close();
+		const raw = readFileSync(path);
+		expect(raw.subarray(0, 3).toString()).toBe("XSE");
+		expect(raw.includes(sessionKey().subarray(0, 16))).toBe(false);
+		expect(mode(path)).toBe(0o600);
+		const again = await FileSessionBackend.open({ path, encryption: { key } });
+		assertSameSession(await again.load(), sampleSession());
+		await again.close();
+		const without = await FileSessionBackend.open({ path });
+		await expect(without.load()).rejects.toSatisfy(
+			(e) => e instanceof SessionEncryptionError && e.reason === "missing-key",
+		);
+		await without.close();
+		const wrong = await FileSessionBackend.open({ path, encryption: { key: new Uint8Array(32) } });
+		await expect(wrong.load()).rejects.toSatisfy(
+			(e) => e instanceof SessionEncryptionError && e.reason === "wrong-key",
+		);
+		await expect(wrong.setHomeDc(1)).rejects.toBeInstanceOf(SessionEncryptionError);
+		await wrong.close();
+		expect(readFileSync(path).equals(raw)).toBe(true);
+	});
+
+	it("a tampered file is a typed error and is left as it is", async () => {
+		const path = join(tempDir(), "e.session");
+		const b = await FileSessionBackend.open({
+			path,
+			encryption: { passphrase: "pw", iterations: 100_000 },
+		});
+		await b.save(sampleSession());
+		await b.close();
+		const raw = readFileSync(path);
+		raw[raw.length - 40] = (raw[raw.length - 40] as number) ^ 1;
+		writeFileSync(path, raw, { mode: 0o600 });
+		const c = await FileSessionBackend.open({
+			path,
+			encryption: { passphrase: "pw", iterations: 100_000 },
+		});
+		await expect(c.load()).rejects.toSatisfy(
+			(e) => e instanceof SessionEncryptionError && e.reason === "tampered",
+		);
+		await c.close();
+		expect(readFileSync(path).equals(raw)).toBe(true);
+	});
+
+	it("encrypts a plain file on its next write, rotates keys and turns encryption off", async () => {
+		const path = join(tempDir(), "e.session");
+		writeFileSync(path, encodeSession(sampleSession()), { mode: 0o600 });
+		const b = await FileSessionBackend.open({ path, encryption: { key } });
+		assertSameSession(await b.load(), sampleSession());
+		await b.setHomeDc(2);
+		expect(readFileSync(path).subarray(0, 3).toString()).toBe("XSE");
+		await b.setEncryption({ passphrase: "next", iterations: 100_000 });
+		await b.close();
+		const old = await FileSessionBackend.open({ path, encryption: { key } });
+		await expect(old.load()).rejects.toBeInstanceOf(SessionEncryptionError);
+		await old.close();
+		const rotated = await FileSessionBackend.open({
+			path,
+			encryption: { passphrase: "next", iterations: 100_000 },
+		});
+		assertSameSession(await rotated.load(), sampleSession());
+		await rotated.setEncryption(null);
+		await rotated.close();
+		assertSameSession(decodeSession(readFileSync(path)), sampleSession());
 	});
 });
