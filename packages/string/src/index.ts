@@ -1,18 +1,26 @@
 import {
 	type BackendCapabilities,
 	BaseSessionBackend,
+	base64Decode,
+	base64Encode,
 	type CompactSession,
 	CorruptSessionError,
 	cloneSession,
 	decodeSessionString,
 	EncodeOverflowError,
+	type EncryptionSecret,
 	encodeNativeString,
 	type PersistedSession,
 	SessionBackendError,
+	type SessionCipher,
+	SessionEncryptionError,
+	toCipher,
 	UnsupportedVersionError,
 } from "@x/session-core";
 
 const BACKEND = "string";
+/** Encrypted strings: this prefix, then the base64url (no padding) of an AES-256-GCM envelope. */
+const ENCRYPTED_PREFIX = "xse1_";
 
 export interface StringSessionOptions {
 	/**
@@ -23,11 +31,16 @@ export interface StringSessionOptions {
 	onChange?: (session: string) => void | Promise<void>;
 	/** Accept `=` padding and the standard base64 alphabet in native strings. */
 	lenient?: boolean;
+	/**
+	 * Encrypt the string (AES-256-GCM; a 32-byte key or a passphrase): every new string is
+	 * `xse1_…`. Plain strings still load and are encrypted on the next write.
+	 */
+	encryption?: EncryptionSecret | SessionCipher;
 }
 
 /** What the string held when the backend was created. */
 export interface StringOrigin {
-	format: "empty" | "native" | "compact";
+	format: "empty" | "native" | "compact" | "encrypted";
 	/** From a compact string: the account's user id, which the session model has no place for. */
 	userId?: bigint;
 }
@@ -53,6 +66,7 @@ export class StringSessionBackend extends BaseSessionBackend {
 	#decoded: { session: PersistedSession | null } | undefined;
 	readonly #initial: string;
 	#origin: StringOrigin | undefined;
+	#cipher: Promise<SessionCipher | null>;
 
 	constructor(initial = "", options: StringSessionOptions = {}) {
 		super();
@@ -64,6 +78,8 @@ export class StringSessionBackend extends BaseSessionBackend {
 		this.#text = initial;
 		this.#initial = initial;
 		this.#options = options;
+		this.#cipher = toCipher(options.encryption);
+		this.#cipher.catch(() => undefined); // reported by the first call that needs it
 	}
 
 	/** The current session string: native after any write; as given before the first. */
@@ -71,8 +87,12 @@ export class StringSessionBackend extends BaseSessionBackend {
 		return this.#text;
 	}
 
-	/** The format of the initial string and, for a compact one, its user id. Throws when invalid. */
+	/**
+	 * The format of the initial string and, for a compact one, its user id. Throws when invalid.
+	 * An encrypted string reports `"encrypted"` (its content is read by `load()`).
+	 */
 	origin(): StringOrigin {
+		if (this.#initial.trim().startsWith(ENCRYPTED_PREFIX)) return { format: "encrypted" };
 		if (!this.#origin) {
 			const decoded = this.#decodeText(this.#initial);
 			this.#origin =
@@ -83,8 +103,23 @@ export class StringSessionBackend extends BaseSessionBackend {
 		return { ...this.#origin };
 	}
 
+	/** Rewrites the string now with a new key or passphrase, or unencrypted with `null`. */
+	setEncryption(encryption: EncryptionSecret | SessionCipher | null): Promise<void> {
+		return this.exclusive(async () => {
+			const session = await this.#decode();
+			const previous = this.#cipher;
+			this.#cipher = toCipher(encryption);
+			try {
+				if (session) await this.saveSession(session);
+			} catch (error) {
+				this.#cipher = previous;
+				throw error;
+			}
+		});
+	}
+
 	protected async loadSession(): Promise<PersistedSession | null> {
-		const session = this.#decode();
+		const session = await this.#decode();
 		return session && cloneSession(session);
 	}
 
@@ -94,6 +129,11 @@ export class StringSessionBackend extends BaseSessionBackend {
 			text = encodeNativeString(session);
 		} catch (cause) {
 			throw rewrap(cause, "the session does not fit a native string");
+		}
+		const cipher = await this.#cipher;
+		if (cipher) {
+			const sealed = await cipher.encrypt(new TextEncoder().encode(text));
+			text = ENCRYPTED_PREFIX + base64Encode(sealed);
 		}
 		await this.#publish(text, cloneSession(session));
 	}
@@ -122,9 +162,44 @@ export class StringSessionBackend extends BaseSessionBackend {
 		}
 	}
 
-	#decode(): PersistedSession | null {
-		this.#decoded ??= { session: this.#decodeText(this.#text).session };
+	async #decode(): Promise<PersistedSession | null> {
+		if (!this.#decoded) {
+			const text = await this.#decrypt(this.#text);
+			this.#decoded = { session: this.#decodeText(text).session };
+		}
 		return this.#decoded.session;
+	}
+
+	/** The plain string inside an encrypted one; other strings pass through. */
+	async #decrypt(text: string): Promise<string> {
+		const trimmed = text.trim();
+		if (!trimmed.startsWith(ENCRYPTED_PREFIX)) return text;
+		const cipher = await this.#cipher;
+		if (!cipher) {
+			throw new SessionEncryptionError(
+				"missing-key",
+				"the session string is encrypted; pass the encryption option",
+				{
+					backend: BACKEND,
+				},
+			);
+		}
+		let sealed: Uint8Array;
+		try {
+			sealed = base64Decode(trimmed.slice(ENCRYPTED_PREFIX.length), {
+				what: "encrypted session string",
+			});
+		} catch (cause) {
+			throw new SessionEncryptionError(
+				"tampered",
+				"the encrypted session string is not valid base64url",
+				{
+					backend: BACKEND,
+					cause,
+				},
+			);
+		}
+		return new TextDecoder().decode(await cipher.decrypt(sealed, BACKEND));
 	}
 
 	#decodeText(text: string): ReturnType<typeof decodeSessionString> {

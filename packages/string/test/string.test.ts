@@ -6,6 +6,7 @@ import {
 	encodeCompactString,
 	encodeNativeString,
 	isSessionError,
+	SessionEncryptionError,
 } from "@x/session-core";
 import {
 	assertSameSession,
@@ -119,5 +120,46 @@ describe("StringSessionBackend", () => {
 		await backend.load();
 		expect(inspect(backend, { depth: 5 })).not.toContain(text.slice(0, 30));
 		expect(JSON.stringify(backend)).not.toContain(text.slice(0, 30));
+	});
+});
+
+describe("encryption", () => {
+	const key = new Uint8Array(32).fill(4);
+
+	it("every new string is an xse1_ envelope that loads only with the key", async () => {
+		const seen: string[] = [];
+		const backend = new StringSessionBackend(encodeNativeString(sampleSession()), {
+			encryption: { key },
+			onChange: (s) => void seen.push(s),
+		});
+		assertSameSession(await backend.load(), sampleSession()); // a plain string still loads
+		await backend.setHomeDc(2);
+		expect(backend.current()).toMatch(/^xse1_[A-Za-z0-9_-]+$/);
+		expect(seen).toEqual([backend.current()]);
+		const again = new StringSessionBackend(backend.current(), { encryption: { key } });
+		assertSameSession(await again.load(), sampleSession());
+		expect(again.origin()).toEqual({ format: "encrypted" });
+		await expect(new StringSessionBackend(backend.current()).load()).rejects.toSatisfy(
+			(e) => e instanceof SessionEncryptionError && e.reason === "missing-key",
+		);
+		const wrong = new StringSessionBackend(backend.current(), {
+			encryption: { key: new Uint8Array(32) },
+		});
+		await expect(wrong.load()).rejects.toSatisfy(
+			(e) => e instanceof SessionEncryptionError && e.reason === "wrong-key",
+		);
+		expect(wrong.current()).toBe(backend.current());
+	});
+
+	it("rotates and turns encryption off", async () => {
+		const backend = new StringSessionBackend("", { encryption: { key } });
+		await backend.save(sampleSession());
+		await backend.setEncryption({ passphrase: "next", iterations: 100_000 });
+		const rotated = backend.current();
+		await expect(
+			new StringSessionBackend(rotated, { encryption: { key } }).load(),
+		).rejects.toBeInstanceOf(SessionEncryptionError);
+		await backend.setEncryption(null);
+		assertSameSession(decodeNativeString(backend.current()), sampleSession());
 	});
 });
