@@ -7,6 +7,7 @@ import {
 	DC_SLOT_MASK,
 	type DcEntry,
 	EncodeOverflowError,
+	isEncryptedEnvelope,
 	type PeerKind,
 	SecretBytes,
 	SessionBackendError,
@@ -93,25 +94,37 @@ export function checkDc(dc: DcEntry): void {
 	if (typeof dc.addr !== "string") throw invalid("dc.addr must be a string");
 	if (dc.authKey !== null && !(dc.authKey instanceof SecretBytes))
 		throw invalid("dc.authKey must be SecretBytes or null");
-	if (dc.authKey && dc.authKey.length !== AUTH_KEY_LENGTH) {
+	if (dc.authKey && dc.authKey.length !== AUTH_KEY_LENGTH && !isSealedKey(dc.authKey)) {
 		throw invalid(
 			`auth key of DC ${dc.dcId} must be ${AUTH_KEY_LENGTH} bytes, got ${dc.authKey.length}`,
 		);
 	}
 }
 
-/** Packs a DC entry: version u8, flags u8, timeOffset i32, firstSalt i64, hasKey u8, [key 256], addr UTF-8. */
+/** An auth key encrypted by withEncryptedSecrets: an envelope, stored with its length. */
+function isSealedKey(key: SecretBytes): boolean {
+	return key.length <= 0xffff && key.read(isEncryptedEnvelope);
+}
+
+/**
+ * Packs a DC entry: version u8, flags u8, timeOffset i32, firstSalt i64, key kind u8 (0 none,
+ * 1 a 256-byte key, 2 an encrypted key: u16 LE length then the envelope), the key, addr UTF-8.
+ */
 export function packDc(dc: DcEntry): Buffer {
 	checkDc(dc);
 	const addr = Buffer.from(dc.addr, "utf8");
-	const keyLen = dc.authKey ? AUTH_KEY_LENGTH : 0;
+	const sealed = dc.authKey !== null && dc.authKey.length !== AUTH_KEY_LENGTH;
+	const keyLen = dc.authKey ? dc.authKey.length + (sealed ? 2 : 0) : 0;
 	const buf = Buffer.allocUnsafe(15 + keyLen + addr.length);
 	buf[0] = DC_VALUE_VERSION;
 	buf[1] = dc.flags;
 	buf.writeInt32LE(dc.timeOffset, 2);
 	buf.writeBigInt64LE(dc.firstSalt, 6);
-	buf[14] = dc.authKey ? 1 : 0;
-	if (dc.authKey) dc.authKey.read((key) => buf.set(key, 15));
+	buf[14] = dc.authKey ? (sealed ? 2 : 1) : 0;
+	if (dc.authKey) {
+		if (sealed) buf.writeUInt16LE(dc.authKey.length, 15);
+		dc.authKey.read((key) => buf.set(key, sealed ? 17 : 15));
+	}
 	addr.copy(buf, 15 + keyLen);
 	return buf;
 }
@@ -124,10 +137,13 @@ export function unpackDc(field: string, value: Buffer): DcEntry {
 	const dcId = parseI32(m[1], "DC id");
 	const flags = value[1] as number;
 	const hasKey = value[14];
-	if ((flags & DC_SLOT_MASK) !== Number(m[2]) || (hasKey !== 0 && hasKey !== 1))
+	if ((flags & DC_SLOT_MASK) !== Number(m[2]) || (hasKey !== 0 && hasKey !== 1 && hasKey !== 2))
 		throw corrupt(`DC entry ${field}`);
-	if (hasKey === 1 && value.length < 15 + AUTH_KEY_LENGTH) throw corrupt(`DC entry ${field}`);
-	const keyEnd = 15 + (hasKey === 1 ? AUTH_KEY_LENGTH : 0);
+	if (hasKey === 2 && value.length < 17) throw corrupt(`DC entry ${field}`);
+	const keyStart = hasKey === 2 ? 17 : 15;
+	const keyLen = hasKey === 1 ? AUTH_KEY_LENGTH : hasKey === 2 ? value.readUInt16LE(15) : 0;
+	const keyEnd = keyStart + keyLen;
+	if (value.length < keyEnd) throw corrupt(`DC entry ${field}`);
 	let addr: string;
 	try {
 		addr = new TextDecoder("utf-8", { fatal: true }).decode(value.subarray(keyEnd));
@@ -137,7 +153,7 @@ export function unpackDc(field: string, value: Buffer): DcEntry {
 	return {
 		dcId,
 		addr,
-		authKey: hasKey === 1 ? secretOf(value.subarray(15, keyEnd)) : null,
+		authKey: hasKey === 0 ? null : secretOf(value.subarray(keyStart, keyEnd)),
 		firstSalt: value.readBigInt64LE(6),
 		timeOffset: value.readInt32LE(2),
 		flags,

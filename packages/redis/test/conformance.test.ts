@@ -1,6 +1,6 @@
 // The shared conformance suite against 127.0.0.1:6379 and against a three-master cluster the
 // test starts itself. Each test gets its own random key prefix and deletes only its own keys.
-import type { SessionBackend } from "@x/session-core";
+import { type SessionBackend, SessionCipher, withEncryptedSecrets } from "@x/session-core";
 import {
 	type ConformanceHarness,
 	type ConformanceStore,
@@ -8,7 +8,7 @@ import {
 	serviceAvailable,
 } from "@x/session-core/testing";
 import type { Cluster, Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RedisSessionBackend } from "../src/index.js";
 import {
 	deletePrefix,
@@ -22,7 +22,13 @@ const client = sharedClient();
 const available = await serviceAvailable("redis", () => client.ping());
 if (!available) client.disconnect();
 
-function harness(name: string, getClient: () => Redis | Cluster): ConformanceHarness {
+const cipher = await SessionCipher.create({ key: new Uint8Array(32).fill(5) });
+
+function harness(
+	name: string,
+	getClient: () => Redis | Cluster,
+	encrypted = false,
+): ConformanceHarness {
 	return {
 		name,
 		async createStore(): Promise<ConformanceStore> {
@@ -32,7 +38,7 @@ function harness(name: string, getClient: () => Redis | Cluster): ConformanceHar
 				async open(sessionId = "default") {
 					const b = await RedisSessionBackend.open({ client: getClient(), prefix, sessionId });
 					open.push(b);
-					return b;
+					return encrypted ? withEncryptedSecrets(b, cipher) : b;
 				},
 				async destroy() {
 					await Promise.allSettled(open.splice(0).map((b) => b.close()));
@@ -72,9 +78,42 @@ if (!available) {
 	);
 	runConformanceSuite(
 		runner,
+		harness("redis (secrets encrypted)", () => client, true),
+	);
+	runConformanceSuite(
+		runner,
 		harness("redis-cluster", () => {
 			if (!clusterClient) throw new Error("cluster not started");
 			return clusterClient;
 		}),
 	);
 }
+
+describe.skipIf(!available)("redis with withEncryptedSecrets", () => {
+	it("stores only envelopes; the wrong key is a typed error", async () => {
+		const { sampleSession, assertSameSession } = await import("@x/session-core/testing");
+		const { SessionEncryptionError } = await import("@x/session-core");
+		const store = await harness("raw", () => client).createStore();
+		try {
+			const raw = (await store.open("enc")) as RedisSessionBackend;
+			const enc = withEncryptedSecrets(raw, cipher);
+			await enc.save(sampleSession());
+			const stored = await client.hgetallBuffer(raw.keys.dcs);
+			const key = Buffer.from(
+				sampleSession()
+					.dcs.find((d) => d.authKey)
+					?.authKey?.expose() ?? [],
+			);
+			for (const value of Object.values(stored))
+				expect(value.includes(key.subarray(0, 16))).toBe(false);
+			assertSameSession(await enc.load(), sampleSession());
+			const other = withEncryptedSecrets(
+				raw,
+				await SessionCipher.create({ key: new Uint8Array(32) }),
+			);
+			await expect(other.load()).rejects.toBeInstanceOf(SessionEncryptionError);
+		} finally {
+			await store.destroy();
+		}
+	});
+});
