@@ -1,0 +1,527 @@
+import { type BackendCapabilities, BaseSessionBackend } from "../backend.js";
+import { check } from "../codec/bytes.js";
+import { type LockHolder, SessionBackendError, SessionLockedError } from "../errors.js";
+import { SecretBytes } from "../secret.js";
+import { mergePeer, normalizeSession, peerKey } from "../session.js";
+import type { CachedPeer, DcEntry, PersistedSession, UpdateStateChange } from "../types.js";
+import type { SqlDriver, SqlExecutor, SqlRow } from "./driver.js";
+import { migrate } from "./migrate.js";
+import {
+	dcFromRow,
+	dcParams,
+	minPeerFromRow,
+	PEER_KINDS,
+	peerFromRow,
+	peerParams,
+	RowReader,
+} from "./rows.js";
+import { DATA_TABLES } from "./schema.js";
+
+export interface SqlSessionOptions {
+	/** The account this instance reads and writes (default `"default"`). */
+	sessionId?: string;
+	/** Take a single-writer lease on the session (default `true`). */
+	lock?: boolean;
+	/** Lease lifetime; renewed every third of it while open (default 30 000 ms). */
+	leaseTtlMs?: number;
+	/** How long `open` retries a held lease (default 0: reject at once). */
+	lockWaitMs?: number;
+}
+
+const UPSERT_DC = `INSERT INTO xs_dcs (session_id, dc_id, slot, flags, addr, auth_key, first_salt, time_offset)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (session_id, dc_id, slot) DO UPDATE SET flags = excluded.flags, addr = excluded.addr,
+		auth_key = excluded.auth_key, first_salt = excluded.first_salt, time_offset = excluded.time_offset`;
+// a zero hash never replaces a known one; an unknown channel kind never replaces a known one
+const UPSERT_PEER = `INSERT INTO xs_peers (session_id, kind, id, access_hash, channel_kind) VALUES (?, ?, ?, ?, ?)
+	ON CONFLICT (session_id, kind, id) DO UPDATE SET
+		access_hash = CASE WHEN excluded.access_hash = 0 THEN xs_peers.access_hash ELSE excluded.access_hash END,
+		channel_kind = COALESCE(excluded.channel_kind, xs_peers.channel_kind)`;
+const UPSERT_CHANNEL = `INSERT INTO xs_channel_pts (session_id, channel_id, pts) VALUES (?, ?, ?)
+	ON CONFLICT (session_id, channel_id) DO UPDATE SET pts = excluded.pts`;
+const ENSURE_SESSION =
+	"INSERT INTO xs_sessions (session_id) VALUES (?) ON CONFLICT (session_id) DO NOTHING";
+const PEERS_PER_STATEMENT = 150;
+
+/**
+ * The session backend shared by the SQLite-family packages, written against {@link SqlDriver}.
+ * A full save is one transaction that replaces the session's rows; granular methods are
+ * single-row upserts; calls on one instance take effect in the order they were made. With
+ * locking, every write first checks, inside its transaction, that this instance still holds the
+ * session's lease (fencing), so a writer whose lease was taken over cannot write.
+ */
+export class SqlSessionBackend extends BaseSessionBackend {
+	readonly name: string;
+	override readonly capabilities: BackendCapabilities;
+	readonly sessionId: string;
+	readonly #db: SqlDriver;
+	readonly #rows: RowReader;
+	readonly #owner: string | undefined;
+	readonly #ttl: number;
+	#renewal: ReturnType<typeof setInterval> | undefined;
+
+	private constructor(db: SqlDriver, sessionId: string, owner: string | undefined, ttl: number) {
+		super();
+		this.#db = db;
+		this.name = db.name;
+		this.sessionId = sessionId;
+		this.#owner = owner;
+		this.#ttl = ttl;
+		this.#rows = new RowReader(db.name, `${db.location}#${sessionId}`);
+		this.capabilities = {
+			persistent: true,
+			multiSession: true,
+			locking: owner !== undefined,
+			nativeGranular: true,
+			coalescing: false,
+		};
+	}
+
+	/** Migrates the database if needed, takes the lease, and binds to one session id. */
+	static async open(db: SqlDriver, options: SqlSessionOptions = {}): Promise<SqlSessionBackend> {
+		const sessionId = options.sessionId ?? "default";
+		if (typeof sessionId !== "string" || sessionId.length === 0 || sessionId.length > 200)
+			throw new SessionBackendError(
+				"INVALID_ARGUMENT",
+				"sessionId must be a string of 1 to 200 characters",
+				{
+					backend: db.name,
+				},
+			);
+		const ttl = options.leaseTtlMs ?? 30_000;
+		if (!Number.isInteger(ttl) || ttl < 1000)
+			throw new SessionBackendError("INVALID_ARGUMENT", "leaseTtlMs must be an integer ≥ 1000", {
+				backend: db.name,
+			});
+		let owner: string | undefined;
+		try {
+			await guard(db, "open", () => migrate(db));
+			if (options.lock ?? true) {
+				owner = randomOwner();
+				await acquireLease(db, sessionId, owner, ttl, options.lockWaitMs ?? 0);
+			}
+		} catch (error) {
+			await db.close?.();
+			throw error;
+		}
+		const backend = new SqlSessionBackend(db, sessionId, owner, ttl);
+		if (owner) {
+			backend.#renewal = setInterval(
+				() => {
+					backend
+						.exclusive(() => backend.#write("renew lease", async () => {}))
+						.catch(() => undefined);
+				},
+				Math.floor(ttl / 3),
+			);
+			(backend.#renewal as { unref?: () => void }).unref?.();
+		}
+		return backend;
+	}
+
+	/** The session ids stored in the database, sorted. Migrates the schema first if needed. */
+	static async listSessions(db: SqlDriver): Promise<string[]> {
+		await guard(db, "listSessions", () => migrate(db));
+		const rows = await guard(db, "listSessions", () =>
+			db.all("SELECT session_id FROM xs_sessions ORDER BY session_id"),
+		);
+		return rows.map((r) => String(r.session_id));
+	}
+
+	/**
+	 * Deletes a session that no open instance holds (`SessionLockedError` when one does).
+	 * Resolves `false` when there was no such session.
+	 */
+	static async deleteSession(db: SqlDriver, sessionId: string): Promise<boolean> {
+		await guard(db, "deleteSession", () => migrate(db));
+		return guard(db, "deleteSession", () =>
+			db.transaction(async (tx) => {
+				const holder = await leaseHolder(tx, sessionId);
+				if (holder && (holder.expiresAt ?? 0) > Date.now())
+					throw new SessionLockedError(`session "${sessionId}" is open in ${describe(holder)}`, {
+						backend: db.name,
+						holder,
+					});
+				const [row] = await tx.all("SELECT 1 AS found FROM xs_sessions WHERE session_id = ?", [
+					sessionId,
+				]);
+				for (const table of DATA_TABLES)
+					await tx.run(`DELETE FROM ${table} WHERE session_id = ?`, [sessionId]);
+				await tx.run("DELETE FROM xs_leases WHERE session_id = ?", [sessionId]);
+				return row !== undefined;
+			}),
+		);
+	}
+
+	protected async loadSession(): Promise<PersistedSession | null> {
+		return guard(this.#db, "load", () => readSession(this.#db, this.sessionId, this.#rows));
+	}
+
+	protected async saveSession(session: PersistedSession): Promise<void> {
+		validate(session, this.name);
+		const s = normalizeSession(session);
+		await this.#write("save", async (tx) => {
+			for (const table of DATA_TABLES)
+				await tx.run(`DELETE FROM ${table} WHERE session_id = ?`, [this.sessionId]);
+			await tx.run(
+				"INSERT INTO xs_sessions (session_id, home_dc_id, pts, qts, date, seq, future_auth_token) VALUES (?, ?, ?, ?, ?, ?, ?)",
+				[
+					this.sessionId,
+					s.homeDcId,
+					s.updatesState.pts,
+					s.updatesState.qts,
+					s.updatesState.date,
+					s.updatesState.seq,
+					s.futureAuthToken ? s.futureAuthToken.expose() : null,
+				],
+			);
+			for (const dc of s.dcs) await tx.run(UPSERT_DC, dcParams(this.sessionId, dc));
+			for (const c of s.updatesState.channels)
+				await tx.run(UPSERT_CHANNEL, [this.sessionId, c.channelId, c.pts]);
+			await insertPeers(tx, this.sessionId, s.peers);
+			for (const m of s.minPeers)
+				await tx.run(
+					"INSERT INTO xs_min_peers (session_id, user_id, peer_id, msg_id) VALUES (?, ?, ?, ?)",
+					[this.sessionId, m.userId, m.peerId, m.msgId],
+				);
+		});
+	}
+
+	protected async deleteSession(): Promise<void> {
+		await this.#write("delete", async (tx) => {
+			for (const table of DATA_TABLES)
+				await tx.run(`DELETE FROM ${table} WHERE session_id = ?`, [this.sessionId]);
+		});
+	}
+
+	protected override async closeSession(): Promise<void> {
+		if (this.#renewal) clearInterval(this.#renewal);
+		if (this.#owner) {
+			await this.#db
+				.run("DELETE FROM xs_leases WHERE session_id = ? AND owner = ?", [
+					this.sessionId,
+					this.#owner,
+				])
+				.catch(() => undefined);
+		}
+	}
+
+	override updateDc(dc: DcEntry): Promise<void> {
+		validateDc(dc, this.name);
+		const params = dcParams(this.sessionId, dc);
+		return this.exclusive(() => this.#granular("updateDc", (tx) => tx.run(UPSERT_DC, params)));
+	}
+
+	override setHomeDc(dcId: number): Promise<void> {
+		check.i32(dcId, "dcId", this.name);
+		return this.exclusive(() =>
+			this.#granular("setHomeDc", (tx) =>
+				tx.run("UPDATE xs_sessions SET home_dc_id = ? WHERE session_id = ?", [
+					dcId,
+					this.sessionId,
+				]),
+			),
+		);
+	}
+
+	override applyUpdateState(change: UpdateStateChange): Promise<void> {
+		const id = this.sessionId;
+		const n = this.name;
+		switch (change.type) {
+			case "primary":
+				for (const f of ["pts", "date", "seq"] as const) check.i32(change[f], f, n);
+				return this.exclusive(() =>
+					this.#granular("applyUpdateState", (tx) =>
+						tx.run("UPDATE xs_sessions SET pts = ?, date = ?, seq = ? WHERE session_id = ?", [
+							change.pts,
+							change.date,
+							change.seq,
+							id,
+						]),
+					),
+				);
+			case "secondary":
+				check.i32(change.qts, "qts", n);
+				return this.exclusive(() =>
+					this.#granular("applyUpdateState", (tx) =>
+						tx.run("UPDATE xs_sessions SET qts = ? WHERE session_id = ?", [change.qts, id]),
+					),
+				);
+			case "channel":
+				check.i64(change.channelId, "channelId", n);
+				check.i32(change.pts, "pts", n);
+				return this.exclusive(() =>
+					this.#granular("applyUpdateState", (tx) =>
+						tx.run(UPSERT_CHANNEL, [id, change.channelId, change.pts]),
+					),
+				);
+			case "all": {
+				const st = change.state;
+				for (const f of ["pts", "qts", "date", "seq"] as const) check.i32(st[f], f, n);
+				for (const c of st.channels) {
+					check.i64(c.channelId, "channelId", n);
+					check.i32(c.pts, "pts", n);
+				}
+				const channels = st.channels.map((c) => ({ ...c }));
+				return this.exclusive(() =>
+					this.#granular("applyUpdateState", async (tx) => {
+						await tx.run(
+							"UPDATE xs_sessions SET pts = ?, qts = ?, date = ?, seq = ? WHERE session_id = ?",
+							[st.pts, st.qts, st.date, st.seq, id],
+						);
+						await tx.run("DELETE FROM xs_channel_pts WHERE session_id = ?", [id]);
+						for (const c of channels) await tx.run(UPSERT_CHANNEL, [id, c.channelId, c.pts]);
+					}),
+				);
+			}
+			default:
+				return Promise.reject(
+					new SessionBackendError("INVALID_ARGUMENT", "unknown update state change", {
+						backend: n,
+					}),
+				);
+		}
+	}
+
+	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
+		for (const p of peers) validatePeer(p, this.name);
+		const copy = peers.map((p) => ({ ...p }));
+		if (copy.length === 0) return this.exclusive(async () => {});
+		return this.exclusive(() =>
+			this.#granular("cachePeers", (tx) => upsertPeers(tx, this.sessionId, copy)),
+		);
+	}
+
+	/** A granular write: creates the session row if needed, then runs `change`, in one transaction. */
+	#granular(operation: string, change: (tx: SqlExecutor) => Promise<unknown>): Promise<void> {
+		return this.#write(operation, async (tx) => {
+			await tx.run(ENSURE_SESSION, [this.sessionId]);
+			await change(tx);
+		});
+	}
+
+	/** A write transaction that first checks (and extends) this instance's lease. */
+	#write(operation: string, body: (tx: SqlExecutor) => Promise<void>): Promise<void> {
+		return guard(this.#db, operation, () =>
+			this.#db.transaction(async (tx) => {
+				if (this.#owner) await this.#checkLease(tx, operation);
+				await body(tx);
+			}),
+		);
+	}
+
+	async #checkLease(tx: SqlExecutor, operation: string): Promise<void> {
+		const { changes } = await tx.run(
+			"UPDATE xs_leases SET expires_at = ? WHERE session_id = ? AND owner = ?",
+			[Date.now() + this.#ttl, this.sessionId, this.#owner as string],
+		);
+		if (changes === 1) return;
+		const holder = await leaseHolder(tx, this.sessionId);
+		throw new SessionLockedError(
+			`${operation}: the lease on session "${this.sessionId}" was lost${holder ? ` to ${describe(holder)}` : ""}`,
+			{ backend: this.name, ...(holder ? { holder } : {}) },
+		);
+	}
+}
+
+async function readSession(
+	db: SqlExecutor,
+	id: string,
+	r: RowReader,
+): Promise<PersistedSession | null> {
+	const [head] = await db.all("SELECT * FROM xs_sessions WHERE session_id = ?", [id]);
+	if (!head) return null;
+	const token = r.blob(head, "future_auth_token");
+	const [dcs, channels, peers, minPeers] = await Promise.all([
+		db.all("SELECT * FROM xs_dcs WHERE session_id = ?", [id]),
+		db.all("SELECT * FROM xs_channel_pts WHERE session_id = ?", [id]),
+		db.all("SELECT * FROM xs_peers WHERE session_id = ?", [id]),
+		db.all("SELECT * FROM xs_min_peers WHERE session_id = ?", [id]),
+	]);
+	return {
+		homeDcId: r.i32(head, "home_dc_id"),
+		dcs: dcs.map((row) => dcFromRow(r, row)),
+		updatesState: {
+			pts: r.i32(head, "pts"),
+			qts: r.i32(head, "qts"),
+			date: r.i32(head, "date"),
+			seq: r.i32(head, "seq"),
+			channels: channels.map((row) => ({
+				channelId: r.i64(row, "channel_id"),
+				pts: r.i32(row, "pts"),
+			})),
+		},
+		peers: peers.map((row) => peerFromRow(r, row)),
+		minPeers: minPeers.map((row) => minPeerFromRow(r, row)),
+		futureAuthToken: token && new SecretBytes(token),
+	};
+}
+
+/** Inserts peers known to be new (after a delete), many rows per statement. */
+async function insertPeers(
+	tx: SqlExecutor,
+	id: string,
+	peers: readonly CachedPeer[],
+): Promise<void> {
+	for (let i = 0; i < peers.length; i += PEERS_PER_STATEMENT) {
+		const chunk = peers.slice(i, i + PEERS_PER_STATEMENT);
+		await tx.run(
+			`INSERT INTO xs_peers (session_id, kind, id, access_hash, channel_kind) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+			chunk.flatMap((p) => peerParams(id, p)),
+		);
+	}
+}
+
+/** Upserts peers with the merge rules; repeats within the batch are merged first. */
+async function upsertPeers(
+	tx: SqlExecutor,
+	id: string,
+	peers: readonly CachedPeer[],
+): Promise<void> {
+	const merged = new Map<string, CachedPeer>();
+	for (const p of peers)
+		merged.set(peerKey(p.kind, p.id), mergePeer(merged.get(peerKey(p.kind, p.id)), p));
+	const list = [...merged.values()];
+	for (let i = 0; i < list.length; i += PEERS_PER_STATEMENT) {
+		const chunk = list.slice(i, i + PEERS_PER_STATEMENT);
+		const values = chunk.map(() => "(?, ?, ?, ?, ?)").join(", ");
+		await tx.run(
+			UPSERT_PEER.replace("VALUES (?, ?, ?, ?, ?)", `VALUES ${values}`),
+			chunk.flatMap((p) => peerParams(id, p)),
+		);
+	}
+}
+
+async function acquireLease(
+	db: SqlDriver,
+	id: string,
+	owner: string,
+	ttl: number,
+	waitMs: number,
+): Promise<void> {
+	const deadline = Date.now() + waitMs;
+	for (;;) {
+		const held = await guard(db, "open", () =>
+			db.transaction(async (tx) => {
+				const holder = await leaseHolder(tx, id);
+				const now = Date.now();
+				const dead =
+					holder?.pid !== undefined &&
+					holder.host === db.processInfo?.host &&
+					db.isProcessAlive?.(holder.pid) === false;
+				if (holder && (holder.expiresAt ?? 0) > now && !dead) return holder;
+				await tx.run(
+					`INSERT INTO xs_leases (session_id, owner, pid, host, expires_at) VALUES (?, ?, ?, ?, ?)
+					ON CONFLICT (session_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid,
+						host = excluded.host, expires_at = excluded.expires_at`,
+					[id, owner, db.processInfo?.pid ?? null, db.processInfo?.host ?? null, now + ttl],
+				);
+				return undefined;
+			}),
+		);
+		if (!held) return;
+		if (Date.now() >= deadline) {
+			throw new SessionLockedError(
+				`session "${id}" in ${db.location} is held by ${describe(held)}`,
+				{
+					backend: db.name,
+					holder: held,
+				},
+			);
+		}
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+async function leaseHolder(db: SqlExecutor, id: string): Promise<LockHolder | undefined> {
+	const [row] = await db.all(
+		"SELECT owner, pid, host, expires_at FROM xs_leases WHERE session_id = ?",
+		[id],
+	);
+	if (!row) return undefined;
+	return {
+		owner: String(row.owner),
+		...(row.pid !== null ? { pid: Number(row.pid) } : {}),
+		...(row.host !== null ? { host: String(row.host) } : {}),
+		expiresAt: Number(row.expires_at),
+	};
+}
+
+function describe(h: LockHolder): string {
+	const who =
+		h.pid !== undefined ? `process ${h.pid}${h.host ? ` on ${h.host}` : ""}` : `owner ${h.owner}`;
+	return h.expiresAt ? `${who} (lease until ${new Date(h.expiresAt).toISOString()})` : who;
+}
+
+function randomOwner(): string {
+	const bytes = globalThis.crypto.getRandomValues(new Uint8Array(12));
+	return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Runs `op`, passing errors through the driver's mapping; typed errors pass as they are. */
+export async function guard<T>(db: SqlDriver, operation: string, op: () => Promise<T>): Promise<T> {
+	try {
+		return await op();
+	} catch (error) {
+		if (error instanceof SessionBackendError) throw error;
+		const mapped = db.mapError?.(error, operation);
+		if (mapped instanceof SessionBackendError) throw mapped;
+		throw new SessionBackendError(
+			"IO",
+			`${operation} failed on ${db.location}: ${errorText(error)}`,
+			{
+				backend: db.name,
+				cause: error,
+			},
+		);
+	}
+}
+
+function errorText(error: unknown): string {
+	const e = error as { code?: unknown; message?: unknown };
+	return typeof e?.code === "string"
+		? `${e.code}`
+		: typeof e?.message === "string"
+			? e.message.slice(0, 200)
+			: "error";
+}
+
+function validateDc(dc: DcEntry, backend: string): void {
+	check.i32(dc.dcId, "dcId", backend);
+	check.i32(dc.timeOffset, "timeOffset", backend);
+	check.i64(dc.firstSalt, "firstSalt", backend);
+	check.int(dc.flags, 0, 255, "flags", backend);
+	if (typeof dc.addr !== "string")
+		throw new SessionBackendError("INVALID_ARGUMENT", "dc.addr must be a string", { backend });
+	if (dc.authKey !== null && !(dc.authKey instanceof SecretBytes))
+		throw new SessionBackendError("INVALID_ARGUMENT", "dc.authKey must be SecretBytes or null", {
+			backend,
+		});
+}
+
+function validatePeer(p: CachedPeer, backend: string): void {
+	if (!PEER_KINDS.includes(p.kind))
+		throw new SessionBackendError("INVALID_ARGUMENT", `unknown peer kind ${String(p.kind)}`, {
+			backend,
+		});
+	check.i64(p.id, "peer id", backend);
+	check.i64(p.accessHash, "access hash", backend);
+}
+
+function validate(s: PersistedSession, backend: string): void {
+	check.i32(s.homeDcId, "homeDcId", backend);
+	for (const f of ["pts", "qts", "date", "seq"] as const) check.i32(s.updatesState[f], f, backend);
+	for (const dc of s.dcs) validateDc(dc, backend);
+	for (const p of s.peers) validatePeer(p, backend);
+	for (const c of s.updatesState.channels) {
+		check.i64(c.channelId, "channelId", backend);
+		check.i32(c.pts, "pts", backend);
+	}
+	for (const m of s.minPeers) {
+		check.i64(m.userId, "userId", backend);
+		check.i64(m.peerId, "peerId", backend);
+		check.i32(m.msgId, "msgId", backend);
+	}
+}
+
+export type { SqlRow };

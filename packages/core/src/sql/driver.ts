@@ -1,0 +1,38 @@
+/** A value bound to or read from SQL. Integer columns must come back as `bigint` (exact 64-bit). */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+export type SqlRow = Record<string, SqlValue>;
+
+/** Runs statements: a connection, or a transaction on one. */
+export interface SqlExecutor {
+	/** Runs one statement; `changes` is the number of rows it changed. */
+	run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+	/** Runs a query and returns every row, integers as `bigint`. */
+	all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
+}
+
+/**
+ * What a SQLite-family backend package supplies to {@link SqlSessionBackend}: a connection that
+ * can run a write transaction. Implemented over better-sqlite3 (`@x/session-sqlite`) and
+ * `@libsql/client` (`@x/session-libsql`).
+ */
+export interface SqlDriver extends SqlExecutor {
+	/** Backend label for errors, e.g. `"sqlite"`. */
+	readonly name: string;
+	/** Where the database is, for messages (a path or a URL without credentials). */
+	readonly location: string;
+	/**
+	 * Runs `fn` in a write transaction (`BEGIN IMMEDIATE`): commits when it resolves, rolls back
+	 * when it rejects, and rejects with the same error.
+	 */
+	transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+	/** Makes a 0600 copy of the database before an in-place upgrade; returns where it is. */
+	backup?(): Promise<string>;
+	/** Whether a process of this host is alive, for taking over a dead holder's lease at once. */
+	isProcessAlive?(pid: number): boolean;
+	/** The identity written into leases. */
+	readonly processInfo?: { pid: number; host: string };
+	/** Releases what the driver opened itself; called once when the backend closes. */
+	close?(): Promise<void>;
+	/** Maps a driver error to a typed one (connection loss, auth, busy). */
+	mapError?(error: unknown, operation: string): unknown;
+}

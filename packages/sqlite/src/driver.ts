@@ -1,0 +1,169 @@
+import { closeSync, existsSync, openSync, statSync } from "node:fs";
+import { hostname } from "node:os";
+import { CorruptSessionError, SessionBackendError } from "@x/session-core";
+import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "@x/session-core/sql";
+import Database from "better-sqlite3";
+
+const BACKEND = "sqlite";
+type Db = Database.Database;
+type Statement = Database.Statement;
+
+/** One queue per connection: backends sharing a Database never interleave their transactions. */
+const queues = new WeakMap<Db, { tail: Promise<unknown> }>();
+const statements = new WeakMap<Db, Map<string, Statement>>();
+
+function enqueue<T>(db: Db, task: () => Promise<T>): Promise<T> {
+	let q = queues.get(db);
+	if (!q) {
+		q = { tail: Promise.resolve() };
+		queues.set(db, q);
+	}
+	const run = q.tail.then(task, task);
+	q.tail = run.catch(() => undefined);
+	return run;
+}
+
+function prepared(db: Db, sql: string): Statement {
+	let cache = statements.get(db);
+	if (!cache) {
+		cache = new Map();
+		statements.set(db, cache);
+	}
+	let stmt = cache.get(sql);
+	if (!stmt) {
+		stmt = db.prepare(sql);
+		if (stmt.reader) stmt.safeIntegers(true);
+		cache.set(sql, stmt);
+	}
+	return stmt;
+}
+
+function bind(params: readonly SqlValue[] = []): unknown[] {
+	return params.map((v) =>
+		v instanceof Uint8Array && !Buffer.isBuffer(v)
+			? Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+			: v,
+	);
+}
+
+function executor(db: Db): SqlExecutor {
+	return {
+		async run(sql, params) {
+			const info = prepared(db, sql).run(...bind(params));
+			return { changes: info.changes };
+		},
+		async all(sql, params) {
+			return prepared(db, sql).all(...bind(params)) as SqlRow[];
+		},
+	};
+}
+
+export interface SqliteDriverOptions {
+	/** `"normal"` (default, WAL): a commit survives a process crash, and the last ones may be lost on power loss. `"full"`: every commit survives power loss. */
+	synchronous?: "normal" | "full";
+	/** ms to wait for another connection's write lock (default 5000). */
+	busyTimeout?: number;
+}
+
+/** A better-sqlite3 connection as a {@link SqlDriver}: opened here from a path, or the caller's. */
+export function sqliteDriver(database: string | Db, options: SqliteDriverOptions = {}): SqlDriver {
+	const owned = typeof database === "string";
+	const path = owned ? database : (database as Db).name;
+	const db = owned ? openFile(database as string) : (database as Db);
+	if (owned) {
+		try {
+			if (path !== ":memory:") db.pragma("journal_mode = WAL");
+			db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
+		} catch (error) {
+			db.close();
+			throw mapError(error, "open", path);
+		}
+	}
+	const direct = executor(db);
+	return {
+		name: BACKEND,
+		location: path,
+		processInfo: { pid: process.pid, host: hostname() },
+		run: (sql, params) => enqueue(db, () => direct.run(sql, params)),
+		all: (sql, params) => enqueue(db, () => direct.all(sql, params)),
+		transaction: (fn) =>
+			enqueue(db, async () => {
+				db.exec("BEGIN IMMEDIATE");
+				try {
+					const result = await fn(direct);
+					db.exec("COMMIT");
+					return result;
+				} catch (error) {
+					if (db.inTransaction) db.exec("ROLLBACK");
+					throw error;
+				}
+			}),
+		async backup() {
+			const dest = `${path}.ferogram-backup-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+			closeSync(openSync(dest, "wx", 0o600));
+			await db.backup(dest);
+			return dest;
+		},
+		isProcessAlive(pid) {
+			try {
+				process.kill(pid, 0);
+				return true;
+			} catch (error) {
+				return (error as NodeJS.ErrnoException).code === "EPERM";
+			}
+		},
+		mapError: (error, operation) => mapError(error, operation, path),
+		async close() {
+			if (owned) await enqueue(db, async () => db.close()).catch(() => undefined);
+		},
+	};
+}
+
+/** Opens a database file, creating it 0600 first so SQLite's -wal and -shm files are 0600 too. */
+function openFile(path: string): Db {
+	if (path !== ":memory:" && !existsSync(path)) closeSync(openSync(path, "a", 0o600));
+	if (path !== ":memory:") {
+		const mode = statSync(path).mode & 0o777;
+		if (mode & 0o077) {
+			throw new SessionBackendError(
+				"INVALID_ARGUMENT",
+				`${path} has mode ${mode.toString(8).padStart(4, "0")}: other users can read the auth keys; run chmod 600 on it`,
+				{ backend: BACKEND },
+			);
+		}
+	}
+	try {
+		return new Database(path);
+	} catch (error) {
+		throw mapError(error, "open", path);
+	}
+}
+
+export function mapError(error: unknown, operation: string, path: string): SessionBackendError {
+	if (error instanceof SessionBackendError) return error;
+	const code = String((error as { code?: unknown })?.code ?? "");
+	const message = (error as Error)?.message ?? String(error);
+	if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT")
+		return new CorruptSessionError(`${path} is not a readable SQLite database (${code})`, {
+			backend: BACKEND,
+			cause: error,
+		});
+	if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
+		return new SessionBackendError(
+			"TIMEOUT",
+			`${operation}: ${path} stayed locked by another connection (${code})`,
+			{
+				backend: BACKEND,
+				cause: error,
+			},
+		);
+	return new SessionBackendError(
+		"IO",
+		`${operation} failed on ${path}: ${code || message.slice(0, 200)}`,
+		{
+			backend: BACKEND,
+			cause: error,
+		},
+	);
+}
