@@ -12,7 +12,8 @@ export class SecretBytes {
 
 	/** Copies `bytes`; later changes to the argument do not reach the secret. */
 	constructor(bytes: Uint8Array) {
-		this.#bytes = bytes.slice();
+		// a copy into a plain Uint8Array: Buffer#slice would share memory with the argument
+		this.#bytes = new Uint8Array(bytes);
 	}
 
 	/** Number of bytes held. */

@@ -18,7 +18,7 @@ export type SqliteSessionBackend = SqlSessionBackend;
  * returns a `SessionBackend` named `"sqlite"`.
  */
 export const SqliteSessionBackend = {
-	open(options: SqliteSessionOptions): Promise<SqliteSessionBackend> {
+	async open(options: SqliteSessionOptions): Promise<SqliteSessionBackend> {
 		return SqlSessionBackend.open(sqliteDriver(options.database, options), options);
 	},
 	/** The session ids stored in the database. */

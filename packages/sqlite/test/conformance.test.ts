@@ -20,7 +20,10 @@ for (const variant of ["file", "shared connection", "encrypted secrets"] as cons
 			const open: SessionBackend[] = [];
 			return {
 				async open(sessionId) {
-					const b = await SqliteSessionBackend.open({ database: shared ?? path, ...(sessionId ? { sessionId } : {}) });
+					const b = await SqliteSessionBackend.open({
+						database: shared ?? path,
+						...(sessionId ? { sessionId } : {}),
+					});
 					open.push(b);
 					return variant === "encrypted secrets" ? withEncryptedSecrets(b, cipher) : b;
 				},

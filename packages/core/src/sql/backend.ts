@@ -449,7 +449,7 @@ async function leaseHolder(db: SqlExecutor, id: string): Promise<LockHolder | un
 
 function describe(h: LockHolder): string {
 	const who =
-		h.pid !== undefined ? `process ${h.pid}${h.host ? ` on ${h.host}` : ""}` : `owner ${h.owner}`;
+		h.pid !== undefined ? `pid ${h.pid}${h.host ? ` on ${h.host}` : ""}` : `owner ${h.owner}`;
 	return h.expiresAt ? `${who} (lease until ${new Date(h.expiresAt).toISOString()})` : who;
 }
 

@@ -1,0 +1,267 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CorruptSessionError, isSessionError, SessionLockedError } from "@x/session-core";
+import { MIGRATIONS, SCHEMA_VERSION } from "@x/session-core/sql";
+import { assertSameSession, sampleSession, testAuthKey, testPeer } from "@x/session-core/testing";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { SqliteSessionBackend } from "../src/index.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+	for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function dbPath(): string {
+	const dir = mkdtempSync(join(tmpdir(), "xs-sqlite-"));
+	dirs.push(dir);
+	return join(dir, "s.db");
+}
+const mode = (p: string) => statSync(p).mode & 0o777;
+/** A better-sqlite3 connection on a file created 0600 (as a careful user would). */
+function rawDb(path: string): Database.Database {
+	writeFileSync(path, "", { mode: 0o600, flag: "a" });
+	return new Database(path);
+}
+
+/** The reference's DDL (spec §6.4); `legacy` drops the columns layer-era databases lack. */
+function referenceDatabase(path: string, legacy: boolean): void {
+	const db = rawDb(path);
+	db.exec(`
+		CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE dcs (dc_id INTEGER NOT NULL, flags INTEGER NOT NULL DEFAULT 0, addr TEXT NOT NULL, auth_key BLOB,
+			first_salt INTEGER NOT NULL DEFAULT 0, time_offset INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (dc_id, flags));
+		CREATE TABLE update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL DEFAULT 0,
+			qts INTEGER NOT NULL DEFAULT 0, date INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
+		CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, is_channel INTEGER NOT NULL DEFAULT 0
+			${legacy ? "" : ", is_chat INTEGER NOT NULL DEFAULT 0, channel_kind INTEGER, is_community INTEGER NOT NULL DEFAULT 0"});
+		${legacy ? "" : "CREATE TABLE min_peers (user_id INTEGER PRIMARY KEY, peer_id INTEGER NOT NULL, msg_id INTEGER NOT NULL);"}
+	`);
+	db.prepare("INSERT INTO meta VALUES ('home_dc_id', 2)").run();
+	db.prepare("INSERT INTO meta VALUES ('future_auth_token', ?)").run(Buffer.from([1, 2, 3]));
+	db.prepare("INSERT INTO dcs VALUES (2, 0, '149.154.167.51:443', ?, -5, 3)").run(
+		Buffer.from(testAuthKey(1).expose()),
+	);
+	db.prepare("INSERT INTO dcs VALUES (2, 1, '[2001:67c:4e8:f002::a]:443', NULL, 0, 0)").run();
+	db.prepare("INSERT INTO update_state VALUES (1, 100, 7, 1700000000, 9)").run();
+	db.prepare("INSERT INTO channel_pts VALUES (1500000001, 42)").run();
+	db.prepare(
+		"INSERT INTO peers (id, access_hash, is_channel) VALUES (9223372036854775807, -9223372036854775808, 0)",
+	).run();
+	db.prepare("INSERT INTO peers (id, access_hash, is_channel) VALUES (77, 770, 1)").run();
+	if (!legacy) {
+		db.prepare(
+			"INSERT INTO peers (id, access_hash, is_channel, is_chat) VALUES (5, 0, 0, 1)",
+		).run();
+		db.prepare(
+			"INSERT INTO peers (id, access_hash, is_channel, channel_kind) VALUES (78, 780, 1, 1)",
+		).run();
+		db.prepare("INSERT INTO peers (id, access_hash, is_community) VALUES (79, 790, 1)").run();
+		db.prepare("INSERT INTO min_peers VALUES (11, 12, 13)").run();
+	}
+	db.close();
+}
+
+describe("ferogram and layer databases", () => {
+	for (const legacy of [false, true]) {
+		it(`imports a ${legacy ? "layer-era (no is_chat, channel_kind, is_community, min_peers)" : "ferogram"} database in place, after a 0600 backup`, async () => {
+			const path = dbPath();
+			referenceDatabase(path, legacy);
+			const b = await SqliteSessionBackend.open({ database: path });
+			const s = await b.load();
+			await b.close();
+			expect(s?.homeDcId).toBe(2);
+			expect(s?.futureAuthToken?.expose()).toEqual(new Uint8Array([1, 2, 3]));
+			expect(s?.dcs).toHaveLength(2);
+			expect(s?.dcs.find((d) => d.flags === 0)?.authKey?.equals(testAuthKey(1))).toBe(true);
+			expect(s?.updatesState).toEqual({
+				pts: 100,
+				qts: 7,
+				date: 1700000000,
+				seq: 9,
+				channels: [{ channelId: 1500000001n, pts: 42 }],
+			});
+			const peers = Object.fromEntries((s?.peers ?? []).map((p) => [`${p.kind}:${p.id}`, p]));
+			expect(peers["user:9223372036854775807"]?.accessHash).toBe(-9223372036854775808n);
+			expect(peers["channel:77"]?.accessHash).toBe(770n);
+			if (!legacy) {
+				expect(peers["chat:5"]).toBeDefined();
+				expect(peers["channel:78"]?.channelKind).toBe("megagroup");
+				expect(peers["community:79"]?.accessHash).toBe(790n);
+				expect(s?.minPeers).toEqual([{ userId: 11n, peerId: 12n, msgId: 13 }]);
+			}
+			const backup = readdirSync(join(path, "..")).find((n) => n.includes("ferogram-backup"));
+			expect(backup).toBeDefined();
+			expect(mode(join(path, "..", backup as string))).toBe(0o600);
+			const old = new Database(join(path, "..", backup as string), { readonly: true });
+			expect((old.prepare("SELECT COUNT(*) AS n FROM peers").get() as { n: number }).n).toBe(
+				legacy ? 2 : 5,
+			);
+			old.close();
+			const upgraded = new Database(path, { readonly: true });
+			expect(upgraded.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+			expect(
+				upgraded.prepare("SELECT name FROM sqlite_master WHERE name = 'meta'").get(),
+			).toBeUndefined();
+			upgraded.close();
+		});
+	}
+
+	it("a reference row it cannot read is a typed error and leaves the database as it was", async () => {
+		const path = dbPath();
+		referenceDatabase(path, false);
+		const db = new Database(path);
+		db.prepare("UPDATE dcs SET auth_key = ? WHERE flags = 0").run(Buffer.alloc(100));
+		db.close();
+		await expect(SqliteSessionBackend.open({ database: path })).rejects.toSatisfy(
+			(e) =>
+				e instanceof CorruptSessionError &&
+				/auth key of DC 2 is 100 bytes/.test((e as Error).message),
+		);
+		const after = new Database(path, { readonly: true });
+		expect(after.prepare("SELECT COUNT(*) AS n FROM peers").get()).toEqual({ n: 5 });
+		expect(after.pragma("user_version", { simple: true })).toBe(0);
+		after.close();
+	});
+});
+
+describe("schema", () => {
+	it("migrates forward from every earlier version without losing data", async () => {
+		for (let start = 1; start < SCHEMA_VERSION; start++) {
+			const path = dbPath();
+			const db = rawDb(path);
+			for (let v = 0; v < start; v++) for (const sql of MIGRATIONS[v] ?? []) db.exec(sql);
+			db.pragma(`user_version = ${start}`);
+			db.prepare(
+				"INSERT INTO xs_sessions (session_id, home_dc_id, pts) VALUES ('old', 4, 55)",
+			).run();
+			db.prepare("INSERT INTO xs_peers VALUES ('old', 2, 10, 100, 0)").run();
+			db.close();
+			const b = await SqliteSessionBackend.open({ database: path, sessionId: "old" });
+			const s = await b.load();
+			expect(s?.homeDcId).toBe(4);
+			expect(s?.updatesState.pts).toBe(55);
+			expect(s?.peers).toEqual([testPeer("channel", 10n, 100n, "broadcast")]);
+			await b.close();
+		}
+	});
+
+	it("a database from a newer version is refused, not touched", async () => {
+		const path = dbPath();
+		const db = rawDb(path);
+		db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+		db.close();
+		await expect(SqliteSessionBackend.open({ database: path })).rejects.toSatisfy((e) =>
+			isSessionError(e, "UNSUPPORTED_VERSION"),
+		);
+	});
+
+	it("creates the database and its WAL files 0600, and refuses a world-readable one", async () => {
+		const path = dbPath();
+		const b = await SqliteSessionBackend.open({ database: path });
+		await b.save(sampleSession());
+		for (const f of readdirSync(join(path, ".."))) expect(mode(join(path, "..", f)), f).toBe(0o600);
+		await b.close();
+		const other = dbPath();
+		writeFileSync(other, "", { mode: 0o644 });
+		await expect(SqliteSessionBackend.open({ database: other })).rejects.toThrow(/0644/);
+	});
+
+	it("a file that is not a database is CorruptSessionError naming the path", async () => {
+		const path = dbPath();
+		writeFileSync(path, Buffer.alloc(4096, 7), { mode: 0o600 });
+		const error = await SqliteSessionBackend.open({ database: path }).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(CorruptSessionError);
+		expect((error as Error).message).toContain(path);
+	});
+});
+
+describe("transactions", () => {
+	it("a save that fails midway rolls back: the previous state is intact and the database usable", async () => {
+		const path = dbPath();
+		const b = await SqliteSessionBackend.open({ database: path });
+		await b.save(sampleSession(1));
+		const spy = new Database(path);
+		spy.exec(
+			"CREATE TRIGGER fail AFTER INSERT ON xs_min_peers BEGIN SELECT RAISE(ABORT, 'injected'); END",
+		);
+		spy.close();
+		await expect(b.save(sampleSession(2))).rejects.toSatisfy((e) => isSessionError(e, "IO"));
+		assertSameSession(await b.load(), sampleSession(1));
+		const fix = new Database(path);
+		fix.exec("DROP TRIGGER fail");
+		fix.close();
+		await b.save(sampleSession(3));
+		assertSameSession(await b.load(), sampleSession(3));
+		await b.close();
+	});
+
+	it("many accounts in one file, listed and deleted; an open one cannot be deleted", async () => {
+		const path = dbPath();
+		const a = await SqliteSessionBackend.open({ database: path, sessionId: "alice" });
+		const c = await SqliteSessionBackend.open({ database: path, sessionId: "carol" });
+		await a.save(sampleSession(1));
+		await c.save(sampleSession(2));
+		expect(await SqliteSessionBackend.listSessions(path)).toEqual(["alice", "carol"]);
+		await expect(SqliteSessionBackend.deleteSession(path, "alice")).rejects.toBeInstanceOf(
+			SessionLockedError,
+		);
+		await a.close();
+		expect(await SqliteSessionBackend.deleteSession(path, "alice")).toBe(true);
+		expect(await SqliteSessionBackend.deleteSession(path, "alice")).toBe(false);
+		expect(await SqliteSessionBackend.listSessions(path)).toEqual(["carol"]);
+		assertSameSession(await c.load(), sampleSession(2));
+		await c.close();
+	});
+});
+
+describe("leases between processes", () => {
+	it("a second process gets LOCKED naming the holder; a killed holder's lease is taken over", async () => {
+		const path = dbPath();
+		const tsx = createRequire(import.meta.url).resolve("tsx");
+		const child = spawn(
+			process.execPath,
+			[
+				"--conditions=@x/source",
+				"--import",
+				tsx,
+				join(import.meta.dirname, "child", "holder.ts"),
+				path,
+				"bot",
+			],
+			{ stdio: ["ignore", "pipe", "inherit"] },
+		);
+		await new Promise<void>((resolve, reject) => {
+			child.stdout?.on("data", (d: Buffer) => d.toString().includes("holding") && resolve());
+			child.once("exit", (code) => reject(new Error(`holder exited ${code}`)));
+		});
+		const error = await SqliteSessionBackend.open({ database: path, sessionId: "bot" }).catch(
+			(e: unknown) => e,
+		);
+		expect(error).toBeInstanceOf(SessionLockedError);
+		expect((error as SessionLockedError).holder?.pid).toBe(child.pid);
+		const other = await SqliteSessionBackend.open({ database: path, sessionId: "other" });
+		await other.close();
+		child.kill("SIGKILL");
+		await new Promise((r) => child.once("exit", r));
+		const b = await SqliteSessionBackend.open({ database: path, sessionId: "bot" });
+		expect((await b.load())?.homeDcId).toBe(2);
+		await b.close();
+	}, 30_000);
+
+	it("a writer whose lease was taken over cannot write (fencing)", async () => {
+		const path = dbPath();
+		const a = await SqliteSessionBackend.open({ database: path, sessionId: "s", leaseTtlMs: 1000 });
+		await a.setHomeDc(1);
+		const db = new Database(path);
+		db.prepare("UPDATE xs_leases SET owner = 'thief', expires_at = ? WHERE session_id = 's'").run(
+			Date.now() + 60_000,
+		);
+		db.close();
+		await expect(a.setHomeDc(2)).rejects.toBeInstanceOf(SessionLockedError);
+		await a.close();
+	});
+});
