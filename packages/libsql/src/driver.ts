@@ -1,0 +1,241 @@
+import { closeSync, existsSync, openSync, statSync } from "node:fs";
+import { hostname } from "node:os";
+import {
+	type Client,
+	type Config,
+	createClient,
+	type InArgs,
+	type Transaction,
+} from "@libsql/client";
+import { CorruptSessionError, SessionBackendError, SessionConnectionError } from "@x/session-core";
+import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "@x/session-core/sql";
+
+const BACKEND = "libsql";
+
+export interface LibsqlConnectOptions {
+	/** `file:path.db`, `:memory:`, `libsql://…`, `https://…` or `http://…` (sqld, Turso). */
+	url?: string;
+	/** The database token for remote URLs; never shown in errors. */
+	authToken?: string;
+	/** Embedded replica: `url` is a local `file:` and this is the remote it syncs from. */
+	syncUrl?: string;
+	/** Bound on every HTTP request to a remote database (default 10 000 ms). */
+	requestTimeoutMs?: number;
+	/** An existing client (its `intMode` must be `"bigint"`); not closed by the backend. */
+	client?: Client;
+}
+
+/** One queue per client, so backends sharing a client never interleave their transactions. */
+const queues = new WeakMap<Client, { tail: Promise<unknown> }>();
+function enqueue<T>(client: Client, task: () => Promise<T>): Promise<T> {
+	let q = queues.get(client);
+	if (!q) {
+		q = { tail: Promise.resolve() };
+		queues.set(client, q);
+	}
+	const run = q.tail.then(task, task);
+	q.tail = run.catch(() => undefined);
+	return run;
+}
+
+function args(params: readonly SqlValue[] = []): InArgs {
+	// whole numbers go as integers: a JS number would be sent as a float over HTTP
+	return params.map((v) =>
+		typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v,
+	) as InArgs;
+}
+
+function rows(result: { columns: string[]; rows: ArrayLike<unknown>[] }): SqlRow[] {
+	return result.rows.map((row) => {
+		const out: SqlRow = {};
+		result.columns.forEach((name, i) => {
+			const v = (row as unknown[])[i];
+			out[name] = v instanceof ArrayBuffer ? new Uint8Array(v) : (v as SqlValue);
+		});
+		return out;
+	});
+}
+
+function executor(target: Client | Transaction): SqlExecutor {
+	return {
+		async run(sql, params) {
+			const r = await target.execute({ sql, args: args(params) });
+			return { changes: r.rowsAffected };
+		},
+		async all(sql, params) {
+			return rows(await target.execute({ sql, args: args(params) }));
+		},
+	};
+}
+
+/** Where the database is, without credentials or query parameters. */
+export function displayUrl(url: string): string {
+	try {
+		const u = new URL(url);
+		if (u.protocol === "file:") return url.replace(/\?.*$/, "");
+		return `${u.protocol}//${u.host}${u.pathname === "/" ? "" : u.pathname}`;
+	} catch {
+		return url.startsWith("file:") || url === ":memory:"
+			? url.replace(/\?.*$/, "")
+			: "(invalid url)";
+	}
+}
+
+function localPath(url: string | undefined): string | undefined {
+	if (!url?.startsWith("file:")) return undefined;
+	return decodeURIComponent(
+		url
+			.slice(5)
+			.replace(/\?.*$/, "")
+			.replace(/^\/\/(?=\/)/, ""),
+	);
+}
+
+/** A @libsql/client connection as the shared SQL layer's driver. */
+export function libsqlDriver(options: LibsqlConnectOptions): { driver: SqlDriver; client: Client } {
+	const owned = !options.client;
+	const url = options.url ?? ":memory:";
+	const secrets = [options.authToken].filter((s): s is string => !!s);
+	const location = options.client ? "(libsql client)" : displayUrl(url);
+	let client: Client;
+	if (options.client) {
+		client = options.client;
+	} else {
+		const path = localPath(url);
+		if (path) prepareLocalFile(path);
+		const timeout = options.requestTimeoutMs ?? 10_000;
+		const config: Config = {
+			url,
+			intMode: "bigint",
+			fetch: (input: Request | string | URL, init?: RequestInit) =>
+				fetch(input, { ...init, signal: AbortSignal.timeout(timeout) }),
+			...(options.authToken ? { authToken: options.authToken } : {}),
+			...(options.syncUrl ? { syncUrl: options.syncUrl } : {}),
+		};
+		try {
+			client = createClient(config);
+		} catch (error) {
+			throw mapError(error, "open", location, secrets);
+		}
+	}
+	const direct = executor(client);
+	const driver: SqlDriver = {
+		name: BACKEND,
+		location,
+		processInfo: { pid: process.pid, host: hostname() },
+		run: (sql, params) => enqueue(client, () => direct.run(sql, params)),
+		all: (sql, params) => enqueue(client, () => direct.all(sql, params)),
+		transaction: (fn) =>
+			enqueue(client, async () => {
+				const tx = await client.transaction("write");
+				try {
+					const result = await fn(executor(tx));
+					await tx.commit();
+					return result;
+				} catch (error) {
+					await tx.rollback().catch(() => undefined);
+					throw error;
+				} finally {
+					tx.close();
+				}
+			}),
+		isProcessAlive(pid) {
+			try {
+				process.kill(pid, 0);
+				return true;
+			} catch (error) {
+				return (error as NodeJS.ErrnoException).code === "EPERM";
+			}
+		},
+		mapError: (error, operation) => mapError(error, operation, location, secrets),
+		async close() {
+			if (owned) client.close();
+		},
+	};
+	const path = localPath(url);
+	if (path && !options.syncUrl) {
+		driver.backup = async () => {
+			const dest = `${path}.ferogram-backup-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+			closeSync(openSync(dest, "wx", 0o600));
+			await client.execute({ sql: "VACUUM INTO ?", args: [dest] });
+			return dest;
+		};
+	}
+	return { driver, client };
+}
+
+/** Creates a local database file 0600 (so its journal is too); refuses one readable by others. */
+function prepareLocalFile(path: string): void {
+	if (path === ":memory:" || path === "") return;
+	if (!existsSync(path)) closeSync(openSync(path, "a", 0o600));
+	const mode = statSync(path).mode & 0o777;
+	if (mode & 0o077)
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			`${path} has mode ${mode.toString(8).padStart(4, "0")}: other users can read the auth keys; run chmod 600 on it`,
+			{ backend: BACKEND },
+		);
+}
+
+function redact(text: string, secrets: readonly string[]): string {
+	let out = text;
+	for (const s of secrets) out = out.split(s).join("[redacted]");
+	return out;
+}
+
+export function mapError(
+	error: unknown,
+	operation: string,
+	location: string,
+	secrets: readonly string[],
+): SessionBackendError {
+	if (error instanceof SessionBackendError) return error;
+	const e = error as {
+		code?: string;
+		message?: string;
+		cause?: { code?: string; name?: string; message?: string };
+		name?: string;
+		status?: number;
+	};
+	const code = String(e?.code ?? "");
+	const text = redact(`${e?.message ?? ""} ${e?.cause?.message ?? ""}`, secrets);
+	const where = `${operation} on ${location}`;
+	const chain = [e, e?.cause, (e?.cause as { cause?: typeof e })?.cause];
+	const has = (pred: (x: { code?: string; name?: string; message?: string }) => boolean) =>
+		chain.some((x) => x && pred(x));
+	if (has((x) => x.name === "TimeoutError" || x.name === "AbortError"))
+		return new SessionConnectionError(`${where}: no answer in time`, {
+			backend: BACKEND,
+			code: "TIMEOUT",
+		});
+	if (
+		/\b401\b|\b403\b|unauthori[sz]ed|forbidden/i.test(text) ||
+		(code === "SERVER_ERROR" && /40[13]/.test(text))
+	)
+		return new SessionConnectionError(`${where}: the server refused the auth token`, {
+			backend: BACKEND,
+			code: "AUTH",
+		});
+	if (
+		has((x) =>
+			/ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|fetch failed/i.test(
+				`${x.code ?? ""} ${x.message ?? ""}`,
+			),
+		)
+	)
+		return new SessionConnectionError(`${where}: cannot reach the server`, {
+			backend: BACKEND,
+			code: "CONNECTION",
+		});
+	if (/SQLITE_NOTADB|SQLITE_CORRUPT|file is not a database/i.test(`${code} ${text}`))
+		return new CorruptSessionError(`${location} is not a readable SQLite database`, {
+			backend: BACKEND,
+		});
+	if (/SQLITE_BUSY|database is locked/i.test(`${code} ${text}`))
+		return new SessionBackendError("TIMEOUT", `${where}: the database stayed locked`, {
+			backend: BACKEND,
+		});
+	return new SessionBackendError("IO", `${where} failed: ${code || text.trim().slice(0, 200)}`, {
+		backend: BACKEND,
+	});
+}

@@ -1,0 +1,167 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { isSessionError, SessionLockedError } from "@x/session-core";
+import { assertSameSession, sampleSession, testAuthKey } from "@x/session-core/testing";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { LibsqlSessionBackend } from "../src/index.js";
+import { startHranaServer } from "./hrana/server.js";
+
+const TOKEN = "secret-token-7f3a9c";
+const dirs: string[] = [];
+afterEach(() => {
+	for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function dbPath(): string {
+	const dir = mkdtempSync(join(tmpdir(), "xs-libsql-"));
+	dirs.push(dir);
+	return join(dir, "s.db");
+}
+
+describe("remote over Hrana/HTTP", () => {
+	it("really goes over HTTP, and reads what a local client wrote to the same file", async () => {
+		const path = dbPath();
+		const local = await LibsqlSessionBackend.open({ url: `file:${path}`, sessionId: "a" });
+		await local.save(sampleSession());
+		await local.close();
+		const server = await startHranaServer({ path, token: TOKEN });
+		try {
+			const before = server.requests;
+			const remote = await LibsqlSessionBackend.open({
+				url: server.url,
+				authToken: TOKEN,
+				sessionId: "a",
+			});
+			assertSameSession(await remote.load(), sampleSession());
+			await remote.close();
+			expect(server.requests).toBeGreaterThan(before);
+			expect(
+				await LibsqlSessionBackend.listSessions({ url: server.url, authToken: TOKEN }),
+			).toEqual(["a"]);
+		} finally {
+			await server.close();
+		}
+	});
+
+	it("a wrong token is AUTH, and no error shows the token", async () => {
+		const server = await startHranaServer({ path: dbPath(), token: TOKEN });
+		try {
+			const error = await LibsqlSessionBackend.open({
+				url: server.url,
+				authToken: "wrong-token-123",
+			}).catch((e: unknown) => e);
+			expect(isSessionError(error, "AUTH")).toBe(true);
+			expect(inspect(error, { depth: 10 })).not.toContain("wrong-token-123");
+			expect(String(error)).not.toContain("wrong-token-123");
+		} finally {
+			await server.close();
+		}
+	});
+
+	it("a server that is gone is CONNECTION within seconds; a stopped one mid-session too", async () => {
+		const path = dbPath();
+		const server = await startHranaServer({ path, token: TOKEN });
+		const url = server.url;
+		const b = await LibsqlSessionBackend.open({ url, authToken: TOKEN, lock: false });
+		await b.setHomeDc(2);
+		await server.close();
+		const started = Date.now();
+		const error = await b.setHomeDc(3).catch((e: unknown) => e);
+		expect(isSessionError(error, "CONNECTION")).toBe(true);
+		expect(Date.now() - started).toBeLessThan(5000);
+		expect(inspect(error, { depth: 10 })).not.toContain(TOKEN);
+		await b.close();
+		await expect(LibsqlSessionBackend.open({ url, authToken: TOKEN })).rejects.toSatisfy((e) =>
+			isSessionError(e, "CONNECTION"),
+		);
+	});
+
+	it("a server that does not answer is TIMEOUT after requestTimeoutMs", async () => {
+		const { createServer } = await import("node:http");
+		const silent = createServer(() => {});
+		await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+		const port = (silent.address() as { port: number }).port;
+		try {
+			const started = Date.now();
+			const error = await LibsqlSessionBackend.open({
+				url: `http://127.0.0.1:${port}`,
+				requestTimeoutMs: 500,
+			}).catch((e: unknown) => e);
+			expect(isSessionError(error, "TIMEOUT")).toBe(true);
+			expect(Date.now() - started).toBeLessThan(3000);
+		} finally {
+			silent.closeAllConnections();
+			silent.close();
+		}
+	});
+
+	it("leases work across two remote clients", async () => {
+		const server = await startHranaServer({ path: dbPath(), token: TOKEN });
+		try {
+			const a = await LibsqlSessionBackend.open({
+				url: server.url,
+				authToken: TOKEN,
+				sessionId: "x",
+			});
+			await expect(
+				LibsqlSessionBackend.open({ url: server.url, authToken: TOKEN, sessionId: "x" }),
+			).rejects.toBeInstanceOf(SessionLockedError);
+			await a.close();
+			await (
+				await LibsqlSessionBackend.open({ url: server.url, authToken: TOKEN, sessionId: "x" })
+			).close();
+		} finally {
+			await server.close();
+		}
+	});
+});
+
+describe("local files", () => {
+	it("a failing save rolls back: the previous state stays", async () => {
+		const path = dbPath();
+		const b = await LibsqlSessionBackend.open({ url: `file:${path}` });
+		await b.save(sampleSession(1));
+		const raw = new Database(path);
+		raw.exec(
+			"CREATE TRIGGER fail AFTER INSERT ON xs_min_peers BEGIN SELECT RAISE(ABORT, 'injected'); END",
+		);
+		raw.close();
+		await expect(b.save(sampleSession(2))).rejects.toSatisfy((e) => isSessionError(e));
+		assertSameSession(await b.load(), sampleSession(1));
+		await b.close();
+	});
+
+	it("upgrades a layer-era libSQL database without is_chat (B7), after a 0600 backup", async () => {
+		const path = dbPath();
+		writeFileSync(path, "", { mode: 0o600 });
+		const db = new Database(path);
+		db.exec(`
+			CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
+			CREATE TABLE dcs (dc_id INTEGER NOT NULL, flags INTEGER NOT NULL DEFAULT 0, addr TEXT NOT NULL, auth_key BLOB,
+				first_salt INTEGER NOT NULL DEFAULT 0, time_offset INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (dc_id, flags));
+			CREATE TABLE update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL DEFAULT 0,
+				qts INTEGER NOT NULL DEFAULT 0, date INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0);
+			CREATE TABLE channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
+			CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, is_channel INTEGER NOT NULL DEFAULT 0);
+			INSERT INTO meta VALUES ('home_dc_id', 4);
+			INSERT INTO update_state VALUES (1, 10, 0, 0, 0);
+			INSERT INTO peers VALUES (5, 55, 1);
+		`);
+		db.prepare("INSERT INTO dcs VALUES (4, 0, '149.154.167.91:443', ?, 0, 0)").run(
+			Buffer.from(testAuthKey(4).expose()),
+		);
+		db.close();
+		const b = await LibsqlSessionBackend.open({ url: `file:${path}` });
+		const s = await b.load();
+		await b.close();
+		expect(s?.homeDcId).toBe(4);
+		expect(s?.peers).toEqual([{ kind: "channel", id: 5n, accessHash: 55n, channelKind: null }]);
+		expect(s?.dcs[0]?.authKey?.equals(testAuthKey(4))).toBe(true);
+		const { readdirSync, statSync } = await import("node:fs");
+		const backup = readdirSync(join(path, "..")).find((n) => n.includes("ferogram-backup"));
+		expect(backup).toBeDefined();
+		expect(statSync(join(path, "..", backup as string)).mode & 0o777).toBe(0o600);
+	});
+});
