@@ -29,6 +29,11 @@ async function withDriver<T>(
 export const LibsqlSessionBackend = {
 	async open(options: LibsqlSessionOptions): Promise<LibsqlSessionBackend> {
 		const { driver, client } = libsqlDriver(options);
+		if (!options.client && options.url?.startsWith("file:") && !options.syncUrl) {
+			// as the SQLite backend: WAL, a commit survives a process crash without an fsync each
+			await client.execute("PRAGMA journal_mode = WAL").catch(() => undefined);
+			await client.execute("PRAGMA synchronous = NORMAL").catch(() => undefined);
+		}
 		if (options.syncUrl) {
 			try {
 				await client.sync();
