@@ -69,7 +69,7 @@ async function runAccount(id: string, index: number): Promise<void> {
 			await backend.cachePeers([
 				{
 					kind: "user",
-					id: BigInt(1000 * (index + 1) + t),
+					id: BigInt(1000 * (index + 1) + pts),
 					accessHash: BigInt(t + 1),
 					channelKind: null,
 				},

@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SqliteSessionBackend } from "@x/session-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 
-const sqlite = (await import("@x/session-sqlite")) as Record<string, unknown>;
-const landed = typeof sqlite.SqliteSessionBackend === "function";
 const here = new URL("..", import.meta.url).pathname;
 const tsx = createRequire(import.meta.url).resolve("tsx");
 const dir = mkdtempSync(join(tmpdir(), "xs-multi-"));
@@ -31,7 +30,7 @@ function run(args: string[]): Promise<{ code: number | null; out: string }> {
 	return new Promise((r) => child.on("exit", (code) => r({ code, out })));
 }
 
-describe.skipIf(!landed)("multi-account (one SQLite database)", () => {
+describe("multi-account (one SQLite database)", () => {
 	it("runs three accounts concurrently, each locked to one instance, and resumes them", async () => {
 		const db = join(dir, "accounts.db");
 		const first = await run(["--db", db, "--accounts", "alice,bob,carol", "--ticks", "5"]);
@@ -47,13 +46,6 @@ describe.skipIf(!landed)("multi-account (one SQLite database)", () => {
 			expect(second.out).toMatch(new RegExp(`\\[${id}\\] resumed on DC \\d at pts 5`));
 			expect(second.out).toContain(`[${id}] stopped at pts 7`);
 		}
-		const { SqliteSessionBackend } = sqlite as {
-			SqliteSessionBackend: {
-				open(
-					o: object,
-				): Promise<{ load(): Promise<{ peers: unknown[] } | null>; close(): Promise<void> }>;
-			};
-		};
 		for (const id of ["alice", "bob", "carol"]) {
 			const b = await SqliteSessionBackend.open({ database: db, sessionId: id });
 			expect((await b.load())?.peers).toHaveLength(7);

@@ -102,6 +102,8 @@ describe("quickstart (file backend)", () => {
 // The same bot on the other backends: one flag switches storage, and the second run resumes.
 const others = [
 	["string", async () => true],
+	["sqlite", async () => true],
+	["libsql", async () => true],
 	[
 		"redis",
 		async () =>

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, statSync } from "node:fs";
 import { hostname } from "node:os";
+import { resolve as resolvePath } from "node:path";
 import {
 	type Client,
 	type Config,
@@ -25,13 +26,16 @@ export interface LibsqlConnectOptions {
 	client?: Client;
 }
 
-/** One queue per client, so backends sharing a client never interleave their transactions. */
-const queues = new WeakMap<Client, { tail: Promise<unknown> }>();
-function enqueue<T>(client: Client, task: () => Promise<T>): Promise<T> {
-	let q = queues.get(client);
+/**
+ * One queue per client, and per local file across clients: a local libSQL connection blocks the
+ * thread while it waits for a lock, so two clients of one file must not interleave transactions.
+ */
+const queues = new Map<unknown, { tail: Promise<unknown> }>();
+function enqueue<T>(key: unknown, task: () => Promise<T>): Promise<T> {
+	let q = queues.get(key);
 	if (!q) {
 		q = { tail: Promise.resolve() };
-		queues.set(client, q);
+		queues.set(key, q);
 	}
 	const run = q.tail.then(task, task);
 	q.tail = run.catch(() => undefined);
@@ -119,14 +123,16 @@ export function libsqlDriver(options: LibsqlConnectOptions): { driver: SqlDriver
 		}
 	}
 	const direct = executor(client);
+	const local = localPath(url);
+	const key = options.client || !local ? client : resolvePath(local);
 	const driver: SqlDriver = {
 		name: BACKEND,
 		location,
 		processInfo: { pid: process.pid, host: hostname() },
-		run: (sql, params) => enqueue(client, () => direct.run(sql, params)),
-		all: (sql, params) => enqueue(client, () => direct.all(sql, params)),
+		run: (sql, params) => enqueue(key, () => direct.run(sql, params)),
+		all: (sql, params) => enqueue(key, () => direct.all(sql, params)),
 		transaction: (fn) =>
-			enqueue(client, async () => {
+			enqueue(key, async () => {
 				const tx = await client.transaction("write");
 				try {
 					const result = await fn(executor(tx));

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, statSync } from "node:fs";
 import { hostname } from "node:os";
+import { resolve } from "node:path";
 import { CorruptSessionError, SessionBackendError } from "@x/session-core";
 import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "@x/session-core/sql";
 import Database from "better-sqlite3";
@@ -8,15 +9,20 @@ const BACKEND = "sqlite";
 type Db = Database.Database;
 type Statement = Database.Statement;
 
-/** One queue per connection: backends sharing a Database never interleave their transactions. */
-const queues = new WeakMap<Db, { tail: Promise<unknown> }>();
+/**
+ * One queue per database file in this process. better-sqlite3 blocks the thread while it waits
+ * for a lock, so two connections to one file interleaving their (async) transactions would wait
+ * on each other forever; queued, each transaction runs to its end before the next begins.
+ * Other processes are handled by SQLite's busy timeout.
+ */
+const queues = new Map<unknown, { tail: Promise<unknown> }>();
 const statements = new WeakMap<Db, Map<string, Statement>>();
 
-function enqueue<T>(db: Db, task: () => Promise<T>): Promise<T> {
-	let q = queues.get(db);
+function enqueue<T>(key: unknown, task: () => Promise<T>): Promise<T> {
+	let q = queues.get(key);
 	if (!q) {
 		q = { tail: Promise.resolve() };
-		queues.set(db, q);
+		queues.set(key, q);
 	}
 	const run = q.tail.then(task, task);
 	q.tail = run.catch(() => undefined);
@@ -72,23 +78,25 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 	const db = owned ? openFile(database as string) : (database as Db);
 	if (owned) {
 		try {
+			// the busy timeout first: switching to WAL waits for other connections too
+			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
 			if (path !== ":memory:") db.pragma("journal_mode = WAL");
 			db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
-			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
 		} catch (error) {
 			db.close();
 			throw mapError(error, "open", path);
 		}
 	}
 	const direct = executor(db);
+	const key = path === ":memory:" || path === "" ? db : resolve(path);
 	return {
 		name: BACKEND,
 		location: path,
 		processInfo: { pid: process.pid, host: hostname() },
-		run: (sql, params) => enqueue(db, () => direct.run(sql, params)),
-		all: (sql, params) => enqueue(db, () => direct.all(sql, params)),
+		run: (sql, params) => enqueue(key, () => direct.run(sql, params)),
+		all: (sql, params) => enqueue(key, () => direct.all(sql, params)),
 		transaction: (fn) =>
-			enqueue(db, async () => {
+			enqueue(key, async () => {
 				db.exec("BEGIN IMMEDIATE");
 				try {
 					const result = await fn(direct);
@@ -115,7 +123,7 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 		},
 		mapError: (error, operation) => mapError(error, operation, path),
 		async close() {
-			if (owned) await enqueue(db, async () => db.close()).catch(() => undefined);
+			if (owned) await enqueue(key, async () => db.close()).catch(() => undefined);
 		},
 	};
 }

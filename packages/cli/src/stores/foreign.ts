@@ -1,38 +1,151 @@
+import { existsSync } from "node:fs";
 import type { PersistedSession } from "@x/session-core";
-import type { Context } from "../context.js";
-import { usage } from "../errors.js";
-import type { ForeignFormat, Location } from "../location.js";
-import type { ReadResult, Store, WriteResult } from "./store.js";
+import { type Context, readAll } from "../context.js";
+import { CliError, EXIT, notFound, usage } from "../errors.js";
+import { type ForeignFormat, isFileLike, type Location } from "../location.js";
+import type { ReadResult, Store, WriteOptions, WriteResult } from "./store.js";
+
+type Convert = typeof import("@x/session-convert");
+
+/** Loads @x/session-convert on demand, so commands on our own formats never load it. */
+async function convert(): Promise<Convert> {
+	try {
+		return await import("@x/session-convert");
+	} catch (cause) {
+		throw Object.assign(
+			usage(
+				"telethon:, pyrogram:, gramjs: and mtcute: locations need @x/session-convert, which could not be loaded",
+			),
+			{ cause },
+		);
+	}
+}
 
 /**
- * `telethon:`, `pyrogram:`, `gramjs:` and `mtcute:` locations, read and written through
- * `@x/session-convert`. Until that package is part of the build they are rejected with one
- * clear line.
+ * `telethon:`, `pyrogram:`, `gramjs:` and `mtcute:` locations, through `@x/session-convert`: a
+ * string (`telethon:1Abc…`, `-` for stdin), or a `.session` file (Telethon and Pyrogram; a path
+ * such as `./anon.session`). As a target, an empty value prints the string on stdout; a path
+ * writes a Telethon `.session` file (0600, verified by reading it back).
  */
 export class ForeignStore implements Store {
 	readonly location: Location & { scheme: ForeignFormat };
+	readonly #ctx: Context;
+	#stdin: string | undefined;
 
 	constructor(location: Location & { scheme: ForeignFormat }, ctx: Context) {
 		this.location = location;
-		if (location.value && location.value !== "-") ctx.addSecret(location.value);
+		this.#ctx = ctx;
+		if (location.value && location.value !== "-" && !isFileLike(location.value))
+			ctx.addSecret(location.value.trim());
 	}
 
-	#unavailable(): never {
-		throw usage(
-			`${this.location.scheme}: locations are not available in this build (@x/session-convert is not installed)`,
-		);
+	get #isFile(): boolean {
+		return this.location.value !== "-" && isFileLike(this.location.value);
+	}
+
+	async #text(): Promise<string> {
+		const { value } = this.location;
+		if (value !== "-") return value;
+		if (this.#stdin === undefined) {
+			if (this.#ctx.io.stdin.isTTY)
+				await this.#ctx.note("x-session: paste the session string, then press Ctrl-D");
+			this.#stdin = await readAll(this.#ctx.io.stdin);
+			this.#ctx.addSecret(this.#stdin.trim());
+		}
+		return this.#stdin;
 	}
 
 	async read(): Promise<ReadResult> {
-		this.#unavailable();
+		const c = await convert();
+		const { scheme, value } = this.location;
+		if (this.#isFile) {
+			if (!existsSync(value)) throw notFound(`no such file: ${value}`);
+			const imported =
+				scheme === "telethon"
+					? await c.importTelethonFile(value)
+					: scheme === "pyrogram"
+						? await c.importPyrogramFile(value)
+						: undefined;
+			if (!imported) throw usage(`${scheme} sessions are strings, not files`);
+			return {
+				session: imported.session,
+				format: `${scheme}-file`,
+				version: null,
+				size: { bytes: 0, of: "file" },
+			};
+		}
+		const text = (await this.#text()).trim();
+		if (text === "") throw notFound(`${this.location.display} is empty (no session stored)`);
+		const decoded = c.decodeForeignSession(text, { format: scheme });
+		const extra = decoded.extra as { userId?: bigint; self?: { userId?: bigint } };
+		const userId = extra?.userId ?? extra?.self?.userId;
+		return {
+			session: decoded.session,
+			format: `${scheme}-string`,
+			version: null,
+			size: { bytes: text.length, of: "string" },
+			...(userId !== undefined ? { userId: BigInt(userId) } : {}),
+		};
 	}
 
-	async write(_session: PersistedSession): Promise<WriteResult> {
-		this.#unavailable();
+	async write(session: PersistedSession, options: WriteOptions): Promise<WriteResult> {
+		const c = await convert();
+		const { scheme, value } = this.location;
+		if (this.#isFile) {
+			if (scheme !== "telethon")
+				throw usage(
+					`writing ${scheme} files is not supported; write a ${scheme}: string, or a telethon: file`,
+				);
+			if (existsSync(value) && !options.force)
+				throw new CliError(
+					EXIT.FAILURE,
+					`${this.location.display} already exists; pass --force to replace it`,
+				);
+			this.#ctx.progress.step(`writing ${this.location.display}`);
+			await c.exportTelethonFile(session, value, { overwrite: options.force });
+			this.#ctx.progress.step(`reading back ${this.location.display}`);
+			const back = await c.importTelethonFile(value);
+			return { readBack: back.session };
+		}
+		if (value !== "" && value !== "-")
+			throw usage(
+				`a ${scheme}: target takes no value: write ${scheme}: and the string is printed on stdout`,
+			);
+		if (scheme === "pyrogram" && options.userId === undefined)
+			throw usage("a Pyrogram string needs the account's --user-id");
+		const printed = c.encodeForeignSession(
+			session,
+			scheme === "pyrogram"
+				? { format: "pyrogram", userId: options.userId as bigint }
+				: scheme === "mtcute"
+					? {
+							format: "mtcute",
+							...(options.userId !== undefined
+								? { self: { userId: options.userId, isBot: false } }
+								: {}),
+						}
+					: { format: scheme },
+		);
+		this.#ctx.addSecret(printed);
+		const readBack = c.decodeForeignSession(printed, { format: scheme }).session;
+		// only what the format carries survives: check that the home DC's key came back
+		const sent = session.dcs.filter((d) => d.dcId === session.homeDcId && d.authKey);
+		const back = readBack.dcs.find((d) => d.authKey);
+		if (
+			!back?.authKey ||
+			!sent.some((d) => d.authKey?.equals(back.authKey as NonNullable<typeof back.authKey>))
+		)
+			throw new CliError(
+				EXIT.FAILURE,
+				`verification failed: the ${scheme} string does not carry the home DC's auth key back`,
+			);
+		return { printed, readBack };
 	}
 
 	async remove(): Promise<void> {
-		this.#unavailable();
+		throw usage(
+			`${this.location.scheme}: locations cannot be deleted by x-session; delete the file or forget the string yourself`,
+		);
 	}
 
 	async close(): Promise<void> {}

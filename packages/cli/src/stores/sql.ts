@@ -1,11 +1,9 @@
 import { existsSync } from "node:fs";
 import type { Context } from "../context.js";
-import { notFound, usage } from "../errors.js";
+import { notFound } from "../errors.js";
 import type { Location } from "../location.js";
 import { BackendStore } from "./backend-store.js";
-import { loadExport, loadFactory, tryExport } from "./modules.js";
-
-type SessionsLister = (options: Record<string, unknown>) => Promise<string[]>;
+import { loadExport, loadFactory } from "./modules.js";
 
 /** `sqlite:PATH#SESSION`: one session of a better-sqlite3 database. Never creates a database on read. */
 export function sqliteStore(location: Location & { scheme: "sqlite" }, ctx: Context): BackendStore {
@@ -29,8 +27,12 @@ export function sqliteStore(location: Location & { scheme: "sqlite" }, ctx: Cont
 			});
 		},
 		async list() {
-			const list = await lister("sqlite", pkg, ["listSqliteSessions", "listSessions"]);
-			return list({ database: path });
+			const backend = await loadExport<{ listSessions(database: string): Promise<string[]> }>(
+				"sqlite",
+				pkg,
+				"SqliteSessionBackend",
+			);
+			return backend.listSessions(path);
 		},
 	});
 }
@@ -60,17 +62,12 @@ export function libsqlStore(location: Location & { scheme: "libsql" }, ctx: Cont
 			});
 		},
 		async list() {
-			const list = await lister("libsql", pkg, ["listLibsqlSessions", "listSessions"]);
-			return list(connection);
+			const backend = await loadExport<{ listSessions(c: typeof connection): Promise<string[]> }>(
+				"libsql",
+				pkg,
+				"LibsqlSessionBackend",
+			);
+			return backend.listSessions(connection);
 		},
 	});
-}
-
-async function lister(scheme: string, pkg: string, names: string[]): Promise<SessionsLister> {
-	for (const name of names) {
-		const fn = await tryExport<SessionsLister>(pkg, name);
-		if (typeof fn === "function") return fn;
-	}
-	await loadExport(scheme, pkg, names[0] as string);
-	throw usage(`listing ${scheme}: sessions is not available in this build`);
 }
