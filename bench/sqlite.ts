@@ -16,7 +16,12 @@ export async function run(): Promise<void> {
 			const runs = peers > 10_000 ? 5 : 11;
 			const save = await time(() => b.save(session), { runs });
 			const load = await time(() => b.load(), { runs });
-			rows.push({ name: "full save (one transaction)", size: `${peers} peers`, subject: "sqlite", ...save });
+			rows.push({
+				name: "full save (one transaction)",
+				size: `${peers} peers`,
+				subject: "sqlite",
+				...save,
+			});
 			rows.push({ name: "load", size: `${peers} peers`, subject: "sqlite", ...load });
 			await b.close();
 		}
@@ -26,7 +31,8 @@ export async function run(): Promise<void> {
 		let pts = 0;
 		const state = await time(
 			async () => {
-				for (let i = 0; i < n; i++) await b.applyUpdateState({ type: "primary", pts: ++pts, date: pts, seq: pts });
+				for (let i = 0; i < n; i++)
+					await b.applyUpdateState({ type: "primary", pts: ++pts, date: pts, seq: pts });
 			},
 			{ runs: 3 },
 		);
