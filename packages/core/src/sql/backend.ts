@@ -4,7 +4,7 @@ import { type LockHolder, SessionBackendError, SessionLockedError } from "../err
 import { SecretBytes } from "../secret.js";
 import { mergePeer, normalizeSession, peerKey } from "../session.js";
 import type { CachedPeer, DcEntry, PersistedSession, UpdateStateChange } from "../types.js";
-import type { SqlDriver, SqlExecutor, SqlRow } from "./driver.js";
+import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "./driver.js";
 import { migrate } from "./migrate.js";
 import {
 	dcFromRow,
@@ -178,7 +178,8 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			for (const dc of s.dcs) await tx.run(UPSERT_DC, dcParams(this.sessionId, dc));
 			for (const c of s.updatesState.channels)
 				await tx.run(UPSERT_CHANNEL, [this.sessionId, c.channelId, c.pts]);
-			await insertPeers(tx, this.sessionId, s.peers);
+			if (this.#db.dialect === "postgres") await unnestPeers(tx, this.sessionId, s.peers, false);
+			else await insertPeers(tx, this.sessionId, s.peers);
 			for (const m of s.minPeers)
 				await tx.run(
 					"INSERT INTO xs_min_peers (session_id, user_id, peer_id, msg_id) VALUES (?, ?, ?, ?)",
@@ -196,13 +197,17 @@ export class SqlSessionBackend extends BaseSessionBackend {
 
 	protected override async closeSession(): Promise<void> {
 		if (this.#renewal) clearInterval(this.#renewal);
-		if (this.#owner) {
-			await this.#db
-				.run("DELETE FROM xs_leases WHERE session_id = ? AND owner = ?", [
-					this.sessionId,
-					this.#owner,
-				])
-				.catch(() => undefined);
+		try {
+			if (this.#owner) {
+				await this.#db
+					.run("DELETE FROM xs_leases WHERE session_id = ? AND owner = ?", [
+						this.sessionId,
+						this.#owner,
+					])
+					.catch(() => undefined);
+			}
+		} finally {
+			await this.#db.close?.();
 		}
 	}
 
@@ -372,16 +377,39 @@ async function insertPeers(
 	}
 }
 
+/** The batch with repeats merged by the merge rules, so one statement never touches a row twice. */
+function mergedBatch(peers: readonly CachedPeer[]): CachedPeer[] {
+	const merged = new Map<string, CachedPeer>();
+	for (const p of peers)
+		merged.set(peerKey(p.kind, p.id), mergePeer(merged.get(peerKey(p.kind, p.id)), p));
+	return [...merged.values()];
+}
+
+/** PostgreSQL: the whole batch in one statement, arrays unnested server-side. */
+async function unnestPeers(
+	tx: SqlExecutor,
+	id: string,
+	peers: readonly CachedPeer[],
+	merge: boolean,
+): Promise<void> {
+	const list = merge ? mergedBatch(peers) : peers;
+	if (list.length === 0) return;
+	const rows = list.map((p) => peerParams(id, p));
+	const column = (i: number) => rows.map((r) => r[i]);
+	const insert = `INSERT INTO xs_peers (session_id, kind, id, access_hash, channel_kind)
+		SELECT ?, * FROM unnest(?::int2[], ?::int8[], ?::int8[], ?::int2[])`;
+	const onConflict = UPSERT_PEER.slice(UPSERT_PEER.indexOf("ON CONFLICT"));
+	const params = [id, column(1), column(2), column(3), column(4)] as unknown as SqlValue[];
+	await tx.run(merge ? `${insert} ${onConflict}` : insert, params);
+}
+
 /** Upserts peers with the merge rules; repeats within the batch are merged first. */
 async function upsertPeers(
 	tx: SqlExecutor,
 	id: string,
 	peers: readonly CachedPeer[],
 ): Promise<void> {
-	const merged = new Map<string, CachedPeer>();
-	for (const p of peers)
-		merged.set(peerKey(p.kind, p.id), mergePeer(merged.get(peerKey(p.kind, p.id)), p));
-	const list = [...merged.values()];
+	const list = mergedBatch(peers);
 	for (let i = 0; i < list.length; i += PEERS_PER_STATEMENT) {
 		const chunk = list.slice(i, i + PEERS_PER_STATEMENT);
 		const values = chunk.map(() => "(?, ?, ?, ?, ?)").join(", ");

@@ -18,6 +18,12 @@ export interface SqlExecutor {
 export interface SqlDriver extends SqlExecutor {
 	/** Backend label for errors, e.g. `"sqlite"`. */
 	readonly name: string;
+	/**
+	 * The SQL flavour (default `"sqlite"`). With `"postgres"` the driver turns `?` placeholders
+	 * into `$1…`, integer columns of 64 bits must come back as `bigint`, and batches of peers are
+	 * written with one `unnest` statement.
+	 */
+	readonly dialect?: "sqlite" | "postgres";
 	/** Where the database is, for messages (a path or a URL without credentials). */
 	readonly location: string;
 	/**

@@ -11,7 +11,7 @@ import {
 	peerParams,
 	RowReader,
 } from "./rows.js";
-import { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
+import { MIGRATIONS, POSTGRES_MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
 
 /** The reference's tables (ferogram / layer SqliteBackend and LibSqlBackend), spec §6.4. */
 const REFERENCE_TABLES = [
@@ -31,9 +31,30 @@ export interface MigrationResult {
 	importedReference?: { backup: string | undefined };
 }
 
-async function userVersion(db: SqlExecutor): Promise<number> {
+async function userVersion(db: SqlExecutor, postgres = false): Promise<number> {
+	if (postgres) {
+		const [t] = await db.all("SELECT to_regclass('xs_schema') IS NOT NULL AS present");
+		if (!t?.present) return 0;
+		const [row] = await db.all("SELECT max(version) AS version FROM xs_schema");
+		return Number(row?.version ?? 0);
+	}
 	const [row] = await db.all("PRAGMA user_version");
 	return Number(row?.user_version ?? 0);
+}
+
+/** PostgreSQL: schema steps under a transaction-scoped advisory lock, version in xs_schema. */
+async function migratePostgres(db: SqlDriver, from: number): Promise<MigrationResult> {
+	await db.transaction(async (tx) => {
+		await tx.all("SELECT pg_advisory_xact_lock(7358426194) AS locked");
+		let version = await userVersion(tx, true);
+		while (version < SCHEMA_VERSION) {
+			for (const statement of POSTGRES_MIGRATIONS[version] ?? []) await tx.run(statement);
+			version++;
+			await tx.run("DELETE FROM xs_schema");
+			await tx.run("INSERT INTO xs_schema (version) VALUES (?)", [version]);
+		}
+	});
+	return { from, to: SCHEMA_VERSION };
 }
 
 async function tableNames(db: SqlExecutor): Promise<Set<string>> {
@@ -56,7 +77,8 @@ async function isReferenceDatabase(db: SqlExecutor): Promise<boolean> {
  * tables as session `"default"` and its tables dropped, in the same transaction as the schema.
  */
 export async function migrate(db: SqlDriver): Promise<MigrationResult> {
-	const from = await userVersion(db);
+	const postgres = db.dialect === "postgres";
+	const from = await userVersion(db, postgres);
 	if (from > SCHEMA_VERSION) {
 		throw new UnsupportedVersionError(
 			from,
@@ -65,6 +87,7 @@ export async function migrate(db: SqlDriver): Promise<MigrationResult> {
 		);
 	}
 	if (from === SCHEMA_VERSION) return { from, to: from };
+	if (postgres) return migratePostgres(db, from);
 	const reference = from === 0 && (await isReferenceDatabase(db));
 	const backup = reference ? await db.backup?.() : undefined;
 	let imported = false;

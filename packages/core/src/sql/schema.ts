@@ -63,6 +63,66 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/**
+ * The same schema for PostgreSQL: 64-bit columns are BIGINT (int8), bytes BYTEA, and the
+ * version lives in `xs_schema` (PostgreSQL has no `user_version`). Same versions, same steps.
+ */
+export const POSTGRES_MIGRATIONS: readonly (readonly string[])[] = [
+	[
+		"CREATE TABLE IF NOT EXISTS xs_schema (version INTEGER NOT NULL)",
+		`CREATE TABLE xs_sessions (
+			session_id TEXT PRIMARY KEY,
+			home_dc_id INTEGER NOT NULL DEFAULT 0,
+			pts INTEGER NOT NULL DEFAULT 0,
+			qts INTEGER NOT NULL DEFAULT 0,
+			date INTEGER NOT NULL DEFAULT 0,
+			seq INTEGER NOT NULL DEFAULT 0,
+			future_auth_token BYTEA
+		)`,
+		`CREATE TABLE xs_dcs (
+			session_id TEXT NOT NULL,
+			dc_id INTEGER NOT NULL,
+			slot SMALLINT NOT NULL,
+			flags SMALLINT NOT NULL,
+			addr TEXT NOT NULL,
+			auth_key BYTEA,
+			first_salt BIGINT NOT NULL,
+			time_offset INTEGER NOT NULL,
+			PRIMARY KEY (session_id, dc_id, slot)
+		)`,
+		`CREATE TABLE xs_channel_pts (
+			session_id TEXT NOT NULL,
+			channel_id BIGINT NOT NULL,
+			pts INTEGER NOT NULL,
+			PRIMARY KEY (session_id, channel_id)
+		)`,
+		`CREATE TABLE xs_peers (
+			session_id TEXT NOT NULL,
+			kind SMALLINT NOT NULL,
+			id BIGINT NOT NULL,
+			access_hash BIGINT NOT NULL,
+			channel_kind SMALLINT,
+			PRIMARY KEY (session_id, kind, id)
+		)`,
+		`CREATE TABLE xs_min_peers (
+			session_id TEXT NOT NULL,
+			user_id BIGINT NOT NULL,
+			peer_id BIGINT NOT NULL,
+			msg_id INTEGER NOT NULL,
+			PRIMARY KEY (session_id, user_id)
+		)`,
+	],
+	[
+		`CREATE TABLE xs_leases (
+			session_id TEXT PRIMARY KEY,
+			owner TEXT NOT NULL,
+			pid INTEGER,
+			host TEXT,
+			expires_at BIGINT NOT NULL
+		)`,
+	],
+];
+
 /** The data tables of a session, children first (delete order). */
 export const DATA_TABLES = [
 	"xs_dcs",

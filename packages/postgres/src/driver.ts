@@ -1,0 +1,227 @@
+import { hostname } from "node:os";
+import { SessionBackendError, SessionConnectionError } from "@x/session-core";
+import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "@x/session-core/sql";
+import pg from "pg";
+
+const BACKEND = "postgres";
+const INT8 = 20;
+
+export interface PostgresConnectOptions {
+	/** `postgres://user:password@host:port/db`; the password never appears in errors. */
+	connectionString?: string;
+	/** An existing pool (not ended by the backend). Its int8 columns are read as bigint here, per query. */
+	pool?: pg.Pool;
+	/** The schema that holds the tables (created if missing; default `public`). */
+	schema?: string;
+	/** Bound on connecting (default 5000 ms). */
+	connectTimeoutMs?: number;
+	/** Server-side `statement_timeout` for every statement (default 10 000 ms). */
+	statementTimeoutMs?: number;
+}
+
+/** Reads int8 as bigint for our queries only: the pool's global parsers are left alone. */
+const types = {
+	getTypeParser(oid: number, format?: "text" | "binary") {
+		if (oid === INT8) return (value: string) => BigInt(value);
+		return pg.types.getTypeParser(oid, format as "text");
+	},
+};
+
+/** `?` placeholders become `$1…` (our SQL has no `?` inside literals). */
+function numbered(sql: string): string {
+	let n = 0;
+	return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function bind(params: readonly SqlValue[] = []): unknown[] {
+	return params.map((v) =>
+		v instanceof Uint8Array && !Buffer.isBuffer(v)
+			? Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+			: v,
+	);
+}
+
+function executor(client: pg.Pool | pg.PoolClient): SqlExecutor {
+	return {
+		async run(sql, params) {
+			const r = await client.query({ text: numbered(sql), values: bind(params), types });
+			return { changes: r.rowCount ?? 0 };
+		},
+		async all(sql, params) {
+			const r = await client.query({ text: numbered(sql), values: bind(params), types });
+			return r.rows as SqlRow[];
+		},
+	};
+}
+
+function quoteIdent(name: string): string {
+	if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name))
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			"schema must be a plain identifier (letters, digits, _)",
+			{
+				backend: BACKEND,
+			},
+		);
+	return `"${name}"`;
+}
+
+/** Where the database is, without user or password. */
+export function displayConnection(connectionString: string | undefined): string {
+	if (!connectionString) return "postgres (pool)";
+	try {
+		const u = new URL(connectionString);
+		return `postgres://${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
+	} catch {
+		return "postgres (connection string)";
+	}
+}
+
+function secretsOf(connectionString: string | undefined): string[] {
+	if (!connectionString) return [];
+	try {
+		const u = new URL(connectionString);
+		return [u.password, decodeURIComponent(u.password), connectionString].filter(
+			(s) => s.length >= 3,
+		);
+	} catch {
+		return [connectionString];
+	}
+}
+
+/** A pg pool as the shared SQL layer's driver, with every statement run in `schema`. */
+export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
+	const owned = !options.pool;
+	const schema = quoteIdent(options.schema ?? "public");
+	const location = `${displayConnection(options.connectionString)}${options.schema ? ` (schema ${options.schema})` : ""}`;
+	const secrets = secretsOf(options.connectionString);
+	const statementTimeout = options.statementTimeoutMs ?? 10_000;
+	const pool =
+		options.pool ??
+		new pg.Pool({
+			connectionString: options.connectionString,
+			connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+			statement_timeout: statementTimeout,
+			max: 4,
+		});
+	if (owned) pool.on("error", () => undefined); // idle clients dropped by the server: reported on next use
+	let prepared: Promise<void> | undefined;
+	const ready = () =>
+		(prepared ??= pool
+			.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+			.then(() => undefined)
+			.catch((error: unknown) => {
+				prepared = undefined;
+				throw error;
+			}));
+	/** A pooled client with the search path (and, for a caller's pool, the timeout) set. */
+	const connect = async () => {
+		await ready();
+		const client = await pool.connect();
+		try {
+			await client.query(
+				`SET search_path TO ${schema}; SET statement_timeout = ${Math.floor(statementTimeout)}`,
+			);
+		} catch (error) {
+			client.release(true);
+			throw error;
+		}
+		return client;
+	};
+	const once = async <T>(use: (x: SqlExecutor) => Promise<T>): Promise<T> => {
+		const client = await connect();
+		try {
+			return await use(executor(client));
+		} finally {
+			client.release();
+		}
+	};
+	return {
+		name: BACKEND,
+		dialect: "postgres",
+		location,
+		processInfo: { pid: process.pid, host: hostname() },
+		run: (sql, params) => once((x) => x.run(sql, params)),
+		all: (sql, params) => once((x) => x.all(sql, params)),
+		async transaction(fn) {
+			const client = await connect();
+			let broken = false;
+			try {
+				await client.query("BEGIN");
+				const result = await fn(executor(client));
+				await client.query("COMMIT");
+				return result;
+			} catch (error) {
+				await client.query("ROLLBACK").catch(() => {
+					broken = true;
+				});
+				throw error;
+			} finally {
+				client.release(broken);
+			}
+		},
+		isProcessAlive(pid) {
+			try {
+				process.kill(pid, 0);
+				return true;
+			} catch (error) {
+				return (error as NodeJS.ErrnoException).code === "EPERM";
+			}
+		},
+		mapError: (error, operation) => mapError(error, operation, location, secrets),
+		async close() {
+			if (owned) await pool.end().catch(() => undefined);
+		},
+	};
+}
+
+function redact(text: string, secrets: readonly string[]): string {
+	let out = text;
+	for (const s of secrets) out = out.split(s).join("[redacted]");
+	return out;
+}
+
+export function mapError(
+	error: unknown,
+	operation: string,
+	location: string,
+	secrets: readonly string[],
+): SessionBackendError {
+	if (error instanceof SessionBackendError) return error;
+	const e = error as { code?: string; message?: string };
+	const code = String(e?.code ?? "");
+	const text = redact(String(e?.message ?? error), secrets).slice(0, 200);
+	const where = `${operation} on ${location}`;
+	// 28xxx: invalid authorization; 3D000: no such database
+	if (code.startsWith("28") || code === "3D000")
+		return new SessionConnectionError(`${where}: the server refused the login (${code})`, {
+			backend: BACKEND,
+			code: "AUTH",
+		});
+	if (code === "57014")
+		return new SessionConnectionError(`${where}: the statement timed out`, {
+			backend: BACKEND,
+			code: "TIMEOUT",
+		});
+	if (/timeout/i.test(text) && !code)
+		return new SessionConnectionError(`${where}: no answer in time`, {
+			backend: BACKEND,
+			code: "TIMEOUT",
+		});
+	if (
+		/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|EPIPE|57P01|57P02|57P03|08\d\d\d)$/.test(
+			code,
+		) ||
+		/terminat|Connection/i.test(text)
+	)
+		return new SessionConnectionError(
+			`${where}: cannot reach the server (${code || "connection lost"})`,
+			{
+				backend: BACKEND,
+				code: "CONNECTION",
+			},
+		);
+	return new SessionBackendError("IO", `${where} failed: ${code ? `${code} ` : ""}${text}`, {
+		backend: BACKEND,
+	});
+}
