@@ -17,6 +17,8 @@ export interface PostgresConnectOptions {
 	connectTimeoutMs?: number;
 	/** Server-side `statement_timeout` for every statement (default 10 000 ms). */
 	statementTimeoutMs?: number;
+	/** `application_name` of the connections, as `pg_stat_activity` shows it (default `x-session`). */
+	applicationName?: string;
 }
 
 /** Reads int8 as bigint for our queries only: the pool's global parsers are left alone. */
@@ -102,6 +104,7 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 			connectionString: options.connectionString,
 			connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
 			statement_timeout: statementTimeout,
+			application_name: options.applicationName ?? "x-session",
 			max: 4,
 		});
 	if (owned) pool.on("error", () => undefined); // idle clients dropped by the server: reported on next use
@@ -111,6 +114,9 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 			.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
 			.then(() => undefined)
 			.catch((error: unknown) => {
+				// two pools creating the schema at once: the loser sees a duplicate, which is fine
+				const code = (error as { code?: string }).code;
+				if (code === "23505" || code === "42P06") return;
 				prepared = undefined;
 				throw error;
 			}));

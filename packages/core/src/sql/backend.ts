@@ -292,8 +292,13 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		for (const p of peers) validatePeer(p, this.name);
 		const copy = peers.map((p) => ({ ...p }));
 		if (copy.length === 0) return this.exclusive(async () => {});
+		const postgres = this.#db.dialect === "postgres";
 		return this.exclusive(() =>
-			this.#granular("cachePeers", (tx) => upsertPeers(tx, this.sessionId, copy)),
+			this.#granular("cachePeers", (tx) =>
+				postgres
+					? unnestPeers(tx, this.sessionId, copy, true)
+					: upsertPeers(tx, this.sessionId, copy),
+			),
 		);
 	}
 

@@ -33,7 +33,11 @@ export interface MigrationResult {
 
 async function userVersion(db: SqlExecutor, postgres = false): Promise<number> {
 	if (postgres) {
-		const [t] = await db.all("SELECT to_regclass('xs_schema') IS NOT NULL AS present");
+		// a plain catalog query (not to_regclass, whose cache can miss a table another session
+		// just committed): its snapshot sees what was committed while we waited for the lock
+		const [t] = await db.all(
+			"SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'xs_schema') AS present",
+		);
 		if (!t?.present) return 0;
 		const [row] = await db.all("SELECT max(version) AS version FROM xs_schema");
 		return Number(row?.version ?? 0);

@@ -1,0 +1,237 @@
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { isSessionError, SessionLockedError } from "@x/session-core";
+import { POSTGRES_MIGRATIONS, SCHEMA_VERSION } from "@x/session-core/sql";
+import {
+	assertSameSession,
+	I64_MAX,
+	I64_MIN,
+	sampleSession,
+	testPeer,
+	testPeers,
+} from "@x/session-core/testing";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { PostgresSessionBackend } from "../src/index.js";
+import { available, dropSchema, PG_URL, randomSchema } from "./helpers.js";
+
+const schemas: string[] = [];
+afterEach(async () => {
+	for (const s of schemas.splice(0)) await dropSchema(s);
+});
+function schema(): string {
+	const s = randomSchema();
+	schemas.push(s);
+	return s;
+}
+async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+	const client = new pg.Client({ connectionString: PG_URL });
+	await client.connect();
+	try {
+		return await client.query(text, values);
+	} finally {
+		await client.end();
+	}
+}
+
+describe.skipIf(!available)("postgres", () => {
+	it("two pools opening a new schema at once migrate it exactly once", async () => {
+		const s = schema();
+		const opened = await Promise.all(
+			["a", "b", "c", "d"].map((id) =>
+				PostgresSessionBackend.open({ connectionString: PG_URL, schema: s, sessionId: id }),
+			),
+		);
+		const versions = await sql(`SELECT version FROM "${s}".xs_schema`);
+		expect(versions.rows).toEqual([{ version: SCHEMA_VERSION }]);
+		await Promise.all(opened.map((b) => b.close()));
+	});
+
+	it("migrates forward from every earlier version without losing data", async () => {
+		for (let start = 1; start < SCHEMA_VERSION; start++) {
+			const s = schema();
+			await sql(`CREATE SCHEMA "${s}"`);
+			for (let v = 0; v < start; v++)
+				for (const stmt of POSTGRES_MIGRATIONS[v] ?? [])
+					await sql(`SET search_path TO "${s}"; ${stmt}`);
+			await sql(`INSERT INTO "${s}".xs_schema VALUES ($1)`, [start]);
+			await sql(`INSERT INTO "${s}".xs_sessions (session_id, home_dc_id) VALUES ('old', 3)`);
+			await sql(`INSERT INTO "${s}".xs_peers VALUES ('old', 0, $1, $2, NULL)`, [
+				I64_MAX.toString(),
+				I64_MIN.toString(),
+			]);
+			const b = await PostgresSessionBackend.open({
+				connectionString: PG_URL,
+				schema: s,
+				sessionId: "old",
+			});
+			const loaded = await b.load();
+			expect(loaded?.homeDcId).toBe(3);
+			expect(loaded?.peers).toEqual([testPeer("user", I64_MAX, I64_MIN)]);
+			await b.close();
+		}
+	});
+
+	it("cachePeers writes a 100k batch with one statement", async () => {
+		const s = schema();
+		const b = await PostgresSessionBackend.open({ connectionString: PG_URL, schema: s });
+		await b.save(sampleSession());
+		const queries: string[] = [];
+		const original = pg.Client.prototype.query;
+		pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+			const q = args[0] as string | { text: string };
+			queries.push(typeof q === "string" ? q : q.text);
+			return (original as (...a: unknown[]) => unknown).apply(this, args);
+		} as typeof original;
+		try {
+			await b.cachePeers(testPeers(100_000, 3).map((p) => ({ ...p, id: p.id + 9_000_000n })));
+		} finally {
+			pg.Client.prototype.query = original;
+		}
+		expect(queries.filter((q) => q.includes("xs_peers"))).toHaveLength(1);
+		expect(queries.length).toBeLessThan(10);
+		expect((await b.load())?.peers).toHaveLength(100_000 + sampleSession().peers.length);
+		await b.close();
+	}, 60_000);
+
+	it("a second process on the same session gets LOCKED; on another session both work", async () => {
+		const s = schema();
+		const tsx = createRequire(import.meta.url).resolve("tsx");
+		const child = spawn(
+			process.execPath,
+			[
+				"--conditions=@x/source",
+				"--import",
+				tsx,
+				join(import.meta.dirname, "child", "holder.ts"),
+				PG_URL,
+				s,
+				"bot",
+			],
+			{
+				stdio: ["ignore", "pipe", "inherit"],
+			},
+		);
+		try {
+			await new Promise<void>((resolve, reject) => {
+				child.stdout?.on("data", (d: Buffer) => d.toString().includes("holding") && resolve());
+				child.once("exit", (code) => reject(new Error(`holder exited ${code}`)));
+			});
+			const error = await PostgresSessionBackend.open({
+				connectionString: PG_URL,
+				schema: s,
+				sessionId: "bot",
+			}).catch((e: unknown) => e);
+			expect(error).toBeInstanceOf(SessionLockedError);
+			expect((error as SessionLockedError).holder?.pid).toBe(child.pid);
+			const other = await PostgresSessionBackend.open({
+				connectionString: PG_URL,
+				schema: s,
+				sessionId: "other",
+			});
+			await other.setHomeDc(4);
+			await other.close();
+			child.kill("SIGKILL");
+			await new Promise((r) => child.once("exit", r));
+			const b = await PostgresSessionBackend.open({
+				connectionString: PG_URL,
+				schema: s,
+				sessionId: "bot",
+			});
+			expect((await b.load())?.homeDcId).toBe(2);
+			await b.close();
+		} finally {
+			child.kill("SIGKILL");
+		}
+	}, 30_000);
+
+	it("connections killed by the server: a typed error, then recovery, nothing acknowledged lost", async () => {
+		const s = schema();
+		const app = `xs-kill-${s}`;
+		const b = await PostgresSessionBackend.open({
+			connectionString: PG_URL,
+			schema: s,
+			sessionId: "k",
+			applicationName: app,
+		});
+		await b.save(sampleSession());
+		await b.setHomeDc(5);
+		const killed = await sql(
+			"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+			[app],
+		);
+		expect(killed.rowCount).toBeGreaterThan(0);
+		const first = await b.load().then(
+			() => "ok",
+			(e: unknown) => e,
+		);
+		if (first !== "ok") expect(isSessionError(first, "CONNECTION")).toBe(true);
+		const loaded = await b.load();
+		expect(loaded?.homeDcId).toBe(5);
+		await b.close();
+	});
+
+	it("a statement that waits too long fails with TIMEOUT", async () => {
+		const s = schema();
+		const b = await PostgresSessionBackend.open({
+			connectionString: PG_URL,
+			schema: s,
+			statementTimeoutMs: 300,
+			lock: false,
+		});
+		await b.save(sampleSession());
+		const blocker = new pg.Client({ connectionString: PG_URL });
+		await blocker.connect();
+		await blocker.query(`BEGIN; LOCK TABLE "${s}".xs_sessions IN ACCESS EXCLUSIVE MODE`);
+		try {
+			const started = Date.now();
+			await expect(b.setHomeDc(1)).rejects.toSatisfy((e) => isSessionError(e, "TIMEOUT"));
+			expect(Date.now() - started).toBeLessThan(3000);
+		} finally {
+			await blocker.query("ROLLBACK");
+			await blocker.end();
+		}
+		await b.setHomeDc(1);
+		assertSameSession(await b.load(), { ...sampleSession(), homeDcId: 1 });
+		await b.close();
+	});
+
+	it("a refused port is CONNECTION fast; a bad login is AUTH; the password never shows", async () => {
+		const started = Date.now();
+		const refused = await PostgresSessionBackend.open({
+			connectionString: "postgres://u:pw-secret-1@127.0.0.1:1/x",
+		}).catch((e: unknown) => e);
+		expect(isSessionError(refused, "CONNECTION")).toBe(true);
+		expect(Date.now() - started).toBeLessThan(5000);
+		const url = new URL(PG_URL);
+		url.username = "no_such_role_xs";
+		url.password = "pw-secret-2";
+		const auth = await PostgresSessionBackend.open({ connectionString: url.toString() }).catch(
+			(e: unknown) => e,
+		);
+		expect(isSessionError(auth, "AUTH")).toBe(true);
+		for (const e of [refused, auth]) {
+			const text = `${String(e)} ${inspect(e, { depth: 10 })}`;
+			expect(text).not.toContain("pw-secret");
+		}
+	});
+
+	it("sessions are listed and deleted; an open one cannot be deleted", async () => {
+		const s = schema();
+		const connect = { connectionString: PG_URL, schema: s };
+		const a = await PostgresSessionBackend.open({ ...connect, sessionId: "alice" });
+		const c = await PostgresSessionBackend.open({ ...connect, sessionId: "carol" });
+		await a.save(sampleSession(1));
+		await c.save(sampleSession(2));
+		expect(await PostgresSessionBackend.listSessions(connect)).toEqual(["alice", "carol"]);
+		await expect(PostgresSessionBackend.deleteSession(connect, "alice")).rejects.toBeInstanceOf(
+			SessionLockedError,
+		);
+		await a.close();
+		expect(await PostgresSessionBackend.deleteSession(connect, "alice")).toBe(true);
+		expect(await PostgresSessionBackend.listSessions(connect)).toEqual(["carol"]);
+		await c.close();
+	});
+});
