@@ -105,6 +105,8 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 			connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
 			statement_timeout: statementTimeout,
 			application_name: options.applicationName ?? "x-session",
+			// set once per connection rather than on every checkout
+			options: `-c search_path=${schema} -c statement_timeout=${Math.floor(statementTimeout)}`,
 			max: 4,
 		});
 	if (owned) pool.on("error", () => undefined); // idle clients dropped by the server: reported on next use
@@ -124,6 +126,7 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 	const connect = async () => {
 		await ready();
 		const client = await pool.connect();
+		if (owned) return client;
 		try {
 			await client.query(
 				`SET search_path TO ${schema}; SET statement_timeout = ${Math.floor(statementTimeout)}`,
