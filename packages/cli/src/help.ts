@@ -18,7 +18,15 @@ Locations:
   sqlite:PATH#SESSION                a session in a SQLite database
   libsql:URL#SESSION                 libSQL/Turso (token from LIBSQL_AUTH_TOKEN)
   redis://HOST:PORT/DB?prefix=P#SESSION
-  #SESSION defaults to "default"; the Redis prefix to "xs".
+  telethon:STRING | telethon:./anon.session   Telethon string or .session file
+  pyrogram:STRING | pyrogram:./my.session     Pyrogram string or .session file (read)
+  gramjs:STRING                      GramJS / teleproto StringSession
+  mtcute:STRING                      mtcute v3 string
+  #SESSION defaults to "default"; the Redis prefix to "xs". An empty value after
+  telethon:, pyrogram:, gramjs: or mtcute: as a target prints the string.
+
+Encrypted files and strings are read with X_SESSION_PASSPHRASE (or X_SESSION_KEY,
+64 hex digits) from the environment; convert --encrypt writes them.
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 locked, 5 connection.
 Run "x-session <command> --help" for a command's options.
@@ -36,7 +44,7 @@ Options:
   --json      print exactly one JSON object on stdout
   -h, --help  show this help
 `,
-	convert: `Usage: x-session convert FROM TO [--force] [--format native|compact] [--user-id ID]
+	convert: `Usage: x-session convert FROM TO [--force] [--format native|compact] [--user-id ID] [--encrypt]
 
 Copies the session at FROM to TO, then reads TO back and compares it with FROM before
 reporting success. An existing session at TO is never replaced without --force.
@@ -48,7 +56,10 @@ that is the only way to get it, e.g.  export TG_SESSION="$(x-session convert fil
 Options:
   --force           replace a session already stored at TO
   --format F        for string:/env: targets: native (default) or compact
-  --user-id ID      the account's user id, needed for --format compact
+  --user-id ID      the account's user id, needed for --format compact and pyrogram:
+  --encrypt         encrypt a file: or string: target (AES-256-GCM) with the secret in
+                    X_SESSION_PASSPHRASE or X_SESSION_KEY; without it the target is plain,
+                    so converting an encrypted source without --encrypt decrypts it
   -h, --help        show this help
 `,
 	export: `Usage: x-session export LOCATION --format native|compact|json [--include-secrets] [--user-id ID]

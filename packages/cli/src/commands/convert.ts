@@ -4,12 +4,17 @@ import { EXIT, type ExitCode, usage } from "../errors.js";
 import { parseLocation } from "../location.js";
 import { openStore } from "../stores/open.js";
 
-/** `x-session convert FROM TO [--force] [--format native|compact] [--user-id ID]`. */
+/**
+ * `x-session convert FROM TO [--force] [--format native|compact] [--user-id ID] [--encrypt]`.
+ * Encrypted file and string sources are read with X_SESSION_PASSPHRASE / X_SESSION_KEY;
+ * `--encrypt` writes an encrypted file or string with the same secret.
+ */
 export async function convert(ctx: Context, args: string[]): Promise<ExitCode> {
 	const parsed = parseCommand("convert", args, {
 		force: { type: "boolean", short: "f" },
 		format: { type: "string" },
 		"user-id": { type: "string" },
+		encrypt: { type: "boolean" },
 	});
 	const [fromText, toText] = positionals("convert", parsed, ["FROM", "TO"]);
 	const from = parseLocation(fromText as string, ctx.io.cwd);
@@ -38,6 +43,7 @@ export async function convert(ctx: Context, args: string[]): Promise<ExitCode> {
 			force: parsed.values.force === true,
 			...(format ? { stringFormat: format } : {}),
 			...(userId !== undefined ? { userId } : {}),
+			...(parsed.values.encrypt ? { encrypt: true } : {}),
 		});
 		ctx.progress.done();
 		if (result.printed !== undefined) {

@@ -5,7 +5,7 @@ import {
 	type SessionBackend,
 } from "@x/session-core";
 import type { Context } from "../context.js";
-import { CliError, EXIT, notFound } from "../errors.js";
+import { CliError, EXIT, notFound, usage } from "../errors.js";
 import type { Location } from "../location.js";
 import type { ReadResult, Store, WriteOptions, WriteResult } from "./store.js";
 import { checkReadBack } from "./verify.js";
@@ -13,9 +13,11 @@ import { checkReadBack } from "./verify.js";
 /** How a backend-backed location is opened. */
 export interface BackendOpener {
 	/** Opens the backend; `"read"` skips the single-writer lock where the backend allows it. */
-	open(mode: "read" | "write"): Promise<SessionBackend>;
+	open(mode: "read" | "write", options?: WriteOptions): Promise<SessionBackend>;
 	/** Rejects with NOT_FOUND when the storage itself (file, database) does not exist. */
 	ensureExists?(): Promise<void>;
+	/** True when `open("write", { encrypt: true })` writes encrypted data. */
+	encrypts?: boolean;
 	/** Reads the session without the backend (e.g. raw file bytes), with format details. */
 	readDirect?(options: { strict?: boolean }): Promise<ReadResult>;
 	/** Format and version reported for sessions loaded through the backend. */
@@ -66,7 +68,11 @@ export class BackendStore implements Store {
 
 	async write(session: PersistedSession, options: WriteOptions): Promise<WriteResult> {
 		const progress = this.#ctx.progress;
-		const backend = await this.#opener.open("write");
+		if (options.encrypt && !this.#opener.encrypts)
+			throw usage(
+				`convert: --encrypt applies to file: and string: targets (use withEncryptedSecrets for ${this.location.scheme})`,
+			);
+		const backend = await this.#opener.open("write", options);
 		try {
 			progress.step(`checking ${this.location.display}`);
 			const state = await existing(backend);

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { decodeSessionDetailed } from "@x/session-core";
+import { decodeSessionDetailed, isEncryptedEnvelope, type SessionCipher } from "@x/session-core";
 import type { Context } from "../context.js";
+import { requireCipher } from "../encryption.js";
 import { CliError, EXIT, notFound } from "../errors.js";
 import type { Location } from "../location.js";
 import { BackendStore } from "./backend-store.js";
@@ -21,16 +22,22 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 			const info = await stat(path);
 			if (!info.isFile()) throw new CliError(EXIT.FAILURE, `not a regular file: ${path}`);
 		},
-		async open() {
-			const Factory = await loadFactory<{ path: string }>(
+		encrypts: true,
+		async open(_mode, options) {
+			const Factory = await loadFactory<{ path: string; encryption?: SessionCipher }>(
 				"file",
 				"@x/session-file",
 				"FileSessionBackend",
 			);
-			return Factory.open({ path });
+			// plain unless --encrypt: converting an encrypted source without it decrypts
+			const encryption = options?.encrypt ? await requireCipher(ctx, "the target") : undefined;
+			return Factory.open({ path, ...(encryption ? { encryption } : {}) });
 		},
 		async readDirect(options) {
-			const bytes = new Uint8Array(await readFile(path));
+			let bytes: Uint8Array = new Uint8Array(await readFile(path));
+			const encrypted = isEncryptedEnvelope(bytes);
+			if (encrypted)
+				bytes = await (await requireCipher(ctx, location.display)).decrypt(bytes, "file");
 			if (bytes.length === 0) throw notFound(`${location.display} is empty (no session stored)`);
 			const { session, version, consumed } = decodeSessionDetailed(bytes, {
 				strict: options.strict === true,
@@ -41,7 +48,8 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 					`${bytes.length - consumed} trailing bytes after the session in ${path}`,
 				);
 			}
-			return { session, format: "binary", version, size: { bytes: bytes.length, of: "file" } };
+			const format = encrypted ? "binary (encrypted)" : "binary";
+			return { session, format, version, size: { bytes: bytes.length, of: "file" } };
 		},
 	});
 }

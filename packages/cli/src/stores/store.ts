@@ -22,6 +22,8 @@ export interface WriteOptions {
 	stringFormat?: "native" | "compact";
 	/** For compact strings: the account's user id. */
 	userId?: bigint;
+	/** For file and string targets: encrypt with the secret from the environment. */
+	encrypt?: boolean;
 }
 
 /** What a write produced. */

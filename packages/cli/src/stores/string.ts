@@ -6,11 +6,15 @@ import {
 	encodeNativeString,
 	type PersistedSession,
 } from "@x/session-core";
+import { StringSessionBackend } from "@x/session-string";
 import { type Context, readAll } from "../context.js";
+import { requireCipher } from "../encryption.js";
 import { CliError, EXIT, notFound, usage } from "../errors.js";
 import type { Location } from "../location.js";
 import type { ReadResult, Store, WriteOptions, WriteResult } from "./store.js";
 import { checkReadBack } from "./verify.js";
+
+const ENCRYPTED_PREFIX = "xse1_";
 
 /** Encodes `session` as a native string, or a compact one (which needs the user id). */
 export function sessionString(
@@ -87,7 +91,19 @@ export class StringStore implements Store {
 	}
 
 	async read(options: { strict?: boolean } = {}): Promise<ReadResult> {
-		return readSessionString(await this.#text(), this.location.display, options);
+		const text = await this.#text();
+		if (!text.trim().startsWith(ENCRYPTED_PREFIX))
+			return readSessionString(text, this.location.display, options);
+		const session = await new StringSessionBackend(text, {
+			encryption: await requireCipher(this.#ctx, this.location.display),
+		}).load();
+		if (!session) throw notFound(`${this.location.display} is empty (no session stored)`);
+		return {
+			session,
+			format: "native-string (encrypted)",
+			version: null,
+			size: { bytes: text.trim().length, of: "string" },
+		};
 	}
 
 	async write(session: PersistedSession, options: WriteOptions): Promise<WriteResult> {
@@ -98,6 +114,24 @@ export class StringStore implements Store {
 			);
 		}
 		const format = options.stringFormat ?? "native";
+		if (options.encrypt) {
+			if (format !== "native")
+				throw usage("convert: --encrypt writes a native string; leave out --format compact");
+			const holder = new StringSessionBackend("", {
+				encryption: await requireCipher(this.#ctx, "the target"),
+			});
+			await holder.save(session);
+			const printed = holder.current();
+			this.#ctx.addSecret(printed);
+			this.#ctx.progress.step("reading back the string");
+			const back = await new StringSessionBackend(printed, {
+				encryption: await requireCipher(this.#ctx, "the target"),
+			}).load();
+			if (!back)
+				throw new CliError(EXIT.FAILURE, "verification failed: the encrypted string is empty");
+			checkReadBack(session, back, loc.display);
+			return { printed, readBack: back };
+		}
 		const printed = sessionString(session, format, options.userId);
 		this.#ctx.progress.step("reading back the string");
 		let readBack: PersistedSession;
