@@ -1,0 +1,61 @@
+// Root ignores mode bits, so the permission guarantees are checked again as an ordinary user:
+// created with `useradd` when the tests run as root (as in CI); skipped, and saying why, otherwise.
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const USER = "xs-unprivileged";
+const isRoot = process.getuid?.() === 0;
+
+function ensureUser(): boolean {
+	if (!isRoot) return false;
+	if (spawnSync("id", ["-u", USER]).status === 0) return true;
+	return (
+		spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER])
+			.status === 0
+	);
+}
+const ready = ensureUser();
+const dir = mkdtempSync(join(tmpdir(), "xs-perm-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!ready)(`as the unprivileged user ${USER} (needs root to create it)`, () => {
+	it("session files, temp files and moved-aside files are 0600 and a created directory 0700, with umask 022", () => {
+		execFileSync("chown", [USER, dir]);
+		chmodSync(dir, 0o755);
+		const tsx = createRequire(import.meta.url).resolve("tsx");
+		const out = execFileSync(
+			"runuser",
+			[
+				"-u",
+				USER,
+				"--",
+				"sh",
+				"-c",
+				'umask 022 && exec "$@"',
+				"sh",
+				process.execPath,
+				"--conditions=@x/source",
+				"--import",
+				tsx,
+				join(import.meta.dirname, "child", "perms.ts"),
+				dir,
+			],
+			{ encoding: "utf8", env: { ...process.env, HOME: dir, TMPDIR: dir } },
+		);
+		const report = JSON.parse(out.trim().split("\n").at(-1) as string);
+		expect(report.uid).not.toBe(0);
+		expect(report.umask).toBe("22");
+		expect(report.modes["sessions/"]).toBe("700");
+		const files = Object.entries(report.modes).filter(([name]) => name !== "sessions/");
+		expect(files.map(([name]) => name).some((n) => n.startsWith("bad.session.corrupt-"))).toBe(
+			true,
+		);
+		for (const [name, mode] of files) expect(mode, name).toBe("600");
+		expect(report.tempModes.length).toBeGreaterThan(0);
+		for (const m of report.tempModes) expect(m).toBe("600");
+	}, 30_000);
+});
