@@ -9,7 +9,14 @@ import {
 	type Transaction,
 } from "@libsql/client";
 import { CorruptSessionError, SessionBackendError, SessionConnectionError } from "@x/session-core";
-import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "@x/session-core/sql";
+import {
+	keyedQueue,
+	redactSecrets,
+	type SqlDriver,
+	type SqlExecutor,
+	type SqlRow,
+	type SqlValue,
+} from "@x/session-core/sql";
 
 const BACKEND = "libsql";
 
@@ -30,17 +37,7 @@ export interface LibsqlConnectOptions {
  * One queue per client, and per local file across clients: a local libSQL connection blocks the
  * thread while it waits for a lock, so two clients of one file must not interleave transactions.
  */
-const queues = new Map<unknown, { tail: Promise<unknown> }>();
-function enqueue<T>(key: unknown, task: () => Promise<T>): Promise<T> {
-	let q = queues.get(key);
-	if (!q) {
-		q = { tail: Promise.resolve() };
-		queues.set(key, q);
-	}
-	const run = q.tail.then(task, task);
-	q.tail = run.catch(() => undefined);
-	return run;
-}
+const enqueue = keyedQueue();
 
 function args(params: readonly SqlValue[] = []): InArgs {
 	// whole numbers go as integers: a JS number would be sent as a float over HTTP
@@ -183,12 +180,6 @@ function prepareLocalFile(path: string): void {
 		);
 }
 
-function redact(text: string, secrets: readonly string[]): string {
-	let out = text;
-	for (const s of secrets) out = out.split(s).join("[redacted]");
-	return out;
-}
-
 export function mapError(
 	error: unknown,
 	operation: string,
@@ -204,7 +195,7 @@ export function mapError(
 		status?: number;
 	};
 	const code = String(e?.code ?? "");
-	const text = redact(`${e?.message ?? ""} ${e?.cause?.message ?? ""}`, secrets);
+	const text = redactSecrets(`${e?.message ?? ""} ${e?.cause?.message ?? ""}`, secrets);
 	const where = `${operation} on ${location}`;
 	const chain = [e, e?.cause, (e?.cause as { cause?: typeof e })?.cause];
 	const has = (pred: (x: { code?: string; name?: string; message?: string }) => boolean) =>

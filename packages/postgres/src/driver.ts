@@ -1,6 +1,12 @@
 import { hostname } from "node:os";
 import { SessionBackendError, SessionConnectionError } from "@x/session-core";
-import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "@x/session-core/sql";
+import {
+	redactSecrets,
+	type SqlDriver,
+	type SqlExecutor,
+	type SqlRow,
+	type SqlValue,
+} from "@x/session-core/sql";
 import pg from "pg";
 
 const BACKEND = "postgres";
@@ -184,12 +190,6 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 	};
 }
 
-function redact(text: string, secrets: readonly string[]): string {
-	let out = text;
-	for (const s of secrets) out = out.split(s).join("[redacted]");
-	return out;
-}
-
 export function mapError(
 	error: unknown,
 	operation: string,
@@ -199,7 +199,7 @@ export function mapError(
 	if (error instanceof SessionBackendError) return error;
 	const e = error as { code?: string; message?: string };
 	const code = String(e?.code ?? "");
-	const text = redact(String(e?.message ?? error), secrets).slice(0, 200);
+	const text = redactSecrets(String(e?.message ?? error), secrets).slice(0, 200);
 	const where = `${operation} on ${location}`;
 	// 28xxx: invalid authorization; 3D000: no such database
 	if (code.startsWith("28") || code === "3D000")

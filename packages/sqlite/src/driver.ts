@@ -2,7 +2,13 @@ import { closeSync, existsSync, openSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { CorruptSessionError, SessionBackendError } from "@x/session-core";
-import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "@x/session-core/sql";
+import {
+	keyedQueue,
+	type SqlDriver,
+	type SqlExecutor,
+	type SqlRow,
+	type SqlValue,
+} from "@x/session-core/sql";
 import Database from "better-sqlite3";
 
 const BACKEND = "sqlite";
@@ -15,19 +21,8 @@ type Statement = Database.Statement;
  * on each other forever; queued, each transaction runs to its end before the next begins.
  * Other processes are handled by SQLite's busy timeout.
  */
-const queues = new Map<unknown, { tail: Promise<unknown> }>();
+const enqueue = keyedQueue();
 const statements = new WeakMap<Db, Map<string, Statement>>();
-
-function enqueue<T>(key: unknown, task: () => Promise<T>): Promise<T> {
-	let q = queues.get(key);
-	if (!q) {
-		q = { tail: Promise.resolve() };
-		queues.set(key, q);
-	}
-	const run = q.tail.then(task, task);
-	q.tail = run.catch(() => undefined);
-	return run;
-}
 
 function prepared(db: Db, sql: string): Statement {
 	let cache = statements.get(db);

@@ -13,3 +13,4 @@ export { guard, SqlSessionBackend, type SqlSessionOptions } from "./backend.js";
 export type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "./driver.js";
 export { type MigrationResult, migrate } from "./migrate.js";
 export { MIGRATIONS, POSTGRES_MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
+export { keyedQueue, redactSecrets } from "./util.js";
