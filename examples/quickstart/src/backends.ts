@@ -46,7 +46,11 @@ export async function openBackend(name: BackendName, dataDir: string): Promise<O
 		case "sqlite": {
 			const { SqliteSessionBackend } = await import("@x/session-sqlite");
 			const path = join(dataDir, "bot.sqlite");
-			const backend = await SqliteSessionBackend.open({ database: path, sessionId: "bot" });
+			const backend = await SqliteSessionBackend.open({
+				database: path,
+				sessionId: "bot",
+				flushInterval: 1000,
+			});
 			return { backend, where: `${path}#bot` };
 		}
 		case "libsql": {

@@ -27,24 +27,20 @@ describe.skipIf(!ready)(`as the unprivileged user ${USER} (needs root to create 
 		execFileSync("chown", [USER, dir]);
 		chmodSync(dir, 0o755);
 		const tsx = createRequire(import.meta.url).resolve("tsx");
+		const uid = execFileSync("id", ["-u", USER], { encoding: "utf8" }).trim();
+		const gid = execFileSync("id", ["-g", USER], { encoding: "utf8" }).trim();
 		const out = execFileSync(
-			"runuser",
+			process.execPath,
 			[
-				"-u",
-				USER,
-				"--",
-				"sh",
-				"-c",
-				'umask 022 && exec "$@"',
-				"sh",
-				process.execPath,
 				"--conditions=@x/source",
 				"--import",
 				tsx,
 				join(import.meta.dirname, "child", "perms.ts"),
 				dir,
+				uid,
+				gid,
 			],
-			{ encoding: "utf8", env: { ...process.env, HOME: dir, TMPDIR: dir } },
+			{ encoding: "utf8" },
 		);
 		const report = JSON.parse(out.trim().split("\n").at(-1) as string);
 		expect(report.uid).not.toBe(0);

@@ -26,6 +26,19 @@ export interface SqlSessionOptions {
 	leaseTtlMs?: number;
 	/** How long `open` retries a held lease (default 0: reject at once). */
 	lockWaitMs?: number;
+	/**
+	 * Coalesce update-state floods: `applyUpdateState` (primary, secondary, channel) changes are
+	 * kept in memory and written together at most once per this many ms; any other call, `flush()`
+	 * and `close()` write them first. Default 0: every call is its own transaction.
+	 */
+	flushInterval?: number;
+}
+
+/** Update-state changes not written yet (coalescing). */
+interface PendingState {
+	primary?: { pts: number; date: number; seq: number };
+	qts?: number;
+	channels: Map<bigint, number>;
 }
 
 const UPSERT_DC = `INSERT INTO xs_dcs (session_id, dc_id, slot, flags, addr, auth_key, first_salt, time_offset)
@@ -59,9 +72,19 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	readonly #owner: string | undefined;
 	readonly #ttl: number;
 	#renewal: ReturnType<typeof setInterval> | undefined;
+	readonly #flushInterval: number;
+	#pending: PendingState | undefined;
+	#timer: ReturnType<typeof setTimeout> | undefined;
 
-	private constructor(db: SqlDriver, sessionId: string, owner: string | undefined, ttl: number) {
+	private constructor(
+		db: SqlDriver,
+		sessionId: string,
+		owner: string | undefined,
+		ttl: number,
+		flushInterval: number,
+	) {
 		super();
+		this.#flushInterval = flushInterval;
 		this.#db = db;
 		this.name = db.name;
 		this.sessionId = sessionId;
@@ -73,7 +96,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			multiSession: true,
 			locking: owner !== undefined,
 			nativeGranular: true,
-			coalescing: false,
+			coalescing: flushInterval > 0,
 		};
 	}
 
@@ -104,7 +127,12 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			await db.close?.();
 			throw error;
 		}
-		const backend = new SqlSessionBackend(db, sessionId, owner, ttl);
+		const flushInterval = options.flushInterval ?? 0;
+		if (!(Number.isFinite(flushInterval) && flushInterval >= 0))
+			throw new SessionBackendError("INVALID_ARGUMENT", "flushInterval must be a number ≥ 0", {
+				backend: db.name,
+			});
+		const backend = new SqlSessionBackend(db, sessionId, owner, ttl, flushInterval);
 		if (owner) {
 			backend.#renewal = setInterval(
 				() => {
@@ -153,11 +181,59 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		);
 	}
 
+	/** Writes coalesced update-state changes now. */
+	override flush(): Promise<void> {
+		return this.exclusive(() => this.#writePending());
+	}
+
+	async #writePending(): Promise<void> {
+		if (this.#timer) clearTimeout(this.#timer);
+		this.#timer = undefined;
+		const p = this.#pending;
+		if (!p) return;
+		await this.#granular("applyUpdateState", (tx) => this.#applyPending(tx, p));
+		if (this.#pending === p) this.#pending = undefined;
+	}
+
+	async #applyPending(tx: SqlExecutor, p: PendingState): Promise<void> {
+		const id = this.sessionId;
+		if (p.primary)
+			await tx.run("UPDATE xs_sessions SET pts = ?, date = ?, seq = ? WHERE session_id = ?", [
+				p.primary.pts,
+				p.primary.date,
+				p.primary.seq,
+				id,
+			]);
+		if (p.qts !== undefined)
+			await tx.run("UPDATE xs_sessions SET qts = ? WHERE session_id = ?", [p.qts, id]);
+		for (const [channelId, pts] of p.channels) await tx.run(UPSERT_CHANNEL, [id, channelId, pts]);
+	}
+
+	/** Keeps a change for the next write (coalescing). */
+	#coalesce(change: UpdateStateChange): Promise<void> {
+		return this.exclusive(async () => {
+			const p: PendingState = (this.#pending ??= { channels: new Map<bigint, number>() });
+			if (change.type === "primary")
+				p.primary = { pts: change.pts, date: change.date, seq: change.seq };
+			else if (change.type === "secondary") p.qts = change.qts;
+			else if (change.type === "channel") p.channels.set(change.channelId, change.pts);
+			if (!this.#timer) {
+				this.#timer = setTimeout(() => {
+					this.#timer = undefined;
+					this.exclusive(() => this.#writePending()).catch(() => undefined);
+				}, this.#flushInterval);
+				(this.#timer as { unref?: () => void }).unref?.();
+			}
+		});
+	}
+
 	protected async loadSession(): Promise<PersistedSession | null> {
+		await this.#writePending();
 		return guard(this.#db, "load", () => readSession(this.#db, this.sessionId, this.#rows));
 	}
 
 	protected async saveSession(session: PersistedSession): Promise<void> {
+		this.#dropPending(); // a full save replaces what was pending
 		validate(session, this.name);
 		const s = normalizeSession(session);
 		await this.#write("save", async (tx) => {
@@ -188,7 +264,14 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		});
 	}
 
+	#dropPending(): void {
+		if (this.#timer) clearTimeout(this.#timer);
+		this.#timer = undefined;
+		this.#pending = undefined;
+	}
+
 	protected async deleteSession(): Promise<void> {
+		this.#dropPending();
 		await this.#write("delete", async (tx) => {
 			for (const table of DATA_TABLES)
 				await tx.run(`DELETE FROM ${table} WHERE session_id = ?`, [this.sessionId]);
@@ -198,6 +281,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	protected override async closeSession(): Promise<void> {
 		if (this.#renewal) clearInterval(this.#renewal);
 		try {
+			await this.#writePending();
 			if (this.#owner) {
 				await this.#db
 					.run("DELETE FROM xs_leases WHERE session_id = ? AND owner = ?", [
@@ -232,6 +316,16 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	override applyUpdateState(change: UpdateStateChange): Promise<void> {
 		const id = this.sessionId;
 		const n = this.name;
+		if (this.#flushInterval > 0 && change.type !== "all") {
+			if (change.type === "primary")
+				for (const f of ["pts", "date", "seq"] as const) check.i32(change[f], f, n);
+			if (change.type === "secondary") check.i32(change.qts, "qts", n);
+			if (change.type === "channel") {
+				check.i64(change.channelId, "channelId", n);
+				check.i32(change.pts, "pts", n);
+			}
+			return this.#coalesce(change);
+		}
 		switch (change.type) {
 			case "primary":
 				for (const f of ["pts", "date", "seq"] as const) check.i32(change[f], f, n);
@@ -268,16 +362,17 @@ export class SqlSessionBackend extends BaseSessionBackend {
 					check.i32(c.pts, "pts", n);
 				}
 				const channels = st.channels.map((c) => ({ ...c }));
-				return this.exclusive(() =>
-					this.#granular("applyUpdateState", async (tx) => {
+				return this.exclusive(() => {
+					this.#dropPending(); // replaced by the whole new state
+					return this.#granular("applyUpdateState", async (tx) => {
 						await tx.run(
 							"UPDATE xs_sessions SET pts = ?, qts = ?, date = ?, seq = ? WHERE session_id = ?",
 							[st.pts, st.qts, st.date, st.seq, id],
 						);
 						await tx.run("DELETE FROM xs_channel_pts WHERE session_id = ?", [id]);
 						for (const c of channels) await tx.run(UPSERT_CHANNEL, [id, c.channelId, c.pts]);
-					}),
-				);
+					});
+				});
 			}
 			default:
 				return Promise.reject(
@@ -304,9 +399,14 @@ export class SqlSessionBackend extends BaseSessionBackend {
 
 	/** A granular write: creates the session row if needed, then runs `change`, in one transaction. */
 	#granular(operation: string, change: (tx: SqlExecutor) => Promise<unknown>): Promise<void> {
+		// coalesced changes made before this call are written with it, in the same transaction
+		const pending = operation === "applyUpdateState" ? undefined : this.#pending;
 		return this.#write(operation, async (tx) => {
 			await tx.run(ENSURE_SESSION, [this.sessionId]);
+			if (pending) await this.#applyPending(tx, pending);
 			await change(tx);
+		}).then(() => {
+			if (pending && this.#pending === pending) this.#dropPending();
 		});
 	}
 

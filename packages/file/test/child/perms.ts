@@ -1,11 +1,15 @@
-// Run as an unprivileged user: creates sessions with the file backend (including a fresh
-// directory, temp files and a moved-aside file) and prints the mode of everything created.
+// Started by root, becomes an unprivileged user once its modules are loaded (so it needs no access
+// to the repository), then creates sessions with the file backend (a fresh directory, temp files,
+// a moved-aside file) and prints the mode of everything it created.
 import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sampleSession } from "@x/session-core/testing";
 import { FileSessionBackend, type FileSystem, nodeFileSystem } from "../../src/index.js";
 
-const dir = process.argv[2] as string;
+const [dir, uid, gid] = process.argv.slice(2) as [string, string, string];
+process.setgid?.(Number(gid));
+process.setuid?.(Number(uid));
+process.umask(0o022);
 const tempModes: number[] = [];
 const spy: FileSystem = {
 	...nodeFileSystem,
