@@ -60,7 +60,10 @@ function executor(db: Db): SqlExecutor {
 }
 
 export interface SqliteDriverOptions {
-	/** `"normal"` (default, WAL): a commit survives a process crash, and the last ones may be lost on power loss. `"full"`: every commit survives power loss. */
+	/**
+	 * `"full"` (default): every commit survives power loss. `"normal"` (WAL): a commit survives a
+	 * crash of the process, but the last commits may be lost on power loss; faster.
+	 */
 	synchronous?: "normal" | "full";
 	/** ms to wait for another connection's write lock (default 5000). */
 	busyTimeout?: number;
@@ -76,7 +79,7 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 			// the busy timeout first: switching to WAL waits for other connections too
 			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
 			if (path !== ":memory:") db.pragma("journal_mode = WAL");
-			db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+			db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
 		} catch (error) {
 			db.close();
 			throw mapError(error, "open", path);
