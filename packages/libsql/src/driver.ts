@@ -69,6 +69,25 @@ function executor(target: Client | Transaction): SqlExecutor {
 	};
 }
 
+/** A token passed in the URL (`?authToken=…`), so it can be kept out of messages too. */
+function tokenInUrl(url: string | undefined): string | undefined {
+	if (!url) return undefined;
+	try {
+		return new URL(url).searchParams.get("authToken") ?? undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function isNetworkError(error: unknown): boolean {
+	const chain: unknown[] = [error, (error as { cause?: unknown })?.cause];
+	return chain.some((e) =>
+		/ECONNRESET|ECONNREFUSED|EPIPE|fetch failed|socket hang up/i.test(
+			`${(e as { code?: string })?.code ?? ""} ${(e as Error)?.message ?? ""}`,
+		),
+	);
+}
+
 /** Where the database is, without credentials or query parameters. */
 export function displayUrl(url: string): string {
 	try {
@@ -96,7 +115,7 @@ function localPath(url: string | undefined): string | undefined {
 export function libsqlDriver(options: LibsqlConnectOptions): { driver: SqlDriver; client: Client } {
 	const owned = !options.client;
 	const url = options.url ?? ":memory:";
-	const secrets = [options.authToken].filter((s): s is string => !!s);
+	const secrets = [options.authToken, tokenInUrl(options.url)].filter((s): s is string => !!s);
 	const location = options.client ? "(libsql client)" : displayUrl(url);
 	let client: Client;
 	if (options.client) {
@@ -127,7 +146,14 @@ export function libsqlDriver(options: LibsqlConnectOptions): { driver: SqlDriver
 		location,
 		processInfo: { pid: process.pid, host: hostname() },
 		run: (sql, params) => enqueue(key, () => direct.run(sql, params)),
-		all: (sql, params) => enqueue(key, () => direct.all(sql, params)),
+		// reads are idempotent: one retry after a network error (a dropped keep-alive connection)
+		all: (sql, params) =>
+			enqueue(key, () =>
+				direct.all(sql, params).catch((error: unknown) => {
+					if (!isNetworkError(error)) throw error;
+					return new Promise((r) => setTimeout(r, 100)).then(() => direct.all(sql, params));
+				}),
+			),
 		transaction: (fn) =>
 			enqueue(key, async () => {
 				const tx = await client.transaction("write");

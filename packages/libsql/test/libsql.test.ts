@@ -60,6 +60,19 @@ describe("remote over Hrana/HTTP", () => {
 		}
 	});
 
+	it("a token given in the URL never shows either", async () => {
+		const server = await startHranaServer({ path: dbPath(), token: TOKEN });
+		try {
+			const error = await LibsqlSessionBackend.open({
+				url: `${server.url}?authToken=url-token-98765`,
+			}).catch((e: unknown) => e);
+			expect(isSessionError(error, "AUTH")).toBe(true);
+			expect(`${String(error)} ${inspect(error, { depth: 10 })}`).not.toContain("url-token-98765");
+		} finally {
+			await server.close();
+		}
+	});
+
 	it("a server that is gone is CONNECTION within seconds; a stopped one mid-session too", async () => {
 		const path = dbPath();
 		const server = await startHranaServer({ path, token: TOKEN });
