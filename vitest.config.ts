@@ -11,7 +11,9 @@ function sourceAliases() {
 		const manifest = join(root, "packages", dir, "package.json");
 		if (!existsSync(manifest)) continue;
 		const pkg = JSON.parse(readFileSync(manifest, "utf8"));
-		for (const [sub, target] of Object.entries<Record<string, string> | string>(pkg.exports ?? {})) {
+		for (const [sub, target] of Object.entries<Record<string, string> | string>(
+			pkg.exports ?? {},
+		)) {
 			if (typeof target !== "object" || !target["@x/source"]) continue;
 			const spec = sub === "." ? pkg.name : `${pkg.name}/${sub.slice(2)}`;
 			aliases.push({
@@ -26,7 +28,9 @@ function sourceAliases() {
 function projectDirs(group: string) {
 	const base = join(root, group);
 	if (!existsSync(base)) return [];
-	return readdirSync(base).filter((d) => existsSync(join(base, d, "package.json")) && existsSync(join(base, d, "test")));
+	return readdirSync(base).filter(
+		(d) => existsSync(join(base, d, "package.json")) && existsSync(join(base, d, "test")),
+	);
 }
 
 export default defineConfig({
@@ -39,7 +43,11 @@ export default defineConfig({
 			})),
 			...projectDirs("examples").map((dir) => ({
 				extends: true as const,
-				test: { name: `example-${dir}`, root: join(root, "examples", dir), include: ["test/**/*.test.ts"] },
+				test: {
+					name: `example-${dir}`,
+					root: join(root, "examples", dir),
+					include: ["test/**/*.test.ts"],
+				},
 			})),
 		],
 		testTimeout: 20_000,

@@ -24,6 +24,7 @@ for (const [flushInterval, encrypted] of [
 						const b = await FileSessionBackend.open({
 							path: join(dir, `${sessionId}.session`),
 							flushInterval,
+							...(encrypted ? { encryption } : {}),
 						});
 						open.push(b);
 						return b;

@@ -28,7 +28,7 @@ export interface StringSessionOptions {
 	 * secret store or an environment file: the string only survives if it is saved somewhere. When
 	 * it rejects, the write rejects and the previous string stays current.
 	 */
-	onChange?: (session: string) => void | Promise<void>;
+	onChange?: (session: string) => unknown;
 	/** Accept `=` padding and the standard base64 alphabet in native strings. */
 	lenient?: boolean;
 	/**

@@ -212,7 +212,8 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	/** Keeps a change for the next write (coalescing). */
 	#coalesce(change: UpdateStateChange): Promise<void> {
 		return this.exclusive(async () => {
-			const p: PendingState = (this.#pending ??= { channels: new Map<bigint, number>() });
+			this.#pending ??= { channels: new Map<bigint, number>() };
+			const p = this.#pending;
 			if (change.type === "primary")
 				p.primary = { pts: change.pts, date: change.date, seq: change.seq };
 			else if (change.type === "secondary") p.qts = change.qts;
