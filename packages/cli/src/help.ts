@@ -18,6 +18,7 @@ Locations:
   sqlite:PATH#SESSION                a session in a SQLite database
   libsql:URL#SESSION                 libSQL/Turso (token from LIBSQL_AUTH_TOKEN)
   redis://HOST:PORT/DB?prefix=P#SESSION
+  postgres://USER:PASSWORD@HOST:PORT/DB?schema=S#SESSION
   telethon:STRING | telethon:./anon.session   Telethon string or .session file
   pyrogram:STRING | pyrogram:./my.session     Pyrogram string or .session file (read)
   gramjs:STRING                      GramJS / teleproto StringSession

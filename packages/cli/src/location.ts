@@ -34,11 +34,20 @@ export type Location = { display: string; text: string } & (
 			sessionId: string;
 			explicitSession: boolean;
 	  }
+	| {
+			scheme: "postgres";
+			/** The connection string without `#SESSION` and `?schema=`. */
+			url: string;
+			schema: string | undefined;
+			password: string | undefined;
+			sessionId: string;
+			explicitSession: boolean;
+	  }
 	| { scheme: ForeignFormat; value: string }
 );
 
 const SCHEMES =
-	"file:PATH, string:VALUE, string:-, env:VAR, sqlite:PATH#SESSION, libsql:URL#SESSION, redis://HOST:PORT/DB#SESSION, telethon:, pyrogram:, gramjs:, mtcute:";
+	"file:PATH, string:VALUE, string:-, env:VAR, sqlite:PATH#SESSION, libsql:URL#SESSION, redis://HOST:PORT/DB#SESSION, postgres://USER@HOST/DB?schema=S#SESSION, telethon:, pyrogram:, gramjs:, mtcute:";
 
 /** Parses a location URI (see the README); relative paths resolve against `cwd`. */
 export function parseLocation(text: string, cwd: string): Location {
@@ -122,6 +131,9 @@ export function parseLocation(text: string, cwd: string): Location {
 		case "redis":
 		case "rediss":
 			return parseRedis(text, scheme === "rediss");
+		case "postgres":
+		case "postgresql":
+			return parsePostgres(text);
 		case "telethon":
 		case "pyrogram":
 		case "gramjs":
@@ -169,6 +181,31 @@ function safeUrl(text: string): string {
 	} catch {
 		return text.replace(/\?.*$/, "");
 	}
+}
+
+function parsePostgres(text: string): Location {
+	let url: URL;
+	try {
+		url = new URL(text);
+	} catch {
+		throw usage("malformed PostgreSQL URL; expected postgres://USER@HOST:PORT/DB?schema=S#SESSION");
+	}
+	const id = url.hash ? decodeURIComponent(url.hash.slice(1)) : "";
+	const schema = url.searchParams.get("schema") ?? undefined;
+	url.searchParams.delete("schema");
+	url.hash = "";
+	const sessionId = id || DEFAULT_SESSION_ID;
+	const shown = `postgres://${url.hostname}${url.port ? `:${url.port}` : ""}${url.pathname}${schema ? `?schema=${schema}` : ""}`;
+	return {
+		scheme: "postgres",
+		url: url.toString(),
+		schema,
+		password: url.password ? decodeURIComponent(url.password) : undefined,
+		sessionId,
+		explicitSession: id !== "",
+		display: `${shown}#${sessionId}`,
+		text,
+	};
 }
 
 function parseRedis(text: string, tls: boolean): Location {

@@ -3,7 +3,7 @@ import type { Location } from "../location.js";
 import { fileStore } from "./file.js";
 import { ForeignStore } from "./foreign.js";
 import { redisStore } from "./redis.js";
-import { libsqlStore, sqliteStore } from "./sql.js";
+import { libsqlStore, postgresStore, sqliteStore } from "./sql.js";
 import type { Store } from "./store.js";
 import { StringStore } from "./string.js";
 
@@ -21,6 +21,8 @@ export function openStore(location: Location, ctx: Context): Store {
 			return libsqlStore(location, ctx);
 		case "redis":
 			return redisStore(location, ctx);
+		case "postgres":
+			return postgresStore(location, ctx);
 		default:
 			return new ForeignStore(location, ctx);
 	}

@@ -71,3 +71,39 @@ export function libsqlStore(location: Location & { scheme: "libsql" }, ctx: Cont
 		},
 	});
 }
+
+/** `postgres://USER@HOST:PORT/DB?schema=S#SESSION`: one session of a PostgreSQL schema. */
+export function postgresStore(
+	location: Location & { scheme: "postgres" },
+	ctx: Context,
+): BackendStore {
+	ctx.addSecret(location.password);
+	const pkg = "@x/session-postgres";
+	const connection = {
+		connectionString: location.url,
+		...(location.schema ? { schema: location.schema } : {}),
+	};
+	return new BackendStore(location, ctx, {
+		format: { name: "postgres", version: null },
+		async open(mode) {
+			const Factory = await loadFactory<Record<string, unknown>>(
+				"postgres",
+				pkg,
+				"PostgresSessionBackend",
+			);
+			return Factory.open({
+				...connection,
+				sessionId: location.sessionId,
+				...(mode === "read" ? { lock: false } : {}),
+			});
+		},
+		async list() {
+			const backend = await loadExport<{ listSessions(c: typeof connection): Promise<string[]> }>(
+				"postgres",
+				pkg,
+				"PostgresSessionBackend",
+			);
+			return backend.listSessions(connection);
+		},
+	});
+}
