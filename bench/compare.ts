@@ -2,10 +2,10 @@
 // (MemoryStorage, SqliteStorage) on the same generated data, plus the physical floors.
 // `pnpm bench compare` (installs the peers into bench/peers with npm on first use).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
 	type CachedPeer,
@@ -273,6 +273,11 @@ export async function run(): Promise<void> {
 			);
 			add(`load + ${lookups} lookups`, size, "GramJS StoreSession", l, lookups);
 			rmSync(dir, { recursive: true, force: true });
+			// StoreSession keeps its files under ./<name> even for an absolute name
+			rmSync(join(process.cwd(), relative("/", dir)), { recursive: true, force: true });
+			const parent = join(process.cwd(), relative("/", dirname(dir)));
+			if (existsSync(parent) && readdirSync(parent).length === 0)
+				rmSync(parent, { recursive: true });
 		}
 		for (const kind of ["memory", "sqlite"] as const) {
 			const dir = tmp();
