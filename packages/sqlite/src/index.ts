@@ -22,21 +22,30 @@ export const SqliteSessionBackend = {
 		return SqlSessionBackend.open(sqliteDriver(options.database, options), options);
 	},
 	/** The session ids stored in the database. */
-	async listSessions(database: string | Database.Database): Promise<string[]> {
-		const driver = sqliteDriver(database);
-		try {
-			return await SqlSessionBackend.listSessions(driver);
-		} finally {
-			await driver.close?.();
-		}
-	},
+	listSessions: listSqliteSessions,
 	/** Deletes one session that no open backend holds; `false` when it did not exist. */
-	async deleteSession(database: string | Database.Database, sessionId: string): Promise<boolean> {
-		const driver = sqliteDriver(database);
-		try {
-			return await SqlSessionBackend.deleteSession(driver, sessionId);
-		} finally {
-			await driver.close?.();
-		}
-	},
+	deleteSession: deleteSqliteSession,
 };
+
+/** The session ids stored in a SQLite database (a path or an open Database, left open). */
+export async function listSqliteSessions(database: string | Database.Database): Promise<string[]> {
+	const driver = sqliteDriver(database);
+	try {
+		return await SqlSessionBackend.listSessions(driver);
+	} finally {
+		await driver.close?.();
+	}
+}
+
+/** Deletes one session that no open backend holds; `false` when it did not exist. */
+export async function deleteSqliteSession(
+	database: string | Database.Database,
+	sessionId: string,
+): Promise<boolean> {
+	const driver = sqliteDriver(database);
+	try {
+		return await SqlSessionBackend.deleteSession(driver, sessionId);
+	} finally {
+		await driver.close?.();
+	}
+}

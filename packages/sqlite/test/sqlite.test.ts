@@ -8,7 +8,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from "@x/session-core/sql";
 import { assertSameSession, sampleSession, testAuthKey, testPeer } from "@x/session-core/testing";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { SqliteSessionBackend } from "../src/index.js";
+import { deleteSqliteSession, listSqliteSessions, SqliteSessionBackend } from "../src/index.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -215,6 +215,13 @@ describe("transactions", () => {
 		expect(await SqliteSessionBackend.listSessions(path)).toEqual(["carol"]);
 		assertSameSession(await c.load(), sampleSession(2));
 		await c.close();
+		// The standalone functions, on an open Database that they must leave open.
+		const db = new Database(path);
+		expect(await listSqliteSessions(db)).toEqual(["carol"]);
+		expect(await deleteSqliteSession(db, "carol")).toBe(true);
+		expect(await listSqliteSessions(db)).toEqual([]);
+		expect(db.open).toBe(true);
+		db.close();
 	});
 });
 
