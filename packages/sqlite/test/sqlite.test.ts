@@ -110,6 +110,44 @@ describe("ferogram and layer databases", () => {
 		});
 	}
 
+	it("imports a ferogram libSQL-shaped database (channel_kind and is_community, no is_chat)", async () => {
+		const path = dbPath();
+		const db = rawDb(path);
+		db.exec(`
+			CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
+			CREATE TABLE dcs (dc_id INTEGER NOT NULL, flags INTEGER NOT NULL DEFAULT 0, addr TEXT NOT NULL, auth_key BLOB,
+				first_salt INTEGER NOT NULL DEFAULT 0, time_offset INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (dc_id, flags));
+			CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, is_channel INTEGER NOT NULL DEFAULT 0,
+				channel_kind INTEGER, is_community INTEGER NOT NULL DEFAULT 0);
+			INSERT INTO meta VALUES ('home_dc_id', 4);
+			INSERT INTO peers VALUES (1, 10, 1, 2, 0), (2, 20, 0, NULL, 1), (3, 30, 0, NULL, 0);
+		`);
+		db.close();
+		const b = await SqliteSessionBackend.open({ database: path });
+		const s = await b.load();
+		await b.close();
+		expect(s?.homeDcId).toBe(4);
+		expect(s?.peers.map((p) => [p.kind, p.id, p.accessHash, p.channelKind])).toEqual(
+			expect.arrayContaining([
+				["channel", 1n, 10n, "gigagroup"],
+				["community", 2n, 20n, null],
+				["user", 3n, 30n, null],
+			]),
+		);
+		expect(s?.peers).toHaveLength(3);
+	});
+
+	it("a reference peer flag that is not an integer is a typed error", async () => {
+		const path = dbPath();
+		referenceDatabase(path, false);
+		const db = new Database(path);
+		db.prepare("UPDATE peers SET is_chat = 'yes' WHERE id = 5").run();
+		db.close();
+		await expect(SqliteSessionBackend.open({ database: path })).rejects.toBeInstanceOf(
+			CorruptSessionError,
+		);
+	});
+
 	it("a reference row it cannot read is a typed error and leaves the database as it was", async () => {
 		const path = dbPath();
 		referenceDatabase(path, false);

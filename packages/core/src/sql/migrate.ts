@@ -167,7 +167,8 @@ async function readReference(db: SqlExecutor, driver: SqlDriver): Promise<Persis
 }
 
 function referencePeer(r: RowReader, row: SqlRow, have: Set<string>): CachedPeer {
-	const flag = (c: string) => have.has(c) && row[c] !== null && BigInt(row[c] as bigint) !== 0n;
+	const flag = (c: string) =>
+		have.has(c) && row[c] !== null && row[c] !== undefined && r.i64(row, c) !== 0n;
 	const kind = flag("is_community")
 		? "community"
 		: flag("is_chat")
