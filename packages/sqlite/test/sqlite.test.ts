@@ -289,6 +289,8 @@ describe("leases between processes", () => {
 		expect(error).toBeInstanceOf(SessionLockedError);
 		expect((error as SessionLockedError).holder?.pid).toBe(child.pid);
 		const other = await SqliteSessionBackend.open({ database: path, sessionId: "other" });
+		await other.setHomeDc(3);
+		expect((await other.load())?.homeDcId).toBe(3);
 		await other.close();
 		child.kill("SIGKILL");
 		await new Promise((r) => child.once("exit", r));
@@ -296,6 +298,30 @@ describe("leases between processes", () => {
 		expect((await b.load())?.homeDcId).toBe(2);
 		await b.close();
 	}, 30_000);
+
+	it("a lease of another host is honoured until it expires, then taken over", async () => {
+		const path = dbPath();
+		await (await SqliteSessionBackend.open({ database: path, sessionId: "s", lock: false })).close();
+		const db = new Database(path);
+		const steal = db.prepare(
+			"INSERT OR REPLACE INTO xs_leases (session_id, owner, pid, host, expires_at) VALUES ('s', 'far', 1, 'elsewhere', ?)",
+		);
+		steal.run(Date.now() + 60_000);
+		const error = await SqliteSessionBackend.open({ database: path, sessionId: "s" }).catch(
+			(e: unknown) => e,
+		);
+		expect(error).toBeInstanceOf(SessionLockedError);
+		expect((error as SessionLockedError).holder).toMatchObject({ pid: 1, host: "elsewhere" });
+		// lock: false opens it anyway
+		await (
+			await SqliteSessionBackend.open({ database: path, sessionId: "s", lock: false })
+		).close();
+		steal.run(Date.now() - 1);
+		const b = await SqliteSessionBackend.open({ database: path, sessionId: "s" });
+		await b.setHomeDc(5);
+		await b.close();
+		db.close();
+	});
 
 	it("a writer whose lease was taken over cannot write (fencing)", async () => {
 		const path = dbPath();
