@@ -167,11 +167,11 @@ export class FileSessionBackend extends BaseSessionBackend {
 
 	override updateDc(dc: DcEntry): Promise<void> {
 		const copy = { ...dc };
-		return this.#change((s) => upsertDc(s, copy));
+		return this.#change("dcs", (s) => upsertDc(s, copy));
 	}
 
 	override setHomeDc(dcId: number): Promise<void> {
-		return this.#change((s) => {
+		return this.#change("none", (s) => {
 			s.homeDcId = dcId;
 		});
 	}
@@ -181,12 +181,12 @@ export class FileSessionBackend extends BaseSessionBackend {
 			change.type === "all"
 				? { type: "all", state: { ...change.state, channels: [...change.state.channels] } }
 				: { ...change };
-		return this.#change((s) => applyUpdateStateChange(s.updatesState, copy));
+		return this.#change("updatesState", (s) => applyUpdateStateChange(s.updatesState, copy));
 	}
 
 	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
 		const copy = peers.map((p) => ({ ...p }));
-		return this.#change((s) => upsertPeers(s, copy));
+		return this.#change("peers", (s) => upsertPeers(s, copy));
 	}
 
 	/**
@@ -227,19 +227,21 @@ export class FileSessionBackend extends BaseSessionBackend {
 	 * Applies `change` to a copy of the lists it may touch, checks the result still fits the
 	 * format, then writes it (or schedules the write). A change that fails leaves the state as it was.
 	 */
-	#change(change: (session: PersistedSession) => void): Promise<void> {
+	#change(
+		touches: "dcs" | "peers" | "updatesState" | "none",
+		change: (session: PersistedSession) => void,
+	): Promise<void> {
 		return this.exclusive(async () => {
 			const current = (await this.#current()) ?? emptySession();
-			const next: PersistedSession = {
-				...current,
-				dcs: current.dcs.slice(),
-				peers: current.peers.slice(),
-				minPeers: current.minPeers.slice(),
-				updatesState: {
+			// copy only the part the change writes to: the hot path (update state) stays O(channels)
+			const next: PersistedSession = { ...current };
+			if (touches === "dcs") next.dcs = current.dcs.slice();
+			if (touches === "peers") next.peers = current.peers.slice();
+			if (touches === "updatesState")
+				next.updatesState = {
 					...current.updatesState,
 					channels: current.updatesState.channels.map((c) => ({ ...c })),
-				},
-			};
+				};
 			change(next);
 			const interval = this.#options.flushInterval ?? 0;
 			if (interval === 0) {
