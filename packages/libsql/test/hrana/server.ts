@@ -177,15 +177,22 @@ export async function startHranaServer(options: {
 				}
 				return { type: "sequence" };
 			case "describe": {
-				const stmt = s.db.prepare(req.sql ?? s.sqls.get(req.sql_id as number) ?? "");
+				const sql = req.sql ?? s.sqls.get(req.sql_id as number) ?? "";
+				let stmt: Database.Statement;
+				try {
+					stmt = s.db.prepare(sql);
+				} catch (error) {
+					throw sqliteError(error);
+				}
+				// better-sqlite3 does not expose parameter names, so `params` stays empty
 				return {
 					type: "describe",
 					result: {
-						params: Array.from({ length: 0 }),
+						params: [],
 						cols: stmt.reader
 							? stmt.columns().map((c) => ({ name: c.name, decltype: c.type }))
 							: [],
-						is_explain: false,
+						is_explain: /^\s*explain\b/i.test(sql),
 						is_readonly: stmt.readonly,
 					},
 				};
