@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve as resolvePath } from "node:path";
 import {
@@ -122,7 +122,8 @@ export function libsqlDriver(options: LibsqlConnectOptions): { driver: SqlDriver
 		client = options.client;
 	} else {
 		const path = localPath(url);
-		if (path) prepareLocalFile(path);
+		// an embedded replica refuses a file it did not create (no wal_index): it is chmod-ed after
+		if (path) prepareLocalFile(path, !options.syncUrl);
 		const timeout = options.requestTimeoutMs ?? 10_000;
 		const config: Config = {
 			url,
@@ -137,6 +138,7 @@ export function libsqlDriver(options: LibsqlConnectOptions): { driver: SqlDriver
 		} catch (error) {
 			throw mapError(error, "open", location, secrets);
 		}
+		if (path && options.syncUrl) restrictReplicaFiles(path);
 	}
 	const direct = executor(client);
 	const local = localPath(url);
@@ -194,9 +196,12 @@ export function libsqlDriver(options: LibsqlConnectOptions): { driver: SqlDriver
 }
 
 /** Creates a local database file 0600 (so its journal is too); refuses one readable by others. */
-function prepareLocalFile(path: string): void {
+function prepareLocalFile(path: string, create: boolean): void {
 	if (path === ":memory:" || path === "") return;
-	if (!existsSync(path)) closeSync(openSync(path, "a", 0o600));
+	if (!existsSync(path)) {
+		if (!create) return;
+		closeSync(openSync(path, "a", 0o600));
+	}
 	const mode = statSync(path).mode & 0o777;
 	if (mode & 0o077)
 		throw new SessionBackendError(
@@ -204,6 +209,12 @@ function prepareLocalFile(path: string): void {
 			`${path} has mode ${mode.toString(8).padStart(4, "0")}: other users can read the auth keys; run chmod 600 on it`,
 			{ backend: BACKEND },
 		);
+}
+
+/** The replica's database and the files libSQL keeps beside it, 0600. */
+function restrictReplicaFiles(path: string): void {
+	for (const suffix of ["", "-wal", "-shm", "-info", "-client_wal_index"])
+		if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
 }
 
 export function mapError(
@@ -226,7 +237,10 @@ export function mapError(
 	const chain = [e, e?.cause, (e?.cause as { cause?: typeof e })?.cause];
 	const has = (pred: (x: { code?: string; name?: string; message?: string }) => boolean) =>
 		chain.some((x) => x && pred(x));
-	if (has((x) => x.name === "TimeoutError" || x.name === "AbortError"))
+	if (
+		has((x) => x.name === "TimeoutError" || x.name === "AbortError") ||
+		/HandshakeTimeout/.test(text)
+	)
 		return new SessionConnectionError(`${where}: no answer in time`, {
 			backend: BACKEND,
 			code: "TIMEOUT",
@@ -241,7 +255,7 @@ export function mapError(
 		});
 	if (
 		has((x) =>
-			/ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|fetch failed/i.test(
+			/ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|fetch failed|connection refused|error trying to connect/i.test(
 				`${x.code ?? ""} ${x.message ?? ""}`,
 			),
 		)

@@ -178,3 +178,47 @@ describe("local files", () => {
 		expect(statSync(join(path, "..", backup as string)).mode & 0o777).toBe(0o600);
 	});
 });
+
+// An embedded replica syncs with libSQL's replication protocol, which the Hrana test server does
+// not speak, so only the failure paths can be checked here. The sync runs in the native binding
+// and blocks the thread, so the peer must live in another process.
+describe("embedded replica (failure paths only)", () => {
+	it("an unreachable sync URL is CONNECTION, without the token", async () => {
+		const error = await LibsqlSessionBackend.open({
+			url: `file:${dbPath()}`,
+			syncUrl: "http://127.0.0.1:1",
+			authToken: TOKEN,
+		}).catch((e: unknown) => e);
+		expect(isSessionError(error, "CONNECTION")).toBe(true);
+		expect(`${String(error)} ${inspect(error, { depth: 10 })}`).not.toContain(TOKEN);
+	});
+
+	it("a fresh replica file is accepted and 0600; a peer that cannot replicate is TIMEOUT", async () => {
+		const { spawn } = await import("node:child_process");
+		const child = spawn(
+			process.execPath,
+			[
+				"-e",
+				"const s=require('node:http').createServer((q,r)=>{r.writeHead(404);r.end()});s.listen(0,'127.0.0.1',()=>console.log(s.address().port))",
+			],
+			{ stdio: ["ignore", "pipe", "ignore"] },
+		);
+		try {
+			const port = await new Promise<string>((resolve) =>
+				child.stdout.once("data", (d: Buffer) => resolve(d.toString().trim())),
+			);
+			const path = dbPath();
+			const error = await LibsqlSessionBackend.open({
+				url: `file:${path}`,
+				syncUrl: `http://127.0.0.1:${port}`,
+				authToken: TOKEN,
+			}).catch((e: unknown) => e);
+			expect(isSessionError(error, "TIMEOUT")).toBe(true);
+			expect(`${String(error)} ${inspect(error, { depth: 10 })}`).not.toContain(TOKEN);
+			const { statSync } = await import("node:fs");
+			expect(statSync(path).mode & 0o777).toBe(0o600);
+		} finally {
+			child.kill();
+		}
+	}, 20_000);
+});
