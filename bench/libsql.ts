@@ -17,7 +17,7 @@ export async function run(): Promise<void> {
 			["remote (Hrana over loopback HTTP)", server.url],
 		] as const) {
 			const b = await LibsqlSessionBackend.open({ url });
-			for (const peers of [1_000, 100_000]) {
+			for (const peers of [1_000, 10_000, 100_000]) {
 				const session = { ...sampleSession(), peers: testPeers(peers, 1) };
 				const runs = peers > 10_000 ? 3 : 7;
 				rows.push({
@@ -48,6 +48,15 @@ export async function run(): Promise<void> {
 				subject,
 				...t,
 				extra: { "ops/s": (n / t.medianMs) * 1000 },
+			});
+			const batch = testPeers(10_000, 7);
+			const cached = await time(() => b.cachePeers(batch), { runs: 3 });
+			rows.push({
+				name: "cachePeers, one batch",
+				size: `${batch.length} peers`,
+				subject,
+				...cached,
+				extra: { "ops/s": (batch.length / cached.medianMs) * 1000 },
 			});
 			await b.close();
 		}

@@ -110,6 +110,25 @@ describe("remote over Hrana/HTTP", () => {
 		}
 	});
 
+	it("a failing remote save rolls back its interactive transaction: the previous state stays", async () => {
+		const path = dbPath();
+		const server = await startHranaServer({ path, token: TOKEN });
+		try {
+			const b = await LibsqlSessionBackend.open({ url: server.url, authToken: TOKEN });
+			await b.save(sampleSession(1));
+			const raw = new Database(path);
+			raw.exec(
+				"CREATE TRIGGER fail AFTER INSERT ON xs_min_peers BEGIN SELECT RAISE(ABORT, 'injected'); END",
+			);
+			raw.close();
+			await expect(b.save(sampleSession(2))).rejects.toSatisfy((e) => isSessionError(e));
+			assertSameSession(await b.load(), sampleSession(1));
+			await b.close();
+		} finally {
+			await server.close();
+		}
+	});
+
 	it("leases work across two remote clients", async () => {
 		const server = await startHranaServer({ path: dbPath(), token: TOKEN });
 		try {
