@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { isSessionError, SessionLockedError } from "@x/session-core";
-import { assertSameSession, sampleSession, testAuthKey } from "@x/session-core/testing";
+import { assertSameSession, sampleSession, testAuthKey, testPeers } from "@x/session-core/testing";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { LibsqlSessionBackend } from "../src/index.js";
@@ -89,6 +89,29 @@ describe("remote over Hrana/HTTP", () => {
 		await expect(LibsqlSessionBackend.open({ url, authToken: TOKEN })).rejects.toSatisfy((e) =>
 			isSessionError(e, "CONNECTION"),
 		);
+	});
+
+	it("a server stopped in the middle of a save is CONNECTION, and the save is rolled back", async () => {
+		const path = dbPath();
+		const server = await startHranaServer({ path, token: TOKEN });
+		const b = await LibsqlSessionBackend.open({ url: server.url, authToken: TOKEN, lock: false });
+		await b.save(sampleSession(1));
+		const before = server.requests;
+		const big = { ...sampleSession(2), peers: testPeers(100_000, 2) };
+		const saving = b.save(big).catch((e: unknown) => e);
+		while (server.requests < before + 3) await new Promise((r) => setTimeout(r, 5));
+		await server.close();
+		const error = await saving;
+		expect(isSessionError(error, "CONNECTION")).toBe(true);
+		await b.close().catch(() => undefined);
+		const again = await startHranaServer({ path, token: TOKEN });
+		try {
+			const c = await LibsqlSessionBackend.open({ url: again.url, authToken: TOKEN, lock: false });
+			assertSameSession(await c.load(), sampleSession(1));
+			await c.close();
+		} finally {
+			await again.close();
+		}
 	});
 
 	it("a server that does not answer is TIMEOUT after requestTimeoutMs", async () => {
