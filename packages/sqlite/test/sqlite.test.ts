@@ -301,7 +301,9 @@ describe("leases between processes", () => {
 
 	it("a lease of another host is honoured until it expires, then taken over", async () => {
 		const path = dbPath();
-		await (await SqliteSessionBackend.open({ database: path, sessionId: "s", lock: false })).close();
+		await (
+			await SqliteSessionBackend.open({ database: path, sessionId: "s", lock: false })
+		).close();
 		const db = new Database(path);
 		const steal = db.prepare(
 			"INSERT OR REPLACE INTO xs_leases (session_id, owner, pid, host, expires_at) VALUES ('s', 'far', 1, 'elsewhere', ?)",
