@@ -30,6 +30,9 @@ export class JsonFileSessionBackend extends BaseSessionBackend {
 		locking: true,
 		nativeGranular: false,
 		coalescing: false,
+		// the JSON form carries extension values and peer metadata; lookups go through load()
+		extensions: true,
+		nativeLookups: false,
 	};
 	readonly path: string;
 	readonly #lock: LockFile;

@@ -1,12 +1,30 @@
 import { SessionBackendError } from "./errors.js";
 import {
+	checkExtensionKey,
+	clonePeer,
+	extensionValue,
+	findPeerByPhoneIn,
+	findPeerByUsernameIn,
+	normalizePeerMeta,
+	sessionExtensionKeys,
+	setSessionExtension,
+} from "./extensions.js";
+import type { SecretBytes } from "./secret.js";
+import {
 	applyUpdateStateChange,
 	cloneSession,
 	emptySession,
+	findPeer,
 	upsertDc,
 	upsertPeers,
 } from "./session.js";
-import type { CachedPeer, DcEntry, PersistedSession, UpdateStateChange } from "./types.js";
+import type {
+	CachedPeer,
+	DcEntry,
+	PeerKind,
+	PersistedSession,
+	UpdateStateChange,
+} from "./types.js";
 
 /**
  * What a backend can do, read by the conformance suite and by callers. A capability a backend
@@ -23,6 +41,10 @@ export interface BackendCapabilities {
 	readonly nativeGranular: boolean;
 	/** Writes can be coalesced and held until `flush()`. */
 	readonly coalescing: boolean;
+	/** Extension values and peer metadata are stored and read back (see `PeerMeta`). */
+	readonly extensions: boolean;
+	/** `getPeer`, `findPeerBy*` and `getExtension` answer without loading the whole session. */
+	readonly nativeLookups: boolean;
 }
 
 /**
@@ -52,8 +74,46 @@ export interface SessionBackend {
 	setHomeDc(dcId: number): Promise<void>;
 	applyUpdateState(change: UpdateStateChange): Promise<void>;
 	cachePeer(peer: CachedPeer): Promise<void>;
-	/** Caches a batch of peers in one write. */
+	/**
+	 * Caches a batch of peers in one write. A peer's `meta`, when given, replaces its stored
+	 * metadata, and the usernames and phone in it are taken from any other peer.
+	 */
 	cachePeers(peers: readonly CachedPeer[]): Promise<void>;
+	/** Sets one extension value (a copy is stored). */
+	setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void>;
+	/** Removes one extension value; no error when it is absent. */
+	deleteExtension(key: string): Promise<void>;
+	/** One extension value, or `null`. */
+	getExtension(key: string): Promise<SecretBytes | null>;
+	/** Extension keys that start with `prefix` (all when omitted), sorted. */
+	listExtensionKeys(prefix?: string): Promise<string[]>;
+	/** The cached peer `(kind, id)` with its metadata, or `null`. */
+	getPeer(kind: PeerKind, id: bigint): Promise<CachedPeer | null>;
+	/** The peer that owns `username` (case-insensitive, `@` optional), or `null`. */
+	findPeerByUsername(username: string): Promise<CachedPeer | null>;
+	/** The peer with this phone number (compared as digits), or `null`. */
+	findPeerByPhone(phone: string): Promise<CachedPeer | null>;
+}
+
+function copyOf(peer: CachedPeer | null | undefined): CachedPeer | null {
+	return peer ? clonePeer(peer) : null;
+}
+
+/** A validated copy of `peers` in stored form (metadata normalized, see `normalizePeerMeta`). */
+export function preparePeers(peers: readonly CachedPeer[], backend: string): CachedPeer[] {
+	return peers.map((p) => {
+		const copy = clonePeer(p);
+		if (p.meta) copy.meta = normalizePeerMeta(p.meta, backend);
+		return copy;
+	});
+}
+
+/** A copy of `session` ready to store: peer metadata normalized, extension keys checked. */
+export function prepareSession(session: PersistedSession, backend: string): PersistedSession {
+	const copy = cloneSession(session);
+	copy.peers = preparePeers(copy.peers, backend);
+	for (const [key, value] of copy.extensions ?? []) extensionValue(key, value, backend);
+	return copy;
 }
 
 /**
@@ -70,6 +130,8 @@ export abstract class BaseSessionBackend implements SessionBackend {
 		locking: false,
 		nativeGranular: false,
 		coalescing: false,
+		extensions: false,
+		nativeLookups: false,
 	};
 	#tail: Promise<unknown> = Promise.resolve();
 	#closed = false;
@@ -110,7 +172,12 @@ export abstract class BaseSessionBackend implements SessionBackend {
 	}
 
 	save(session: PersistedSession): Promise<void> {
-		const copy = cloneSession(session);
+		let copy: PersistedSession;
+		try {
+			copy = prepareSession(session, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.exclusive(() => this.saveSession(copy));
 	}
 
@@ -149,7 +216,79 @@ export abstract class BaseSessionBackend implements SessionBackend {
 	}
 
 	cachePeers(peers: readonly CachedPeer[]): Promise<void> {
-		const copy = peers.map((p) => ({ ...p }));
+		let copy: CachedPeer[];
+		try {
+			copy = preparePeers(peers, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.mutate((s) => upsertPeers(s, copy));
+	}
+
+	// Extension data and lookups, over load → mutate → save and load. Backends that store rows
+	// or hash fields override them (and declare `nativeLookups`).
+
+	setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
+		return this.#extensionWrite(() => {
+			const v = extensionValue(key, value, this.name);
+			return this.mutate((s) => setSessionExtension(s, key, v));
+		});
+	}
+
+	deleteExtension(key: string): Promise<void> {
+		return this.#extensionWrite(() => {
+			checkExtensionKey(key, this.name);
+			return this.mutate((s) => setSessionExtension(s, key, null));
+		});
+	}
+
+	getExtension(key: string): Promise<SecretBytes | null> {
+		return this.#lookup((s) => {
+			checkExtensionKey(key, this.name);
+			return s?.extensions?.get(key) ?? null;
+		});
+	}
+
+	listExtensionKeys(prefix = ""): Promise<string[]> {
+		return this.#lookup((s) => (s ? sessionExtensionKeys(s, prefix) : []));
+	}
+
+	getPeer(kind: PeerKind, id: bigint): Promise<CachedPeer | null> {
+		return this.#lookup((s) => copyOf(s && findPeer(s, kind, id)));
+	}
+
+	findPeerByUsername(username: string): Promise<CachedPeer | null> {
+		return this.#lookup((s) => copyOf(s && findPeerByUsernameIn(s, username)));
+	}
+
+	findPeerByPhone(phone: string): Promise<CachedPeer | null> {
+		return this.#lookup((s) => copyOf(s && findPeerByPhoneIn(s, phone)));
+	}
+
+	/**
+	 * The stored session for a lookup, which only reads it. Defaults to `loadSession()`; backends
+	 * that hold the session in memory return it without copying.
+	 */
+	protected peekSession(): Promise<PersistedSession | null> {
+		return this.loadSession();
+	}
+
+	#lookup<T>(find: (session: PersistedSession | null) => T): Promise<T> {
+		return this.exclusive(async () => find(await this.peekSession()));
+	}
+
+	/** Refuses extension writes a backend has declared it cannot keep, instead of dropping them. */
+	#extensionWrite(write: () => Promise<void>): Promise<void> {
+		if (!this.capabilities.extensions)
+			return Promise.reject(
+				new SessionBackendError("UNSUPPORTED", "this backend does not store extension data", {
+					backend: this.name,
+				}),
+			);
+		try {
+			return write();
+		} catch (error) {
+			return Promise.reject(error);
+		}
 	}
 }

@@ -1,8 +1,15 @@
 import type { BackendCapabilities, SessionBackend } from "./backend.js";
 import { isEncryptedEnvelope, SessionCipher, SessionEncryptionError } from "./crypto.js";
+import { clonePeer, extensionValue } from "./extensions.js";
 import { SecretBytes } from "./secret.js";
 import { cloneSession } from "./session.js";
-import type { CachedPeer, DcEntry, PersistedSession, UpdateStateChange } from "./types.js";
+import type {
+	CachedPeer,
+	DcEntry,
+	PeerKind,
+	PersistedSession,
+	UpdateStateChange,
+} from "./types.js";
 
 /**
  * Wraps a backend so the auth keys and the future-auth token it stores are AES-256-GCM envelopes
@@ -43,6 +50,7 @@ export async function reencryptSecrets(
 function secretsOf(session: PersistedSession): SecretBytes[] {
 	const out = session.dcs.flatMap((d) => (d.authKey ? [d.authKey] : []));
 	if (session.futureAuthToken) out.push(session.futureAuthToken);
+	out.push(...(session.extensions?.values() ?? []));
 	return out;
 }
 
@@ -99,16 +107,26 @@ class EncryptedSecretsBackend implements SessionBackend {
 		if (!s) return null;
 		for (const dc of s.dcs) dc.authKey = await this.#open(dc.authKey);
 		s.futureAuthToken = await this.#open(s.futureAuthToken);
+		for (const [key, value] of s.extensions ?? [])
+			s.extensions?.set(key, (await this.#open(value)) as SecretBytes);
 		return s;
 	}
 
 	save(session: PersistedSession): Promise<void> {
 		const copy = cloneSession(session);
-		const sealed = (async () => ({
-			...copy,
-			dcs: await Promise.all(copy.dcs.map((d) => this.#sealDc(d))),
-			futureAuthToken: await this.#seal(copy.futureAuthToken),
-		}))();
+		const sealed = (async () => {
+			const out: PersistedSession = {
+				...copy,
+				dcs: await Promise.all(copy.dcs.map((d) => this.#sealDc(d))),
+				futureAuthToken: await this.#seal(copy.futureAuthToken),
+			};
+			if (copy.extensions) {
+				const entries = [...copy.extensions];
+				const values = await Promise.all(entries.map(([, v]) => this.#seal(v)));
+				out.extensions = new Map(entries.map(([k], i) => [k, values[i] as SecretBytes]));
+			}
+			return out;
+		})();
 		return this.#inOrder(sealed, (s) => this.#inner.save(s));
 	}
 
@@ -135,7 +153,35 @@ class EncryptedSecretsBackend implements SessionBackend {
 		return this.#inOrder(undefined, () => this.#inner.cachePeer(peer));
 	}
 	cachePeers(peers: readonly CachedPeer[]): Promise<void> {
-		const copy = peers.map((p) => ({ ...p }));
+		const copy = peers.map(clonePeer);
 		return this.#inOrder(undefined, () => this.#inner.cachePeers(copy));
+	}
+	setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
+		let plain: SecretBytes;
+		try {
+			plain = extensionValue(key, value, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		const sealed = this.#seal(plain);
+		return this.#inOrder(sealed, (v) => this.#inner.setExtension(key, v as SecretBytes));
+	}
+	deleteExtension(key: string): Promise<void> {
+		return this.#inOrder(undefined, () => this.#inner.deleteExtension(key));
+	}
+	async getExtension(key: string): Promise<SecretBytes | null> {
+		return this.#open(await this.#inOrder(undefined, () => this.#inner.getExtension(key)));
+	}
+	listExtensionKeys(prefix?: string): Promise<string[]> {
+		return this.#inOrder(undefined, () => this.#inner.listExtensionKeys(prefix));
+	}
+	getPeer(kind: PeerKind, id: bigint): Promise<CachedPeer | null> {
+		return this.#inOrder(undefined, () => this.#inner.getPeer(kind, id));
+	}
+	findPeerByUsername(username: string): Promise<CachedPeer | null> {
+		return this.#inOrder(undefined, () => this.#inner.findPeerByUsername(username));
+	}
+	findPeerByPhone(phone: string): Promise<CachedPeer | null> {
+		return this.#inOrder(undefined, () => this.#inner.findPeerByPhone(phone));
 	}
 }

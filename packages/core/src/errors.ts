@@ -10,6 +10,7 @@ export type SessionErrorCode =
 	| "TIMEOUT"
 	| "IO"
 	| "ENCRYPTION"
+	| "UNSUPPORTED"
 	| "CLOSED";
 
 export interface SessionErrorOptions {

@@ -4,6 +4,7 @@ export * from "./crypto.js";
 export * from "./dc-table.js";
 export * from "./encrypted-secrets.js";
 export * from "./errors.js";
+export * from "./extensions.js";
 export * from "./json.js";
 export * from "./secret.js";
 export * from "./session.js";

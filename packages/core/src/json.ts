@@ -1,7 +1,7 @@
 import { base64Decode, base64Encode } from "./codec/base64.js";
 import { CorruptSessionError } from "./errors.js";
 import { SecretBytes } from "./secret.js";
-import type { CachedPeer, ChannelKind, PeerKind, PersistedSession } from "./types.js";
+import type { CachedPeer, ChannelKind, PeerKind, PeerMeta, PersistedSession } from "./types.js";
 
 /** Identifies the JSON layout; bump `version` on incompatible changes. */
 export const SESSION_JSON_FORMAT = "x-session/json";
@@ -32,9 +32,25 @@ export interface SessionJson {
 		seq: number;
 		channels: { channelId: string; pts: number }[];
 	};
-	peers: { kind: PeerKind; id: string; accessHash: string; channelKind: ChannelKind | null }[];
+	peers: {
+		kind: PeerKind;
+		id: string;
+		accessHash: string;
+		channelKind: ChannelKind | null;
+		/** Present only for peers with metadata; `data` is base64. */
+		meta?: {
+			usernames: string[];
+			phone: string | null;
+			name: string | null;
+			updatedAt: number;
+			isMin: boolean;
+			data: string | null;
+		};
+	}[];
 	minPeers: { userId: string; peerId: string; msgId: number }[];
 	futureAuthToken: string | null;
+	/** Present only when the session has extension values: key → base64 or {@link REDACTED}. */
+	extensions?: Record<string, string>;
 }
 
 /** Exports a session as JSON data. Secrets are {@link REDACTED} unless `includeSecrets` is set. */
@@ -48,7 +64,7 @@ export function sessionToJson(
 			: options.includeSecrets
 				? base64Encode(s.expose(), { alphabet: "standard", pad: true })
 				: REDACTED;
-	return {
+	const json: SessionJson = {
 		format: SESSION_JSON_FORMAT,
 		version: SESSION_JSON_VERSION,
 		homeDcId: session.homeDcId,
@@ -70,12 +86,21 @@ export function sessionToJson(
 				pts: c.pts,
 			})),
 		},
-		peers: session.peers.map((p) => ({
-			kind: p.kind,
-			id: p.id.toString(),
-			accessHash: p.accessHash.toString(),
-			channelKind: p.channelKind,
-		})),
+		peers: session.peers.map((p) => {
+			const peer: SessionJson["peers"][number] = {
+				kind: p.kind,
+				id: p.id.toString(),
+				accessHash: p.accessHash.toString(),
+				channelKind: p.channelKind,
+			};
+			if (p.meta)
+				peer.meta = {
+					...p.meta,
+					usernames: [...p.meta.usernames],
+					data: p.meta.data && base64Encode(p.meta.data, { alphabet: "standard", pad: true }),
+				};
+			return peer;
+		}),
 		minPeers: session.minPeers.map((m) => ({
 			userId: m.userId.toString(),
 			peerId: m.peerId.toString(),
@@ -83,6 +108,11 @@ export function sessionToJson(
 		})),
 		futureAuthToken: reveal(session.futureAuthToken),
 	};
+	if (session.extensions?.size)
+		json.extensions = Object.fromEntries(
+			[...session.extensions].map(([k, v]) => [k, reveal(v) as string]),
+		);
+	return json;
 }
 
 export interface SessionFromJsonOptions {
@@ -125,7 +155,7 @@ export function sessionFromJson(
 		}
 	};
 	const us = obj(root.updatesState, "updatesState");
-	return {
+	const session: PersistedSession = {
 		homeDcId: int(root.homeDcId, "homeDcId"),
 		dcs: arr(root.dcs, "dcs").map((x, i) => {
 			const d = obj(x, `dcs[${i}]`);
@@ -159,12 +189,14 @@ export function sessionFromJson(
 				throw bad(`peers[${i}].kind is not a peer kind`);
 			if (p.channelKind !== null && !CHANNEL_KINDS.includes(p.channelKind as ChannelKind))
 				throw bad(`peers[${i}].channelKind is not a channel kind`);
-			return {
+			const peer: CachedPeer = {
 				kind: p.kind as PeerKind,
 				id: big(p.id, `peers[${i}].id`),
 				accessHash: big(p.accessHash, `peers[${i}].accessHash`),
 				channelKind: p.channelKind as ChannelKind | null,
 			};
+			if (p.meta !== undefined) peer.meta = metaFromJson(p.meta, `peers[${i}].meta`);
+			return peer;
 		}),
 		minPeers: arr(root.minPeers, "minPeers").map((x, i) => {
 			const m = obj(x, `minPeers[${i}]`);
@@ -175,6 +207,44 @@ export function sessionFromJson(
 			};
 		}),
 		futureAuthToken: secretOf(root.futureAuthToken ?? null, "futureAuthToken"),
+	};
+	if (root.extensions !== undefined) {
+		const entries = Object.entries(obj(root.extensions, "extensions"));
+		const values = new Map<string, SecretBytes>();
+		for (const [key, value] of entries) {
+			const v = secretOf(value, "an extension value");
+			if (v) values.set(key, v);
+		}
+		if (values.size > 0) session.extensions = values;
+	}
+	return session;
+}
+
+function metaFromJson(v: unknown, field: string): PeerMeta {
+	const m = obj(v, field);
+	const usernames = arr(m.usernames, `${field}.usernames`).map((u, i) =>
+		str(u, `${field}.usernames[${i}]`),
+	);
+	const optional = (x: unknown, name: string) => (x === null ? null : str(x, `${field}.${name}`));
+	if (typeof m.isMin !== "boolean") throw bad(`${field}.isMin must be a boolean`);
+	if (typeof m.updatedAt !== "number" || !Number.isSafeInteger(m.updatedAt) || m.updatedAt < 0)
+		throw bad(`${field}.updatedAt must be a non-negative integer`);
+	const data = optional(m.data, "data");
+	let bytes: Uint8Array | null = null;
+	if (data !== null) {
+		try {
+			bytes = base64Decode(data, { lenient: true, backend: "json", what: `${field}.data` });
+		} catch (cause) {
+			throw bad(`${field}.data is not valid base64`, cause);
+		}
+	}
+	return {
+		usernames,
+		phone: optional(m.phone, "phone"),
+		name: optional(m.name, "name"),
+		updatedAt: m.updatedAt,
+		isMin: m.isMin,
+		data: bytes,
 	};
 }
 

@@ -1,3 +1,10 @@
+import {
+	clonePeer,
+	clonePeerMeta,
+	IdentifierOwners,
+	peerMetaEqual,
+	settleIdentifiers,
+} from "./extensions.js";
 import type { SecretBytes } from "./secret.js";
 import {
 	type CachedMinPeer,
@@ -32,14 +39,16 @@ export function emptyUpdatesState(): UpdatesState {
  * which cannot copy {@link SecretBytes}.
  */
 export function cloneSession(session: PersistedSession): PersistedSession {
-	return {
+	const copy: PersistedSession = {
 		homeDcId: session.homeDcId,
 		dcs: session.dcs.map((dc) => ({ ...dc })),
 		updatesState: cloneUpdatesState(session.updatesState),
-		peers: session.peers.map((p) => ({ ...p })),
+		peers: session.peers.map(clonePeer),
 		minPeers: session.minPeers.map((m) => ({ ...m })),
 		futureAuthToken: session.futureAuthToken,
 	};
+	if (session.extensions?.size) copy.extensions = new Map(session.extensions);
+	return copy;
 }
 
 export function cloneUpdatesState(state: UpdatesState): UpdatesState {
@@ -112,20 +121,27 @@ export function peerKey(kind: PeerKind, id: bigint): string {
 
 /**
  * Merges `incoming` into `existing` for the same `(kind, id)`: a zero access hash never
- * replaces a known one (a min sighting must not erase a usable hash) and an unknown
- * channel kind never replaces a known one.
+ * replaces a known one (a min sighting must not erase a usable hash), an unknown
+ * channel kind never replaces a known one, and metadata, when `incoming` has any, replaces
+ * the stored metadata whole.
  */
 export function mergePeer(existing: CachedPeer | undefined, incoming: CachedPeer): CachedPeer {
-	if (!existing) return { ...incoming };
-	return {
+	if (!existing) return clonePeer(incoming);
+	const merged: CachedPeer = {
 		kind: incoming.kind,
 		id: incoming.id,
 		accessHash: incoming.accessHash !== 0n ? incoming.accessHash : existing.accessHash,
 		channelKind: incoming.channelKind ?? existing.channelKind,
 	};
+	const meta = incoming.meta ?? existing.meta;
+	if (meta) merged.meta = clonePeerMeta(meta);
+	return merged;
 }
 
-/** Caches peers, matching on `(kind, id)` and merging with {@link mergePeer}. Mutates `session`. */
+/**
+ * Caches peers, matching on `(kind, id)` and merging with {@link mergePeer}; usernames and
+ * phones the batch claims are taken from any other peer. Mutates `session`.
+ */
 export function upsertPeers(session: PersistedSession, peers: readonly CachedPeer[]): void {
 	if (peers.length === 0) return;
 	const index = new Map<string, number>();
@@ -133,14 +149,21 @@ export function upsertPeers(session: PersistedSession, peers: readonly CachedPee
 		const key = peerKey(p.kind, p.id);
 		if (!index.has(key)) index.set(key, i);
 	});
+	let owners: IdentifierOwners | undefined;
 	for (const peer of peers) {
 		const key = peerKey(peer.kind, peer.id);
-		const i = index.get(key);
+		let i = index.get(key);
 		if (i === undefined) {
-			index.set(key, session.peers.length);
-			session.peers.push({ ...peer });
+			i = session.peers.length;
+			index.set(key, i);
+			session.peers.push(clonePeer(peer));
 		} else {
 			session.peers[i] = mergePeer(session.peers[i], peer);
+		}
+		// claimed at once, so a batch means the same as its peers cached one by one
+		if (peer.meta) {
+			owners ??= new IdentifierOwners(session.peers, new Set([i]));
+			owners.claim(i);
 		}
 	}
 }
@@ -207,7 +230,8 @@ export function normalizeSession(session: PersistedSession): PersistedSession {
 	const peers = dedupe(session.peers, (p) => peerKey(p.kind, p.id));
 	const minPeers = dedupe(session.minPeers, (m) => m.userId);
 	const channels: ChannelPts[] = dedupe(session.updatesState.channels, (c) => c.channelId);
-	return {
+	if (peers.some((p) => p.meta)) settleIdentifiers(peers);
+	const normalized: PersistedSession = {
 		homeDcId: session.homeDcId,
 		dcs,
 		updatesState: { ...session.updatesState, channels },
@@ -215,6 +239,8 @@ export function normalizeSession(session: PersistedSession): PersistedSession {
 		minPeers,
 		futureAuthToken: session.futureAuthToken,
 	};
+	if (session.extensions?.size) normalized.extensions = new Map(session.extensions);
+	return normalized;
 }
 
 function dedupe<T extends object, K>(items: readonly T[], key: (item: T) => K): T[] {
@@ -279,10 +305,12 @@ export function sessionsEqual(
 			p.kind !== q.kind ||
 			p.id !== q.id ||
 			p.accessHash !== q.accessHash ||
-			p.channelKind !== q.channelKind
+			p.channelKind !== q.channelKind ||
+			!peerMetaEqual(p.meta, q.meta)
 		)
 			return false;
 	}
+	if (!extensionsEqual(x.extensions, y.extensions)) return false;
 	for (let i = 0; i < x.minPeers.length; i++) {
 		const m = x.minPeers[i] as CachedMinPeer;
 		const n = y.minPeers[i] as CachedMinPeer;
@@ -297,6 +325,18 @@ function statesEqual(a: UpdatesState, b: UpdatesState): boolean {
 	return a.channels.every(
 		(c, i) => c.channelId === b.channels[i]?.channelId && c.pts === b.channels[i]?.pts,
 	);
+}
+
+function extensionsEqual(
+	a: Map<string, SecretBytes> | undefined,
+	b: Map<string, SecretBytes> | undefined,
+): boolean {
+	if ((a?.size ?? 0) !== (b?.size ?? 0)) return false;
+	for (const [key, value] of a ?? []) {
+		const other = b?.get(key);
+		if (!other || !value.equals(other)) return false;
+	}
+	return true;
 }
 
 function secretsEqual(a: SecretBytes | null, b: SecretBytes | null): boolean {

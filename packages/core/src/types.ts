@@ -63,6 +63,33 @@ export interface CachedPeer {
 	accessHash: bigint;
 	/** For channels; `null` when unknown. */
 	channelKind: ChannelKind | null;
+	/**
+	 * Client metadata beside the ferogram entry (usernames, phone, name...). Absent for a plain
+	 * ferogram peer; when given to `cachePeers` it replaces the peer's stored metadata.
+	 */
+	meta?: PeerMeta;
+}
+
+/**
+ * What clients such as GramJS and mtcute keep about a peer beyond its access hash. It travels in
+ * the extension trailer of the binary format and in extra tables or keys of the other backends.
+ */
+export interface PeerMeta {
+	/**
+	 * Case-folded usernames without `@`. A username belongs to one peer at a time: caching it on
+	 * another peer removes it here.
+	 */
+	usernames: string[];
+	/** Digits only (`+`, spaces and punctuation removed), or `null`. Also unique per session. */
+	phone: string | null;
+	/** Display name ("First Last" or the title), or `null`. */
+	name: string | null;
+	/** When the client last saw the peer, in unix milliseconds; 0 when unknown. */
+	updatedAt: number;
+	/** The access hash was seen on a "min" object and cannot be used everywhere. */
+	isMin: boolean;
+	/** A client's own serialized peer object (for example mtcute's `complete`), or `null`. */
+	data: Uint8Array | null;
 }
 
 /** Context to address a "min" user through a message that mentioned it. */
@@ -82,6 +109,12 @@ export interface PersistedSession {
 	minPeers: CachedMinPeer[];
 	/** Token from `auth.logOut`, replayed in `auth.sendCode`. */
 	futureAuthToken: SecretBytes | null;
+	/**
+	 * Client data the ferogram model has no place for, under namespaced keys (`mtcute:…`,
+	 * `gramjs:…`). Values are secrets (they may hold temporary auth keys). Absent or empty for a
+	 * plain ferogram session, which then encodes exactly as before.
+	 */
+	extensions?: Map<string, SecretBytes>;
 }
 
 /** A change to the update counters, passed to {@link SessionBackend.applyUpdateState}. */

@@ -6,6 +6,7 @@ import {
 	type DcEntry,
 	formatIpv4,
 	formatIpv6,
+	type PeerMeta,
 	type PersistedSession,
 	SecretBytes,
 } from "../src/index.js";
@@ -34,6 +35,39 @@ export const peer: fc.Arbitrary<CachedPeer> = fc.record({
 	accessHash: fc.oneof(i64, fc.constant(0n)),
 	channelKind: fc.constantFrom(null, "broadcast", "megagroup", "gigagroup"),
 });
+
+export const peerMeta: fc.Arbitrary<PeerMeta> = fc.record({
+	usernames: fc.uniqueArray(fc.stringMatching(/^[a-z0-9_]{1,12}$/), { maxLength: 3 }),
+	phone: fc.option(fc.stringMatching(/^[0-9]{1,15}$/), { nil: null }),
+	name: fc.option(fc.string({ maxLength: 20, unit: "grapheme" }), { nil: null }),
+	updatedAt: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+	isMin: fc.boolean(),
+	data: fc.option(fc.uint8Array({ maxLength: 40 }), { nil: null }),
+});
+
+/** A session whose peers are unique by identity, some with metadata, and extension values. */
+export const sessionWithMetaArb: fc.Arbitrary<PersistedSession> = fc
+	.tuple(
+		sessionArb({ dcs: 2, peers: 0, minPeers: 2, channels: 2, token: 40 }),
+		fc.uniqueArray(fc.tuple(peer, fc.option(peerMeta, { nil: undefined })), {
+			maxLength: 20,
+			selector: ([p]) => `${p.kind}:${p.id}`,
+		}),
+		fc.uniqueArray(
+			fc.tuple(fc.string({ minLength: 1, maxLength: 30 }), fc.uint8Array({ maxLength: 60 })),
+			{
+				maxLength: 5,
+				selector: ([k]) => k,
+			},
+		),
+	)
+	.map(([s, peers, extensions]) => ({
+		...s,
+		peers: peers.map(([p, meta]) => (meta ? { ...p, meta } : p)),
+		...(extensions.length > 0
+			? { extensions: new Map(extensions.map(([k, v]) => [k, new SecretBytes(v)])) }
+			: {}),
+	}));
 
 export function sessionArb(
 	max = { dcs: 6, peers: 40, minPeers: 10, channels: 10, token: 300 },

@@ -29,6 +29,10 @@ interface Flaws {
 	neverLocks?: boolean;
 	/** A zero access hash replaces a known one. */
 	zeroHashWins?: boolean;
+	/** Saves without the extension trailer: metadata and extension values are lost. */
+	dropsExtensions?: boolean;
+	/** Username lookups compare case-sensitively. */
+	caseSensitiveUsernames?: boolean;
 }
 
 /** Sessions as v8 bytes in a shared map, one entry per session id: a small persistent backend. */
@@ -40,6 +44,8 @@ class MapBackend extends BaseSessionBackend {
 		locking: true,
 		nativeGranular: false,
 		coalescing: false,
+		extensions: true,
+		nativeLookups: false,
 	};
 	constructor(
 		private readonly data: Map<string, Uint8Array>,
@@ -65,7 +71,17 @@ class MapBackend extends BaseSessionBackend {
 
 	protected async saveSession(session: PersistedSession): Promise<void> {
 		await new Promise((r) => setTimeout(r, 0));
+		if (this.flaws.dropsExtensions) {
+			session = { ...session, peers: session.peers.map(({ meta: _, ...p }) => p) };
+			delete session.extensions;
+		}
 		this.data.set(this.id, encodeSession(session));
+	}
+
+	override async findPeerByUsername(username: string): Promise<CachedPeer | null> {
+		if (!this.flaws.caseSensitiveUsernames) return super.findPeerByUsername(username);
+		const s = await this.load();
+		return s?.peers.find((p) => p.meta?.usernames.includes(username)) ?? null;
 	}
 
 	protected async deleteSession(): Promise<void> {
@@ -160,6 +176,14 @@ describe("the suite catches broken backends", () => {
 		[
 			"zeroHashWins",
 			"granular methods > a zero hash or unknown channel kind never erases what is known",
+		],
+		[
+			"dropsExtensions",
+			"when extensions > a session with extension values and peer metadata round-trips",
+		],
+		[
+			"caseSensitiveUsernames",
+			"when extensions: lookups > usernames are case-insensitive and may carry @",
 		],
 	];
 	for (const [flaw, expected] of cases) {

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
 	base64Encode,
 	compactFromSession,
+	crc32,
 	decodeSession,
 	decodeSessionString,
 	encodeCompactString,
@@ -12,7 +13,13 @@ import {
 	encodeSession,
 	SessionBackendError,
 } from "../src/index.js";
-import { edgeCaseSessions, sampleSession, seededRandom, testPeers } from "../src/testing/index.js";
+import {
+	edgeCaseSessions,
+	sampleSession,
+	seededRandom,
+	sessionWithExtensions,
+	testPeers,
+} from "../src/testing/index.js";
 
 const TOTAL = Number(process.env.XS_FUZZ_INPUTS ?? 120_000);
 
@@ -61,6 +68,7 @@ function onlyTypedErrors(run: () => unknown, input: () => string): void {
 const seeds: Uint8Array[] = [
 	...Object.values(edgeCaseSessions()).map((s) => encodeSession(s)),
 	encodeSession({ ...sampleSession(), peers: testPeers(40, 2) }),
+	encodeSession(sessionWithExtensions(3)),
 ];
 
 describe("fuzzing the decoders", () => {
@@ -77,6 +85,30 @@ describe("fuzzing the decoders", () => {
 			slowest = Math.max(slowest, performance.now() - t0);
 		}
 		expect(slowest).toBeLessThan(250); // no input hangs the decoder
+	}, 120_000);
+
+	it(`extension trailer: ${Math.round(TOTAL * 0.1)} mutated payloads with a valid checksum`, () => {
+		const next = seededRandom(4321);
+		const session = sessionWithExtensions(4);
+		const bytes = encodeSession(session);
+		const body = encodeSession({
+			...session,
+			extensions: new Map(),
+			peers: session.peers.map(({ meta: _, ...p }) => p),
+		}).length;
+		for (let i = 0; i < TOTAL * 0.1; i++) {
+			const payload = mutate(bytes.subarray(body + 13), next);
+			const input = new Uint8Array(body + 13 + payload.length);
+			input.set(bytes.subarray(0, body + 5));
+			const view = new DataView(input.buffer);
+			view.setUint32(body + 5, payload.length, true);
+			view.setUint32(body + 9, crc32(payload), true);
+			input.set(payload, body + 13);
+			onlyTypedErrors(
+				() => decodeSession(input),
+				() => Buffer.from(payload).toString("hex").slice(0, 200),
+			);
+		}
 	}, 120_000);
 
 	it(`string decoders: ${Math.round(TOTAL * 0.4)} mutated native and compact strings`, () => {

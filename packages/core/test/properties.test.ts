@@ -18,7 +18,7 @@ import {
 	sessionsEqual,
 	sessionToJson,
 } from "../src/index.js";
-import { compactArb, sessionArb } from "./arbitraries.js";
+import { compactArb, sessionArb, sessionWithMetaArb } from "./arbitraries.js";
 import { plain, toHex } from "./helpers.js";
 
 const LONG = 120_000;
@@ -50,6 +50,29 @@ describe("round trips are exact (ordered)", () => {
 					expect(toHex(encodeSession(back.session))).toBe(toHex(bytes));
 				}),
 				{ numRuns: 1000 },
+			);
+		},
+		LONG,
+	);
+
+	it(
+		"with client metadata: decode(encode(s)) equals s, re-encodes byte for byte, and the v8 body is unchanged",
+		() => {
+			fc.assert(
+				fc.property(sessionWithMetaArb, (s) => {
+					const bytes = encodeSession(s);
+					const back = decodeSessionDetailed(bytes, { strict: true });
+					expect(back.consumed).toBe(bytes.length);
+					expect(sessionsEqual(back.session, s, { ordered: true })).toBe(true);
+					expect(toHex(encodeSession(back.session))).toBe(toHex(bytes));
+					const body = encodeSession({
+						...s,
+						extensions: new Map(),
+						peers: s.peers.map(({ meta: _, ...p }) => p),
+					});
+					expect(toHex(bytes.subarray(0, body.length))).toBe(toHex(body));
+				}),
+				{ numRuns: 500 },
 			);
 		},
 		LONG,

@@ -5,6 +5,7 @@ import {
 	BaseSessionBackend,
 	type CachedPeer,
 	CorruptSessionError,
+	checkExtensionKey,
 	cloneSession,
 	type DcEntry,
 	decodeSessionDetailed,
@@ -12,11 +13,15 @@ import {
 	type EncryptionSecret,
 	emptySession,
 	encodeSession,
+	extensionValue,
 	isEncryptedEnvelope,
 	type PersistedSession,
+	preparePeers,
+	type SecretBytes,
 	SessionBackendError,
 	type SessionCipher,
 	SessionEncryptionError,
+	setSessionExtension,
 	toCipher,
 	UnsupportedVersionError,
 	type UpdateStateChange,
@@ -78,6 +83,8 @@ export class FileSessionBackend extends BaseSessionBackend {
 		locking: true,
 		nativeGranular: false,
 		coalescing: true,
+		extensions: true,
+		nativeLookups: false,
 	};
 	/** Absolute path of the session file. */
 	readonly path: string;
@@ -185,8 +192,37 @@ export class FileSessionBackend extends BaseSessionBackend {
 	}
 
 	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
-		const copy = peers.map((p) => ({ ...p }));
+		let copy: CachedPeer[];
+		try {
+			copy = preparePeers(peers, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.#change("peers", (s) => upsertPeers(s, copy));
+	}
+
+	override setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
+		let v: SecretBytes;
+		try {
+			v = extensionValue(key, value, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		return this.#change("extensions", (s) => setSessionExtension(s, key, v));
+	}
+
+	override deleteExtension(key: string): Promise<void> {
+		try {
+			checkExtensionKey(key, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		return this.#change("extensions", (s) => setSessionExtension(s, key, null));
+	}
+
+	/** Lookups read the cached state in place (they copy only what they return). */
+	protected override peekSession(): Promise<PersistedSession | null> {
+		return this.#current();
 	}
 
 	/**
@@ -228,7 +264,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 	 * format, then writes it (or schedules the write). A change that fails leaves the state as it was.
 	 */
 	#change(
-		touches: "dcs" | "peers" | "updatesState" | "none",
+		touches: "dcs" | "peers" | "updatesState" | "extensions" | "none",
 		change: (session: PersistedSession) => void,
 	): Promise<void> {
 		return this.exclusive(async () => {
@@ -237,6 +273,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 			const next: PersistedSession = { ...current };
 			if (touches === "dcs") next.dcs = current.dcs.slice();
 			if (touches === "peers") next.peers = current.peers.slice();
+			if (touches === "extensions") next.extensions = new Map(current.extensions);
 			if (touches === "updatesState")
 				next.updatesState = {
 					...current.updatesState,

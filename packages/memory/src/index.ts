@@ -3,10 +3,15 @@ import {
 	type BackendCapabilities,
 	BaseSessionBackend,
 	type CachedPeer,
+	checkExtensionKey,
 	cloneSession,
 	type DcEntry,
 	emptySession,
+	extensionValue,
 	type PersistedSession,
+	preparePeers,
+	type SecretBytes,
+	setSessionExtension,
 	type UpdateStateChange,
 	upsertDc,
 	upsertPeers,
@@ -25,6 +30,8 @@ export class MemorySessionBackend extends BaseSessionBackend {
 		locking: false,
 		nativeGranular: true,
 		coalescing: false,
+		extensions: true,
+		nativeLookups: true,
 	};
 	#session: PersistedSession | null;
 
@@ -74,7 +81,36 @@ export class MemorySessionBackend extends BaseSessionBackend {
 	}
 
 	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
-		const copy = peers.map((p) => ({ ...p }));
+		let copy: CachedPeer[];
+		try {
+			copy = preparePeers(peers, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.#inPlace((s) => upsertPeers(s, copy));
+	}
+
+	override setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
+		let v: SecretBytes;
+		try {
+			v = extensionValue(key, value, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		return this.#inPlace((s) => setSessionExtension(s, key, v));
+	}
+
+	override deleteExtension(key: string): Promise<void> {
+		try {
+			checkExtensionKey(key, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		return this.#inPlace((s) => setSessionExtension(s, key, null));
+	}
+
+	/** Lookups read the stored session in place (they copy only what they return). */
+	protected override async peekSession(): Promise<PersistedSession | null> {
+		return this.#session;
 	}
 }

@@ -9,6 +9,7 @@ import {
 	EncodeOverflowError,
 	isEncryptedEnvelope,
 	type PeerKind,
+	type PeerMeta,
 	SecretBytes,
 	SessionBackendError,
 	UnsupportedVersionError,
@@ -217,5 +218,67 @@ export function unpackMinPeer(field: string, value: Buffer): CachedMinPeer {
 		userId: parseI64(field, "min peer user id"),
 		peerId: value.readBigInt64LE(0),
 		msgId: value.readInt32LE(8),
+	};
+}
+
+const PEER_META_VERSION = 1;
+const META_MIN = 1;
+const META_NAME = 2;
+const META_DATA = 4;
+
+/**
+ * Packs peer metadata for the `pmeta` hash: the index text (phone or empty, then each username,
+ * newline-separated) and a NUL, which the cachePeers script reads to release old names; then
+ * version u8, flags u8 (min, name, data), updatedAt u64 LE, [u32 LE name length, name], [data].
+ * The indexes, not this text, say who owns a username or phone.
+ */
+export function packPeerMeta(meta: PeerMeta): Buffer {
+	const index = Buffer.from(`${[meta.phone ?? "", ...meta.usernames].join("\n")}\0`, "utf8");
+	const name = meta.name === null ? null : Buffer.from(meta.name, "utf8");
+	const head = Buffer.allocUnsafe(10 + (name ? 4 : 0));
+	head[0] = PEER_META_VERSION;
+	head[1] = (meta.isMin ? META_MIN : 0) | (name ? META_NAME : 0) | (meta.data ? META_DATA : 0);
+	head.writeBigUInt64LE(BigInt(meta.updatedAt), 2);
+	if (name) head.writeUInt32LE(name.length, 10);
+	const parts: Uint8Array[] = [index, head];
+	if (name) parts.push(name);
+	if (meta.data) parts.push(meta.data);
+	return Buffer.concat(parts);
+}
+
+/** Unpacks metadata stored under peer `field`; usernames and phone come from the indexes. */
+export function unpackPeerMeta(
+	field: string,
+	value: Buffer,
+	usernames: string[],
+	phone: string | null,
+): PeerMeta {
+	const fail = () => corrupt(`metadata of peer ${field.slice(0, 24)}`);
+	const start = value.indexOf(0) + 1;
+	if (start === 0 || value.length < start + 10 || value[start] !== PEER_META_VERSION) throw fail();
+	const flags = value[start + 1] as number;
+	const updatedAt = value.readBigUInt64LE(start + 2);
+	if (flags > 7 || updatedAt > BigInt(Number.MAX_SAFE_INTEGER)) throw fail();
+	let at = start + 10;
+	let name: string | null = null;
+	if (flags & META_NAME) {
+		if (value.length < at + 4) throw fail();
+		const end = at + 4 + value.readUInt32LE(at);
+		if (value.length < end) throw fail();
+		try {
+			name = new TextDecoder("utf-8", { fatal: true }).decode(value.subarray(at + 4, end));
+		} catch {
+			throw fail();
+		}
+		at = end;
+	}
+	if (!(flags & META_DATA) && at !== value.length) throw fail();
+	return {
+		usernames: usernames.sort(),
+		phone,
+		name,
+		updatedAt: Number(updatedAt),
+		isMin: (flags & META_MIN) !== 0,
+		data: flags & META_DATA ? new Uint8Array(value.subarray(at)) : null,
 	};
 }

@@ -1,4 +1,5 @@
 import {
+	CorruptSessionError,
 	type LockHolder,
 	SessionBackendError,
 	SessionConnectionError,
@@ -102,6 +103,13 @@ export function toSessionError(
 			`${op}: this instance no longer holds the session's lease; it is held by ${describeHolder(holder)}`,
 			holder ? { backend: BACKEND, holder, cause } : { backend: BACKEND, cause },
 		);
+	}
+	if (raw.includes("XSCORRUPT")) {
+		const what = message.slice(message.indexOf("XSCORRUPT") + 9).trim();
+		return new CorruptSessionError(`${op}: stored ${what} does not decode`, {
+			backend: BACKEND,
+			cause,
+		});
 	}
 	if (AUTH_RE.test(raw)) {
 		return new SessionConnectionError(`${op}: authentication failed: ${message}`, {

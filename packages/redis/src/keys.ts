@@ -3,8 +3,18 @@ import { SessionBackendError } from "@x/session-core";
 /** Backend label used in errors. */
 export const BACKEND = "redis";
 
-/** The five data hashes of one session, in a fixed order. */
-export const DATA_PARTS = ["meta", "dcs", "chpts", "peers", "minpeers"] as const;
+/** The data hashes of one session, in a fixed order. */
+export const DATA_PARTS = [
+	"meta",
+	"dcs",
+	"chpts",
+	"peers",
+	"minpeers",
+	"ext",
+	"pmeta",
+	"unames",
+	"phones",
+] as const;
 /** One of {@link DATA_PARTS}. */
 export type DataPart = (typeof DATA_PARTS)[number];
 
@@ -17,11 +27,19 @@ export interface SessionKeys {
 	readonly chpts: string;
 	readonly peers: string;
 	readonly minpeers: string;
+	/** Extension values: key → bytes. */
+	readonly ext: string;
+	/** Peer metadata: peer field → packed metadata (see `packPeerMeta`). */
+	readonly pmeta: string;
+	/** The username index: username → peer field. */
+	readonly unames: string;
+	/** The phone index: phone digits → peer field. */
+	readonly phones: string;
 	/** The lease (single-writer lock): `SET NX PX`, value `xs1|token|pid|host|owner`. */
 	readonly lease: string;
 	/** The fencing counter, `INCR`ed by every lease acquisition. */
 	readonly fence: string;
-	/** The five data keys in {@link DATA_PARTS} order. */
+	/** The data keys in {@link DATA_PARTS} order. */
 	readonly data: readonly string[];
 }
 
@@ -75,6 +93,10 @@ export function sessionKeys(prefix: string, sessionId: string): SessionKeys {
 		chpts: `${base}:chpts`,
 		peers: `${base}:peers`,
 		minpeers: `${base}:minpeers`,
+		ext: `${base}:ext`,
+		pmeta: `${base}:pmeta`,
+		unames: `${base}:unames`,
+		phones: `${base}:phones`,
 		lease: `${base}:lease`,
 		fence: `${base}:fence`,
 		data,

@@ -2,15 +2,32 @@ import { randomBytes } from "node:crypto";
 import {
 	type BackendCapabilities,
 	type CachedPeer,
+	checkExtensionKey,
 	type DcEntry,
+	extensionValue,
+	normalizePhone,
+	normalizeUsername,
+	type PeerKind,
 	type PersistedSession,
+	preparePeers,
+	type SecretBytes,
 	type SessionBackend,
 	SessionBackendError,
 	SessionLockedError,
 	type UpdateStateChange,
 } from "@x/session-core";
 import { ConnectionWatch, DEFAULT_COMMAND_TIMEOUT, type RedisLike } from "./client.js";
-import { checkI32, dcField, packDc } from "./codec.js";
+import {
+	checkI32,
+	dcField,
+	packDc,
+	packPeer,
+	packPeerMeta,
+	peerField,
+	secretOf,
+	unpackPeer,
+	unpackPeerMeta,
+} from "./codec.js";
 import {
 	checkDurabilitySupport,
 	validateDurability,
@@ -23,13 +40,7 @@ import { Lease } from "./lease.js";
 import { CommandRunner, type Scripted } from "./runner.js";
 import { defineScripts } from "./scripts.js";
 import { deleteRedisSession, listRedisSessions, type RedisSessionsLocation } from "./sessions.js";
-import {
-	channelPairs,
-	packSession,
-	peerPairs,
-	type SessionHashes,
-	unpackSession,
-} from "./snapshot.js";
+import { channelPairs, packSession, type SessionHashes, unpackSession } from "./snapshot.js";
 
 /** Options of {@link RedisSessionBackend.open}. */
 export interface RedisSessionOptions {
@@ -58,13 +69,30 @@ export interface RedisSessionOptions {
 }
 
 const PEERS_PER_SCRIPT = 2000;
+const NO_META = Buffer.alloc(0);
+
+/** The Buffer-replying variant ioredis defines next to each script command. */
+type PeerReader = { xsessionPeerBuffer(...args: string[]): Promise<Buffer[] | null> };
+
+/** The cachePeers script's arguments: field, packed peer, packed metadata or empty, per peer. */
+function peerArgs(peers: readonly CachedPeer[]): (string | Buffer)[] {
+	const out: (string | Buffer)[] = new Array(peers.length * 3);
+	let i = 0;
+	for (const p of peers) {
+		out[i++] = peerField(p);
+		out[i++] = packPeer(p);
+		out[i++] = p.meta ? packPeerMeta(p.meta) : NO_META;
+	}
+	return out;
+}
 const PAIRS_PER_HSET = 1000;
 const STAGE_TTL_MS = 600_000;
 
 /**
- * A session store on Redis or Redis Cluster. Each session is five hashes under one hash tag
- * (`{prefix}:{<id>}:meta|dcs|chpts|peers|minpeers`), so every granular write touches one field
- * and costs O(1) whatever the session's size, and multi-key scripts work on Cluster.
+ * A session store on Redis or Redis Cluster. Each session is a few hashes under one hash tag
+ * (`{prefix}:{<id>}:meta|dcs|chpts|peers|minpeers|ext|pmeta|unames|phones`), so every granular
+ * write or lookup touches a few fields and costs O(1) whatever the session's size, and
+ * multi-key scripts work on Cluster.
  */
 export class RedisSessionBackend implements SessionBackend {
 	readonly name: string = "redis";
@@ -104,6 +132,8 @@ export class RedisSessionBackend implements SessionBackend {
 			locking: options.lock ?? true,
 			nativeGranular: true,
 			coalescing: false,
+			extensions: true,
+			nativeLookups: true,
 		};
 	}
 
@@ -181,15 +211,11 @@ export class RedisSessionBackend implements SessionBackend {
 		return this.#run.track(async () => {
 			const replies = await this.#run.bounded(
 				"load",
-				() =>
-					this.#client
-						.multi()
-						.hgetallBuffer(k.meta)
-						.hgetallBuffer(k.dcs)
-						.hgetallBuffer(k.chpts)
-						.hgetallBuffer(k.peers)
-						.hgetallBuffer(k.minpeers)
-						.exec(),
+				() => {
+					const m = this.#client.multi();
+					for (const key of k.data) m.hgetallBuffer(key);
+					return m.exec();
+				},
 				this.#run.bulkAllowance(this.#entriesHint),
 			);
 			const values = this.#run.unwrap(replies, "load") as Record<string, Buffer>[];
@@ -206,7 +232,7 @@ export class RedisSessionBackend implements SessionBackend {
 		const k = this.keys;
 		const nonce = randomBytes(8).toString("hex");
 		const stage = DATA_PARTS.slice(1).map((p) => `${k.base}:stage:${nonce}:${p}`);
-		const lists = [packed.dcs, packed.chpts, packed.peers, packed.minpeers];
+		const lists = DATA_PARTS.slice(1).map((p) => packed[p as Exclude<typeof p, "meta">]);
 		const entries = lists.reduce((n, l) => n + l.length / 2, 0);
 		this.#entriesHint = Math.max(this.#entriesHint, entries);
 		await this.#run.write(
@@ -306,32 +332,105 @@ export class RedisSessionBackend implements SessionBackend {
 	async cachePeers(peers: readonly CachedPeer[]): Promise<void> {
 		if (peers.length === 0) return this.#run.checkOpen();
 		const k = this.keys;
-		const pairs = peerPairs(peers);
+		const args = peerArgs(preparePeers(peers, BACKEND));
 		const g = this.#guardArgs();
+		const keys = [k.lease, k.fence, k.meta, k.peers, k.pmeta, k.unames, k.phones] as const;
 		this.#entriesHint += peers.length;
 		if (peers.length <= PEERS_PER_SCRIPT) {
-			return this.#run.writeOne("cachePeers", (c) =>
-				c.xsessionCachePeers(k.lease, k.fence, k.meta, k.peers, ...g, ...pairs),
-			);
+			return this.#run.writeOne("cachePeers", (c) => c.xsessionCachePeers(...keys, ...g, ...args));
 		}
 		// several scripts in one MULTI: one round trip, applied atomically
 		await this.#run.write(
 			"cachePeers",
 			(p) => {
-				for (let o = 0; o < pairs.length; o += PEERS_PER_SCRIPT * 2) {
-					p.xsessionCachePeers(
-						k.lease,
-						k.fence,
-						k.meta,
-						k.peers,
-						...g,
-						...pairs.slice(o, o + PEERS_PER_SCRIPT * 2),
-					);
+				for (let o = 0; o < args.length; o += PEERS_PER_SCRIPT * 3) {
+					p.xsessionCachePeers(...keys, ...g, ...args.slice(o, o + PEERS_PER_SCRIPT * 3));
 				}
 			},
 			this.#run.bulkAllowance(peers.length),
 			true,
 		);
+	}
+
+	async setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
+		const bytes = extensionValue(key, value, BACKEND).read((v) => Buffer.from(v));
+		const k = this.keys;
+		await this.#run.writeOne("setExtension", (c) =>
+			c.xsessionHset(k.lease, k.fence, k.meta, k.ext, ...this.#guardArgs(), key, bytes),
+		);
+	}
+
+	async deleteExtension(key: string): Promise<void> {
+		checkExtensionKey(key, BACKEND);
+		const k = this.keys;
+		await this.#run.writeOne("deleteExtension", (c) =>
+			c.xsessionHdel(k.lease, k.fence, k.ext, ...this.#guardArgs(), key),
+		);
+	}
+
+	async getExtension(key: string): Promise<SecretBytes | null> {
+		checkExtensionKey(key, BACKEND);
+		const value = await this.#read("getExtension", () =>
+			this.#client.hgetBuffer(this.keys.ext, key),
+		);
+		return value === null ? null : secretOf(value);
+	}
+
+	async listExtensionKeys(prefix = ""): Promise<string[]> {
+		const keys = await this.#read("listExtensionKeys", () => this.#client.hkeys(this.keys.ext));
+		return keys.filter((key) => key.startsWith(prefix)).sort();
+	}
+
+	getPeer(kind: PeerKind, id: bigint): Promise<CachedPeer | null> {
+		return this.#readPeer("f", peerField({ kind, id }));
+	}
+
+	findPeerByUsername(username: string): Promise<CachedPeer | null> {
+		const name = normalizeUsername(String(username));
+		return name ? this.#readPeer("u", name) : this.#nothing();
+	}
+
+	findPeerByPhone(phone: string): Promise<CachedPeer | null> {
+		const digits = normalizePhone(String(phone));
+		return digits ? this.#readPeer("p", digits) : this.#nothing();
+	}
+
+	async #nothing(): Promise<null> {
+		this.#run.checkOpen();
+		return null;
+	}
+
+	async #readPeer(mode: "f" | "u" | "p", value: string): Promise<CachedPeer | null> {
+		const k = this.keys;
+		const reply = (await this.#read("findPeer", () =>
+			(this.#client as unknown as PeerReader).xsessionPeerBuffer(
+				k.peers,
+				k.pmeta,
+				k.unames,
+				k.phones,
+				mode,
+				value,
+			),
+		)) as Buffer[] | null;
+		if (!reply) return null;
+		const [f, v, m, phone, ...names] = reply as [Buffer, Buffer, Buffer?, Buffer?, ...Buffer[]];
+		const field = f.toString("utf8");
+		const peer = unpackPeer(field, v);
+		if (m && phone) {
+			const owned = phone.length > 0 ? phone.toString("utf8") : null;
+			peer.meta = unpackPeerMeta(
+				field,
+				m,
+				names.map((n) => n.toString("utf8")),
+				owned,
+			);
+		}
+		return peer;
+	}
+
+	/** A read sent in call order with the writes, bounded and tracked like them. */
+	#read<T>(op: string, command: () => Promise<T>): Promise<T> {
+		return this.#run.track(() => this.#run.bounded(op, command));
 	}
 
 	/** Waits for every operation already started. Nothing is coalesced, so nothing else is pending. */

@@ -1,4 +1,8 @@
 import type { Cluster, Redis } from "ioredis";
+import { DATA_PARTS } from "./keys.js";
+
+/** The data hashes a full save stages and renames: all but meta. */
+const STAGED_PARTS = DATA_PARTS.length - 1;
 
 // Every write script takes KEYS[1] = lease, KEYS[2] = fence, then the data keys, and
 // ARGV[1] = this instance's lease value ('' when locking is off), ARGV[2] = its fencing token.
@@ -57,16 +61,29 @@ return 1`,
 	},
 	/**
 	 * Caches peers with mergePeer's rule: a zero hash keeps the known one, kind byte 0xFF keeps
-	 * the known kind. KEYS: lease fence meta peers. ARGV: lv token field value ...
+	 * the known kind. A peer given metadata gets it whole: the usernames and phone listed in its
+	 * old metadata are released (when it still owns them) and the new ones are claimed in the
+	 * indexes, from whoever held them. A metadata value starts with its index text (phone, then
+	 * usernames, newline-separated) ended by a NUL byte.
+	 * KEYS: lease fence meta peers pmeta unames phones. ARGV: lv token (field value meta|'') ...
 	 */
 	xsessionCachePeers: {
-		numberOfKeys: 4,
+		numberOfKeys: 7,
 		lua: `${GUARD}
 local e = guard() if e then return redis.error_reply(e) end
 redis.call('HSETNX', KEYS[3], 'v', '1')
 local zero = string.rep('\\0', 8)
-for i = 3, #ARGV, 2 do
-	local f, v = ARGV[i], ARGV[i + 1]
+local function names(m)
+	local cut = string.find(m, '\\0', 1, true)
+	if not cut then return nil end
+	local out = {}
+	for line in string.gmatch(string.sub(m, 1, cut - 1) .. '\\n', '([^\\n]*)\\n') do
+		out[#out + 1] = line
+	end
+	return out
+end
+for i = 3, #ARGV, 3 do
+	local f, v, m = ARGV[i], ARGV[i + 1], ARGV[i + 2]
 	local old = redis.call('HGET', KEYS[4], f)
 	if old then
 		if string.len(old) ~= 9 then return redis.error_reply('XSCORRUPT peer ' .. f) end
@@ -77,32 +94,85 @@ for i = 3, #ARGV, 2 do
 		v = h .. k
 	end
 	redis.call('HSET', KEYS[4], f, v)
+	if m ~= '' then
+		local before = redis.call('HGET', KEYS[5], f)
+		if before then
+			local list = names(before)
+			if not list then return redis.error_reply('XSCORRUPT peer metadata ' .. f) end
+			for j, name in ipairs(list) do
+				local index = j == 1 and KEYS[7] or KEYS[6]
+				if name ~= '' and redis.call('HGET', index, name) == f then redis.call('HDEL', index, name) end
+			end
+		end
+		for j, name in ipairs(names(m)) do
+			if name ~= '' then redis.call('HSET', j == 1 and KEYS[7] or KEYS[6], name, f) end
+		end
+		redis.call('HSET', KEYS[5], f, m)
+	end
 end
 return 1`,
 	},
 	/**
+	 * Reads one peer, by field, username or phone (ARGV: mode f|u|p, value). KEYS: peers pmeta
+	 * unames phones. Returns nil, {field, value}, or {field, value, meta, phone, usernames...}
+	 * with only the phone and usernames the peer still owns.
+	 */
+	xsessionPeer: {
+		numberOfKeys: 4,
+		lua: `local f = ARGV[2]
+if ARGV[1] == 'u' then f = redis.call('HGET', KEYS[3], ARGV[2])
+elseif ARGV[1] == 'p' then f = redis.call('HGET', KEYS[4], ARGV[2]) end
+if not f then return nil end
+local v = redis.call('HGET', KEYS[1], f)
+if not v then return nil end
+local m = redis.call('HGET', KEYS[2], f)
+if not m then return {f, v} end
+local cut = string.find(m, '\\0', 1, true)
+if not cut then return redis.error_reply('XSCORRUPT peer metadata ' .. f) end
+local out = {f, v, m, ''}
+local first = true
+for name in string.gmatch(string.sub(m, 1, cut - 1) .. '\\n', '([^\\n]*)\\n') do
+	if first then
+		if name ~= '' and redis.call('HGET', KEYS[4], name) == f then out[4] = name end
+		first = false
+	elseif redis.call('HGET', KEYS[3], name) == f then
+		out[#out + 1] = name
+	end
+end
+return out`,
+	},
+	/** HDEL fields of one data hash. KEYS: lease fence target. ARGV: lv token field ... */
+	xsessionHdel: {
+		numberOfKeys: 3,
+		lua: `${GUARD}
+local e = guard() if e then return redis.error_reply(e) end
+return redis.call('HDEL', KEYS[3], unpack(ARGV, 3))`,
+	},
+	/**
 	 * Commits a full save staged in temporary hashes: checks the lease and that every staging hash
 	 * holds the expected number of fields, then renames them over the live ones and rewrites meta.
-	 * KEYS: lease fence meta dcs chpts peers minpeers sdcs schpts speers sminpeers.
-	 * ARGV: lv token n_dcs n_chpts n_peers n_minpeers home pts qts date seq [authtoken].
+	 * KEYS: lease fence meta, the N other data keys, their N staging keys.
+	 * ARGV: lv token, N field counts, home pts qts date seq [authtoken].
 	 */
 	xsessionCommit: {
-		numberOfKeys: 11,
+		numberOfKeys: 3 + 2 * STAGED_PARTS,
 		lua: `${GUARD}
-local function dropStage() for i = 8, 11 do redis.call('DEL', KEYS[i]) end end
+local n = (#KEYS - 3) / 2
+local function dropStage() for i = 4 + n, 3 + 2 * n do redis.call('DEL', KEYS[i]) end end
 local e = guard() if e then dropStage() return redis.error_reply(e) end
-for i = 0, 3 do
-	if redis.call('HLEN', KEYS[8 + i]) ~= tonumber(ARGV[3 + i]) then
+for i = 0, n - 1 do
+	if redis.call('HLEN', KEYS[4 + n + i]) ~= tonumber(ARGV[3 + i]) then
 		dropStage()
 		return redis.error_reply('XSSTAGE staged data incomplete; nothing was changed')
 	end
 end
+local a = 3 + n
 redis.call('DEL', KEYS[3])
-redis.call('HSET', KEYS[3], 'v', '1', 'home', ARGV[7], 'pts', ARGV[8], 'qts', ARGV[9], 'date', ARGV[10], 'seq', ARGV[11])
-if #ARGV >= 12 then redis.call('HSET', KEYS[3], 'token', ARGV[12]) end
-for i = 0, 3 do
+redis.call('HSET', KEYS[3], 'v', '1', 'home', ARGV[a], 'pts', ARGV[a + 1], 'qts', ARGV[a + 2], 'date', ARGV[a + 3], 'seq', ARGV[a + 4])
+if #ARGV >= a + 5 then redis.call('HSET', KEYS[3], 'token', ARGV[a + 5]) end
+for i = 0, n - 1 do
 	if tonumber(ARGV[3 + i]) > 0 then
-		redis.call('RENAME', KEYS[8 + i], KEYS[4 + i])
+		redis.call('RENAME', KEYS[4 + n + i], KEYS[4 + i])
 		redis.call('PERSIST', KEYS[4 + i])
 	else
 		redis.call('DEL', KEYS[4 + i])
@@ -110,19 +180,19 @@ for i = 0, 3 do
 end
 return 1`,
 	},
-	/** Deletes the session's data. KEYS: lease fence meta dcs chpts peers minpeers. ARGV: lv token. */
+	/** Deletes the session's data. KEYS: lease fence, the data keys. ARGV: lv token. */
 	xsessionDelete: {
-		numberOfKeys: 7,
+		numberOfKeys: 3 + STAGED_PARTS,
 		lua: `${GUARD}
 local e = guard() if e then return redis.error_reply(e) end
-return redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])`,
+return redis.call('DEL', unpack(KEYS, 3))`,
 	},
-	/** Deletes a session nobody holds (the fence stays, so tokens never repeat). KEYS: lease fence meta dcs chpts peers minpeers. */
+	/** Deletes a session nobody holds (the fence stays, so tokens never repeat). KEYS: lease fence, the data keys. */
 	xsessionDeleteFree: {
-		numberOfKeys: 7,
+		numberOfKeys: 3 + STAGED_PARTS,
 		lua: `local cur = redis.call('GET', KEYS[1])
 if cur then return {0, cur, redis.call('PTTL', KEYS[1])} end
-return {1, redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])}`,
+return {1, redis.call('DEL', unpack(KEYS, 3))}`,
 	},
 	/**
 	 * Takes the lease if free: INCR the fence, SET lease NX PX. KEYS: lease fence.

@@ -1,8 +1,10 @@
 import {
 	type CachedPeer,
 	type ChannelPts,
+	CorruptSessionError,
 	normalizeSession,
 	type PersistedSession,
+	prepareSession,
 	SecretBytes,
 	SessionBackendError,
 } from "@x/session-core";
@@ -14,6 +16,7 @@ import {
 	packDc,
 	packMinPeer,
 	packPeer,
+	packPeerMeta,
 	parseI32,
 	parseI64,
 	peerField,
@@ -21,8 +24,9 @@ import {
 	unpackDc,
 	unpackMinPeer,
 	unpackPeer,
+	unpackPeerMeta,
 } from "./codec.js";
-import { BACKEND } from "./keys.js";
+import { BACKEND, type DATA_PARTS } from "./keys.js";
 
 /** A flat `field, value, field, value, …` list for HSET. */
 export type Pairs = (string | Buffer)[];
@@ -36,11 +40,15 @@ export interface PackedSession {
 	chpts: Pairs;
 	peers: Pairs;
 	minpeers: Pairs;
+	ext: Pairs;
+	pmeta: Pairs;
+	unames: Pairs;
+	phones: Pairs;
 }
 
 /** Validates and packs a whole session (normalized: one entry per identity, the last one winning). */
 export function packSession(session: PersistedSession): PackedSession {
-	const s = normalizeSession(session);
+	const s = normalizeSession(prepareSession(session, BACKEND));
 	checkI32(s.homeDcId, "homeDcId");
 	const st = s.updatesState;
 	checkI32(st.pts, "updatesState.pts");
@@ -58,6 +66,22 @@ export function packSession(session: PersistedSession): PackedSession {
 	for (const dc of s.dcs) dcs.push(dcField(dc), packDc(dc));
 	const minpeers: Pairs = [];
 	for (const m of s.minPeers) minpeers.push(...packMinPeer(m));
+	const ext: Pairs = [];
+	for (const [key, value] of s.extensions ?? [])
+		ext.push(
+			key,
+			value.read((v) => Buffer.from(v)),
+		);
+	const pmeta: Pairs = [];
+	const unames: Pairs = [];
+	const phones: Pairs = [];
+	for (const p of s.peers) {
+		if (!p.meta) continue;
+		const field = peerField(p);
+		pmeta.push(field, packPeerMeta(p.meta));
+		for (const u of p.meta.usernames) unames.push(u, field);
+		if (p.meta.phone !== null) phones.push(p.meta.phone, field);
+	}
 	return {
 		meta: [String(s.homeDcId), String(st.pts), String(st.qts), String(st.date), String(st.seq)],
 		token: s.futureAuthToken ? s.futureAuthToken.read((t) => Buffer.from(t)) : null,
@@ -65,6 +89,10 @@ export function packSession(session: PersistedSession): PackedSession {
 		chpts: channelPairs(st.channels),
 		peers: peerPairs(s.peers),
 		minpeers,
+		ext,
+		pmeta,
+		unames,
+		phones,
 	};
 }
 
@@ -90,21 +118,15 @@ export function peerPairs(peers: readonly CachedPeer[]): Pairs {
 	return out;
 }
 
-/** The five hashes as read by HGETALL (field → value). */
-export interface SessionHashes {
-	meta: Record<string, Buffer>;
-	dcs: Record<string, Buffer>;
-	chpts: Record<string, Buffer>;
-	peers: Record<string, Buffer>;
-	minpeers: Record<string, Buffer>;
-}
+/** The hashes as read by HGETALL (field → value). */
+export type SessionHashes = Record<(typeof DATA_PARTS)[number], Record<string, Buffer>>;
 
 /** Rebuilds a session from its hashes; `null` when there is no meta hash. Corrupt data throws. */
 export function unpackSession(h: SessionHashes): PersistedSession | null {
 	if (Object.keys(h.meta).length === 0) return null;
 	checkLayoutVersion(h.meta.v);
 	const token = h.meta.token;
-	return {
+	const session: PersistedSession = {
 		homeDcId: parseI32(h.meta.home, "home DC"),
 		dcs: Object.entries(h.dcs).map(([f, v]) => unpackDc(f, v)),
 		updatesState: {
@@ -121,4 +143,51 @@ export function unpackSession(h: SessionHashes): PersistedSession | null {
 		minPeers: Object.entries(h.minpeers).map(([f, v]) => unpackMinPeer(f, v)),
 		futureAuthToken: token === undefined ? null : secretOf(token),
 	};
+	attachPeerMeta(session, h);
+	const ext = Object.entries(h.ext);
+	if (ext.length > 0) session.extensions = new Map(ext.map(([k, v]) => [k, secretOf(v)]));
+	return session;
+}
+
+/** Sets each peer's metadata from `pmeta` and the two indexes; anything dangling is corrupt. */
+function attachPeerMeta(session: PersistedSession, h: SessionHashes): void {
+	const fields = Object.keys(h.pmeta);
+	if (
+		fields.length === 0 &&
+		Object.keys(h.unames).length === 0 &&
+		Object.keys(h.phones).length === 0
+	)
+		return;
+	const usernames = new Map<string, string[]>(fields.map((f) => [f, []]));
+	const phones = new Map<string, string>();
+	const owner = (field: string, what: string) => {
+		if (!usernames.has(field))
+			throw new CorruptSessionError(`stored ${what} points to a peer without metadata`, {
+				backend: BACKEND,
+			});
+	};
+	for (const [u, f] of Object.entries(h.unames)) {
+		const field = f.toString("latin1");
+		owner(field, "username index");
+		usernames.get(field)?.push(u);
+	}
+	for (const [phone, f] of Object.entries(h.phones)) {
+		const field = f.toString("latin1");
+		owner(field, "phone index");
+		phones.set(field, phone);
+	}
+	const peers = new Map(session.peers.map((p) => [peerField(p), p]));
+	for (const f of fields) {
+		const peer = peers.get(f);
+		if (!peer)
+			throw new CorruptSessionError("stored peer metadata belongs to no cached peer", {
+				backend: BACKEND,
+			});
+		peer.meta = unpackPeerMeta(
+			f,
+			h.pmeta[f] as Buffer,
+			usernames.get(f) ?? [],
+			phones.get(f) ?? null,
+		);
+	}
 }

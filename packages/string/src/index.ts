@@ -36,6 +36,11 @@ export interface StringSessionOptions {
 	 * `xse1_…`. Plain strings still load and are encrypted on the next write.
 	 */
 	encryption?: EncryptionSecret | SessionCipher;
+	/**
+	 * Keep each peer's opaque metadata `data` in the string (default `true`). With `false` the
+	 * data is dropped on every write, which keeps strings short; the rest of the metadata stays.
+	 */
+	peerData?: boolean;
 }
 
 /** What the string held when the backend was created. */
@@ -59,6 +64,8 @@ export class StringSessionBackend extends BaseSessionBackend {
 		locking: false,
 		nativeGranular: false,
 		coalescing: false,
+		extensions: true,
+		nativeLookups: false,
 	};
 	readonly #options: StringSessionOptions;
 	#text: string;
@@ -126,6 +133,7 @@ export class StringSessionBackend extends BaseSessionBackend {
 	protected async saveSession(session: PersistedSession): Promise<void> {
 		let text: string;
 		try {
+			if (this.#options.peerData === false) session = withoutPeerData(session);
 			text = encodeNativeString(session);
 		} catch (cause) {
 			throw rewrap(cause, "the session does not fit a native string");
@@ -226,4 +234,12 @@ function rewrap(cause: unknown, what: string): SessionBackendError {
 	if (cause instanceof CorruptSessionError)
 		return new CorruptSessionError(message, { backend: BACKEND, cause });
 	return new SessionBackendError(cause.code, message, { backend: BACKEND, cause });
+}
+
+/** The session without any peer's metadata `data` (what `peerData: false` keeps). */
+function withoutPeerData(session: PersistedSession): PersistedSession {
+	return {
+		...session,
+		peers: session.peers.map((p) => (p.meta?.data ? { ...p, meta: { ...p.meta, data: null } } : p)),
+	};
 }

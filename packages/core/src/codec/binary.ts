@@ -5,5 +5,6 @@ export {
 	decodeSession,
 	decodeSessionDetailed,
 } from "./decode.js";
-export { encodedSize, encodeSession } from "./encode.js";
+export { type EncodeOptions, encodedSize, encodeSession } from "./encode.js";
 export { AUTH_KEY_LENGTH, SESSION_FORMAT_VERSION } from "./format.js";
+export { crc32, type TrailerOptions } from "./trailer.js";

@@ -10,6 +10,7 @@ import {
 	PEER_KIND_OF_BYTE,
 	peerEntrySize,
 } from "./format.js";
+import { decodeTrailer, scanTrailer } from "./trailer.js";
 
 const BACKEND = CODEC;
 
@@ -28,8 +29,10 @@ export interface DecodedSession {
 	session: PersistedSession;
 	/** 1–8. */
 	version: number;
-	/** Bytes read; anything after is trailing data. */
+	/** Bytes read, the extension trailer included; anything after is ignored trailing data. */
 	consumed: number;
+	/** An extension trailer was read. */
+	trailer?: boolean;
 }
 
 /** Decodes any version (v1–v8) of the binary format. Throws only {@link SessionBackendError}s. */
@@ -81,9 +84,17 @@ export function decodeSessionDetailed(
 	);
 }
 
-/** In strict mode, bytes after the last field are an error. */
+/**
+ * Reads our extension trailer when one follows the body. Other trailing bytes are ignored as the
+ * reference ignores them, except in strict mode.
+ */
 function finish(decoded: DecodedSession, bytes: Uint8Array, strict: boolean): DecodedSession {
-	if (strict && decoded.consumed !== bytes.length) {
+	const after = scanTrailer(bytes, decoded.consumed);
+	if (after === "trailer") {
+		decodeTrailer(bytes, decoded.consumed, decoded.session);
+		return { ...decoded, consumed: bytes.length, trailer: true };
+	}
+	if (strict && after === "foreign") {
 		throw corrupt(`${bytes.length - decoded.consumed} trailing bytes after the session (strict)`);
 	}
 	return decoded;

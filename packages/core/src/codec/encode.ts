@@ -2,6 +2,9 @@ import { EncodeOverflowError, SessionBackendError } from "../errors.js";
 import type { PersistedSession } from "../types.js";
 import { check, utf8Encode } from "./bytes.js";
 import { AUTH_KEY_LENGTH, CODEC, NO_CHANNEL_KIND, SESSION_FORMAT_VERSION } from "./format.js";
+import { encodeTrailer, type TrailerOptions } from "./trailer.js";
+
+export type EncodeOptions = TrailerOptions;
 
 // The encoder validates every value before it can be written wrongly: counts and lengths that do
 // not fit (bug B2), integers outside i32/i64, unknown kinds. A failure throws before the buffer is
@@ -27,8 +30,11 @@ function put64(view: DataView, o: number, v: bigint): void {
 	}
 }
 
-/** Encodes a session in the v8 binary format, byte-identical to ferogram for the same entry order. */
-export function encodeSession(session: PersistedSession): Uint8Array {
+/**
+ * Encodes a session in the v8 binary format, byte-identical to ferogram for the same entry order.
+ * Extension data (extensions, peer metadata) follows as the trailer; without any, nothing does.
+ */
+export function encodeSession(session: PersistedSession, options: EncodeOptions = {}): Uint8Array {
 	const { dcs, updatesState: st, peers, minPeers } = session;
 	const token = session.futureAuthToken;
 	const channels = st.channels;
@@ -72,7 +78,9 @@ export function encodeSession(session: PersistedSession): Uint8Array {
 	}
 	if (token) size += 2 + token.length;
 
-	const bytes = new Uint8Array(size);
+	const trailer = encodeTrailer(session, options);
+	const bytes = new Uint8Array(size + (trailer?.length ?? 0));
+	if (trailer) bytes.set(trailer, size);
 	const view = new DataView(bytes.buffer);
 	bytes[0] = SESSION_FORMAT_VERSION;
 	view.setInt32(1, session.homeDcId, true);
@@ -192,7 +200,7 @@ export function encodeSession(session: PersistedSession): Uint8Array {
 	return bytes;
 }
 
-/** Size of the v8 encoding without encoding (no validation). */
+/** Size of the v8 body without encoding (no validation; the extension trailer not counted). */
 export function encodedSize(session: PersistedSession): number {
 	let size = 1 + 4 + 1 + 16 + 2 + 2 + 2 + 1;
 	for (const dc of session.dcs) {

@@ -1,10 +1,31 @@
-import { type BackendCapabilities, BaseSessionBackend } from "../backend.js";
+import { type BackendCapabilities, BaseSessionBackend, preparePeers } from "../backend.js";
 import { check } from "../codec/bytes.js";
 import { type LockHolder, SessionBackendError, SessionLockedError } from "../errors.js";
+import {
+	checkExtensionKey,
+	extensionValue,
+	normalizePhone,
+	normalizeUsername,
+} from "../extensions.js";
 import { SecretBytes } from "../secret.js";
 import { mergePeer, normalizeSession, peerKey } from "../session.js";
-import type { CachedPeer, DcEntry, PersistedSession, UpdateStateChange } from "../types.js";
+import type {
+	CachedPeer,
+	DcEntry,
+	PeerKind,
+	PersistedSession,
+	UpdateStateChange,
+} from "../types.js";
 import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "./driver.js";
+import {
+	type Dialect,
+	insertExtensions,
+	lookups,
+	readExtensions,
+	readPeerMeta,
+	UPSERT_EXTENSION,
+	writePeerMeta,
+} from "./extensions.js";
 import { migrate } from "./migrate.js";
 import {
 	dcFromRow,
@@ -97,7 +118,13 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			locking: owner !== undefined,
 			nativeGranular: true,
 			coalescing: flushInterval > 0,
+			extensions: true,
+			nativeLookups: true,
 		};
+	}
+
+	get #dialect(): Dialect {
+		return this.#db.dialect ?? "sqlite";
 	}
 
 	/** Migrates the database if needed, takes the lease, and binds to one session id. */
@@ -230,7 +257,9 @@ export class SqlSessionBackend extends BaseSessionBackend {
 
 	protected async loadSession(): Promise<PersistedSession | null> {
 		await this.#writePending();
-		return guard(this.#db, "load", () => readSession(this.#db, this.sessionId, this.#rows));
+		return guard(this.#db, "load", () =>
+			readSession(this.#db, this.sessionId, this.#rows, this.#dialect),
+		);
 	}
 
 	protected async saveSession(session: PersistedSession): Promise<void> {
@@ -257,6 +286,8 @@ export class SqlSessionBackend extends BaseSessionBackend {
 				await tx.run(UPSERT_CHANNEL, [this.sessionId, c.channelId, c.pts]);
 			if (this.#db.dialect === "postgres") await unnestPeers(tx, this.sessionId, s.peers, false);
 			else await insertPeers(tx, this.sessionId, s.peers);
+			await writePeerMeta(tx, this.sessionId, s.peers, this.#dialect, true);
+			if (s.extensions) await insertExtensions(tx, this.sessionId, s.extensions);
 			for (const m of s.minPeers)
 				await tx.run(
 					"INSERT INTO xs_min_peers (session_id, user_id, peer_id, msg_id) VALUES (?, ?, ?, ?)",
@@ -385,17 +416,99 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	}
 
 	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
-		for (const p of peers) validatePeer(p, this.name);
-		const copy = peers.map((p) => ({ ...p }));
+		let copy: CachedPeer[];
+		try {
+			for (const p of peers) validatePeer(p, this.name);
+			copy = preparePeers(peers, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		if (copy.length === 0) return this.exclusive(async () => {});
 		const postgres = this.#db.dialect === "postgres";
 		return this.exclusive(() =>
-			this.#granular("cachePeers", (tx) =>
-				postgres
-					? unnestPeers(tx, this.sessionId, copy, true)
-					: upsertPeers(tx, this.sessionId, copy),
+			this.#granular("cachePeers", async (tx) => {
+				if (postgres) await unnestPeers(tx, this.sessionId, copy, true);
+				else await upsertPeers(tx, this.sessionId, copy);
+				await writePeerMeta(tx, this.sessionId, copy, this.#dialect, false);
+			}),
+		);
+	}
+
+	override setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
+		let v: SecretBytes;
+		try {
+			v = extensionValue(key, value, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		return this.exclusive(() =>
+			this.#granular("setExtension", (tx) =>
+				tx.run(UPSERT_EXTENSION, [this.sessionId, key, v.expose()]),
 			),
 		);
+	}
+
+	override deleteExtension(key: string): Promise<void> {
+		try {
+			checkExtensionKey(key, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		return this.exclusive(() =>
+			this.#granular("deleteExtension", (tx) =>
+				tx.run("DELETE FROM xs_extensions WHERE session_id = ? AND key = ?", [this.sessionId, key]),
+			),
+		);
+	}
+
+	override getExtension(key: string): Promise<SecretBytes | null> {
+		try {
+			checkExtensionKey(key, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		return this.#read("getExtension", (db) =>
+			lookups.extension(db, this.sessionId, this.#rows, key),
+		);
+	}
+
+	override listExtensionKeys(prefix = ""): Promise<string[]> {
+		return this.#read("listExtensionKeys", (db) =>
+			lookups.extensionKeys(db, this.sessionId, this.#rows, prefix),
+		);
+	}
+
+	override getPeer(kind: PeerKind, id: bigint): Promise<CachedPeer | null> {
+		try {
+			if (!PEER_KINDS.includes(kind)) throw invalidKind(kind, this.name);
+			check.i64(id, "peer id", this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		return this.#read("getPeer", (db) =>
+			lookups.peer(db, this.#dialect, this.sessionId, this.#rows, kind, id),
+		);
+	}
+
+	override findPeerByUsername(username: string): Promise<CachedPeer | null> {
+		const name = normalizeUsername(String(username));
+		if (name.length === 0) return this.exclusive(async () => null);
+		return this.#read("findPeerByUsername", (db) =>
+			lookups.byUsername(db, this.#dialect, this.sessionId, this.#rows, name),
+		);
+	}
+
+	override findPeerByPhone(phone: string): Promise<CachedPeer | null> {
+		const digits = normalizePhone(String(phone));
+		if (digits.length === 0) return this.exclusive(async () => null);
+		return this.#read("findPeerByPhone", (db) =>
+			lookups.byPhone(db, this.#dialect, this.sessionId, this.#rows, digits),
+		);
+	}
+
+	/** A read after every call queued before it (read-your-writes), outside a transaction. */
+	#read<T>(operation: string, query: (db: SqlExecutor) => Promise<T>): Promise<T> {
+		return this.exclusive(() => guard(this.#db, operation, () => query(this.#db)));
 	}
 
 	/** A granular write: creates the session row if needed, then runs `change`, in one transaction. */
@@ -439,17 +552,20 @@ async function readSession(
 	db: SqlExecutor,
 	id: string,
 	r: RowReader,
+	_dialect: Dialect,
 ): Promise<PersistedSession | null> {
 	const [head] = await db.all("SELECT * FROM xs_sessions WHERE session_id = ?", [id]);
 	if (!head) return null;
 	const token = r.blob(head, "future_auth_token");
-	const [dcs, channels, peers, minPeers] = await Promise.all([
+	const [dcs, channels, peers, minPeers, meta, extensions] = await Promise.all([
 		db.all("SELECT * FROM xs_dcs WHERE session_id = ?", [id]),
 		db.all("SELECT * FROM xs_channel_pts WHERE session_id = ?", [id]),
 		db.all("SELECT * FROM xs_peers WHERE session_id = ?", [id]),
 		db.all("SELECT * FROM xs_min_peers WHERE session_id = ?", [id]),
+		readPeerMeta(db, id, r),
+		readExtensions(db, id, r),
 	]);
-	return {
+	const session: PersistedSession = {
 		homeDcId: r.i32(head, "home_dc_id"),
 		dcs: dcs.map((row) => dcFromRow(r, row)),
 		updatesState: {
@@ -466,6 +582,13 @@ async function readSession(
 		minPeers: minPeers.map((row) => minPeerFromRow(r, row)),
 		futureAuthToken: token && new SecretBytes(token),
 	};
+	if (meta.size > 0)
+		for (const peer of session.peers) {
+			const m = meta.get(peerKey(peer.kind, peer.id));
+			if (m) peer.meta = m;
+		}
+	if (extensions.size > 0) session.extensions = extensions;
+	return session;
 }
 
 /** Inserts peers known to be new (after a delete), many rows per statement. */
@@ -633,11 +756,14 @@ function validateDc(dc: DcEntry, backend: string): void {
 		});
 }
 
+function invalidKind(kind: unknown, backend: string): SessionBackendError {
+	return new SessionBackendError("INVALID_ARGUMENT", `unknown peer kind ${String(kind)}`, {
+		backend,
+	});
+}
+
 function validatePeer(p: CachedPeer, backend: string): void {
-	if (!PEER_KINDS.includes(p.kind))
-		throw new SessionBackendError("INVALID_ARGUMENT", `unknown peer kind ${String(p.kind)}`, {
-			backend,
-		});
+	if (!PEER_KINDS.includes(p.kind)) throw invalidKind(p.kind, backend);
 	check.i64(p.id, "peer id", backend);
 	check.i64(p.accessHash, "access hash", backend);
 }

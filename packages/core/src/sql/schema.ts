@@ -59,6 +59,35 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
 			expires_at INTEGER NOT NULL
 		)`,
 	],
+	// 2 → 3: client metadata beside the ferogram model (extension values, peer metadata)
+	[
+		`CREATE TABLE xs_extensions (
+			session_id TEXT NOT NULL,
+			key TEXT NOT NULL,
+			value BLOB NOT NULL,
+			PRIMARY KEY (session_id, key)
+		) WITHOUT ROWID`,
+		`CREATE TABLE xs_peer_meta (
+			session_id TEXT NOT NULL,
+			kind INTEGER NOT NULL,
+			id INTEGER NOT NULL,
+			phone TEXT,
+			name TEXT,
+			updated_at INTEGER NOT NULL,
+			is_min INTEGER NOT NULL,
+			data BLOB,
+			PRIMARY KEY (session_id, kind, id)
+		) WITHOUT ROWID`,
+		"CREATE INDEX xs_peer_meta_phone ON xs_peer_meta (session_id, phone) WHERE phone IS NOT NULL",
+		`CREATE TABLE xs_usernames (
+			session_id TEXT NOT NULL,
+			username TEXT NOT NULL,
+			kind INTEGER NOT NULL,
+			id INTEGER NOT NULL,
+			PRIMARY KEY (session_id, username)
+		) WITHOUT ROWID`,
+		"CREATE INDEX xs_usernames_peer ON xs_usernames (session_id, kind, id)",
+	],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -121,10 +150,41 @@ export const POSTGRES_MIGRATIONS: readonly (readonly string[])[] = [
 			expires_at BIGINT NOT NULL
 		)`,
 	],
+	[
+		`CREATE TABLE xs_extensions (
+			session_id TEXT NOT NULL,
+			key TEXT NOT NULL,
+			value BYTEA NOT NULL,
+			PRIMARY KEY (session_id, key)
+		)`,
+		`CREATE TABLE xs_peer_meta (
+			session_id TEXT NOT NULL,
+			kind SMALLINT NOT NULL,
+			id BIGINT NOT NULL,
+			phone TEXT,
+			name TEXT,
+			updated_at BIGINT NOT NULL,
+			is_min SMALLINT NOT NULL,
+			data BYTEA,
+			PRIMARY KEY (session_id, kind, id)
+		)`,
+		"CREATE INDEX xs_peer_meta_phone ON xs_peer_meta (session_id, phone) WHERE phone IS NOT NULL",
+		`CREATE TABLE xs_usernames (
+			session_id TEXT NOT NULL,
+			username TEXT NOT NULL,
+			kind SMALLINT NOT NULL,
+			id BIGINT NOT NULL,
+			PRIMARY KEY (session_id, username)
+		)`,
+		"CREATE INDEX xs_usernames_peer ON xs_usernames (session_id, kind, id)",
+	],
 ];
 
 /** The data tables of a session, children first (delete order). */
 export const DATA_TABLES = [
+	"xs_extensions",
+	"xs_usernames",
+	"xs_peer_meta",
 	"xs_dcs",
 	"xs_channel_pts",
 	"xs_peers",

@@ -3,6 +3,7 @@ import {
 	type DecodedSession,
 	type DecodeOptions,
 	decodeSessionDetailed,
+	type EncodeOptions,
 	encodeSession,
 } from "../codec/binary.js";
 import { CorruptSessionError, SessionBackendError } from "../errors.js";
@@ -14,9 +15,12 @@ export interface NativeStringOptions extends DecodeOptions {
 	lenient?: boolean;
 }
 
-/** The native ("full state") string: base64url without padding of the v8 binary encoding. */
-export function encodeNativeString(session: PersistedSession): string {
-	return base64Encode(encodeSession(session));
+/**
+ * The native ("full state") string: base64url without padding of the v8 binary encoding (with
+ * the extension trailer when the session carries client metadata).
+ */
+export function encodeNativeString(session: PersistedSession, options?: EncodeOptions): string {
+	return base64Encode(encodeSession(session, options));
 }
 
 /** Decodes a native string (ends trimmed, as the reference does). */

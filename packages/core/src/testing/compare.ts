@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { prepareSession } from "../backend.js";
 import type { SecretBytes } from "../secret.js";
 import { canonicalSession, normalizeSession, sessionsEqual } from "../session.js";
 import type { PersistedSession } from "../types.js";
@@ -20,15 +21,29 @@ export function comparableSession(session: PersistedSession): unknown {
 		homeDcId: s.homeDcId,
 		dcs: s.dcs.map((d) => ({ ...d, authKey: fingerprint(d.authKey) })),
 		updatesState: s.updatesState,
-		peers: s.peers,
+		peers: s.peers.map((p) =>
+			p.meta
+				? {
+						...p,
+						meta: {
+							...p.meta,
+							usernames: [...p.meta.usernames].sort(),
+							data: p.meta.data && Array.from(p.meta.data),
+						},
+					}
+				: p,
+		),
 		minPeers: s.minPeers,
 		futureAuthToken: fingerprint(s.futureAuthToken),
+		extensions: [...(s.extensions ?? [])]
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+			.map(([k, v]) => [k, fingerprint(v)]),
 	};
 }
 
 /**
- * Asserts that `actual` holds what `expected` holds once duplicates are collapsed
- * (see `normalizeSession`); list order is ignored. The diff never shows secret bytes.
+ * Asserts that `actual` holds what `expected` holds once duplicates are collapsed and peer
+ * metadata is in stored form (see `normalizeSession`, `normalizePeerMeta`); list order is ignored. The diff never shows secret bytes.
  */
 export function assertSameSession(
 	actual: PersistedSession | null,
@@ -36,7 +51,7 @@ export function assertSameSession(
 	message?: string,
 ): asserts actual is PersistedSession {
 	assert.ok(actual !== null, message ?? "expected a session, got null");
-	const want = normalizeSession(expected);
+	const want = normalizeSession(prepareSession(expected, "expected"));
 	if (sessionsEqual(actual, want)) return;
 	assert.deepStrictEqual(comparableSession(actual), comparableSession(want), message);
 	// The printable forms matched but the sessions did not: the secrets differ beyond the hash.

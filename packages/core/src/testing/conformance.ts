@@ -6,6 +6,7 @@ import { cloneSession, emptySession, upsertDc, upsertPeers } from "../session.js
 import type { PersistedSession } from "../types.js";
 import { DcFlags } from "../types.js";
 import { assertSameSession } from "./compare.js";
+import { extensionTests, lookupTests, nativeLookupTests } from "./conformance-extensions.js";
 import {
 	edgeCaseSessions,
 	sampleSession,
@@ -43,12 +44,18 @@ export function runConformanceSuite(
 	const probe = capabilityProbe(harness);
 
 	/** A test on fresh storage; everything opened is closed and the store destroyed after. */
-	const test = (name: string, body: Body, ms = timeout, requires?: Capability) =>
+	const test = (
+		name: string,
+		body: Body,
+		ms = timeout,
+		requires?: Capability | readonly Capability[],
+	) =>
 		runner.it(
 			name,
 			async (context?: TestContext) => {
-				if (requires && !(await probe(requires))) {
-					context?.skip?.(`${harness.name} declares ${requires}: false`);
+				for (const capability of requires === undefined ? [] : [requires].flat()) {
+					if (await probe(capability)) continue;
+					context?.skip?.(`${harness.name} declares ${capability}: false`);
 					return;
 				}
 				const store = await harness.createStore();
@@ -69,7 +76,7 @@ export function runConformanceSuite(
 		);
 
 	/** A group of tests that only apply when the backend declares `capability`. */
-	const when = (capability: Capability, register: () => void) =>
+	const when = (capability: string, register: () => void) =>
 		runner.describe(`when ${capability}`, register);
 	const ifCapable = (capability: Capability, name: string, body: Body) =>
 		test(name, body, timeout, capability);
@@ -86,6 +93,8 @@ export function runConformanceSuite(
 					"locking",
 					"nativeGranular",
 					"coalescing",
+					"extensions",
+					"nativeLookups",
 				] as const)
 					assert.equal(typeof b.capabilities[key], "boolean", `capabilities.${key}`);
 			});
@@ -501,6 +510,12 @@ export function runConformanceSuite(
 				assert.ok(!inspect(error).includes(keyHex));
 			});
 		});
+
+		const register = (name: string, body: Body, requires: Capability, also?: Capability) =>
+			test(name, body, timeout, also ? [requires, also] : requires);
+		when("extensions", () => extensionTests(register));
+		when("extensions: lookups", () => lookupTests(register));
+		when("nativeLookups", () => nativeLookupTests(register));
 
 		when("coalescing", () => {
 			ifCapable(

@@ -8,6 +8,7 @@ import {
 	type DcEntry,
 	DcFlags,
 	type PeerKind,
+	type PeerMeta,
 	type PersistedSession,
 } from "../types.js";
 
@@ -203,4 +204,46 @@ export function edgeCaseSessions(): Record<string, PersistedSession> {
 		"channel kinds, min channels and communities": channelKinds,
 		"only a one-byte future-auth token": tokenOnly,
 	};
+}
+
+/** Peer metadata with every field set, varied by `seed`. */
+export function testPeerMeta(seed: number, over: Partial<PeerMeta> = {}): PeerMeta {
+	return {
+		usernames: [`user_${seed}`, `alt_${seed}`],
+		phone: `+1 555 ${String(seed).padStart(6, "0")}`,
+		name: `Name ${seed} ✓`,
+		updatedAt: 1_790_000_000_000 + seed,
+		isMin: seed % 2 === 1,
+		data: seededBytes(16 + (seed % 7), seed + 500),
+		...over,
+	};
+}
+
+/**
+ * A logged-in session that also carries client metadata: extension values (binary, empty, a
+ * secret-sized one) and peers with full, partial and empty metadata.
+ */
+export function sessionWithExtensions(seed = 1): PersistedSession {
+	const s = sampleSession(seed);
+	s.peers = testPeers(40, seed);
+	s.peers.forEach((p, i) => {
+		if (i % 3 === 0) p.meta = testPeerMeta(seed * 100 + i);
+	});
+	(s.peers[1] as CachedPeer).meta = {
+		usernames: [],
+		phone: null,
+		name: null,
+		updatedAt: 0,
+		isMin: false,
+		data: null,
+	};
+	(s.peers[2] as CachedPeer).meta = testPeerMeta(seed * 100 + 2, { data: new Uint8Array(0) });
+	s.extensions = new Map([
+		["mtcute:current_user", new SecretBytes(seededBytes(40, seed + 700))],
+		["mtcute:temp_key:2:0", new SecretBytes(seededBytes(256, seed + 701))],
+		["gramjs:test_servers", new SecretBytes(new Uint8Array([0]))],
+		["empty", new SecretBytes(new Uint8Array(0))],
+		["not utf-8", new SecretBytes(new Uint8Array([0xff, 0xfe, 0x00, 0xc3]))],
+	]);
+	return s;
 }

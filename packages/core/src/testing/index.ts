@@ -7,9 +7,11 @@ export {
 	sampleSession,
 	seededBytes,
 	seededRandom,
+	sessionWithExtensions,
 	testAuthKey,
 	testDc,
 	testPeer,
+	testPeerMeta,
 	testPeers,
 } from "./fixtures.js";
 export { serviceAvailable } from "./services.js";

@@ -1,0 +1,209 @@
+import { CorruptSessionError, SessionBackendError } from "../errors.js";
+import { SecretBytes } from "../secret.js";
+import { peerKey } from "../session.js";
+import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "../types.js";
+import { ByteReader, ByteWriter, utf8Decode, utf8Encode } from "./bytes.js";
+import { CODEC } from "./format.js";
+
+// The extension trailer (documented in core's README): what our model adds to ferogram's travels
+// after the v8 body, which ferogram ignores. Layout, little-endian:
+//   "XSXT" | u8 version (1) | u32 payload length | u32 CRC-32 of the payload | payload
+// The payload is a sequence of entries `u8 type | u32 length | body`; unknown types are skipped so
+// later versions can add entries. Type 1 = one extension value, type 2 = one peer's metadata.
+
+const MAGIC = [0x58, 0x53, 0x58, 0x54] as const;
+const TRAILER_VERSION = 1;
+const HEADER = 13;
+const ENTRY_EXTENSION = 1;
+const ENTRY_PEER_META = 2;
+const KIND_BYTES: Record<PeerKind, number> = { user: 0, channel: 1, chat: 2, community: 3 };
+const KINDS: readonly PeerKind[] = ["user", "channel", "chat", "community"];
+const FLAG_MIN = 1;
+const FLAG_PHONE = 2;
+const FLAG_NAME = 4;
+const FLAG_DATA = 8;
+
+export interface TrailerOptions {
+	/** Write each peer's opaque `data` (default `true`); `false` keeps strings and files small. */
+	peerData?: boolean;
+}
+
+/** The trailer for `session`, or `null` when it has no extension data (then nothing is written). */
+export function encodeTrailer(
+	session: PersistedSession,
+	options: TrailerOptions = {},
+): Uint8Array | null {
+	const keepData = options.peerData !== false;
+	const parts: Uint8Array[] = [];
+	for (const [key, value] of session.extensions ?? []) {
+		const k = utf8Encode(key);
+		if (k.length === 0 || k.length > 0xff) throw invalid("extension key must be 1 to 255 bytes");
+		const w = new ByteWriter(5 + 2 + k.length + value.length, true);
+		entryHeader(w, ENTRY_EXTENSION, 2 + k.length + value.length);
+		w.u16(k.length);
+		w.raw(k);
+		value.read((v) => w.raw(v));
+		parts.push(w.bytes);
+	}
+	for (const peer of session.peers) if (peer.meta) parts.push(encodePeerMeta(peer, keepData));
+	if (parts.length === 0) return null;
+	let length = 0;
+	for (const p of parts) length += p.length;
+	const out = new ByteWriter(HEADER + length, true);
+	out.raw(Uint8Array.from(MAGIC));
+	out.u8(TRAILER_VERSION);
+	out.u32(length);
+	out.u32(0);
+	for (const p of parts) out.raw(p);
+	out.view.setUint32(9, crc32(out.bytes.subarray(HEADER)), true);
+	return out.bytes;
+}
+
+function encodePeerMeta(peer: CachedPeer, keepData: boolean): Uint8Array {
+	const meta = peer.meta as PeerMeta;
+	const names = meta.usernames.map(utf8Encode);
+	const phone = meta.phone === null ? null : utf8Encode(meta.phone);
+	const name = meta.name === null ? null : utf8Encode(meta.name);
+	const data = keepData ? meta.data : null;
+	if (names.length > 0xff) throw invalid("at most 255 usernames per peer");
+	for (const n of names) if (n.length > 0xff) throw invalid("a username is longer than 255 bytes");
+	if (phone && phone.length > 0xff) throw invalid("phone is longer than 255 bytes");
+	if (name && name.length > 0xffff) throw invalid("name is longer than 65535 bytes");
+	if (!Number.isSafeInteger(meta.updatedAt) || meta.updatedAt < 0)
+		throw invalid("peer updatedAt must be a non-negative safe integer");
+	let body = 1 + 8 + 1 + 8 + 1;
+	for (const n of names) body += 1 + n.length;
+	if (phone) body += 1 + phone.length;
+	if (name) body += 2 + name.length;
+	if (data) body += data.length;
+	const w = new ByteWriter(5 + body, true);
+	entryHeader(w, ENTRY_PEER_META, body);
+	w.u8(KIND_BYTES[peer.kind]);
+	w.i64(peer.id);
+	w.u8(
+		(meta.isMin ? FLAG_MIN : 0) |
+			(phone ? FLAG_PHONE : 0) |
+			(name ? FLAG_NAME : 0) |
+			(data ? FLAG_DATA : 0),
+	);
+	w.i64(BigInt(meta.updatedAt));
+	w.u8(names.length);
+	for (const n of names) {
+		w.u8(n.length);
+		w.raw(n);
+	}
+	if (phone) {
+		w.u8(phone.length);
+		w.raw(phone);
+	}
+	if (name) {
+		w.u16(name.length);
+		w.raw(name);
+	}
+	if (data) w.raw(data);
+	return w.bytes;
+}
+
+function entryHeader(w: ByteWriter, type: number, length: number): void {
+	w.u8(type);
+	w.u32(length);
+}
+
+/** What follows the v8 body: nothing, unrelated bytes, or a trailer. */
+export type TrailerScan = "none" | "foreign" | "trailer";
+
+/** Tells a trailer (magic present) from unrelated trailing bytes. */
+export function scanTrailer(bytes: Uint8Array, offset: number): TrailerScan {
+	if (offset >= bytes.length) return "none";
+	if (bytes.length - offset < MAGIC.length) return "foreign";
+	for (let i = 0; i < MAGIC.length; i++) if (bytes[offset + i] !== MAGIC[i]) return "foreign";
+	return "trailer";
+}
+
+/**
+ * Reads the trailer at `offset` into `session` (extensions and peer metadata). A trailer that
+ * is cut short, fails its checksum, or names a peer that is not cached is a
+ * {@link CorruptSessionError}: typed data is never dropped silently.
+ */
+export function decodeTrailer(bytes: Uint8Array, offset: number, session: PersistedSession): void {
+	const r = new ByteReader(bytes, { littleEndian: true, backend: CODEC, offset: offset + 4 });
+	const damaged = (what: string) =>
+		new CorruptSessionError(`extension trailer: ${what}`, { backend: CODEC });
+	if (bytes.length - offset < HEADER) throw damaged("header is cut short");
+	const version = r.u8("trailer version");
+	if (version !== TRAILER_VERSION) throw damaged(`unknown trailer version ${version}`);
+	const length = r.u32("trailer length");
+	const checksum = r.u32("trailer checksum");
+	if (r.remaining !== length)
+		throw damaged(`payload is ${r.remaining} bytes but the header says ${length}`);
+	if (crc32(bytes.subarray(r.offset)) !== checksum) throw damaged("checksum mismatch");
+
+	let byKey: Map<string, CachedPeer> | undefined;
+	while (r.remaining > 0) {
+		const type = r.u8("trailer entry type");
+		const size = r.u32("trailer entry length");
+		const entry = new ByteReader(r.take(size, "trailer entry"), {
+			littleEndian: true,
+			backend: CODEC,
+		});
+		if (type === ENTRY_EXTENSION) {
+			const key = utf8Decode(
+				entry.take(entry.u16("key length"), "key"),
+				true,
+				CODEC,
+				"extension key",
+			);
+			session.extensions ??= new Map();
+			session.extensions.set(key, new SecretBytes(entry.take(entry.remaining, "value")));
+		} else if (type === ENTRY_PEER_META) {
+			byKey ??= new Map(session.peers.map((p) => [peerKey(p.kind, p.id), p]));
+			const kind = KINDS[entry.u8("peer kind")];
+			if (!kind) throw damaged("unknown peer kind in peer metadata");
+			const id = entry.i64("peer id");
+			const peer = byKey.get(peerKey(kind, id));
+			if (!peer) throw damaged(`metadata for ${kind} ${id}, which is not cached`);
+			peer.meta = readPeerMeta(entry);
+		}
+	}
+}
+
+function readPeerMeta(r: ByteReader): PeerMeta {
+	const text = (b: Uint8Array, what: string) => utf8Decode(b, true, CODEC, what);
+	const flags = r.u8("peer metadata flags");
+	const stamp = r.i64("updatedAt");
+	if (stamp < 0n || stamp > BigInt(Number.MAX_SAFE_INTEGER))
+		throw new CorruptSessionError("extension trailer: peer updatedAt is out of range", {
+			backend: CODEC,
+		});
+	const updatedAt = Number(stamp);
+	const usernames: string[] = [];
+	const count = r.u8("username count");
+	for (let i = 0; i < count; i++)
+		usernames.push(text(r.take(r.u8("username length"), "username"), "username"));
+	const phone = flags & FLAG_PHONE ? text(r.take(r.u8("phone length"), "phone"), "phone") : null;
+	const name = flags & FLAG_NAME ? text(r.take(r.u16("name length"), "name"), "name") : null;
+	const data = flags & FLAG_DATA ? r.take(r.remaining, "data").slice() : null;
+	return { usernames, phone, name, updatedAt, isMin: (flags & FLAG_MIN) !== 0, data };
+}
+
+const CRC_TABLE = (() => {
+	const table = new Uint32Array(256);
+	for (let n = 0; n < 256; n++) {
+		let c = n;
+		for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+		table[n] = c >>> 0;
+	}
+	return table;
+})();
+
+/** CRC-32 (IEEE 802.3, as zlib and PNG). */
+export function crc32(bytes: Uint8Array): number {
+	let c = 0xffffffff;
+	for (let i = 0; i < bytes.length; i++)
+		c = CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff]! ^ (c >>> 8);
+	return (c ^ 0xffffffff) >>> 0;
+}
+
+function invalid(message: string): SessionBackendError {
+	return new SessionBackendError("INVALID_ARGUMENT", message, { backend: CODEC });
+}

@@ -1,0 +1,228 @@
+import { SessionBackendError } from "./errors.js";
+import { SecretBytes } from "./secret.js";
+import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "./types.js";
+
+/** Longest extension key, in UTF-8 bytes. */
+export const MAX_EXTENSION_KEY_BYTES = 255;
+/** Largest extension value and largest per-peer `data`, in bytes. */
+export const MAX_EXTENSION_VALUE_BYTES = 16 * 1024 * 1024;
+
+/** `"@Durov"` → `"durov"`: the form usernames are stored and looked up in. */
+export function normalizeUsername(username: string): string {
+	return username.trim().replace(/^@/, "").toLowerCase();
+}
+
+/** `"+1 (555) 010-99"` → `"155501099"`: the form phone numbers are stored and looked up in. */
+export function normalizePhone(phone: string): string {
+	return phone.replace(/\D/g, "");
+}
+
+/** Metadata with nothing in it. */
+export function emptyPeerMeta(): PeerMeta {
+	return { usernames: [], phone: null, name: null, updatedAt: 0, isMin: false, data: null };
+}
+
+/**
+ * A validated copy in stored form: usernames folded and deduplicated, the phone reduced to
+ * digits (empty → `null`), `data` copied. Throws `INVALID_ARGUMENT` for values no backend can
+ * store faithfully.
+ */
+export function normalizePeerMeta(meta: PeerMeta, backend: string): PeerMeta {
+	const fail = (what: string) =>
+		new SessionBackendError("INVALID_ARGUMENT", `peer metadata: ${what}`, { backend });
+	if (!Array.isArray(meta.usernames)) throw fail("usernames must be an array");
+	const usernames: string[] = [];
+	for (const u of meta.usernames) {
+		if (typeof u !== "string") throw fail("every username must be a string");
+		const n = normalizeUsername(u);
+		if (n.length > 255) throw fail("a username is longer than 255 characters");
+		if (/[\s\x00-\x1f\x7f]/.test(n))
+			throw fail("a username must not contain whitespace or control characters");
+		if (n.length > 0 && !usernames.includes(n)) usernames.push(n);
+	}
+	if (usernames.length > 255) throw fail("at most 255 usernames per peer");
+	if (meta.phone !== null && typeof meta.phone !== "string")
+		throw fail("phone must be a string or null");
+	const phone = meta.phone === null ? null : normalizePhone(meta.phone) || null;
+	if (phone !== null && phone.length > 32) throw fail("phone has more than 32 digits");
+	if (meta.name !== null && typeof meta.name !== "string")
+		throw fail("name must be a string or null");
+	if (!Number.isSafeInteger(meta.updatedAt) || meta.updatedAt < 0)
+		throw fail("updatedAt must be a non-negative safe integer (unix ms)");
+	if (typeof meta.isMin !== "boolean") throw fail("isMin must be a boolean");
+	if (meta.data !== null && !(meta.data instanceof Uint8Array))
+		throw fail("data must be a Uint8Array or null");
+	if (meta.data && meta.data.length > MAX_EXTENSION_VALUE_BYTES)
+		throw fail(`data is larger than ${MAX_EXTENSION_VALUE_BYTES} bytes`);
+	return {
+		usernames,
+		phone,
+		name: meta.name,
+		updatedAt: meta.updatedAt,
+		isMin: meta.isMin,
+		data: meta.data && new Uint8Array(meta.data),
+	};
+}
+
+/** Checks an extension key; throws `INVALID_ARGUMENT` naming the backend. */
+export function checkExtensionKey(key: string, backend: string): void {
+	if (typeof key !== "string" || key.length === 0)
+		throw new SessionBackendError("INVALID_ARGUMENT", "extension key must be a non-empty string", {
+			backend,
+		});
+	if (new TextEncoder().encode(key).length > MAX_EXTENSION_KEY_BYTES)
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			`extension key is longer than ${MAX_EXTENSION_KEY_BYTES} bytes`,
+			{ backend },
+		);
+}
+
+/** Checks a key and wraps the value as a secret (a copy). */
+export function extensionValue(
+	key: string,
+	value: Uint8Array | SecretBytes,
+	backend: string,
+): SecretBytes {
+	checkExtensionKey(key, backend);
+	if (!(value instanceof Uint8Array) && !(value instanceof SecretBytes))
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			"extension value must be a Uint8Array or SecretBytes",
+			{ backend },
+		);
+	if (value.length > MAX_EXTENSION_VALUE_BYTES)
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			`extension value is larger than ${MAX_EXTENSION_VALUE_BYTES} bytes`,
+			{ backend },
+		);
+	return value instanceof SecretBytes ? value : new SecretBytes(value);
+}
+
+/** Sets (or with `null` deletes) one extension value. Mutates `session`. */
+export function setSessionExtension(
+	session: PersistedSession,
+	key: string,
+	value: SecretBytes | null,
+): void {
+	if (value === null) {
+		session.extensions?.delete(key);
+		return;
+	}
+	session.extensions ??= new Map();
+	session.extensions.set(key, value);
+}
+
+/** Extension keys starting with `prefix`, sorted. */
+export function sessionExtensionKeys(session: PersistedSession, prefix = ""): string[] {
+	return [...(session.extensions?.keys() ?? [])].filter((k) => k.startsWith(prefix)).sort();
+}
+
+/** True when the session has extension values or peer metadata. */
+export function hasExtensionData(session: PersistedSession): boolean {
+	return (session.extensions?.size ?? 0) > 0 || session.peers.some((p) => p.meta !== undefined);
+}
+
+/**
+ * Who owns each username and phone among `peers` (an array it edits in place). A claim gives a
+ * peer's identifiers to it and removes them from the metadata of any other peer that held them;
+ * the peer that loses one is replaced with a new object, as the old one may be shared with a
+ * state that must not change.
+ */
+export class IdentifierOwners {
+	readonly #peers: CachedPeer[];
+	readonly #byUsername = new Map<string, number>();
+	readonly #byPhone = new Map<string, number>();
+
+	/** Indexes `peers` as they are (assumed settled, except for `except` indices). */
+	constructor(peers: CachedPeer[], except?: ReadonlySet<number>) {
+		this.#peers = peers;
+		peers.forEach((p, i) => {
+			if (!p.meta || except?.has(i)) return;
+			for (const u of p.meta.usernames) this.#byUsername.set(u, i);
+			if (p.meta.phone !== null) this.#byPhone.set(p.meta.phone, i);
+		});
+	}
+
+	/** Gives the identifiers in `peers[i].meta` to peer `i`. */
+	claim(i: number): void {
+		const meta = this.#peers[i]?.meta;
+		if (!meta) return;
+		for (const u of meta.usernames) {
+			const before = this.#byUsername.get(u);
+			if (before !== undefined && before !== i) this.#drop(before, u, null);
+			this.#byUsername.set(u, i);
+		}
+		if (meta.phone !== null) {
+			const before = this.#byPhone.get(meta.phone);
+			if (before !== undefined && before !== i) this.#drop(before, null, meta.phone);
+			this.#byPhone.set(meta.phone, i);
+		}
+	}
+
+	#drop(i: number, username: string | null, phone: string | null): void {
+		const p = this.#peers[i] as CachedPeer;
+		const meta = p.meta;
+		if (!meta) return;
+		const hasName = username !== null && meta.usernames.includes(username);
+		const hasPhone = phone !== null && meta.phone === phone;
+		if (!hasName && !hasPhone) return; // a stale entry: the peer's metadata changed since
+		this.#peers[i] = {
+			...p,
+			meta: {
+				...meta,
+				usernames: hasName ? meta.usernames.filter((u) => u !== username) : meta.usernames,
+				phone: hasPhone ? null : meta.phone,
+			},
+		};
+	}
+}
+
+/** Gives each username and phone to one peer only; the last claim in array order wins. */
+export function settleIdentifiers(peers: CachedPeer[]): void {
+	const owners = new IdentifierOwners(peers, new Set(peers.keys()));
+	for (let i = 0; i < peers.length; i++) owners.claim(i);
+}
+
+/** The peer that owns `username` (any case, with or without `@`). */
+export function findPeerByUsernameIn(
+	session: PersistedSession,
+	username: string,
+): CachedPeer | undefined {
+	const n = normalizeUsername(username);
+	if (n.length === 0) return undefined;
+	return session.peers.find((p) => p.meta?.usernames.includes(n));
+}
+
+/** The peer whose phone is `phone` (compared as digits). */
+export function findPeerByPhoneIn(
+	session: PersistedSession,
+	phone: string,
+): CachedPeer | undefined {
+	const n = normalizePhone(phone);
+	if (n.length === 0) return undefined;
+	return session.peers.find((p) => p.meta?.phone === n);
+}
+
+/** Copies metadata (the `data` bytes too), so stored and returned objects never share memory. */
+export function clonePeerMeta(meta: PeerMeta): PeerMeta {
+	return { ...meta, usernames: [...meta.usernames], data: meta.data && meta.data.slice() };
+}
+
+/** A copy of a cached peer, its metadata included. */
+export function clonePeer(peer: CachedPeer): CachedPeer {
+	const copy = { ...peer };
+	if (peer.meta) copy.meta = clonePeerMeta(peer.meta);
+	else delete copy.meta;
+	return copy;
+}
+
+export function peerMetaEqual(a: PeerMeta | undefined, b: PeerMeta | undefined): boolean {
+	if (a === undefined || b === undefined) return a === b;
+	if (a.phone !== b.phone || a.name !== b.name || a.updatedAt !== b.updatedAt) return false;
+	if (a.isMin !== b.isMin || a.usernames.length !== b.usernames.length) return false;
+	if ([...a.usernames].sort().join("\n") !== [...b.usernames].sort().join("\n")) return false;
+	if (a.data === null || b.data === null) return a.data === b.data;
+	return a.data.length === b.data.length && a.data.every((x, i) => x === b.data?.[i]);
+}

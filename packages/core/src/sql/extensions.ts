@@ -1,0 +1,307 @@
+import { IdentifierOwners } from "../extensions.js";
+import { SecretBytes } from "../secret.js";
+import type { CachedPeer, PeerKind, PeerMeta } from "../types.js";
+import type { SqlExecutor, SqlRow, SqlValue } from "./driver.js";
+import { PEER_KINDS, peerFromRow, type RowReader } from "./rows.js";
+
+// Client metadata in the SQL backends: xs_extensions (key → bytes), xs_peer_meta (one row per
+// peer that has metadata) and xs_usernames (one row per username, the lookup index; a username's
+// primary key is what makes it belong to one peer at a time). Batches are written a chunk of rows
+// per statement; callers run everything here inside the transaction that writes the peers.
+
+const ROWS_PER_STATEMENT = 150;
+
+export type Dialect = "sqlite" | "postgres";
+
+/** The usernames of a peer, newline-joined, as one column of a peer query. */
+function usernamesColumn(dialect: Dialect): string {
+	const agg =
+		dialect === "postgres"
+			? "string_agg(u.username, E'\\n')"
+			: "group_concat(u.username, char(10))";
+	return `(SELECT ${agg} FROM xs_usernames u WHERE u.session_id = p.session_id AND u.kind = p.kind AND u.id = p.id) AS usernames`;
+}
+
+/** The columns of a peer with its metadata; `has_meta` is null when it has none. */
+function peerSelect(dialect: Dialect): string {
+	return `SELECT p.kind, p.id, p.access_hash, p.channel_kind, m.kind AS has_meta, m.phone, m.name,
+		m.updated_at, m.is_min, m.data, ${usernamesColumn(dialect)}
+		FROM xs_peers p LEFT JOIN xs_peer_meta m
+			ON m.session_id = p.session_id AND m.kind = p.kind AND m.id = p.id`;
+}
+
+/** A peer row of {@link peerSelect} in model form. */
+export function peerWithMetaFromRow(r: RowReader, row: SqlRow): CachedPeer {
+	const peer = peerFromRow(r, row);
+	if (row.has_meta !== null && row.has_meta !== undefined) peer.meta = metaFromRow(r, row);
+	return peer;
+}
+
+function metaFromRow(r: RowReader, row: SqlRow): PeerMeta {
+	const text = (column: string) => (row[column] === null ? null : r.text(row, column));
+	const joined = text("usernames");
+	const updatedAt = r.i64(row, "updated_at");
+	if (updatedAt < 0n || updatedAt > BigInt(Number.MAX_SAFE_INTEGER))
+		throw r.corrupt(`column updated_at holds an invalid value (${updatedAt})`);
+	const data = r.blob(row, "data");
+	return {
+		usernames: joined ? joined.split("\n").sort() : [],
+		phone: text("phone"),
+		name: text("name"),
+		updatedAt: Number(updatedAt),
+		isMin: r.i64(row, "is_min") !== 0n,
+		data: data && new Uint8Array(data),
+	};
+}
+
+/** Every metadata row and username of a session, keyed `kind:id`. */
+export async function readPeerMeta(
+	db: SqlExecutor,
+	sessionId: string,
+	r: RowReader,
+): Promise<Map<string, PeerMeta>> {
+	const [metaRows, nameRows] = await Promise.all([
+		db.all("SELECT * FROM xs_peer_meta WHERE session_id = ?", [sessionId]),
+		db.all("SELECT username, kind, id FROM xs_usernames WHERE session_id = ?", [sessionId]),
+	]);
+	const out = new Map<string, PeerMeta>();
+	for (const row of metaRows) {
+		out.set(keyOf(r, row), metaFromRow(r, { ...row, usernames: null }));
+	}
+	for (const row of nameRows) {
+		const meta = out.get(keyOf(r, row));
+		if (!meta) throw r.corrupt(`username row for a peer without metadata`);
+		meta.usernames.push(r.text(row, "username"));
+	}
+	for (const meta of out.values()) meta.usernames.sort();
+	return out;
+}
+
+function keyOf(r: RowReader, row: SqlRow): string {
+	const kind = PEER_KINDS[r.byte(row, "kind")];
+	if (!kind) throw r.corrupt(`unknown peer kind ${String(row.kind)}`);
+	return `${kind}:${r.i64(row, "id")}`;
+}
+
+/** Every extension value of a session. */
+export async function readExtensions(
+	db: SqlExecutor,
+	sessionId: string,
+	r: RowReader,
+): Promise<Map<string, SecretBytes>> {
+	const rows = await db.all("SELECT key, value FROM xs_extensions WHERE session_id = ?", [
+		sessionId,
+	]);
+	return new Map(
+		rows.map((row) => [
+			r.text(row, "key"),
+			new SecretBytes(r.blob(row, "value") ?? new Uint8Array()),
+		]),
+	);
+}
+
+/**
+ * Writes the metadata of the peers that carry some (their `xs_peers` rows are written by the
+ * caller in the same transaction), with the meaning of caching them one by one: each username or
+ * phone the batch claims is first taken from whoever held it, then given to its final owner in
+ * the batch. `fresh` skips the removals when the session's rows were just deleted (a full save).
+ */
+export async function writePeerMeta(
+	tx: SqlExecutor,
+	sessionId: string,
+	peers: readonly CachedPeer[],
+	dialect: Dialect,
+	fresh: boolean,
+): Promise<void> {
+	const { final, usernames, phones } = settleBatch(peers);
+	if (final.length === 0) return;
+	const int8 = dialect === "postgres" ? "::int8" : "";
+	const list = (n: number, cast = "") => Array.from({ length: n }, () => `?${cast}`).join(", ");
+	if (!fresh) {
+		// every removal before any insert: a later chunk must not delete what an earlier one wrote
+		for (const chunk of chunks(final))
+			for (const kind of PEER_KINDS) {
+				const ids = chunk.filter((p) => p.kind === kind).map((p) => p.id);
+				if (ids.length > 0)
+					await tx.run(
+						`DELETE FROM xs_usernames WHERE session_id = ? AND kind = ? AND id IN (${list(ids.length, int8)})`,
+						[sessionId, PEER_KINDS.indexOf(kind), ...ids],
+					);
+			}
+		for (const part of chunks([...usernames]))
+			await tx.run(
+				`DELETE FROM xs_usernames WHERE session_id = ? AND username IN (${list(part.length)})`,
+				[sessionId, ...part],
+			);
+		for (const part of chunks([...phones]))
+			await tx.run(
+				`UPDATE xs_peer_meta SET phone = NULL WHERE session_id = ? AND phone IN (${list(part.length)})`,
+				[sessionId, ...part],
+			);
+	}
+	for (const chunk of chunks(final))
+		await tx.run(
+			`INSERT INTO xs_peer_meta (session_id, kind, id, phone, name, updated_at, is_min, data)
+			VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+			ON CONFLICT (session_id, kind, id) DO UPDATE SET phone = excluded.phone, name = excluded.name,
+				updated_at = excluded.updated_at, is_min = excluded.is_min, data = excluded.data`,
+			chunk.flatMap((p) => metaParams(sessionId, p)),
+		);
+	const names = final.flatMap((p) =>
+		(p.meta as PeerMeta).usernames.map((u): SqlValue[] => [
+			sessionId,
+			u,
+			PEER_KINDS.indexOf(p.kind),
+			p.id,
+		]),
+	);
+	for (const part of chunks(names))
+		await tx.run(
+			`INSERT INTO xs_usernames (session_id, username, kind, id) VALUES ${part.map(() => "(?, ?, ?, ?)").join(", ")}`,
+			part.flat(),
+		);
+}
+
+/**
+ * A batch played in order among its own peers: one entry per peer with its final metadata
+ * (less what later peers of the batch took), and every username and phone claimed on the way.
+ */
+function settleBatch(peers: readonly CachedPeer[]): {
+	final: CachedPeer[];
+	usernames: Set<string>;
+	phones: Set<string>;
+} {
+	const final: CachedPeer[] = [];
+	const at = new Map<string, number>();
+	const usernames = new Set<string>();
+	const phones = new Set<string>();
+	const owners = new IdentifierOwners(final);
+	for (const p of peers) {
+		if (!p.meta) continue;
+		const key = `${p.kind}:${p.id}`;
+		let i = at.get(key);
+		if (i === undefined) {
+			i = final.length;
+			at.set(key, i);
+		}
+		final[i] = p;
+		owners.claim(i);
+		for (const u of p.meta.usernames) usernames.add(u);
+		if (p.meta.phone !== null) phones.add(p.meta.phone);
+	}
+	return { final, usernames, phones };
+}
+
+function metaParams(sessionId: string, p: CachedPeer): SqlValue[] {
+	const m = p.meta as PeerMeta;
+	return [
+		sessionId,
+		PEER_KINDS.indexOf(p.kind),
+		p.id,
+		m.phone,
+		m.name,
+		BigInt(m.updatedAt),
+		m.isMin ? 1 : 0,
+		m.data,
+	];
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+	const out: T[][] = [];
+	for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT)
+		out.push(items.slice(i, i + ROWS_PER_STATEMENT));
+	return out;
+}
+
+/** Writes every extension value of a session whose rows were just deleted. */
+export async function insertExtensions(
+	tx: SqlExecutor,
+	sessionId: string,
+	values: ReadonlyMap<string, SecretBytes>,
+): Promise<void> {
+	const rows = [...values].map(([k, v]): SqlValue[] => [sessionId, k, v.expose()]);
+	for (const part of chunks(rows))
+		await tx.run(
+			`INSERT INTO xs_extensions (session_id, key, value) VALUES ${part.map(() => "(?, ?, ?)").join(", ")}`,
+			part.flat(),
+		);
+}
+
+export const UPSERT_EXTENSION = `INSERT INTO xs_extensions (session_id, key, value) VALUES (?, ?, ?)
+	ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value`;
+
+/** Lookups that read one peer (or one value) by index, never the whole session. */
+export const lookups = {
+	async peer(
+		db: SqlExecutor,
+		dialect: Dialect,
+		sessionId: string,
+		r: RowReader,
+		kind: PeerKind,
+		id: bigint,
+	): Promise<CachedPeer | null> {
+		const [row] = await db.all(
+			`${peerSelect(dialect)} WHERE p.session_id = ? AND p.kind = ? AND p.id = ?`,
+			[sessionId, PEER_KINDS.indexOf(kind), id],
+		);
+		return row ? peerWithMetaFromRow(r, row) : null;
+	},
+
+	async byUsername(
+		db: SqlExecutor,
+		dialect: Dialect,
+		sessionId: string,
+		r: RowReader,
+		username: string,
+	): Promise<CachedPeer | null> {
+		const [row] = await db.all(
+			`${peerSelect(dialect)} JOIN xs_usernames x
+				ON x.session_id = p.session_id AND x.kind = p.kind AND x.id = p.id
+			WHERE x.session_id = ? AND x.username = ?`,
+			[sessionId, username],
+		);
+		return row ? peerWithMetaFromRow(r, row) : null;
+	},
+
+	async byPhone(
+		db: SqlExecutor,
+		dialect: Dialect,
+		sessionId: string,
+		r: RowReader,
+		phone: string,
+	): Promise<CachedPeer | null> {
+		const [row] = await db.all(
+			`${peerSelect(dialect).replace("FROM xs_peers p LEFT JOIN xs_peer_meta m", "FROM xs_peer_meta m JOIN xs_peers p")}
+			WHERE m.session_id = ? AND m.phone = ? LIMIT 1`,
+			[sessionId, phone],
+		);
+		return row ? peerWithMetaFromRow(r, row) : null;
+	},
+
+	async extension(
+		db: SqlExecutor,
+		sessionId: string,
+		r: RowReader,
+		key: string,
+	): Promise<SecretBytes | null> {
+		const [row] = await db.all("SELECT value FROM xs_extensions WHERE session_id = ? AND key = ?", [
+			sessionId,
+			key,
+		]);
+		return row ? new SecretBytes(r.blob(row, "value") ?? new Uint8Array()) : null;
+	},
+
+	async extensionKeys(
+		db: SqlExecutor,
+		sessionId: string,
+		r: RowReader,
+		prefix: string,
+	): Promise<string[]> {
+		const rows = await db.all("SELECT key FROM xs_extensions WHERE session_id = ?", [sessionId]);
+		// filtered and sorted here: SQL collations differ between SQLite and PostgreSQL
+		return rows
+			.map((row) => r.text(row, "key"))
+			.filter((k) => k.startsWith(prefix))
+			.sort();
+	},
+};
