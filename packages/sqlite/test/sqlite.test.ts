@@ -5,7 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CorruptSessionError, isSessionError, SessionLockedError } from "@x/session-core";
 import { MIGRATIONS, SCHEMA_VERSION } from "@x/session-core/sql";
-import { assertSameSession, sampleSession, testAuthKey, testPeer } from "@x/session-core/testing";
+import {
+	assertSameSession,
+	sampleSession,
+	sessionWithExtensions,
+	testAuthKey,
+	testPeer,
+} from "@x/session-core/testing";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { deleteSqliteSession, listSqliteSessions, SqliteSessionBackend } from "../src/index.js";
@@ -26,20 +32,24 @@ function rawDb(path: string): Database.Database {
 	return new Database(path);
 }
 
-/** The reference's DDL (spec §6.4); `legacy` drops the columns layer-era databases lack. */
+/** The reference's DDL (spec §6.4), as it runs on open; `legacy` drops what layer-era databases lack. */
+function referenceDdl(legacy: boolean): string {
+	return `
+		CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE IF NOT EXISTS dcs (dc_id INTEGER NOT NULL, flags INTEGER NOT NULL DEFAULT 0, addr TEXT NOT NULL, auth_key BLOB,
+			first_salt INTEGER NOT NULL DEFAULT 0, time_offset INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (dc_id, flags));
+		CREATE TABLE IF NOT EXISTS update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL DEFAULT 0,
+			qts INTEGER NOT NULL DEFAULT 0, date INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE IF NOT EXISTS channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
+		CREATE TABLE IF NOT EXISTS peers (id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, is_channel INTEGER NOT NULL DEFAULT 0
+			${legacy ? "" : ", is_chat INTEGER NOT NULL DEFAULT 0, channel_kind INTEGER, is_community INTEGER NOT NULL DEFAULT 0"});
+		${legacy ? "" : "CREATE TABLE IF NOT EXISTS min_peers (user_id INTEGER PRIMARY KEY, peer_id INTEGER NOT NULL, msg_id INTEGER NOT NULL);"}
+	`;
+}
+
 function referenceDatabase(path: string, legacy: boolean): void {
 	const db = rawDb(path);
-	db.exec(`
-		CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE dcs (dc_id INTEGER NOT NULL, flags INTEGER NOT NULL DEFAULT 0, addr TEXT NOT NULL, auth_key BLOB,
-			first_salt INTEGER NOT NULL DEFAULT 0, time_offset INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (dc_id, flags));
-		CREATE TABLE update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL DEFAULT 0,
-			qts INTEGER NOT NULL DEFAULT 0, date INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
-		CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, is_channel INTEGER NOT NULL DEFAULT 0
-			${legacy ? "" : ", is_chat INTEGER NOT NULL DEFAULT 0, channel_kind INTEGER, is_community INTEGER NOT NULL DEFAULT 0"});
-		${legacy ? "" : "CREATE TABLE min_peers (user_id INTEGER PRIMARY KEY, peer_id INTEGER NOT NULL, msg_id INTEGER NOT NULL);"}
-	`);
+	db.exec(referenceDdl(legacy));
 	db.prepare("INSERT INTO meta VALUES ('home_dc_id', 2)").run();
 	db.prepare("INSERT INTO meta VALUES ('future_auth_token', ?)").run(Buffer.from([1, 2, 3]));
 	db.prepare("INSERT INTO dcs VALUES (2, 0, '149.154.167.51:443', ?, -5, 3)").run(
@@ -163,6 +173,29 @@ describe("ferogram and layer databases", () => {
 		expect(after.prepare("SELECT COUNT(*) AS n FROM peers").get()).toEqual({ n: 5 });
 		expect(after.pragma("user_version", { simple: true })).toBe(0);
 		after.close();
+	});
+});
+
+describe("client metadata tables beside the reference's", () => {
+	it("the reference's DDL still runs on a database with our metadata tables, and both keep working", async () => {
+		const path = dbPath();
+		const b = await SqliteSessionBackend.open({ database: path });
+		const session = sessionWithExtensions(6);
+		await b.save(session);
+		await b.close();
+		// what ferogram's SqliteBackend runs on open, then a write of its own
+		const db = new Database(path);
+		db.pragma("journal_mode = WAL");
+		db.exec(referenceDdl(false));
+		db.prepare("INSERT OR REPLACE INTO meta VALUES ('home_dc_id', 4)").run();
+		expect(db.prepare("SELECT value FROM meta WHERE key = 'home_dc_id'").get()).toEqual({
+			value: 4,
+		});
+		db.close();
+		const again = await SqliteSessionBackend.open({ database: path });
+		assertSameSession(await again.load(), session);
+		expect((await again.findPeerByUsername("user_600"))?.id).toBe(session.peers[0]?.id);
+		await again.close();
 	});
 });
 

@@ -78,7 +78,7 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
 			data BLOB,
 			PRIMARY KEY (session_id, kind, id)
 		) WITHOUT ROWID`,
-		"CREATE INDEX xs_peer_meta_phone ON xs_peer_meta (session_id, phone) WHERE phone IS NOT NULL",
+		"CREATE INDEX xs_peer_meta_phone ON xs_peer_meta (session_id, phone)",
 		`CREATE TABLE xs_usernames (
 			session_id TEXT NOT NULL,
 			username TEXT NOT NULL,
@@ -168,7 +168,7 @@ export const POSTGRES_MIGRATIONS: readonly (readonly string[])[] = [
 			data BYTEA,
 			PRIMARY KEY (session_id, kind, id)
 		)`,
-		"CREATE INDEX xs_peer_meta_phone ON xs_peer_meta (session_id, phone) WHERE phone IS NOT NULL",
+		"CREATE INDEX xs_peer_meta_phone ON xs_peer_meta (session_id, phone)",
 		`CREATE TABLE xs_usernames (
 			session_id TEXT NOT NULL,
 			username TEXT NOT NULL,
