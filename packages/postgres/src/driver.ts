@@ -41,12 +41,16 @@ function numbered(sql: string): string {
 	return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+/** Bytes as Buffers (what pg sends as bytea), inside array parameters too. */
 function bind(params: readonly SqlValue[] = []): unknown[] {
-	return params.map((v) =>
-		v instanceof Uint8Array && !Buffer.isBuffer(v)
-			? Buffer.from(v.buffer, v.byteOffset, v.byteLength)
-			: v,
-	);
+	return params.map(bindOne);
+}
+
+function bindOne(v: unknown): unknown {
+	if (Array.isArray(v)) return v.map(bindOne);
+	return v instanceof Uint8Array && !Buffer.isBuffer(v)
+		? Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+		: v;
 }
 
 function executor(client: pg.Pool | pg.PoolClient): SqlExecutor {

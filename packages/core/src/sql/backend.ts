@@ -257,9 +257,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 
 	protected async loadSession(): Promise<PersistedSession | null> {
 		await this.#writePending();
-		return guard(this.#db, "load", () =>
-			readSession(this.#db, this.sessionId, this.#rows, this.#dialect),
-		);
+		return guard(this.#db, "load", () => readSession(this.#db, this.sessionId, this.#rows));
 	}
 
 	protected async saveSession(session: PersistedSession): Promise<void> {
@@ -286,7 +284,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 				await tx.run(UPSERT_CHANNEL, [this.sessionId, c.channelId, c.pts]);
 			if (this.#db.dialect === "postgres") await unnestPeers(tx, this.sessionId, s.peers, false);
 			else await insertPeers(tx, this.sessionId, s.peers);
-			await writePeerMeta(tx, this.sessionId, s.peers, this.#dialect, true);
+			await writePeerMeta(tx, this.sessionId, s.peers, this.#dialect, true, this.#rows);
 			if (s.extensions) await insertExtensions(tx, this.sessionId, s.extensions);
 			for (const m of s.minPeers)
 				await tx.run(
@@ -429,7 +427,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			this.#granular("cachePeers", async (tx) => {
 				if (postgres) await unnestPeers(tx, this.sessionId, copy, true);
 				else await upsertPeers(tx, this.sessionId, copy);
-				await writePeerMeta(tx, this.sessionId, copy, this.#dialect, false);
+				await writePeerMeta(tx, this.sessionId, copy, this.#dialect, false, this.#rows);
 			}),
 		);
 	}
@@ -552,7 +550,6 @@ async function readSession(
 	db: SqlExecutor,
 	id: string,
 	r: RowReader,
-	_dialect: Dialect,
 ): Promise<PersistedSession | null> {
 	const [head] = await db.all("SELECT * FROM xs_sessions WHERE session_id = ?", [id]);
 	if (!head) return null;

@@ -6,7 +6,9 @@ import { PEER_KINDS, peerFromRow, type RowReader } from "./rows.js";
 
 // Client metadata in the SQL backends: xs_extensions (key → bytes), xs_peer_meta (one row per
 // peer that has metadata) and xs_usernames (one row per username, the lookup index; a username's
-// primary key is what makes it belong to one peer at a time). Batches are written a chunk of rows
+// primary key is what makes it belong to one peer at a time). xs_peer_meta.usernames repeats a
+// peer's usernames, newline-joined, so reading a peer needs no second query; every write that
+// moves a username rewrites it for the peers involved. Batches are written a chunk of rows
 // per statement; callers run everything here inside the transaction that writes the peers.
 
 const ROWS_PER_STATEMENT = 500;
@@ -21,19 +23,19 @@ function phoneIndex(dialect: Dialect): string {
 	return dialect === "sqlite" ? " INDEXED BY xs_peer_meta_phone" : "";
 }
 
-/** The usernames of a peer, newline-joined, as one column of a peer query. */
-function usernamesColumn(dialect: Dialect): string {
+/** The newline-joined usernames of the xs_peer_meta row `m`, from the index (after a change). */
+function aggregatedUsernames(dialect: Dialect): string {
 	const agg =
 		dialect === "postgres"
 			? "string_agg(u.username, E'\\n')"
 			: "group_concat(u.username, char(10))";
-	return `(SELECT ${agg} FROM xs_usernames u WHERE u.session_id = p.session_id AND u.kind = p.kind AND u.id = p.id) AS usernames`;
+	return `(SELECT ${agg} FROM xs_usernames u WHERE u.session_id = xs_peer_meta.session_id AND u.kind = xs_peer_meta.kind AND u.id = xs_peer_meta.id)`;
 }
 
 /** The columns of a peer with its metadata; `has_meta` is null when it has none. */
-function peerSelect(dialect: Dialect): string {
+function peerSelect(): string {
 	return `SELECT p.kind, p.id, p.access_hash, p.channel_kind, m.kind AS has_meta, m.phone, m.name,
-		m.updated_at, m.is_min, m.data, ${usernamesColumn(dialect)}
+		m.updated_at, m.is_min, m.data, m.usernames
 		FROM xs_peers p LEFT JOIN xs_peer_meta m
 			ON m.session_id = p.session_id AND m.kind = p.kind AND m.id = p.id`;
 }
@@ -68,21 +70,8 @@ export async function readPeerMeta(
 	sessionId: string,
 	r: RowReader,
 ): Promise<Map<string, PeerMeta>> {
-	const [metaRows, nameRows] = await Promise.all([
-		db.all("SELECT * FROM xs_peer_meta WHERE session_id = ?", [sessionId]),
-		db.all("SELECT username, kind, id FROM xs_usernames WHERE session_id = ?", [sessionId]),
-	]);
-	const out = new Map<string, PeerMeta>();
-	for (const row of metaRows) {
-		out.set(keyOf(r, row), metaFromRow(r, { ...row, usernames: null }));
-	}
-	for (const row of nameRows) {
-		const meta = out.get(keyOf(r, row));
-		if (!meta) throw r.corrupt(`username row for a peer without metadata`);
-		meta.usernames.push(r.text(row, "username"));
-	}
-	for (const meta of out.values()) meta.usernames.sort();
-	return out;
+	const rows = await db.all("SELECT * FROM xs_peer_meta WHERE session_id = ?", [sessionId]);
+	return new Map(rows.map((row) => [keyOf(r, row), metaFromRow(r, row)]));
 }
 
 function keyOf(r: RowReader, row: SqlRow): string {
@@ -120,19 +109,42 @@ export async function writePeerMeta(
 	peers: readonly CachedPeer[],
 	dialect: Dialect,
 	fresh: boolean,
+	r: RowReader,
 ): Promise<void> {
-	const { final, usernames, phones } = settleBatch(peers);
-	if (final.length === 0) return;
-	const int8 = dialect === "postgres" ? "::int8" : "";
-	const list = (n: number, cast = "") => Array.from({ length: n }, () => `?${cast}`).join(", ");
+	const batch = settleBatch(peers);
+	if (batch.final.length === 0) return;
+	if (dialect === "postgres") await writeMetaArrays(tx, sessionId, batch, fresh, r);
+	else await writeMetaRows(tx, sessionId, batch, fresh, r);
+}
+
+type SettledBatch = ReturnType<typeof settleBatch>;
+
+/** SQLite: multi-row statements, a chunk of rows each. */
+async function writeMetaRows(
+	tx: SqlExecutor,
+	sessionId: string,
+	{ final, usernames, phones }: SettledBatch,
+	fresh: boolean,
+	r: RowReader,
+): Promise<void> {
+	const list = (n: number) => Array.from({ length: n }, () => "?").join(", ");
+	const losers: CachedPeer[] = [];
 	if (!fresh) {
+		const inBatch = new Set(final.map((p) => `${p.kind}:${p.id}`));
+		for (const part of chunks([...usernames])) {
+			const rows = await tx.all(
+				`SELECT kind, id FROM xs_usernames WHERE session_id = ? AND username IN (${list(part.length)})`,
+				[sessionId, ...part],
+			);
+			losers.push(...rowsOutside(r, rows, inBatch));
+		}
 		// every removal before any insert: a later chunk must not delete what an earlier one wrote
 		for (const chunk of chunks(final))
 			for (const kind of PEER_KINDS) {
 				const ids = chunk.filter((p) => p.kind === kind).map((p) => p.id);
 				if (ids.length > 0)
 					await tx.run(
-						`DELETE FROM xs_usernames WHERE session_id = ? AND kind = ? AND id IN (${list(ids.length, int8)})`,
+						`DELETE FROM xs_usernames WHERE session_id = ? AND kind = ? AND id IN (${list(ids.length)})`,
 						[sessionId, PEER_KINDS.indexOf(kind), ...ids],
 					);
 			}
@@ -143,16 +155,14 @@ export async function writePeerMeta(
 			);
 		for (const part of chunks([...phones]))
 			await tx.run(
-				`UPDATE xs_peer_meta${phoneIndex(dialect)} SET phone = NULL WHERE session_id = ? AND phone IN (${list(part.length)})`,
+				`UPDATE xs_peer_meta${phoneIndex("sqlite")} SET phone = NULL WHERE session_id = ? AND phone IN (${list(part.length)})`,
 				[sessionId, ...part],
 			);
 	}
 	for (const chunk of chunks(final))
 		await tx.run(
-			`INSERT INTO xs_peer_meta (session_id, kind, id, phone, name, updated_at, is_min, data)
-			VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
-			ON CONFLICT (session_id, kind, id) DO UPDATE SET phone = excluded.phone, name = excluded.name,
-				updated_at = excluded.updated_at, is_min = excluded.is_min, data = excluded.data`,
+			`INSERT INTO xs_peer_meta (session_id, kind, id, phone, name, updated_at, is_min, data, usernames)
+			VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")} ${META_CONFLICT}`,
 			chunk.flatMap((p) => metaParams(sessionId, p)),
 		);
 	const names = final.flatMap((p) =>
@@ -168,7 +178,109 @@ export async function writePeerMeta(
 			`INSERT INTO xs_usernames (session_id, username, kind, id) VALUES ${part.map(() => "(?, ?, ?, ?)").join(", ")}`,
 			part.flat(),
 		);
+	for (const p of losers)
+		await tx.run(
+			`UPDATE xs_peer_meta SET usernames = ${aggregatedUsernames("sqlite")}
+			WHERE session_id = ? AND kind = ? AND id = ?`,
+			[sessionId, PEER_KINDS.indexOf(p.kind), p.id],
+		);
 }
+
+/** Peers (kind and id only, once each) of `rows` that are not in the batch. */
+function rowsOutside(r: RowReader, rows: SqlRow[], inBatch: ReadonlySet<string>): CachedPeer[] {
+	const out: CachedPeer[] = [];
+	const seen = new Set<string>();
+	for (const row of rows) {
+		const key = keyOf(r, row);
+		if (inBatch.has(key) || seen.has(key)) continue;
+		seen.add(key);
+		const [kind, id] = key.split(":") as [PeerKind, string];
+		out.push({ kind, id: BigInt(id), accessHash: 0n, channelKind: null });
+	}
+	return out;
+}
+
+/** PostgreSQL: one statement per step whatever the batch size, arrays unnested server-side. */
+async function writeMetaArrays(
+	tx: SqlExecutor,
+	sessionId: string,
+	{ final, usernames, phones }: SettledBatch,
+	fresh: boolean,
+	r: RowReader,
+): Promise<void> {
+	const arrays = (...columns: unknown[][]) => [sessionId, ...columns] as unknown as SqlValue[];
+	const kinds = final.map((p) => PEER_KINDS.indexOf(p.kind));
+	const ids = final.map((p) => p.id);
+	let losers: CachedPeer[] = [];
+	if (!fresh) {
+		if (usernames.size > 0) {
+			const rows = await tx.all(
+				"SELECT kind, id FROM xs_usernames WHERE session_id = ? AND username = ANY(?::text[])",
+				arrays([...usernames]),
+			);
+			losers = rowsOutside(r, rows, new Set(final.map((p) => `${p.kind}:${p.id}`)));
+		}
+		await tx.run(
+			`DELETE FROM xs_usernames WHERE session_id = ? AND (kind, id) IN
+				(SELECT * FROM unnest(?::int2[], ?::int8[]))`,
+			arrays(kinds, ids),
+		);
+		if (usernames.size > 0)
+			await tx.run(
+				"DELETE FROM xs_usernames WHERE session_id = ? AND username = ANY(?::text[])",
+				arrays([...usernames]),
+			);
+		if (phones.size > 0)
+			await tx.run(
+				"UPDATE xs_peer_meta SET phone = NULL WHERE session_id = ? AND phone = ANY(?::text[])",
+				arrays([...phones]),
+			);
+	}
+	const metas = final.map((p) => p.meta as PeerMeta);
+	await tx.run(
+		`INSERT INTO xs_peer_meta (session_id, kind, id, phone, name, updated_at, is_min, data, usernames)
+		SELECT ?, * FROM unnest(?::int2[], ?::int8[], ?::text[], ?::text[], ?::int8[], ?::int2[], ?::bytea[], ?::text[])
+		${META_CONFLICT}`,
+		arrays(
+			kinds,
+			ids,
+			metas.map((m) => m.phone),
+			metas.map((m) => m.name),
+			metas.map((m) => BigInt(m.updatedAt)),
+			metas.map((m) => (m.isMin ? 1 : 0)),
+			metas.map((m) => m.data),
+			metas.map(joinedUsernames),
+		),
+	);
+	const owners = final.flatMap((p) => (p.meta as PeerMeta).usernames.map((u) => [u, p] as const));
+	if (owners.length > 0)
+		await tx.run(
+			"INSERT INTO xs_usernames (session_id, username, kind, id) SELECT ?, * FROM unnest(?::text[], ?::int2[], ?::int8[])",
+			arrays(
+				owners.map(([u]) => u),
+				owners.map(([, p]) => PEER_KINDS.indexOf(p.kind)),
+				owners.map(([, p]) => p.id),
+			),
+		);
+	if (losers.length > 0)
+		await tx.run(
+			`UPDATE xs_peer_meta SET usernames = ${aggregatedUsernames("postgres")}
+			WHERE session_id = ? AND (kind, id) IN (SELECT * FROM unnest(?::int2[], ?::int8[]))`,
+			arrays(
+				losers.map((p) => PEER_KINDS.indexOf(p.kind)),
+				losers.map((p) => p.id),
+			),
+		);
+}
+
+/** The `usernames` column: newline-joined, `null` when there are none. */
+function joinedUsernames(m: PeerMeta): string | null {
+	return m.usernames.length > 0 ? m.usernames.join("\n") : null;
+}
+
+const META_CONFLICT = `ON CONFLICT (session_id, kind, id) DO UPDATE SET phone = excluded.phone,
+	name = excluded.name, updated_at = excluded.updated_at, is_min = excluded.is_min, data = excluded.data,
+	usernames = excluded.usernames`;
 
 /**
  * A batch played in order among its own peers: one entry per peer with its final metadata
@@ -211,6 +323,7 @@ function metaParams(sessionId: string, p: CachedPeer): SqlValue[] {
 		BigInt(m.updatedAt),
 		m.isMin ? 1 : 0,
 		m.data,
+		joinedUsernames(m),
 	];
 }
 
@@ -238,6 +351,27 @@ export async function insertExtensions(
 export const UPSERT_EXTENSION = `INSERT INTO xs_extensions (session_id, key, value) VALUES (?, ?, ?)
 	ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value`;
 
+const LOOKUP_SQL = new Map<Dialect, ReturnType<typeof buildLookupSql>>();
+
+/** The lookup statements of a dialect, built once: the statement cache is keyed by their text. */
+function lookupSql(dialect: Dialect): ReturnType<typeof buildLookupSql> {
+	let sql = LOOKUP_SQL.get(dialect);
+	if (!sql) LOOKUP_SQL.set(dialect, (sql = buildLookupSql(dialect)));
+	return sql;
+}
+
+function buildLookupSql(dialect: Dialect) {
+	const select = peerSelect();
+	return {
+		peer: `${select} WHERE p.session_id = ? AND p.kind = ? AND p.id = ?`,
+		byUsername: `${select} JOIN xs_usernames x
+				ON x.session_id = p.session_id AND x.kind = p.kind AND x.id = p.id
+			WHERE x.session_id = ? AND x.username = ?`,
+		byPhone: `${select.replace("FROM xs_peers p LEFT JOIN xs_peer_meta m", `FROM xs_peer_meta m${phoneIndex(dialect)} JOIN xs_peers p`)}
+			WHERE m.session_id = ? AND m.phone = ? LIMIT 1`,
+	};
+}
+
 /** Lookups that read one peer (or one value) by index, never the whole session. */
 export const lookups = {
 	async peer(
@@ -248,10 +382,7 @@ export const lookups = {
 		kind: PeerKind,
 		id: bigint,
 	): Promise<CachedPeer | null> {
-		const [row] = await db.all(
-			`${peerSelect(dialect)} WHERE p.session_id = ? AND p.kind = ? AND p.id = ?`,
-			[sessionId, PEER_KINDS.indexOf(kind), id],
-		);
+		const [row] = await db.all(lookupSql(dialect).peer, [sessionId, PEER_KINDS.indexOf(kind), id]);
 		return row ? peerWithMetaFromRow(r, row) : null;
 	},
 
@@ -262,12 +393,7 @@ export const lookups = {
 		r: RowReader,
 		username: string,
 	): Promise<CachedPeer | null> {
-		const [row] = await db.all(
-			`${peerSelect(dialect)} JOIN xs_usernames x
-				ON x.session_id = p.session_id AND x.kind = p.kind AND x.id = p.id
-			WHERE x.session_id = ? AND x.username = ?`,
-			[sessionId, username],
-		);
+		const [row] = await db.all(lookupSql(dialect).byUsername, [sessionId, username]);
 		return row ? peerWithMetaFromRow(r, row) : null;
 	},
 
@@ -278,11 +404,7 @@ export const lookups = {
 		r: RowReader,
 		phone: string,
 	): Promise<CachedPeer | null> {
-		const [row] = await db.all(
-			`${peerSelect(dialect).replace("FROM xs_peers p LEFT JOIN xs_peer_meta m", `FROM xs_peer_meta m${phoneIndex(dialect)} JOIN xs_peers p`)}
-			WHERE m.session_id = ? AND m.phone = ? LIMIT 1`,
-			[sessionId, phone],
-		);
+		const [row] = await db.all(lookupSql(dialect).byPhone, [sessionId, phone]);
 		return row ? peerWithMetaFromRow(r, row) : null;
 	},
 

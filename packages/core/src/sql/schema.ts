@@ -76,6 +76,7 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
 			updated_at INTEGER NOT NULL,
 			is_min INTEGER NOT NULL,
 			data BLOB,
+			usernames TEXT,
 			PRIMARY KEY (session_id, kind, id)
 		) WITHOUT ROWID`,
 		"CREATE INDEX xs_peer_meta_phone ON xs_peer_meta (session_id, phone)",
@@ -166,6 +167,7 @@ export const POSTGRES_MIGRATIONS: readonly (readonly string[])[] = [
 			updated_at BIGINT NOT NULL,
 			is_min SMALLINT NOT NULL,
 			data BYTEA,
+			usernames TEXT,
 			PRIMARY KEY (session_id, kind, id)
 		)`,
 		"CREATE INDEX xs_peer_meta_phone ON xs_peer_meta (session_id, phone)",
