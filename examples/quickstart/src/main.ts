@@ -73,8 +73,17 @@ async function tick(
 		const id = BigInt(1_000_000 + ((n * 7 + i * 13) % 5000));
 		const hash = BigInt.asIntN(64, id * 0x9e3779b97f4a7c15n);
 		const r = (n + i) % 10;
-		if (r < 6) peers.push({ kind: "user", id, accessHash: hash, channelKind: null });
-		else if (r < 8)
+		if (r < 6) {
+			// with client metadata, so a restarted bot resolves @usernames without a network call
+			const meta = { usernames: [`fan_${id}`], phone: null, name: `Fan ${id}`, isMin: false };
+			peers.push({
+				kind: "user",
+				id,
+				accessHash: hash,
+				channelKind: null,
+				meta: { ...meta, updatedAt: Date.now(), data: null },
+			});
+		} else if (r < 8)
 			peers.push({ kind: "channel", id, accessHash: hash, channelKind: kinds[i % 3] ?? null });
 		else peers.push({ kind: "chat", id, accessHash: 0n, channelKind: null });
 	}
@@ -114,6 +123,9 @@ async function main(): Promise<number> {
 	const existing = await backend.load();
 	if (existing?.dcs.some((d) => d.authKey)) {
 		log(`resumed session: ${describe(existing)}`);
+		const known = existing.peers.find((p) => p.meta?.usernames.length)?.meta?.usernames[0];
+		const found = known ? await backend.findPeerByUsername(`@${known}`) : null;
+		if (found) log(`@${known} resolved offline: ${found.kind} ${found.id}`);
 	} else {
 		log("no session yet: logging in (new auth keys for DC 2 and DC 4)");
 		await logIn(backend);

@@ -60,6 +60,7 @@ describe("quickstart (file backend)", () => {
 		expect(second.code, second.out).toBe(0);
 		expect(second.out).toMatch(/resumed session: home DC 2, 2\/5 DCs with auth keys/);
 		expect(second.out).toMatch(/pts 48\b/); // 6 ticks × 8 from the first run
+		expect(second.out).toMatch(/@fan_(\d+) resolved offline: user \1\b/);
 		const out = first.out + second.out;
 		for (const key of keys) {
 			const b = Buffer.from(key);

@@ -201,13 +201,9 @@ export class FileSessionBackend extends BaseSessionBackend {
 		return this.#change("peers", (s) => upsertPeers(s, copy));
 	}
 
-	override setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
-		let v: SecretBytes;
-		try {
-			v = extensionValue(key, value, this.name);
-		} catch (error) {
-			return Promise.reject(error);
-		}
+	// async: a bad argument rejects; the change is still queued synchronously, in call order
+	override async setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
+		const v = extensionValue(key, value, this.name);
 		return this.#change("extensions", (s) => setSessionExtension(s, key, v));
 	}
 

@@ -432,13 +432,9 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		);
 	}
 
-	override setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
-		let v: SecretBytes;
-		try {
-			v = extensionValue(key, value, this.name);
-		} catch (error) {
-			return Promise.reject(error);
-		}
+	// async: a bad argument rejects; the queue is still joined synchronously, in call order
+	override async setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
+		const v = extensionValue(key, value, this.name);
 		return this.exclusive(() =>
 			this.#granular("setExtension", (tx) =>
 				tx.run(UPSERT_EXTENSION, [this.sessionId, key, v.expose()]),
@@ -484,7 +480,10 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			return Promise.reject(error);
 		}
 		return this.#read("getPeer", (db) =>
-			lookups.peer(db, this.#dialect, this.sessionId, this.#rows, kind, id),
+			lookups.peerBy(db, this.#dialect, "peer", this.sessionId, this.#rows, [
+				PEER_KINDS.indexOf(kind),
+				id,
+			]),
 		);
 	}
 
@@ -492,7 +491,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		const name = normalizeUsername(String(username));
 		if (name.length === 0) return this.exclusive(async () => null);
 		return this.#read("findPeerByUsername", (db) =>
-			lookups.byUsername(db, this.#dialect, this.sessionId, this.#rows, name),
+			lookups.peerBy(db, this.#dialect, "byUsername", this.sessionId, this.#rows, [name]),
 		);
 	}
 
@@ -500,7 +499,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		const digits = normalizePhone(String(phone));
 		if (digits.length === 0) return this.exclusive(async () => null);
 		return this.#read("findPeerByPhone", (db) =>
-			lookups.byPhone(db, this.#dialect, this.sessionId, this.#rows, digits),
+			lookups.peerBy(db, this.#dialect, "byPhone", this.sessionId, this.#rows, [digits]),
 		);
 	}
 

@@ -374,37 +374,16 @@ function buildLookupSql(dialect: Dialect) {
 
 /** Lookups that read one peer (or one value) by index, never the whole session. */
 export const lookups = {
-	async peer(
+	/** One peer with its metadata, by `(kind, id)`, username or phone (already normalized). */
+	async peerBy(
 		db: SqlExecutor,
 		dialect: Dialect,
+		by: "peer" | "byUsername" | "byPhone",
 		sessionId: string,
 		r: RowReader,
-		kind: PeerKind,
-		id: bigint,
+		key: readonly SqlValue[],
 	): Promise<CachedPeer | null> {
-		const [row] = await db.all(lookupSql(dialect).peer, [sessionId, PEER_KINDS.indexOf(kind), id]);
-		return row ? peerWithMetaFromRow(r, row) : null;
-	},
-
-	async byUsername(
-		db: SqlExecutor,
-		dialect: Dialect,
-		sessionId: string,
-		r: RowReader,
-		username: string,
-	): Promise<CachedPeer | null> {
-		const [row] = await db.all(lookupSql(dialect).byUsername, [sessionId, username]);
-		return row ? peerWithMetaFromRow(r, row) : null;
-	},
-
-	async byPhone(
-		db: SqlExecutor,
-		dialect: Dialect,
-		sessionId: string,
-		r: RowReader,
-		phone: string,
-	): Promise<CachedPeer | null> {
-		const [row] = await db.all(lookupSql(dialect).byPhone, [sessionId, phone]);
+		const [row] = await db.all(lookupSql(dialect)[by], [sessionId, ...key]);
 		return row ? peerWithMetaFromRow(r, row) : null;
 	},
 
