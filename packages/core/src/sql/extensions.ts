@@ -355,8 +355,10 @@ const LOOKUP_SQL = new Map<Dialect, ReturnType<typeof buildLookupSql>>();
 
 /** The lookup statements of a dialect, built once: the statement cache is keyed by their text. */
 function lookupSql(dialect: Dialect): ReturnType<typeof buildLookupSql> {
-	let sql = LOOKUP_SQL.get(dialect);
-	if (!sql) LOOKUP_SQL.set(dialect, (sql = buildLookupSql(dialect)));
+	const known = LOOKUP_SQL.get(dialect);
+	if (known) return known;
+	const sql = buildLookupSql(dialect);
+	LOOKUP_SQL.set(dialect, sql);
 	return sql;
 }
 
