@@ -1,0 +1,414 @@
+// The adapter against the real GramJS (npm `telegram` 2.26), offline: every socket is refused, so
+// a lookup miss or a connect fails instead of dialling Telegram. Paths from client-adapters §4.2.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import tls from "node:tls";
+import { isSessionError, type SessionBackend } from "@x/session-core";
+import { FileSessionBackend } from "@x/session-file";
+import { MemorySessionBackend } from "@x/session-memory";
+import { SqliteSessionBackend } from "@x/session-sqlite";
+import { Api, TelegramClient } from "telegram";
+import { AuthKey } from "telegram/crypto/AuthKey.js";
+import { MemorySession, StoreSession, StringSession } from "telegram/sessions/index.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+	exportStringSession,
+	type GramjsBackedSession,
+	gramjsSession,
+	importStoreSession,
+	importStringSession,
+} from "../src/index.js";
+
+const bigInt = createRequire(createRequire(import.meta.url).resolve("telegram"))("big-integer") as (
+	v: string | number,
+) => unknown;
+
+const realConnect = net.Socket.prototype.connect;
+const realTlsConnect = tls.connect;
+beforeAll(() => {
+	const refuse = () => {
+		throw new Error("network blocked in tests");
+	};
+	net.Socket.prototype.connect = refuse as never;
+	(tls as { connect: unknown }).connect = refuse;
+});
+afterAll(() => {
+	net.Socket.prototype.connect = realConnect;
+	(tls as { connect: unknown }).connect = realTlsConnect;
+});
+
+type Session = MemorySession & GramjsBackedSession;
+// biome-ignore lint/suspicious/noExplicitAny: GramJS's private members used by its own flow
+type Internals = any;
+
+const dirs: string[] = [];
+afterEach(() => {
+	for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const tempDir = () => {
+	const d = mkdtempSync(join(tmpdir(), "xs-gramjs-"));
+	dirs.push(d);
+	return d;
+};
+
+function sessionOn(backend: SessionBackend, options = {}): Session {
+	return gramjsSession<MemorySession>({ MemorySession, AuthKey }, backend, {
+		flushDelayMs: 5,
+		...options,
+	});
+}
+
+function clientOf(session: Session): Internals {
+	return new TelegramClient(session, 1, "x", { connectionRetries: 0, baseLogger: quiet() });
+}
+
+function quiet(): Internals {
+	const { Logger, LogLevel } = createRequire(createRequire(import.meta.url).resolve("telegram"))(
+		"./extensions/Logger.js",
+	);
+	const logger = new Logger(LogLevel.NONE);
+	return logger;
+}
+
+async function newKey(): Promise<AuthKey> {
+	const key = new AuthKey();
+	await key.setKey(randomBytes(256));
+	return key;
+}
+
+function entities() {
+	return {
+		users: [
+			new Api.User({
+				id: bigInt(101) as never,
+				accessHash: bigInt("-5000000000") as never,
+				username: "Alice_Bot",
+				phone: "15550001",
+				firstName: "Alice",
+				lastName: "B",
+			}),
+			new Api.User({
+				id: bigInt(102) as never,
+				accessHash: bigInt(9) as never,
+				min: true,
+				username: "min_user",
+				firstName: "Min",
+			}),
+		],
+		chats: [
+			new Api.Channel({
+				id: bigInt(2002) as never,
+				accessHash: bigInt(77) as never,
+				title: "News",
+				username: "newsroom",
+				photo: new Api.ChatPhotoEmpty(),
+				date: 0,
+			}),
+			new Api.Chat({
+				id: bigInt(303) as never,
+				title: "Group",
+				photo: new Api.ChatPhotoEmpty(),
+				participantsCount: 2,
+				date: 0,
+				version: 1,
+			}),
+		],
+	};
+}
+
+describe("GramJS (telegram 2.26) on our backends", () => {
+	it("passes the client's instanceof gate; a fresh store gets GramJS's default DC on _initSession", async () => {
+		const backend = new MemorySessionBackend();
+		const session = sessionOn(backend);
+		const client = clientOf(session);
+		await client._initSession();
+		await session.flush();
+		const stored = await backend.load();
+		expect(stored?.homeDcId).toBe(4);
+		expect(stored?.dcs.map((d) => d.addr)).toEqual(["149.154.167.91:80"]);
+		expect(() => new TelegramClient({} as never, 1, "x", {})).toThrow(/supported/);
+	});
+
+	it("a new auth key is stored by the time the client's awaited save() resolves", async () => {
+		const backend = new MemorySessionBackend();
+		const session = sessionOn(backend, { flushDelayMs: 60_000 });
+		const client = clientOf(session);
+		await client._initSession();
+		const key = await newKey();
+		await client._authKeyCallback(key, 4);
+		const dc = (await backend.load())?.dcs.find((d) => d.dcId === 4);
+		expect(Buffer.from(dc?.authKey?.expose() ?? []).equals(key.getKey() as Buffer)).toBe(true);
+	});
+
+	it("processEntities caches users, chats and channels with username, phone and name; min users are skipped", async () => {
+		const backend = new MemorySessionBackend();
+		const session = sessionOn(backend);
+		await clientOf(session)._initSession();
+		session.processEntities(entities());
+		await session.flush();
+		const peers = (await backend.load())?.peers ?? [];
+		const byKey = Object.fromEntries(peers.map((p) => [`${p.kind}:${p.id}`, p]));
+		expect(Object.keys(byKey).sort()).toEqual(["channel:2002", "chat:303", "user:101"]);
+		expect(byKey["user:101"]?.accessHash).toBe(-5000000000n);
+		expect(byKey["user:101"]?.meta).toMatchObject({
+			usernames: ["alice_bot"],
+			phone: "15550001",
+			name: "Alice B",
+			isMin: false,
+		});
+		expect(byKey["channel:2002"]?.accessHash).toBe(77n);
+		expect(byKey["channel:2002"]?.meta?.usernames).toEqual(["newsroom"]);
+		expect(byKey["chat:303"]?.meta?.name).toBe("Group");
+	});
+
+	it("client.getInputEntity answers from the session by username, phone, id and name; a miss falls through to the network", async () => {
+		const session = sessionOn(new MemorySessionBackend());
+		const client = clientOf(session);
+		await client._initSession();
+		session.processEntities(entities());
+		for (const key of ["alice_bot", "@Alice_Bot", "+15550001", 101, "101", "Alice B"]) {
+			const peer = await client.getInputEntity(key);
+			expect(peer, String(key)).toBeInstanceOf(Api.InputPeerUser);
+			expect(String(peer.userId)).toBe("101");
+			expect(String(peer.accessHash)).toBe("-5000000000");
+		}
+		const channel = await client.getInputEntity("-1002002");
+		expect(channel).toBeInstanceOf(Api.InputPeerChannel);
+		expect(String(channel.accessHash)).toBe("77");
+		expect(await client.getInputEntity("newsroom")).toBeInstanceOf(Api.InputPeerChannel);
+		expect(await client.getInputEntity(-303)).toBeInstanceOf(Api.InputPeerChat);
+		// quirk 1 fixed: the session's exact id lookup compares ids as text
+		expect(session.getEntityRowsById("-1002002", true)?.[0]).toBe("-1002002");
+		await expect(client.getInputEntity("nobody_here")).rejects.toThrow();
+		await expect(client.getInputEntity("min_user")).rejects.toThrow();
+	});
+
+	for (const kind of ["file", "sqlite"] as const) {
+		it(`a restart on the same ${kind} store: keys come back as AuthKey objects, lookups work offline`, async () => {
+			const dir = tempDir();
+			const open = () =>
+				kind === "file"
+					? FileSessionBackend.open({ path: join(dir, "bot.session") })
+					: SqliteSessionBackend.open({ database: join(dir, "bot.db") });
+			const first = sessionOn(await open());
+			const client = clientOf(first);
+			await client._initSession();
+			const key = await newKey();
+			await client._authKeyCallback(key, 4);
+			first.processEntities(entities());
+			await first.close();
+
+			const second = sessionOn(await open());
+			const again = clientOf(second);
+			await again._initSession();
+			expect(second.dcId).toBe(4);
+			expect(second.serverAddress).toBe("149.154.167.91");
+			expect(
+				second
+					.getAuthKey()
+					?.getKey()
+					?.equals(key.getKey() as Buffer),
+			).toBe(true);
+			expect(String((await again.getInputEntity("@alice_bot")).userId)).toBe("101");
+			expect(String((await again.getInputEntity("+15550001")).userId)).toBe("101");
+			await second.close();
+		});
+	}
+
+	it("keys of other DCs are kept and dropped per DC; the home DC's switch keeps the old key with its DC", async () => {
+		const backend = new MemorySessionBackend();
+		const session = sessionOn(backend);
+		await clientOf(session)._initSession();
+		const home = await newKey();
+		const media = await newKey();
+		session.setAuthKey(home);
+		session.setAuthKey(media, 2);
+		await session.flush();
+		let dcs = (await backend.load())?.dcs ?? [];
+		expect(dcs.find((d) => d.dcId === 2)?.addr).toBe("149.154.167.51:443");
+		expect(session.getAuthKey(2)).toBe(media);
+		session.setDC(2, "149.154.167.51", 443);
+		expect(session.getAuthKey()).toBe(media);
+		expect(session.getAuthKey(4)).toBe(home);
+		session.setAuthKey(undefined, 4);
+		await session.flush();
+		dcs = (await backend.load())?.dcs ?? [];
+		expect((await backend.load())?.homeDcId).toBe(2);
+		expect(dcs.find((d) => d.dcId === 4)?.authKey).toBeNull();
+		expect(dcs.find((d) => d.dcId === 2)?.authKey).not.toBeNull();
+	});
+
+	it("an IPv6 address GramJS keeps bare is stored bracketed with the IPv6 flag and comes back bare", async () => {
+		const backend = new MemorySessionBackend();
+		const session = sessionOn(backend);
+		await session.load();
+		session.setDC(4, "2001:067c:04e8:f004:0000:0000:0000:000a", 443);
+		await session.flush();
+		const dc = (await backend.load())?.dcs[0];
+		expect(dc?.addr).toBe("[2001:067c:04e8:f004:0000:0000:0000:000a]:443");
+		expect((dc?.flags ?? 0) & 1).toBe(1);
+		const again = sessionOn(backend);
+		await again.load();
+		expect(again.serverAddress).toBe("2001:067c:04e8:f004:0000:0000:0000:000a");
+	});
+
+	it("write-behind failures never reject save(); onError sees them; the data is retried; flush() rejects", async () => {
+		const backend = new MemorySessionBackend();
+		let failures = 2;
+		const flaky = new Proxy(backend, {
+			get(target, prop, receiver) {
+				if (prop === "cachePeers" && failures > 0)
+					return async () => {
+						failures--;
+						throw new Error("backend down");
+					};
+				const value = Reflect.get(target, prop, receiver);
+				return typeof value === "function" ? value.bind(target) : value;
+			},
+		});
+		const errors: unknown[] = [];
+		const session = sessionOn(flaky, { onError: (e: unknown) => errors.push(e) });
+		await session.load();
+		session.processEntities(entities());
+		await expect(session.save()).resolves.toBeUndefined();
+		expect(errors).toHaveLength(1);
+		await expect(session.flush()).rejects.toThrow("backend down");
+		expect(session.lastError).toBeInstanceOf(Error);
+		await session.flush();
+		expect(session.lastError).toBeUndefined();
+		expect((await backend.load())?.peers.map((p) => String(p.id)).sort()).toEqual([
+			"101",
+			"2002",
+			"303",
+		]);
+	});
+
+	it("moves a GramJS StringSession in without logging out, and exports back to one", async () => {
+		const key = await newKey();
+		const original = new StringSession("");
+		original.setDC(2, "149.154.167.51", 443);
+		original.setAuthKey(key);
+		const text = original.save();
+		const backend = new MemorySessionBackend();
+		await importStringSession(text, backend);
+		await expect(importStringSession(text, backend)).rejects.toSatisfy((e: unknown) =>
+			isSessionError(e, "INVALID_ARGUMENT"),
+		);
+		const session = sessionOn(backend);
+		await session.load();
+		expect(session.dcId).toBe(2);
+		expect(
+			session
+				.getAuthKey()
+				?.getKey()
+				?.equals(key.getKey() as Buffer),
+		).toBe(true);
+		const back = new StringSession(await exportStringSession(backend));
+		await back.load();
+		expect(back.dcId).toBe(2);
+		expect(back.serverAddress).toBe("149.154.167.51");
+		expect(
+			back
+				.getAuthKey()
+				?.getKey()
+				?.equals(key.getKey() as Buffer),
+		).toBe(true);
+	});
+
+	it("moves a GramJS StoreSession folder in, entities with usernames and phones included", async () => {
+		// StoreSession writes to "./<name>" under the working directory: name a temp folder relatively
+		const folder = join(tempDir(), "store");
+		const store = new StoreSession(relative(process.cwd(), folder));
+		await store.load();
+		const key = await newKey();
+		store.setDC(2, "149.154.167.51", 443);
+		store.authKey = key;
+		store.processEntities(entities());
+		const backend = new MemorySessionBackend();
+		await importStoreSession(folder, backend);
+		const session = sessionOn(backend);
+		const client = clientOf(session);
+		await client._initSession();
+		expect(session.dcId).toBe(2);
+		expect(
+			session
+				.getAuthKey()
+				?.getKey()
+				?.equals(key.getKey() as Buffer),
+		).toBe(true);
+		expect(String((await client.getInputEntity("@alice_bot")).userId)).toBe("101");
+		expect(await client.getInputEntity("newsroom")).toBeInstanceOf(Api.InputPeerChannel);
+		await expect(
+			importStoreSession(join(folder, ".."), new MemorySessionBackend()),
+		).rejects.toSatisfy((e: unknown) => isSessionError(e, "CORRUPT_DATA"));
+	});
+
+	it("refuses classes that are not GramJS's, with a typed error", () => {
+		expect(() => gramjsSession({} as never, new MemorySessionBackend())).toThrow(
+			/MemorySession, AuthKey/,
+		);
+	});
+});
+
+describe("teleproto 1.229 on our backends", async () => {
+	const tp = await import("teleproto");
+	const { MemorySession: TpMemory } = await import("teleproto/sessions/index.js");
+	const { AuthKey: TpAuthKey } = await import("teleproto/crypto/AuthKey.js");
+	const tpSession = (backend: SessionBackend) =>
+		gramjsSession<InstanceType<typeof TpMemory>>(
+			{ MemorySession: TpMemory, AuthKey: TpAuthKey },
+			backend,
+			{ flushDelayMs: 5 },
+		);
+	const tpKey = async () => {
+		const key = new TpAuthKey();
+		await key.setKey(randomBytes(256));
+		return key;
+	};
+
+	it("passes teleproto's gate (and not telegram's: each copy needs its own classes)", async () => {
+		const session = tpSession(new MemorySessionBackend());
+		expect(() => new tp.TelegramClient(session, 1, "x", {})).not.toThrow();
+		expect(() => new TelegramClient(session as never, 1, "x", {})).toThrow(/supported/);
+	});
+
+	it("keeps a key per DC across restarts, with teleproto's setDC swap, and delete() (logOut) empties the store", async () => {
+		const dir = tempDir();
+		const path = join(dir, "tp.session");
+		const first = tpSession(await FileSessionBackend.open({ path }));
+		await first.load();
+		const home = await tpKey();
+		const download = await tpKey();
+		first.setDC(2, "149.154.167.51", 443);
+		first.setAuthKey(home);
+		first.setAuthKey(download, 4);
+		first.setDC(4, "149.154.167.91", 443);
+		expect(first.getAuthKey()).toBe(download);
+		expect(first.getAuthKey(2)).toBe(home);
+		await first.close();
+
+		const backend = await FileSessionBackend.open({ path });
+		const second = tpSession(backend);
+		await second.load();
+		expect(second.dcId).toBe(4);
+		expect(
+			second
+				.getAuthKey()
+				?.getKey()
+				?.equals(download.getKey() as Buffer),
+		).toBe(true);
+		expect(
+			second
+				.getAuthKey(2)
+				?.getKey()
+				?.equals(home.getKey() as Buffer),
+		).toBe(true);
+		await second.delete();
+		expect(await backend.load()).toBeNull();
+		await second.close();
+	});
+});
