@@ -127,7 +127,7 @@ function defineSession(classes: GramjsClasses) {
 		readonly #byName = new Map<string, string>();
 		#homeDirty = false;
 		readonly #dcDirty = new Set<number>();
-		#peersDirty = new Map<string, CachedPeer>();
+		#peersDirty = new Map<string, EntityRow>();
 		#timer: ReturnType<typeof setTimeout> | undefined;
 		#chain: Promise<void> = Promise.resolve();
 		#lastError: unknown;
@@ -218,15 +218,13 @@ function defineSession(classes: GramjsClasses) {
 		/** Called by GramJS after every request and update: it must never throw. */
 		processEntities(tlo: unknown): void {
 			try {
-				const now = Date.now();
 				for (const raw of this._entitiesToRows(tlo)) {
 					const row = raw as EntityRow;
-					const peer = peerOfRow(row, now);
-					if (!peer) continue;
-					const stored = rowOfPeer(peer);
-					if (!stored) continue;
-					this.#index(stored);
-					this.#peersDirty.set(stored[0], peer);
+					const marked = String(row[0]);
+					// typed peers are built when written (off the client's synchronous path)
+					const entry: EntityRow = [marked, row[1], row[2], row[3], row[4]];
+					this.#index(entry);
+					this.#peersDirty.set(marked, entry);
 				}
 				this.#schedule();
 			} catch (error) {
@@ -310,12 +308,10 @@ function defineSession(classes: GramjsClasses) {
 			const marked = row[0];
 			const old = this.#rows.get(marked);
 			if (old) {
-				for (const [map, key] of [
-					[this.#byUsername, old[2]],
-					[this.#byPhone, old[3] && normalizePhone(old[3])],
-					[this.#byName, old[4]],
-				] as const)
-					if (key && map.get(key) === marked) map.delete(key);
+				if (old[2] && this.#byUsername.get(old[2]) === marked) this.#byUsername.delete(old[2]);
+				const phone = old[3] && normalizePhone(old[3]);
+				if (phone && this.#byPhone.get(phone) === marked) this.#byPhone.delete(phone);
+				if (old[4] && this.#byName.get(old[4]) === marked) this.#byName.delete(old[4]);
 			}
 			this.#rows.set(marked, row);
 			if (row[2]) this.#byUsername.set(row[2], marked);
@@ -346,7 +342,15 @@ function defineSession(classes: GramjsClasses) {
 					if (entry) await this.backend.updateDc(entry);
 				}
 				if (home && this.dcId) await this.backend.setHomeDc(this.dcId);
-				if (peers.size > 0) await this.backend.cachePeers([...peers.values()]);
+				if (peers.size > 0) {
+					const now = Date.now();
+					const typed: CachedPeer[] = [];
+					for (const row of peers.values()) {
+						const peer = peerOfRow(row, now);
+						if (peer) typed.push(peer);
+					}
+					await this.backend.cachePeers(typed);
+				}
 				this.#lastError = undefined;
 			} catch (error) {
 				this.#homeDirty ||= home;

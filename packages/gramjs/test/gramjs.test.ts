@@ -7,14 +7,19 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import tls from "node:tls";
+import { spawn } from "node:child_process";
 import { isSessionError, type SessionBackend } from "@x/session-core";
+import { serviceAvailable } from "@x/session-core/testing";
+import { RedisSessionBackend } from "@x/session-redis";
 import { FileSessionBackend } from "@x/session-file";
 import { MemorySessionBackend } from "@x/session-memory";
 import { SqliteSessionBackend } from "@x/session-sqlite";
 import { Api, TelegramClient } from "telegram";
 import { AuthKey } from "telegram/crypto/AuthKey.js";
+import { Logger, LogLevel } from "telegram/extensions/Logger.js";
 import { MemorySession, StoreSession, StringSession } from "telegram/sessions/index.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { deletePrefix, randomPrefix, sharedClient } from "../../redis/test/servers.js";
 import {
 	exportStringSession,
 	type GramjsBackedSession,
@@ -27,18 +32,41 @@ const bigInt = createRequire(createRequire(import.meta.url).resolve("telegram"))
 	v: string | number,
 ) => unknown;
 
+// Every socket is refused except to this machine (the Redis backend's server): a lookup miss or a
+// connect that would dial Telegram fails instead.
 const realConnect = net.Socket.prototype.connect;
 const realTlsConnect = tls.connect;
+const LOCAL = new Set(["127.0.0.1", "localhost", "::1"]);
 beforeAll(() => {
-	const refuse = () => {
+	net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+		const [first, second] = args as [unknown, unknown];
+		const host =
+			typeof first === "object" && first !== null
+				? ((first as { host?: string; path?: string }).path ?? (first as { host?: string }).host)
+				: typeof second === "string"
+					? second
+					: "localhost";
+		if (host === undefined || LOCAL.has(host) || host.startsWith("/"))
+			return (realConnect as (...a: unknown[]) => net.Socket).apply(this, args);
+		throw new Error(`network blocked in tests (${host})`);
+	} as never;
+	(tls as { connect: unknown }).connect = () => {
 		throw new Error("network blocked in tests");
 	};
-	net.Socket.prototype.connect = refuse as never;
-	(tls as { connect: unknown }).connect = refuse;
 });
 afterAll(() => {
 	net.Socket.prototype.connect = realConnect;
 	(tls as { connect: unknown }).connect = realTlsConnect;
+});
+
+const redis = sharedClient();
+const redisUp = await serviceAvailable("redis", () => redis.ping());
+if (!redisUp) redis.disconnect();
+const redisPrefixes: string[] = [];
+afterAll(async () => {
+	if (!redisUp) return;
+	for (const prefix of redisPrefixes) await deletePrefix(redis, prefix);
+	redis.disconnect();
 });
 
 type Session = MemorySession & GramjsBackedSession;
@@ -66,12 +94,8 @@ function clientOf(session: Session): Internals {
 	return new TelegramClient(session, 1, "x", { connectionRetries: 0, baseLogger: quiet() });
 }
 
-function quiet(): Internals {
-	const { Logger, LogLevel } = createRequire(createRequire(import.meta.url).resolve("telegram"))(
-		"./extensions/Logger.js",
-	);
-	const logger = new Logger(LogLevel.NONE);
-	return logger;
+function quiet(): Logger {
+	return new Logger(LogLevel.NONE);
 }
 
 async function newKey(): Promise<AuthKey> {
@@ -187,13 +211,18 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 		await expect(client.getInputEntity("min_user")).rejects.toThrow();
 	});
 
-	for (const kind of ["file", "sqlite"] as const) {
-		it(`a restart on the same ${kind} store: keys come back as AuthKey objects, lookups work offline`, async () => {
+	for (const kind of ["file", "sqlite", "redis"] as const) {
+		it(`a restart on the same ${kind} store: keys come back as AuthKey objects, lookups work offline`, async (context) => {
+			if (kind === "redis" && !redisUp) return context.skip();
 			const dir = tempDir();
-			const open = () =>
+			const prefix = randomPrefix();
+			redisPrefixes.push(prefix);
+			const open = (): Promise<SessionBackend> =>
 				kind === "file"
 					? FileSessionBackend.open({ path: join(dir, "bot.session") })
-					: SqliteSessionBackend.open({ database: join(dir, "bot.db") });
+					: kind === "sqlite"
+						? SqliteSessionBackend.open({ database: join(dir, "bot.db") })
+						: RedisSessionBackend.open({ client: redis, prefix });
 			const first = sessionOn(await open());
 			const client = clientOf(first);
 			await client._initSession();
@@ -346,6 +375,77 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 			importStoreSession(join(folder, ".."), new MemorySessionBackend()),
 		).rejects.toSatisfy((e: unknown) => isSessionError(e, "CORRUPT_DATA"));
 	});
+
+	it("coalesces: 10k processEntities calls become a handful of backend writes", async () => {
+		const backend = new MemorySessionBackend();
+		let batches = 0;
+		const counting = new Proxy(backend, {
+			get(target, prop, receiver) {
+				const value = Reflect.get(target, prop, receiver);
+				if (prop === "cachePeers")
+					return (peers: never) => {
+						batches++;
+						return backend.cachePeers(peers);
+					};
+				return typeof value === "function" ? value.bind(target) : value;
+			},
+		});
+		const session = sessionOn(counting);
+		await session.load();
+		for (let i = 0; i < 10_000; i++)
+			session.processEntities({
+				users: [
+					new Api.User({
+						id: bigInt(1000 + (i % 100)) as never,
+						accessHash: bigInt(i) as never,
+						username: `user_${i % 100}`,
+					}),
+				],
+			});
+		await session.flush();
+		expect(batches).toBeLessThanOrEqual(2);
+		const peers = (await backend.load())?.peers ?? [];
+		expect(peers).toHaveLength(100);
+		// the last value per peer won
+		expect(peers.find((p) => p.id === 1099n)?.accessHash).toBe(9999n);
+	});
+
+	for (const kind of ["file", "sqlite"] as const) {
+		it(`kill -9 right after an awaited key save loses nothing (${kind})`, async () => {
+			const path = join(tempDir(), kind === "file" ? "bot.session" : "bot.db");
+			const tsx = createRequire(import.meta.url).resolve("tsx");
+			const child = spawn(
+				process.execPath,
+				[
+					"--conditions=@x/source",
+					"--import",
+					tsx,
+					join(import.meta.dirname, "child", "key-saver.ts"),
+					kind,
+					path,
+				],
+				{ stdio: ["ignore", "pipe", "inherit"] },
+			);
+			const saved = await new Promise<string>((resolve, reject) => {
+				let out = "";
+				child.stdout.on("data", (chunk: Buffer) => {
+					out += chunk.toString();
+					const m = /saved ([0-9a-f]{512})/.exec(out);
+					if (m) resolve(m[1] as string);
+				});
+				child.on("exit", (code) => reject(new Error(`child exited early (${code})`)));
+			});
+			child.kill("SIGKILL");
+			await new Promise((r) => child.once("exit", r));
+			const backend =
+				kind === "file"
+					? await FileSessionBackend.open({ path })
+					: await SqliteSessionBackend.open({ database: path });
+			const dc = (await backend.load())?.dcs.find((d) => d.dcId === 4);
+			expect(Buffer.from(dc?.authKey?.expose() ?? []).toString("hex")).toBe(saved);
+			await backend.close();
+		}, 30_000);
+	}
 
 	it("refuses classes that are not GramJS's, with a typed error", () => {
 		expect(() => gramjsSession({} as never, new MemorySessionBackend())).toThrow(
