@@ -42,7 +42,9 @@ function users(n: number): Any[] {
 
 interface Subject {
 	name: string;
-	make(dir: string): Promise<{ session: Any; done: () => Promise<void>; durable: () => Promise<void> }>;
+	make(
+		dir: string,
+	): Promise<{ session: Any; done: () => Promise<void>; durable: () => Promise<void> }>;
 }
 
 const adapter =

@@ -1,5 +1,7 @@
 // The adapter against the real GramJS (npm `telegram` 2.26), offline: every socket is refused, so
 // a lookup miss or a connect fails instead of dialling Telegram. Paths from client-adapters §4.2.
+
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -7,12 +9,11 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import tls from "node:tls";
-import { spawn } from "node:child_process";
 import { isSessionError, type SessionBackend } from "@x/session-core";
 import { serviceAvailable } from "@x/session-core/testing";
-import { RedisSessionBackend } from "@x/session-redis";
 import { FileSessionBackend } from "@x/session-file";
 import { MemorySessionBackend } from "@x/session-memory";
+import { RedisSessionBackend } from "@x/session-redis";
 import { SqliteSessionBackend } from "@x/session-sqlite";
 import { Api, TelegramClient } from "telegram";
 import { AuthKey } from "telegram/crypto/AuthKey.js";

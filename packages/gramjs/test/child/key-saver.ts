@@ -20,9 +20,8 @@ const client = new TelegramClient(session, 1, "x", { baseLogger: new Logger(LogL
 await (client as unknown as { _initSession(): Promise<void> })._initSession();
 const key = new AuthKey();
 await key.setKey(randomBytes(256));
-await (client as unknown as { _authKeyCallback(k: AuthKey, dc: number): Promise<void> })._authKeyCallback(
-	key,
-	4,
-);
+await (
+	client as unknown as { _authKeyCallback(k: AuthKey, dc: number): Promise<void> }
+)._authKeyCallback(key, 4);
 process.stdout.write(`saved ${key.getKey()?.toString("hex")}\n`);
 setInterval(() => {}, 1000);
