@@ -213,7 +213,23 @@ export async function run(): Promise<void> {
 				{ runs },
 			);
 			add(`load + ${lookups} lookups`, size, o.name, cold, lookups);
-			await cleanupOurs(o, dir, b);
+			let last = b;
+			if (b.capabilities.nativeLookups && b.capabilities.persistent) {
+				// the same job as mtcute's row: reopen the store, then point queries (getPeer)
+				await b.close();
+				const point = await time(
+					async () => {
+						const r = await o.open(dir);
+						for (let i = 0; i < lookups; i++)
+							await r.getPeer("user", (peers[(i * 7919) % n] as CachedPeer).id);
+						await r.close();
+					},
+					{ runs },
+				);
+				add(`reopen + ${lookups} point lookups`, size, o.name, point, lookups);
+				last = await o.open(dir);
+			}
+			await cleanupOurs(o, dir, last);
 		}
 		const users = peers.map(
 			(p) =>
@@ -309,6 +325,7 @@ export async function run(): Promise<void> {
 					{ runs },
 				);
 				add(`load + ${lookups} lookups`, size, name, l, lookups);
+				add(`reopen + ${lookups} point lookups`, size, name, l, lookups);
 			}
 			rmSync(dir, { recursive: true, force: true });
 		}
