@@ -218,6 +218,7 @@ export function clonePeer(peer: CachedPeer): CachedPeer {
 	return copy;
 }
 
+/** Equal metadata, usernames compared as a set (their order is not kept by every backend). */
 export function peerMetaEqual(a: PeerMeta | undefined, b: PeerMeta | undefined): boolean {
 	if (a === undefined || b === undefined) return a === b;
 	if (a.phone !== b.phone || a.name !== b.name || a.updatedAt !== b.updatedAt) return false;

@@ -133,8 +133,9 @@ export function mergePeer(existing: CachedPeer | undefined, incoming: CachedPeer
 		accessHash: incoming.accessHash !== 0n ? incoming.accessHash : existing.accessHash,
 		channelKind: incoming.channelKind ?? existing.channelKind,
 	};
-	const meta = incoming.meta ?? existing.meta;
-	if (meta) merged.meta = clonePeerMeta(meta);
+	// the stored metadata is never changed in place, so keeping it needs no copy
+	if (incoming.meta) merged.meta = clonePeerMeta(incoming.meta);
+	else if (existing.meta) merged.meta = existing.meta;
 	return merged;
 }
 
