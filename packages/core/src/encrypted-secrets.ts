@@ -1,4 +1,5 @@
 import type { BackendCapabilities, SessionBackend } from "./backend.js";
+import { AUTH_KEY_LENGTH } from "./codec/format.js";
 import { isEncryptedEnvelope, SessionCipher, SessionEncryptionError } from "./crypto.js";
 import { clonePeer, extensionValue } from "./extensions.js";
 import { SecretBytes } from "./secret.js";
@@ -74,10 +75,23 @@ class EncryptedSecretsBackend implements SessionBackend {
 		return secret && new SecretBytes(await secret.read((b) => this.#cipher.encrypt(b)));
 	}
 
-	async #open(secret: SecretBytes | null): Promise<SecretBytes | null> {
+	/**
+	 * The plaintext of a stored secret. An auth key is exactly 256 bytes and its envelope never
+	 * is, so a 256-byte value is a plain key (an unencrypted store), and any other length must be
+	 * an envelope: a damaged one (even its magic bytes) is an error, never a garbage key.
+	 */
+	async #open(secret: SecretBytes | null, authKey = false): Promise<SecretBytes | null> {
 		if (!secret) return null;
+		if (authKey && secret.length === AUTH_KEY_LENGTH) return secret;
 		const bytes = secret.expose();
-		if (!isEncryptedEnvelope(bytes)) return secret;
+		if (!isEncryptedEnvelope(bytes)) {
+			if (!authKey) return secret;
+			throw new SessionEncryptionError(
+				"tampered",
+				`stored auth key is neither a ${AUTH_KEY_LENGTH}-byte key nor an encrypted envelope`,
+				{ backend: this.name },
+			);
+		}
 		try {
 			return new SecretBytes(await this.#cipher.decrypt(bytes, this.name));
 		} finally {
@@ -105,7 +119,7 @@ class EncryptedSecretsBackend implements SessionBackend {
 	async load(): Promise<PersistedSession | null> {
 		const s = await this.#inOrder(undefined, () => this.#inner.load());
 		if (!s) return null;
-		for (const dc of s.dcs) dc.authKey = await this.#open(dc.authKey);
+		for (const dc of s.dcs) dc.authKey = await this.#open(dc.authKey, true);
 		s.futureAuthToken = await this.#open(s.futureAuthToken);
 		for (const [key, value] of s.extensions ?? [])
 			s.extensions?.set(key, (await this.#open(value)) as SecretBytes);

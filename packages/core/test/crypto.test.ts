@@ -123,6 +123,33 @@ describe("withEncryptedSecrets", async () => {
 		expect(isEncryptedEnvelope(raw?.futureAuthToken?.expose() ?? new Uint8Array())).toBe(true);
 	});
 
+	it("a stored auth key with damaged envelope bytes (magic included) is an error, never a key", async () => {
+		const store = new MemoryStore();
+		const b = await store.open();
+		await withEncryptedSecrets(b, cipher).save(sampleSession());
+		const sealed = (await b.load()) as NonNullable<Awaited<ReturnType<typeof b.load>>>;
+		const dc = sealed.dcs.findIndex((d) => d.authKey);
+		const envelope = sealed.dcs[dc]?.authKey?.expose() as Uint8Array;
+		for (const damage of [
+			(e: Uint8Array) => e.map((x, i) => (i === 0 ? x ^ 1 : x)), // magic: no longer looks encrypted
+			(e: Uint8Array) => e.subarray(0, 200),
+			(e: Uint8Array) => e.subarray(0, 257),
+		]) {
+			const bad = { ...sealed, dcs: sealed.dcs.slice() };
+			bad.dcs[dc] = {
+				...(sealed.dcs[dc] as (typeof bad.dcs)[number]),
+				authKey: new SecretBytes(damage(envelope)),
+			};
+			await b.save(bad);
+			await expect(withEncryptedSecrets(b, cipher).load()).rejects.toSatisfy(
+				(e) => e instanceof SessionEncryptionError && e.reason === "tampered",
+			);
+		}
+		// a plain 256-byte key (a store that was never encrypted) still reads
+		await b.save(sampleSession());
+		assertSameSession(await withEncryptedSecrets(b, cipher).load(), sampleSession());
+	});
+
 	it("rotates keys and converts back to plain", async () => {
 		const store = new MemoryStore();
 		const next = await SessionCipher.create({ passphrase: "rotated", iterations: FAST });

@@ -145,6 +145,12 @@ export function unpackDc(field: string, value: Buffer): DcEntry {
 	const keyLen = hasKey === 1 ? AUTH_KEY_LENGTH : hasKey === 2 ? value.readUInt16LE(15) : 0;
 	const keyEnd = keyStart + keyLen;
 	if (value.length < keyEnd) throw corrupt(`DC entry ${field}`);
+	// an encrypted key is an envelope, never 256 bytes (packDc writes those as kind 1)
+	if (
+		hasKey === 2 &&
+		(keyLen === AUTH_KEY_LENGTH || !isEncryptedEnvelope(value.subarray(keyStart, keyEnd)))
+	)
+		throw corrupt(`encrypted key of DC entry ${field}`);
 	let addr: string;
 	try {
 		addr = new TextDecoder("utf-8", { fatal: true }).decode(value.subarray(keyEnd));

@@ -285,6 +285,15 @@ describe.skipIf(!available)("redis backend on 127.0.0.1:6379", () => {
 		await client.hdel(`${base}:peers`, "u1");
 		await client.hset(`${base}:dcs`, "2/0", Buffer.from([1, 0, 0]));
 		await expect(b.load()).rejects.toBeInstanceOf(CorruptSessionError);
+		// key kind 2 (encrypted) whose bytes are no envelope, or exactly 256 bytes long
+		for (const len of [300, 256]) {
+			const dc = Buffer.alloc(17 + len, 0x41);
+			dc.set([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], 0);
+			dc.writeUInt16LE(len, 15);
+			if (len === 256) dc.set(Buffer.from("XSE\x01\x01\x00", "latin1"), 17);
+			await client.hset(`${base}:dcs`, "2/0", dc);
+			await expect(b.load(), `${len}`).rejects.toBeInstanceOf(CorruptSessionError);
+		}
 		await client.hdel(`${base}:dcs`, "2/0");
 		await client.hset(`${base}:meta`, "pts", "12x");
 		await expect(b.load()).rejects.toBeInstanceOf(CorruptSessionError);
