@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { isSessionError, SessionLockedError } from "@x/session-core";
-import { assertSameSession, sampleSession, testAuthKey, testPeers } from "@x/session-core/testing";
+import {
+	assertSameSession,
+	sampleSession,
+	sessionWithExtensions,
+	testAuthKey,
+	testPeers,
+} from "@x/session-core/testing";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { LibsqlSessionBackend } from "../src/index.js";
@@ -19,6 +25,51 @@ function dbPath(): string {
 	dirs.push(dir);
 	return join(dir, "s.db");
 }
+
+/** What ferogram's LibSqlBackend runs on open (spec §6.5): the six tables, then best-effort ALTERs. */
+function referenceLibsqlOpen(db: Database.Database): void {
+	db.exec(`
+		CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE IF NOT EXISTS dcs (dc_id INTEGER NOT NULL, flags INTEGER NOT NULL DEFAULT 0, addr TEXT NOT NULL, auth_key BLOB,
+			first_salt INTEGER NOT NULL DEFAULT 0, time_offset INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (dc_id, flags));
+		CREATE TABLE IF NOT EXISTS update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL DEFAULT 0,
+			qts INTEGER NOT NULL DEFAULT 0, date INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE IF NOT EXISTS channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
+		CREATE TABLE IF NOT EXISTS peers (id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, is_channel INTEGER NOT NULL DEFAULT 0,
+			is_chat INTEGER NOT NULL DEFAULT 0, channel_kind INTEGER, is_community INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE IF NOT EXISTS min_peers (user_id INTEGER PRIMARY KEY, peer_id INTEGER NOT NULL, msg_id INTEGER NOT NULL);
+	`);
+	for (const column of ["channel_kind INTEGER", "is_community INTEGER NOT NULL DEFAULT 0"])
+		try {
+			db.exec(`ALTER TABLE peers ADD COLUMN ${column}`);
+		} catch {
+			// the reference ignores these errors (the column exists)
+		}
+}
+
+describe("client metadata tables beside the reference's", () => {
+	it("the reference's LibSqlBackend DDL still runs on a database with our metadata tables, and both keep working", async () => {
+		const path = dbPath();
+		const b = await LibsqlSessionBackend.open({ url: `file:${path}` });
+		const session = sessionWithExtensions(6);
+		await b.save(session);
+		await b.close();
+		const db = new Database(path);
+		referenceLibsqlOpen(db);
+		db.prepare("INSERT OR REPLACE INTO meta VALUES ('home_dc_id', 4)").run();
+		db.prepare("INSERT OR REPLACE INTO peers VALUES (5, 50, 0, 0, NULL, 0)").run();
+		expect(db.prepare("SELECT value FROM meta WHERE key = 'home_dc_id'").get()).toEqual({
+			value: 4,
+		});
+		db.close();
+		const again = await LibsqlSessionBackend.open({ url: `file:${path}` });
+		assertSameSession(await again.load(), session);
+		const owner = session.peers.find((p) => p.meta && p.meta.usernames.length > 0);
+		const name = owner?.meta?.usernames[0] as string;
+		expect((await again.findPeerByUsername(name.toUpperCase()))?.id).toBe(owner?.id);
+		await again.close();
+	});
+});
 
 describe("remote over Hrana/HTTP", () => {
 	it("really goes over HTTP, and reads what a local client wrote to the same file", async () => {
