@@ -40,10 +40,12 @@ export function markedIdOf(peer: Pick<CachedPeer, "kind" | "id">): string | unde
 export function peerOfRow(row: EntityRow, now: number): CachedPeer | undefined {
 	const typed = peerOfMarkedId(String(row[0]));
 	if (!typed) return undefined;
-	const hash = BigInt.asIntN(64, BigInt(String(row[1] ?? 0)));
+	const hash = BigInt.asIntN(64, hashOf(row[1]));
 	const username = row[2] ? String(row[2]).toLowerCase() : undefined;
+	// fields listed one by one: a spread here cost more than the rest of the conversion
 	return {
-		...typed,
+		kind: typed.kind,
+		id: typed.id,
 		accessHash: typed.kind === "chat" ? 0n : hash,
 		channelKind: null,
 		meta: {
@@ -55,6 +57,17 @@ export function peerOfRow(row: EntityRow, now: number): CachedPeer | undefined {
 			data: null,
 		},
 	};
+}
+
+/**
+ * An access hash as a bigint. GramJS's big-integer values wrap a native bigint in `value` where
+ * the engine has one, which saves a decimal round trip per peer; anything else goes through text.
+ */
+function hashOf(value: unknown): bigint {
+	if (typeof value === "bigint") return value;
+	const native = (value as { value?: unknown } | null | undefined)?.value;
+	if (typeof native === "bigint") return native;
+	return BigInt(String(value ?? 0));
 }
 
 /** The GramJS row of a cached peer (hash as a decimal string; the caller wraps it). */

@@ -142,6 +142,15 @@ function entities() {
 				photo: new Api.ChatPhotoEmpty(),
 				date: 0,
 			}),
+			new Api.Channel({
+				id: bigInt(2003) as never,
+				accessHash: bigInt(78) as never,
+				min: true,
+				title: "Seen in a message",
+				username: "min_channel",
+				photo: new Api.ChatPhotoEmpty(),
+				date: 0,
+			}),
 			new Api.Chat({
 				id: bigInt(303) as never,
 				title: "Group",
@@ -178,7 +187,7 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 		expect(Buffer.from(dc?.authKey?.expose() ?? []).equals(key.getKey() as Buffer)).toBe(true);
 	});
 
-	it("processEntities caches users, chats and channels with username, phone and name; min users are skipped", async () => {
+	it("processEntities caches users, chats and channels with username, phone and name; min users and channels are skipped", async () => {
 		const backend = new MemorySessionBackend();
 		const session = sessionOn(backend);
 		await clientOf(session)._initSession();
@@ -219,6 +228,8 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 		expect(session.getEntityRowsById("-1002002", true)?.[0]).toBe("-1002002");
 		await expect(client.getInputEntity("nobody_here")).rejects.toThrow();
 		await expect(client.getInputEntity("min_user")).rejects.toThrow();
+		await expect(client.getInputEntity("min_channel")).rejects.toThrow();
+		expect(session.getEntityRowsById("-1002003", true)).toBeUndefined();
 	});
 
 	for (const kind of ["file", "sqlite", "redis"] as const) {
@@ -249,6 +260,14 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 			expect(sameKey(second.getAuthKey(), key)).toBe(true);
 			expect(String((await again.getInputEntity("@alice_bot")).userId)).toBe("101");
 			expect(String((await again.getInputEntity("+15550001")).userId)).toBe("101");
+			for (const key of [101, "101", "Alice B"])
+				expect(String((await again.getInputEntity(key)).userId), String(key)).toBe("101");
+			const channel = await again.getInputEntity("-1002002");
+			expect(channel).toBeInstanceOf(Api.InputPeerChannel);
+			expect(String(channel.accessHash)).toBe("77");
+			expect(await again.getInputEntity("News")).toBeInstanceOf(Api.InputPeerChannel);
+			expect(await again.getInputEntity(-303)).toBeInstanceOf(Api.InputPeerChat);
+			await expect(again.getInputEntity("min_user")).rejects.toThrow();
 			await second.close();
 		});
 	}
@@ -292,7 +311,7 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 
 	it("write-behind failures never reject save(); onError sees them; the data is retried; flush() rejects", async () => {
 		const backend = new MemorySessionBackend();
-		let failures = 2;
+		let failures = 3;
 		const flaky = new Proxy(backend, {
 			get(target, prop, receiver) {
 				if (prop === "cachePeers" && failures > 0)
@@ -305,11 +324,19 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 			},
 		});
 		const errors: unknown[] = [];
+		const unhandled: unknown[] = [];
+		const onUnhandled = (reason: unknown) => unhandled.push(reason);
+		process.on("unhandledRejection", onUnhandled);
 		const session = sessionOn(flaky, { onError: (e: unknown) => errors.push(e) });
 		await session.load();
 		session.processEntities(entities());
+		// the write-behind timer (5 ms) fails first, with nobody awaiting it
+		await expect.poll(() => errors.length).toBe(1);
 		await expect(session.save()).resolves.toBeUndefined();
-		expect(errors).toHaveLength(1);
+		expect(errors).toHaveLength(2);
+		await new Promise((r) => setTimeout(r, 20));
+		process.off("unhandledRejection", onUnhandled);
+		expect(unhandled).toEqual([]);
 		await expect(session.flush()).rejects.toThrow("backend down");
 		expect(session.lastError).toBeInstanceOf(Error);
 		await session.flush();
@@ -464,6 +491,62 @@ describe("teleproto 1.229 on our backends", async () => {
 		const session = tpSession(new MemorySessionBackend());
 		expect(() => new tp.TelegramClient(session, 1, "x", {})).not.toThrow();
 		expect(() => new TelegramClient(session as never, 1, "x", {})).toThrow(/supported/);
+	});
+
+	it("processEntities and client.getInputEntity work through a teleproto client, before and after a restart", async () => {
+		const tpBigInt = createRequire(createRequire(import.meta.url).resolve("teleproto"))(
+			"big-integer",
+		) as (v: string | number) => never;
+		const path = join(tempDir(), "tp.db");
+		const first = tpSession(await SqliteSessionBackend.open({ database: path }));
+		const client: Internals = new tp.TelegramClient(first, 1, "x", { connectionRetries: 0 });
+		client.setLogLevel?.("none");
+		await first.load();
+		await first.processEntities({
+			users: [
+				new tp.Api.User({
+					id: tpBigInt(404),
+					accessHash: tpBigInt("-7000000000"),
+					username: "Tp_User",
+					phone: "15550404",
+					firstName: "Tele",
+					lastName: "Proto",
+				}),
+				new tp.Api.User({
+					id: tpBigInt(405),
+					accessHash: tpBigInt(5),
+					min: true,
+					username: "tp_min",
+				}),
+			],
+		});
+		for (const key of ["tp_user", "+15550404", 404, "Tele Proto"])
+			expect(String((await client.getInputEntity(key)).userId), String(key)).toBe("404");
+		await first.close();
+
+		const second = tpSession(await SqliteSessionBackend.open({ database: path }));
+		const again: Internals = new tp.TelegramClient(second, 1, "x", { connectionRetries: 0 });
+		again.setLogLevel?.("none");
+		await second.load();
+		const peer = await again.getInputEntity("@TP_USER");
+		expect(peer).toBeInstanceOf(tp.Api.InputPeerUser);
+		expect(String(peer.accessHash)).toBe("-7000000000");
+		expect(second.getEntityRowsByUsername("tp_min")).toBeUndefined();
+		await second.close();
+	});
+
+	it("a key object set before it is filled (teleproto's connect) is stored with its bytes", async () => {
+		const backend = new MemorySessionBackend();
+		const session = tpSession(backend);
+		await session.load();
+		session.setDC(2, "149.154.167.51", 443);
+		const pending = new TpAuthKey();
+		session.setAuthKey(pending, 4); // what connect() does before the exchange
+		const bytes = randomBytes(256);
+		await pending.setKey(bytes); // the exchange fills the same object later
+		await session.save();
+		const stored = (await backend.load())?.dcs.find((d) => d.dcId === 4)?.authKey;
+		expect(Buffer.from(stored?.expose() ?? []).equals(bytes)).toBe(true);
 	});
 
 	it("keeps a key per DC across restarts, with teleproto's setDC swap, and delete() (logOut) empties the store", async () => {
