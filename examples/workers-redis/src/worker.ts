@@ -55,6 +55,15 @@ try {
 	process.exit(1);
 }
 
+// SIGTERM/SIGINT (a deploy replacing this worker, Ctrl-C) end the loop; close() releases the lease
+let stopping = false;
+const stop = (signal: string) => {
+	if (!stopping) log(`${signal}: stopping`);
+	stopping = true;
+};
+process.once("SIGTERM", () => stop("SIGTERM"));
+process.once("SIGINT", () => stop("SIGINT"));
+
 log(`holding session "${values.session}"`);
 const session = (await backend.load()) ?? emptySession();
 log(session.updatesState.pts > 0 ? `resuming at pts ${session.updatesState.pts}` : "fresh session");
@@ -62,7 +71,7 @@ if (session.homeDcId === 0) await backend.setHomeDc(2);
 
 // stand-in for the MTProto client's update loop: every tick persists the new pts
 let pts = session.updatesState.pts;
-for (let i = 0; i < Number(values.ticks); i++) {
+for (let i = 0; i < Number(values.ticks) && !stopping; i++) {
 	await new Promise((r) => setTimeout(r, Number(values["tick-ms"])));
 	pts += 10;
 	await backend.applyUpdateState({

@@ -73,7 +73,9 @@ function worker(name: string, args: string[]): Worker {
 
 describe.skipIf(!available)("two workers, one Redis, one session", () => {
 	it("the second fails at once with a clear message; a waiting third takes over afterwards", async () => {
-		const a = worker("worker-a", ["--ticks", "12", "--tick-ms", "250"]);
+		// worker-a holds the session until it is told to stop, so the second and third workers
+		// meet a held lease however slowly they start on a loaded machine
+		const a = worker("worker-a", ["--ticks", "100000", "--tick-ms", "50"]);
 		await Promise.race([a.started, a.exit]);
 		expect(a.out()).toContain('[worker-a] holding session "bot"');
 
@@ -85,7 +87,12 @@ describe.skipIf(!available)("two workers, one Redis, one session", () => {
 		expect(b.out()).not.toContain("holding session");
 
 		const c = worker("worker-c", ["--wait-ms", "30000", "--ticks", "2", "--tick-ms", "10"]);
+		// c is waiting for the lease while a still holds it
+		await new Promise((r) => setTimeout(r, 1500));
+		expect(c.out()).not.toContain("holding session");
+		a.child.kill("SIGTERM");
 		expect(await a.exit).toBe(0);
+		expect(a.out()).toContain("[worker-a] SIGTERM: stopping");
 		expect(await c.exit).toBe(0);
 		const [aDone] = /done at pts (\d+)/.exec(a.out())?.slice(1) ?? [];
 		// the third continued where the first stopped, never alongside it
