@@ -1,3 +1,9 @@
+import {
+	applySessionChanges,
+	changesAreEmpty,
+	type PreparedChanges,
+	prepareChanges,
+} from "./changes.js";
 import { SessionBackendError } from "./errors.js";
 import {
 	checkExtensionKey,
@@ -23,6 +29,7 @@ import type {
 	DcEntry,
 	PeerKind,
 	PersistedSession,
+	SessionChanges,
 	UpdateStateChange,
 } from "./types.js";
 
@@ -79,6 +86,13 @@ export interface SessionBackend {
 	 * metadata, and the usernames and phone in it are taken from any other peer.
 	 */
 	cachePeers(peers: readonly CachedPeer[]): Promise<void>;
+	/**
+	 * Applies `changes` in the order of the fields of {@link SessionChanges}, as one atomic write:
+	 * a reader never sees part of it, a failure leaves none of it applied, and an invalid argument
+	 * rejects before anything is written. An empty batch is a no-op. Extension parts on a backend
+	 * whose `capabilities.extensions` is false reject with `UNSUPPORTED`, as `setExtension` does.
+	 */
+	applyChanges(changes: SessionChanges): Promise<void>;
 	/** Sets one extension value (a copy is stored). */
 	setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void>;
 	/** Removes one extension value; no error when it is absent. */
@@ -223,6 +237,21 @@ export abstract class BaseSessionBackend implements SessionBackend {
 			return Promise.reject(error);
 		}
 		return this.mutate((s) => upsertPeers(s, copy));
+	}
+
+	/**
+	 * One load → apply every part → save. Backends that write in place or by rows override it
+	 * (see {@link prepareChanges} and {@link applySessionChanges}).
+	 */
+	applyChanges(changes: SessionChanges): Promise<void> {
+		let prepared: PreparedChanges;
+		try {
+			prepared = prepareChanges(changes, this.name, this.capabilities.extensions);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		if (changesAreEmpty(prepared)) return this.exclusive(async () => {});
+		return this.mutate((s) => applySessionChanges(s, prepared));
 	}
 
 	// Extension data and lookups, over load → mutate → save and load. Backends that store rows

@@ -1,6 +1,7 @@
 import type { BackendCapabilities, SessionBackend } from "./backend.js";
 import { AUTH_KEY_LENGTH } from "./codec/format.js";
 import { isEncryptedEnvelope, SessionCipher, SessionEncryptionError } from "./crypto.js";
+import { SessionBackendError } from "./errors.js";
 import { clonePeer, extensionValue } from "./extensions.js";
 import { SecretBytes } from "./secret.js";
 import { cloneSession } from "./session.js";
@@ -9,6 +10,7 @@ import type {
 	DcEntry,
 	PeerKind,
 	PersistedSession,
+	SessionChanges,
 	UpdateStateChange,
 } from "./types.js";
 
@@ -169,6 +171,50 @@ class EncryptedSecretsBackend implements SessionBackend {
 	cachePeers(peers: readonly CachedPeer[]): Promise<void> {
 		const copy = peers.map(clonePeer);
 		return this.#inOrder(undefined, () => this.#inner.cachePeers(copy));
+	}
+	/** Seals DC auth keys and extension values as updateDc and setExtension do, then one inner batch. */
+	applyChanges(changes: SessionChanges): Promise<void> {
+		let plain: [string, SecretBytes][];
+		let copy: SessionChanges;
+		try {
+			if (typeof changes !== "object" || changes === null)
+				throw new SessionBackendError("INVALID_ARGUMENT", "changes must be an object", {
+					backend: this.name,
+				});
+			plain = (changes.setExtensions ?? []).map((entry) => {
+				if (!Array.isArray(entry))
+					throw new SessionBackendError(
+						"INVALID_ARGUMENT",
+						"setExtensions entries are [key, value]",
+						{
+							backend: this.name,
+						},
+					);
+				const [key, value] = entry;
+				return [key, extensionValue(key, value, this.name)];
+			});
+			copy = {
+				...changes,
+				...(changes.dcs ? { dcs: changes.dcs.map((d) => ({ ...d })) } : {}),
+				...(changes.peers ? { peers: changes.peers.map(clonePeer) } : {}),
+				...(changes.updateState ? { updateState: [...changes.updateState] } : {}),
+				...(changes.minPeers ? { minPeers: changes.minPeers.map((m) => ({ ...m })) } : {}),
+				...(changes.deleteMinPeers ? { deleteMinPeers: [...changes.deleteMinPeers] } : {}),
+				...(changes.deleteExtensions ? { deleteExtensions: [...changes.deleteExtensions] } : {}),
+			};
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		const sealed = (async (): Promise<SessionChanges> => {
+			const out: SessionChanges = { ...copy };
+			if (copy.dcs) out.dcs = await Promise.all(copy.dcs.map((d) => this.#sealDc(d)));
+			if (copy.setExtensions)
+				out.setExtensions = await Promise.all(
+					plain.map(async ([k, v]) => [k, (await this.#seal(v)) as SecretBytes] as const),
+				);
+			return out;
+		})();
+		return this.#inOrder(sealed, (c) => this.#inner.applyChanges(c));
 	}
 	setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
 		let plain: SecretBytes;

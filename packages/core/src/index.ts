@@ -1,4 +1,5 @@
 export * from "./backend.js";
+export * from "./changes.js";
 export * from "./codec/index.js";
 export * from "./crypto.js";
 export * from "./dc-table.js";

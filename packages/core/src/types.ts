@@ -146,3 +146,23 @@ export interface SessionStats {
 	/** Length of the v8 encoding. */
 	approxBytes: number;
 }
+
+/** Changes written together by SessionBackend.applyChanges: all of them or none. */
+export interface SessionChanges {
+	/** Upserted by slot, as updateDc, in order. */
+	dcs?: readonly DcEntry[];
+	/** As setHomeDc. */
+	homeDcId?: number;
+	/** Applied in order, as applyUpdateState. */
+	updateState?: readonly UpdateStateChange[];
+	/** Cached in one batch, as cachePeers (metadata rules included). */
+	peers?: readonly CachedPeer[];
+	/** Min-peer contexts removed, by user id (before minPeers is applied). */
+	deleteMinPeers?: readonly bigint[];
+	/** Min-peer contexts upserted by user id. */
+	minPeers?: readonly CachedMinPeer[];
+	/** Extension keys removed (before setExtensions is applied). */
+	deleteExtensions?: readonly string[];
+	/** Extension values set, as setExtension. */
+	setExtensions?: ReadonlyArray<readonly [key: string, value: Uint8Array | SecretBytes]>;
+}

@@ -1,10 +1,12 @@
 import { basename, dirname, resolve } from "node:path";
 import {
+	applySessionChanges,
 	applyUpdateStateChange,
 	type BackendCapabilities,
 	BaseSessionBackend,
 	type CachedPeer,
 	CorruptSessionError,
+	changesAreEmpty,
 	checkExtensionKey,
 	cloneSession,
 	type DcEntry,
@@ -16,9 +18,12 @@ import {
 	extensionValue,
 	isEncryptedEnvelope,
 	type PersistedSession,
+	type PreparedChanges,
+	prepareChanges,
 	preparePeers,
 	type SecretBytes,
 	SessionBackendError,
+	type SessionChanges,
 	type SessionCipher,
 	SessionEncryptionError,
 	setSessionExtension,
@@ -201,6 +206,28 @@ export class FileSessionBackend extends BaseSessionBackend {
 		return this.#change("peers", (s) => upsertPeers(s, copy));
 	}
 
+	/**
+	 * One change that copies only the lists the batch writes to, checked whole before it is
+	 * accepted: one durable write (or, when coalescing, one pending state) per batch.
+	 */
+	override applyChanges(changes: SessionChanges): Promise<void> {
+		let prepared: PreparedChanges;
+		try {
+			prepared = prepareChanges(changes, this.name, true);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		if (changesAreEmpty(prepared)) return this.exclusive(async () => {});
+		const touches: Touched[] = [];
+		if (prepared.dcs.length > 0) touches.push("dcs");
+		if (prepared.updateState.length > 0) touches.push("updatesState");
+		if (prepared.peers.length > 0) touches.push("peers");
+		if (prepared.deleteMinPeers.length + prepared.minPeers.length > 0) touches.push("minPeers");
+		if (prepared.deleteExtensions.length + prepared.setExtensions.length > 0)
+			touches.push("extensions");
+		return this.#change(touches, (s) => applySessionChanges(s, prepared));
+	}
+
 	// async: a bad argument rejects; the change is still queued synchronously, in call order
 	override async setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
 		const v = extensionValue(key, value, this.name);
@@ -260,17 +287,19 @@ export class FileSessionBackend extends BaseSessionBackend {
 	 * format, then writes it (or schedules the write). A change that fails leaves the state as it was.
 	 */
 	#change(
-		touches: "dcs" | "peers" | "updatesState" | "extensions" | "none",
+		touches: Touched | readonly Touched[],
 		change: (session: PersistedSession) => void,
 	): Promise<void> {
+		const parts = new Set<Touched>([touches].flat());
 		return this.exclusive(async () => {
 			const current = (await this.#current()) ?? emptySession();
 			// copy only the part the change writes to: the hot path (update state) stays O(channels)
 			const next: PersistedSession = { ...current };
-			if (touches === "dcs") next.dcs = current.dcs.slice();
-			if (touches === "peers") next.peers = current.peers.slice();
-			if (touches === "extensions") next.extensions = new Map(current.extensions);
-			if (touches === "updatesState")
+			if (parts.has("dcs")) next.dcs = current.dcs.slice();
+			if (parts.has("peers")) next.peers = current.peers.slice();
+			if (parts.has("minPeers")) next.minPeers = current.minPeers.slice();
+			if (parts.has("extensions")) next.extensions = new Map(current.extensions);
+			if (parts.has("updatesState"))
 				next.updatesState = {
 					...current.updatesState,
 					channels: current.updatesState.channels.map((c) => ({ ...c })),
@@ -383,6 +412,9 @@ export class FileSessionBackend extends BaseSessionBackend {
 		(this.#options.onWarning ?? ((m: string) => console.warn(m)))(`[x-session] [file] ${message}`);
 	}
 }
+
+/** The parts of a session a change may write to (`#change` copies only those). */
+type Touched = "dcs" | "peers" | "minPeers" | "updatesState" | "extensions" | "none";
 
 /** The same checks the encoder makes, run before a change is accepted into memory. */
 function checkFits(session: PersistedSession): void {

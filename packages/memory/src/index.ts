@@ -1,16 +1,21 @@
 import {
+	applySessionChanges,
 	applyUpdateStateChange,
 	type BackendCapabilities,
 	BaseSessionBackend,
 	type CachedPeer,
+	changesAreEmpty,
 	checkExtensionKey,
 	cloneSession,
 	type DcEntry,
 	emptySession,
 	extensionValue,
 	type PersistedSession,
+	type PreparedChanges,
+	prepareChanges,
 	preparePeers,
 	type SecretBytes,
+	type SessionChanges,
 	setSessionExtension,
 	type UpdateStateChange,
 	upsertDc,
@@ -88,6 +93,18 @@ export class MemorySessionBackend extends BaseSessionBackend {
 			return Promise.reject(error);
 		}
 		return this.#inPlace((s) => upsertPeers(s, copy));
+	}
+
+	/** Checked whole first, then applied in place in one step: nothing can see half of it. */
+	override applyChanges(changes: SessionChanges): Promise<void> {
+		let prepared: PreparedChanges;
+		try {
+			prepared = prepareChanges(changes, this.name, true);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		if (changesAreEmpty(prepared)) return this.exclusive(async () => {});
+		return this.#inPlace((s) => applySessionChanges(s, prepared));
 	}
 
 	// async: a bad argument rejects; the change is still queued synchronously, in call order

@@ -13,14 +13,17 @@ import {
 	type SecretBytes,
 	type SessionBackend,
 	SessionBackendError,
+	type SessionChanges,
 	SessionLockedError,
 	type UpdateStateChange,
 } from "@x/session-core";
 import { ConnectionWatch, DEFAULT_COMMAND_TIMEOUT, type RedisLike } from "./client.js";
 import {
 	checkI32,
+	checkI64,
 	dcField,
 	packDc,
+	packMinPeer,
 	packPeer,
 	packPeerMeta,
 	peerField,
@@ -37,7 +40,7 @@ import {
 import { describeHolder } from "./errors.js";
 import { BACKEND, DATA_PARTS, type SessionKeys, sessionKeys } from "./keys.js";
 import { Lease } from "./lease.js";
-import { CommandRunner, type Scripted } from "./runner.js";
+import { CommandRunner, type Scripted, type ScriptedPipeline } from "./runner.js";
 import { defineScripts } from "./scripts.js";
 import { deleteRedisSession, listRedisSessions, type RedisSessionsLocation } from "./sessions.js";
 import { channelPairs, packSession, type SessionHashes, unpackSession } from "./snapshot.js";
@@ -281,9 +284,15 @@ export class RedisSessionBackend implements SessionBackend {
 	}
 
 	async applyUpdateState(change: UpdateStateChange): Promise<void> {
+		const send = this.#stateCall(change);
+		return this.#run.writeOne("applyUpdateState", send);
+	}
+
+	/** The script call of one update-state change, its arguments checked now. */
+	#stateCall(change: UpdateStateChange): (c: Scripted) => Promise<unknown> {
 		const k = this.keys;
 		const g = this.#guardArgs();
-		switch (change.type) {
+		switch (change?.type) {
 			case "primary": {
 				for (const f of ["pts", "date", "seq"] as const) checkI32(change[f], f);
 				const args = [
@@ -294,29 +303,24 @@ export class RedisSessionBackend implements SessionBackend {
 					"seq",
 					String(change.seq),
 				];
-				return this.#run.writeOne("applyUpdateState", (c) =>
-					c.xsessionSetMeta(k.lease, k.fence, k.meta, ...g, ...args),
-				);
+				return (c) => c.xsessionSetMeta(k.lease, k.fence, k.meta, ...g, ...args);
 			}
-			case "secondary":
+			case "secondary": {
 				checkI32(change.qts, "qts");
-				return this.#run.writeOne("applyUpdateState", (c) =>
-					c.xsessionSetMeta(k.lease, k.fence, k.meta, ...g, "qts", String(change.qts)),
-				);
+				const qts = String(change.qts);
+				return (c) => c.xsessionSetMeta(k.lease, k.fence, k.meta, ...g, "qts", qts);
+			}
 			case "channel": {
 				const pair = channelPairs([{ channelId: change.channelId, pts: change.pts }]);
-				return this.#run.writeOne("applyUpdateState", (c) =>
-					c.xsessionHset(k.lease, k.fence, k.meta, k.chpts, ...g, ...pair),
-				);
+				return (c) => c.xsessionHset(k.lease, k.fence, k.meta, k.chpts, ...g, ...pair);
 			}
 			case "all": {
 				const st = change.state;
 				for (const f of ["pts", "qts", "date", "seq"] as const) checkI32(st[f], f);
 				const pairs = channelPairs(st.channels);
 				const head = [String(st.pts), String(st.qts), String(st.date), String(st.seq)];
-				return this.#run.writeOne("applyUpdateState", (c) =>
-					c.xsessionSetState(k.lease, k.fence, k.meta, k.chpts, ...g, ...head, ...pairs),
-				);
+				return (c) =>
+					c.xsessionSetState(k.lease, k.fence, k.meta, k.chpts, ...g, ...head, ...pairs);
 			}
 			default:
 				throw new SessionBackendError("INVALID_ARGUMENT", "unknown update state change", {
@@ -348,6 +352,87 @@ export class RedisSessionBackend implements SessionBackend {
 				}
 			},
 			this.#run.bulkAllowance(peers.length),
+			true,
+		);
+	}
+
+	/**
+	 * One MULTI holding the script calls of every part, each with the lease check: the batch is
+	 * applied as one step on the server, or refused whole when the lease is lost. Every argument
+	 * is checked and packed before anything is sent.
+	 */
+	async applyChanges(changes: SessionChanges): Promise<void> {
+		if (typeof changes !== "object" || changes === null)
+			throw new SessionBackendError("INVALID_ARGUMENT", "changes must be an object", {
+				backend: BACKEND,
+			});
+		const k = this.keys;
+		const g = this.#guardArgs();
+		const calls: ((p: ScriptedPipeline) => void)[] = [];
+		const peers = changes.peers ?? [];
+		if (peers.length > 0) {
+			// first: the only part whose script can meet stored data it refuses (XSCORRUPT)
+			const args = peerArgs(preparePeers(peers, BACKEND));
+			const keys = [k.lease, k.fence, k.meta, k.peers, k.pmeta, k.unames, k.phones] as const;
+			for (let o = 0; o < args.length; o += PEERS_PER_SCRIPT * 3) {
+				const chunk = args.slice(o, o + PEERS_PER_SCRIPT * 3);
+				calls.push((p) => p.xsessionCachePeers(...keys, ...g, ...chunk));
+			}
+		}
+		const dcs = (changes.dcs ?? []).flatMap((dc) => [dcField(dc), packDc(dc)]);
+		if (dcs.length > 0)
+			calls.push((p) => p.xsessionHset(k.lease, k.fence, k.meta, k.dcs, ...g, ...dcs));
+		if (changes.homeDcId !== undefined) {
+			checkI32(changes.homeDcId, "dcId");
+			const home = String(changes.homeDcId);
+			calls.push((p) => p.xsessionSetMeta(k.lease, k.fence, k.meta, ...g, "home", home));
+		}
+		for (const change of changes.updateState ?? []) {
+			const send = this.#stateCall(change);
+			calls.push((p) => send(p as unknown as Scripted));
+		}
+		const gone = (changes.deleteMinPeers ?? []).map((id) => {
+			checkI64(id, "minPeer.userId");
+			return String(id);
+		});
+		const minPeers = (changes.minPeers ?? []).flatMap((m) => packMinPeer(m));
+		const dropKeys = (changes.deleteExtensions ?? []).map((key) => {
+			checkExtensionKey(key, BACKEND);
+			return key;
+		});
+		const setPairs = (changes.setExtensions ?? []).flatMap((entry) => {
+			if (!Array.isArray(entry))
+				throw new SessionBackendError(
+					"INVALID_ARGUMENT",
+					"setExtensions entries are [key, value]",
+					{
+						backend: BACKEND,
+					},
+				);
+			const [key, value] = entry;
+			return [key, extensionValue(key, value, BACKEND).read((v) => Buffer.from(v))];
+		});
+		for (let o = 0; o < gone.length; o += PAIRS_PER_HSET) {
+			const part = gone.slice(o, o + PAIRS_PER_HSET);
+			calls.push((p) => p.xsessionHdel(k.lease, k.fence, k.minpeers, ...g, ...part));
+		}
+		if (minPeers.length > 0)
+			calls.push((p) => p.xsessionHset(k.lease, k.fence, k.meta, k.minpeers, ...g, ...minPeers));
+		for (let o = 0; o < dropKeys.length; o += PAIRS_PER_HSET) {
+			const part = dropKeys.slice(o, o + PAIRS_PER_HSET);
+			calls.push((p) => p.xsessionHdel(k.lease, k.fence, k.ext, ...g, ...part));
+		}
+		if (setPairs.length > 0)
+			calls.push((p) => p.xsessionHset(k.lease, k.fence, k.meta, k.ext, ...g, ...setPairs));
+		if (calls.length === 0) return this.#run.checkOpen();
+		const entries = peers.length + minPeers.length / 2;
+		this.#entriesHint += entries;
+		await this.#run.write(
+			"applyChanges",
+			(p) => {
+				for (const call of calls) call(p);
+			},
+			this.#run.bulkAllowance(entries),
 			true,
 		);
 	}

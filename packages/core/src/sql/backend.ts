@@ -1,4 +1,10 @@
 import { type BackendCapabilities, BaseSessionBackend, preparePeers } from "../backend.js";
+import {
+	changesAreEmpty,
+	checkedStateChange,
+	type PreparedChanges,
+	prepareChanges,
+} from "../changes.js";
 import { check } from "../codec/bytes.js";
 import { type LockHolder, SessionBackendError, SessionLockedError } from "../errors.js";
 import {
@@ -14,6 +20,7 @@ import type {
 	DcEntry,
 	PeerKind,
 	PersistedSession,
+	SessionChanges,
 	UpdateStateChange,
 } from "../types.js";
 import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "./driver.js";
@@ -73,6 +80,13 @@ const UPSERT_PEER = `INSERT INTO xs_peers (session_id, kind, id, access_hash, ch
 		channel_kind = COALESCE(excluded.channel_kind, xs_peers.channel_kind)`;
 const UPSERT_CHANNEL = `INSERT INTO xs_channel_pts (session_id, channel_id, pts) VALUES (?, ?, ?)
 	ON CONFLICT (session_id, channel_id) DO UPDATE SET pts = excluded.pts`;
+const SET_HOME = "UPDATE xs_sessions SET home_dc_id = ? WHERE session_id = ?";
+const SET_PRIMARY = "UPDATE xs_sessions SET pts = ?, date = ?, seq = ? WHERE session_id = ?";
+const SET_QTS = "UPDATE xs_sessions SET qts = ? WHERE session_id = ?";
+const UPSERT_MIN_PEER = `INSERT INTO xs_min_peers (session_id, user_id, peer_id, msg_id) VALUES (?, ?, ?, ?)
+	ON CONFLICT (session_id, user_id) DO UPDATE SET peer_id = excluded.peer_id, msg_id = excluded.msg_id`;
+const DELETE_MIN_PEER = "DELETE FROM xs_min_peers WHERE session_id = ? AND user_id = ?";
+const DELETE_EXTENSION = "DELETE FROM xs_extensions WHERE session_id = ? AND key = ?";
 const ENSURE_SESSION =
 	"INSERT INTO xs_sessions (session_id) VALUES (?) ON CONFLICT (session_id) DO NOTHING";
 const PEERS_PER_STATEMENT = 150;
@@ -224,15 +238,8 @@ export class SqlSessionBackend extends BaseSessionBackend {
 
 	async #applyPending(tx: SqlExecutor, p: PendingState): Promise<void> {
 		const id = this.sessionId;
-		if (p.primary)
-			await tx.run("UPDATE xs_sessions SET pts = ?, date = ?, seq = ? WHERE session_id = ?", [
-				p.primary.pts,
-				p.primary.date,
-				p.primary.seq,
-				id,
-			]);
-		if (p.qts !== undefined)
-			await tx.run("UPDATE xs_sessions SET qts = ? WHERE session_id = ?", [p.qts, id]);
+		if (p.primary) await tx.run(SET_PRIMARY, [p.primary.pts, p.primary.date, p.primary.seq, id]);
+		if (p.qts !== undefined) await tx.run(SET_QTS, [p.qts, id]);
 		for (const [channelId, pts] of p.channels) await tx.run(UPSERT_CHANNEL, [id, channelId, pts]);
 	}
 
@@ -287,10 +294,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			await writePeerMeta(tx, this.sessionId, s.peers, this.#dialect, true, this.#rows);
 			if (s.extensions) await insertExtensions(tx, this.sessionId, s.extensions);
 			for (const m of s.minPeers)
-				await tx.run(
-					"INSERT INTO xs_min_peers (session_id, user_id, peer_id, msg_id) VALUES (?, ?, ?, ?)",
-					[this.sessionId, m.userId, m.peerId, m.msgId],
-				);
+				await tx.run(UPSERT_MIN_PEER, [this.sessionId, m.userId, m.peerId, m.msgId]);
 		});
 	}
 
@@ -334,83 +338,84 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	override setHomeDc(dcId: number): Promise<void> {
 		check.i32(dcId, "dcId", this.name);
 		return this.exclusive(() =>
-			this.#granular("setHomeDc", (tx) =>
-				tx.run("UPDATE xs_sessions SET home_dc_id = ? WHERE session_id = ?", [
-					dcId,
-					this.sessionId,
-				]),
-			),
+			this.#granular("setHomeDc", (tx) => tx.run(SET_HOME, [dcId, this.sessionId])),
 		);
 	}
 
 	override applyUpdateState(change: UpdateStateChange): Promise<void> {
-		const id = this.sessionId;
-		const n = this.name;
-		if (this.#flushInterval > 0 && change.type !== "all") {
-			if (change.type === "primary")
-				for (const f of ["pts", "date", "seq"] as const) check.i32(change[f], f, n);
-			if (change.type === "secondary") check.i32(change.qts, "qts", n);
-			if (change.type === "channel") {
-				check.i64(change.channelId, "channelId", n);
-				check.i32(change.pts, "pts", n);
-			}
-			return this.#coalesce(change);
+		let checked: UpdateStateChange;
+		try {
+			checked = checkedStateChange(change, this.name);
+		} catch (error) {
+			return Promise.reject(error);
 		}
+		if (this.#flushInterval > 0 && checked.type !== "all") return this.#coalesce(checked);
+		return this.exclusive(() => {
+			if (checked.type === "all") this.#dropPending(); // replaced by the whole new state
+			return this.#granular("applyUpdateState", (tx) => this.#writeState(tx, checked));
+		});
+	}
+
+	/** The statements of one update-state change (checked), inside the caller's transaction. */
+	async #writeState(tx: SqlExecutor, change: UpdateStateChange): Promise<void> {
+		const id = this.sessionId;
 		switch (change.type) {
 			case "primary":
-				for (const f of ["pts", "date", "seq"] as const) check.i32(change[f], f, n);
-				return this.exclusive(() =>
-					this.#granular("applyUpdateState", (tx) =>
-						tx.run("UPDATE xs_sessions SET pts = ?, date = ?, seq = ? WHERE session_id = ?", [
-							change.pts,
-							change.date,
-							change.seq,
-							id,
-						]),
-					),
-				);
+				await tx.run(SET_PRIMARY, [change.pts, change.date, change.seq, id]);
+				return;
 			case "secondary":
-				check.i32(change.qts, "qts", n);
-				return this.exclusive(() =>
-					this.#granular("applyUpdateState", (tx) =>
-						tx.run("UPDATE xs_sessions SET qts = ? WHERE session_id = ?", [change.qts, id]),
-					),
-				);
+				await tx.run(SET_QTS, [change.qts, id]);
+				return;
 			case "channel":
-				check.i64(change.channelId, "channelId", n);
-				check.i32(change.pts, "pts", n);
-				return this.exclusive(() =>
-					this.#granular("applyUpdateState", (tx) =>
-						tx.run(UPSERT_CHANNEL, [id, change.channelId, change.pts]),
-					),
-				);
+				await tx.run(UPSERT_CHANNEL, [id, change.channelId, change.pts]);
+				return;
 			case "all": {
 				const st = change.state;
-				for (const f of ["pts", "qts", "date", "seq"] as const) check.i32(st[f], f, n);
-				for (const c of st.channels) {
-					check.i64(c.channelId, "channelId", n);
-					check.i32(c.pts, "pts", n);
-				}
-				const channels = st.channels.map((c) => ({ ...c }));
-				return this.exclusive(() => {
-					this.#dropPending(); // replaced by the whole new state
-					return this.#granular("applyUpdateState", async (tx) => {
-						await tx.run(
-							"UPDATE xs_sessions SET pts = ?, qts = ?, date = ?, seq = ? WHERE session_id = ?",
-							[st.pts, st.qts, st.date, st.seq, id],
-						);
-						await tx.run("DELETE FROM xs_channel_pts WHERE session_id = ?", [id]);
-						for (const c of channels) await tx.run(UPSERT_CHANNEL, [id, c.channelId, c.pts]);
-					});
-				});
-			}
-			default:
-				return Promise.reject(
-					new SessionBackendError("INVALID_ARGUMENT", "unknown update state change", {
-						backend: n,
-					}),
+				await tx.run(
+					"UPDATE xs_sessions SET pts = ?, qts = ?, date = ?, seq = ? WHERE session_id = ?",
+					[st.pts, st.qts, st.date, st.seq, id],
 				);
+				await tx.run("DELETE FROM xs_channel_pts WHERE session_id = ?", [id]);
+				for (const c of st.channels) await tx.run(UPSERT_CHANNEL, [id, c.channelId, c.pts]);
+				return;
+			}
 		}
+	}
+
+	/** Upserts prepared peers and their metadata, inside the caller's transaction. */
+	async #writePeers(tx: SqlExecutor, peers: readonly CachedPeer[]): Promise<void> {
+		if (this.#db.dialect === "postgres") await unnestPeers(tx, this.sessionId, peers, true);
+		else await upsertPeers(tx, this.sessionId, peers);
+		await writePeerMeta(tx, this.sessionId, peers, this.#dialect, false, this.#rows);
+	}
+
+	/**
+	 * One transaction with the statements the granular methods use, in field order, after any
+	 * coalesced update state (written first, as by every other call) and the lease check.
+	 */
+	override applyChanges(changes: SessionChanges): Promise<void> {
+		let c: PreparedChanges;
+		try {
+			c = prepareChanges(changes, this.name, true);
+		} catch (error) {
+			return Promise.reject(error);
+		}
+		if (changesAreEmpty(c)) return this.exclusive(async () => {});
+		const id = this.sessionId;
+		return this.exclusive(() =>
+			this.#granular("applyChanges", async (tx) => {
+				for (const dc of c.dcs) await tx.run(UPSERT_DC, dcParams(id, dc));
+				if (c.homeDcId !== undefined) await tx.run(SET_HOME, [c.homeDcId, id]);
+				for (const change of c.updateState) await this.#writeState(tx, change);
+				if (c.peers.length > 0) await this.#writePeers(tx, c.peers);
+				for (const userId of c.deleteMinPeers) await tx.run(DELETE_MIN_PEER, [id, userId]);
+				for (const m of c.minPeers)
+					await tx.run(UPSERT_MIN_PEER, [id, m.userId, m.peerId, m.msgId]);
+				for (const key of c.deleteExtensions) await tx.run(DELETE_EXTENSION, [id, key]);
+				for (const [key, v] of c.setExtensions)
+					await tx.run(UPSERT_EXTENSION, [id, key, v.expose()]);
+			}),
+		);
 	}
 
 	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
@@ -422,14 +427,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			return Promise.reject(error);
 		}
 		if (copy.length === 0) return this.exclusive(async () => {});
-		const postgres = this.#db.dialect === "postgres";
-		return this.exclusive(() =>
-			this.#granular("cachePeers", async (tx) => {
-				if (postgres) await unnestPeers(tx, this.sessionId, copy, true);
-				else await upsertPeers(tx, this.sessionId, copy);
-				await writePeerMeta(tx, this.sessionId, copy, this.#dialect, false, this.#rows);
-			}),
-		);
+		return this.exclusive(() => this.#granular("cachePeers", (tx) => this.#writePeers(tx, copy)));
 	}
 
 	// async: a bad argument rejects; the queue is still joined synchronously, in call order
@@ -449,9 +447,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			return Promise.reject(error);
 		}
 		return this.exclusive(() =>
-			this.#granular("deleteExtension", (tx) =>
-				tx.run("DELETE FROM xs_extensions WHERE session_id = ? AND key = ?", [this.sessionId, key]),
-			),
+			this.#granular("deleteExtension", (tx) => tx.run(DELETE_EXTENSION, [this.sessionId, key])),
 		);
 	}
 

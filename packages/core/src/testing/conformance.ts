@@ -6,6 +6,7 @@ import { cloneSession, emptySession, upsertDc, upsertPeers } from "../session.js
 import type { PersistedSession } from "../types.js";
 import { DcFlags } from "../types.js";
 import { assertSameSession } from "./compare.js";
+import { changesTests, type Requirement } from "./conformance-changes.js";
 import { extensionTests, lookupTests, nativeLookupTests } from "./conformance-extensions.js";
 import {
 	edgeCaseSessions,
@@ -48,14 +49,17 @@ export function runConformanceSuite(
 		name: string,
 		body: Body,
 		ms = timeout,
-		requires?: Capability | readonly Capability[],
+		requires?: Requirement | readonly Requirement[],
 	) =>
 		runner.it(
 			name,
 			async (context?: TestContext) => {
-				for (const capability of requires === undefined ? [] : [requires].flat()) {
-					if (await probe(capability)) continue;
-					context?.skip?.(`${harness.name} declares ${capability}: false`);
+				for (const requirement of requires === undefined ? [] : [requires].flat()) {
+					// `!capability`: the test is about a backend that lacks it
+					const lacks = requirement.startsWith("!");
+					const capability = (lacks ? requirement.slice(1) : requirement) as Capability;
+					if ((await probe(capability)) !== lacks) continue;
+					context?.skip?.(`${harness.name} declares ${capability}: ${lacks}`);
 					return;
 				}
 				const store = await harness.createStore();
@@ -513,6 +517,9 @@ export function runConformanceSuite(
 
 		const register = (name: string, body: Body, requires: Capability, also?: Capability) =>
 			test(name, body, timeout, also ? [requires, also] : requires);
+		runner.describe("changes", () =>
+			changesTests((name, body, ...requires) => test(name, body, timeout, requires)),
+		);
 		when("extensions", () => extensionTests(register));
 		when("extensions: lookups", () => lookupTests(register));
 		when("nativeLookups", () => nativeLookupTests(register));
