@@ -5,6 +5,7 @@ import {
 	defaultDcAddress,
 	formatDcAddress,
 	normalizePhone,
+	type PersistedSession,
 	parseDcAddress,
 	SecretBytes,
 	type SessionBackend,
@@ -147,7 +148,12 @@ function defineSession(classes: GramjsClasses) {
 			if (this.#loaded) return;
 			const stored = await this.backend.load();
 			this.#loaded = true;
-			if (!stored) return;
+			if (stored) await this.#adopt(stored);
+			if (this.#homeDirty || this.#dcDirty.size > 0 || this.#peersDirty.size > 0) this.#schedule();
+		}
+
+		/** Takes the stored session into memory, under what was changed before `load()`. */
+		async #adopt(stored: PersistedSession): Promise<void> {
 			const home = homeEntry(stored.dcs, stored.homeDcId);
 			for (const dc of stored.dcs) {
 				if (dc.flags & (DcFlags.MEDIA_ONLY | DcFlags.CDN)) continue;
@@ -163,9 +169,11 @@ function defineSession(classes: GramjsClasses) {
 			for (const peer of stored.peers) {
 				if (peer.meta?.isMin) continue; // GramJS never addresses a peer by a min hash
 				const row = rowOfPeer(peer);
-				if (row) this.#index(row);
+				// a row processEntities gave before load() is newer than the stored one
+				if (row && !this.#peersDirty.has(row[0])) this.#index(row);
 			}
-			if (this.#homeDirty || this.#dcDirty.size > 0 || this.#peersDirty.size > 0) this.#schedule();
+			// and their usernames, phones and names win over any stored peer that had them
+			for (const row of this.#peersDirty.values()) this.#index(row);
 		}
 
 		override setDC(dcId: number, serverAddress: string, port: number): void {

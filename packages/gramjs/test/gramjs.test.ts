@@ -295,6 +295,39 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 		expect(dcs.find((d) => d.dcId === 2)?.authKey).not.toBeNull();
 	});
 
+	it("entities processed before load() stay newer than the stored rows", async () => {
+		const backend = new MemorySessionBackend();
+		const first = sessionOn(backend, { closeBackend: false });
+		await first.load();
+		first.processEntities(entities());
+		await first.close();
+		const second = sessionOn(backend);
+		second.processEntities({
+			users: [
+				new Api.User({
+					id: bigInt(101) as never,
+					accessHash: bigInt(5) as never,
+					username: "alice_renamed",
+					firstName: "Alice",
+				}),
+			],
+		});
+		await second.load();
+		expect(second.getEntityRowsByUsername("alice_renamed")).toEqual(["101", "5"]);
+		expect(second.getEntityRowsByUsername("alice_bot")).toBeUndefined();
+		expect(second.getEntityRowsByUsername("newsroom")?.[0]).toBe("-1002002");
+		await second.flush();
+		const stored = (await backend.load())?.peers.find((p) => p.kind === "user" && p.id === 101n);
+		expect(stored?.meta?.usernames).toEqual(["alice_renamed"]);
+		expect(stored?.accessHash).toBe(5n);
+		// on an empty store too, what came before load() is written behind without a flush() call
+		const empty = new MemorySessionBackend();
+		const third = sessionOn(empty);
+		third.processEntities(entities());
+		await third.load();
+		await expect.poll(async () => (await empty.load())?.peers.length ?? 0).toBe(3);
+	});
+
 	it("an IPv6 address GramJS keeps bare is stored bracketed with the IPv6 flag and comes back bare", async () => {
 		const backend = new MemorySessionBackend();
 		const session = sessionOn(backend);
