@@ -147,6 +147,26 @@ describe("ferogram and layer databases", () => {
 		expect(s?.peers).toHaveLength(3);
 	});
 
+	it("a reference database that was never saved (empty meta) imports no session", async () => {
+		const path = dbPath();
+		const db = rawDb(path);
+		db.exec(referenceDdl(false));
+		db.close();
+		const b = await SqliteSessionBackend.open({ database: path });
+		expect(await b.load()).toBeNull();
+		await b.setHomeDc(3);
+		expect((await b.load())?.homeDcId).toBe(3);
+		await b.close();
+		expect(await listSqliteSessions(path)).toEqual(["default"]);
+		const upgraded = new Database(path, { readonly: true });
+		expect(upgraded.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+		expect(
+			upgraded.prepare("SELECT name FROM sqlite_master WHERE name = 'meta'").get(),
+		).toBeUndefined();
+		upgraded.close();
+		expect(readdirSync(join(path, "..")).some((n) => n.includes("ferogram-backup"))).toBe(true);
+	});
+
 	it("a reference peer flag that is not an integer is a typed error", async () => {
 		const path = dbPath();
 		referenceDatabase(path, false);

@@ -97,14 +97,14 @@ export async function migrate(db: SqlDriver): Promise<MigrationResult> {
 	let imported = false;
 	await db.transaction(async (tx) => {
 		let version = await userVersion(tx);
-		let session: PersistedSession | undefined;
-		if (version === 0 && (await isReferenceDatabase(tx))) session = await readReference(tx, db);
+		const fromReference = version === 0 && (await isReferenceDatabase(tx));
+		const session = fromReference ? await readReference(tx, db) : undefined;
 		while (version < SCHEMA_VERSION) {
 			for (const statement of MIGRATIONS[version] ?? []) await tx.run(statement);
 			version++;
 		}
-		if (session) {
-			await writeImported(tx, session);
+		if (fromReference) {
+			if (session) await writeImported(tx, session);
 			for (const t of REFERENCE_TABLES) await tx.run(`DROP TABLE IF EXISTS ${t}`);
 			imported = true;
 		}
@@ -123,11 +123,17 @@ async function columns(db: SqlExecutor, table: string): Promise<Set<string>> {
  * `is_community` or `min_peers`). Unlike the reference, nothing it cannot read is dropped: a bad
  * row is a `CorruptSessionError` and the database is left as it was.
  */
-async function readReference(db: SqlExecutor, driver: SqlDriver): Promise<PersistedSession> {
+async function readReference(
+	db: SqlExecutor,
+	driver: SqlDriver,
+): Promise<PersistedSession | undefined> {
 	const r = new RowReader(driver.name, `${driver.location} (ferogram database)`);
 	const tables = await tableNames(db);
 	const s = emptySession();
-	for (const row of await db.all("SELECT key, value FROM meta")) {
+	const meta = await db.all("SELECT key, value FROM meta");
+	// the reference's load() returns None while `meta` is empty (opened, never saved): no session
+	if (meta.length === 0) return undefined;
+	for (const row of meta) {
 		if (row.key === "home_dc_id" && row.value !== null) s.homeDcId = r.i32(row, "value");
 		if (row.key === "future_auth_token") {
 			const token = r.blob(row, "value");
