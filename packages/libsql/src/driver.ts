@@ -31,6 +31,12 @@ export interface LibsqlConnectOptions {
 	requestTimeoutMs?: number;
 	/** An existing client (its `intMode` must be `"bigint"`); not closed by the backend. */
 	client?: Client;
+	/**
+	 * Local files: `"full"` (default, as the SQLite backend): every commit survives power loss.
+	 * `"normal"`: a commit survives a crash of the process, but the last ones may be lost on
+	 * power loss; faster.
+	 */
+	synchronous?: "normal" | "full";
 }
 
 /**
@@ -112,7 +118,12 @@ function localPath(url: string | undefined): string | undefined {
 }
 
 /** A @libsql/client connection as the shared SQL layer's driver. */
-export function libsqlDriver(options: LibsqlConnectOptions): { driver: SqlDriver; client: Client } {
+export function libsqlDriver(options: LibsqlConnectOptions): {
+	driver: SqlDriver;
+	client: Client;
+	/** Pulls the remote's changes into an embedded replica, queued with this client's transactions. */
+	sync: () => Promise<void>;
+} {
 	const owned = !options.client;
 	const url = options.url ?? ":memory:";
 	const secrets = [options.authToken, tokenInUrl(options.url)].filter((s): s is string => !!s);
@@ -192,7 +203,20 @@ export function libsqlDriver(options: LibsqlConnectOptions): { driver: SqlDriver
 			return dest;
 		};
 	}
-	return { driver, client };
+	const sync = async () => {
+		if (!options.syncUrl && !options.client)
+			throw new SessionBackendError(
+				"INVALID_ARGUMENT",
+				`sync: ${location} is not an embedded replica (open it with syncUrl)`,
+				{ backend: BACKEND },
+			);
+		try {
+			await enqueue(key, () => client.sync());
+		} catch (error) {
+			throw mapError(error, "sync", location, secrets);
+		}
+	};
+	return { driver, client, sync };
 }
 
 /** Creates a local database file 0600 (so its journal is too); refuses one readable by others. */

@@ -1,12 +1,19 @@
 import { SqlSessionBackend, type SqlSessionOptions } from "@x/session-core/sql";
-import { type LibsqlConnectOptions, libsqlDriver, mapError } from "./driver.js";
+import { type LibsqlConnectOptions, libsqlDriver } from "./driver.js";
 
 export { displayUrl, type LibsqlConnectOptions, libsqlDriver } from "./driver.js";
 
 export interface LibsqlSessionOptions extends LibsqlConnectOptions, SqlSessionOptions {}
 
 /** A session in a libSQL / Turso database; many sessions share one database. */
-export type LibsqlSessionBackend = SqlSessionBackend;
+export type LibsqlSessionBackend = SqlSessionBackend & {
+	/**
+	 * Embedded replicas: writes what is pending (`flush()`), then pulls the remote's changes into
+	 * the local file. Rejects `INVALID_ARGUMENT` when the database is not a replica, `CLOSED` after
+	 * `close()`, and `CONNECTION`/`TIMEOUT`/`AUTH` when the remote cannot be reached.
+	 */
+	sync(): Promise<void>;
+};
 
 async function withDriver<T>(
 	options: LibsqlConnectOptions,
@@ -28,21 +35,28 @@ async function withDriver<T>(
  */
 export const LibsqlSessionBackend = {
 	async open(options: LibsqlSessionOptions): Promise<LibsqlSessionBackend> {
-		const { driver, client } = libsqlDriver(options);
+		const { driver, client, sync } = libsqlDriver(options);
 		if (!options.client && options.url?.startsWith("file:") && !options.syncUrl) {
-			// as the SQLite backend: WAL, a commit survives a process crash without an fsync each
+			// as the SQLite backend: WAL, and synchronous=FULL unless the caller chose NORMAL
+			const level = options.synchronous === "normal" ? "NORMAL" : "FULL";
 			await client.execute("PRAGMA journal_mode = WAL").catch(() => undefined);
-			await client.execute("PRAGMA synchronous = NORMAL").catch(() => undefined);
+			await client.execute(`PRAGMA synchronous = ${level}`).catch(() => undefined);
 		}
 		if (options.syncUrl) {
 			try {
-				await client.sync();
+				await sync();
 			} catch (error) {
 				await driver.close?.();
-				throw mapError(error, "sync", driver.location, [options.authToken ?? ""].filter(Boolean));
+				throw error;
 			}
 		}
-		return SqlSessionBackend.open(driver, options);
+		const backend = await SqlSessionBackend.open(driver, options);
+		return Object.assign(backend, {
+			async sync() {
+				await backend.flush();
+				await sync();
+			},
+		});
 	},
 	/** The session ids stored in the database. */
 	listSessions(options: LibsqlConnectOptions): Promise<string[]> {

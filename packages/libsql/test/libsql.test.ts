@@ -1,13 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { isSessionError, SessionLockedError } from "@x/session-core";
+import { MIGRATIONS, SCHEMA_VERSION } from "@x/session-core/sql";
 import {
 	assertSameSession,
+	I64_MAX,
+	I64_MIN,
 	sampleSession,
 	sessionWithExtensions,
 	testAuthKey,
+	testPeer,
 	testPeers,
 } from "@x/session-core/testing";
 import Database from "better-sqlite3";
@@ -24,6 +28,43 @@ function dbPath(): string {
 	const dir = mkdtempSync(join(tmpdir(), "xs-libsql-"));
 	dirs.push(dir);
 	return join(dir, "s.db");
+}
+
+/** A database file at schema version `start`, with one session written at that version. */
+function databaseAtVersion(path: string, start: number): void {
+	writeFileSync(path, "", { mode: 0o600 });
+	const db = new Database(path);
+	for (let v = 0; v < start; v++) for (const sql of MIGRATIONS[v] ?? []) db.exec(sql);
+	db.pragma(`user_version = ${start}`);
+	db.prepare("INSERT INTO xs_sessions (session_id, home_dc_id, pts) VALUES ('old', 4, 55)").run();
+	db.prepare("INSERT INTO xs_peers VALUES ('old', 0, ?, ?, NULL)").run(I64_MAX, I64_MIN);
+	db.close();
+}
+
+/** A database as ferogram's SqliteBackend / LibSqlBackend leaves it (spec §6.4). */
+function ferogramDatabase(path: string): void {
+	writeFileSync(path, "", { mode: 0o600 });
+	const db = new Database(path);
+	db.exec(`
+		CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE dcs (dc_id INTEGER NOT NULL, flags INTEGER NOT NULL DEFAULT 0, addr TEXT NOT NULL, auth_key BLOB,
+			first_salt INTEGER NOT NULL DEFAULT 0, time_offset INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (dc_id, flags));
+		CREATE TABLE update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL DEFAULT 0,
+			qts INTEGER NOT NULL DEFAULT 0, date INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
+		CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, is_channel INTEGER NOT NULL DEFAULT 0,
+			is_chat INTEGER NOT NULL DEFAULT 0, channel_kind INTEGER, is_community INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE min_peers (user_id INTEGER PRIMARY KEY, peer_id INTEGER NOT NULL, msg_id INTEGER NOT NULL);
+		INSERT INTO meta VALUES ('home_dc_id', 2);
+		INSERT INTO update_state VALUES (1, 100, 7, 1700000000, 9);
+		INSERT INTO channel_pts VALUES (1500000001, 42);
+		INSERT INTO peers VALUES (9223372036854775807, -9223372036854775808, 0, 0, NULL, 0), (77, 770, 1, 0, 1, 0), (5, 0, 0, 1, NULL, 0);
+		INSERT INTO min_peers VALUES (11, 12, 13);
+	`);
+	db.prepare("INSERT INTO dcs VALUES (2, 0, '149.154.167.51:443', ?, -5, 3)").run(
+		Buffer.from(testAuthKey(2).expose()),
+	);
+	db.close();
 }
 
 /** What ferogram's LibSqlBackend runs on open (spec §6.5): the six tables, then best-effort ALTERs. */
@@ -71,6 +112,73 @@ describe("client metadata tables beside the reference's", () => {
 	});
 });
 
+describe("schema over every transport", () => {
+	for (const remote of [false, true]) {
+		const where = remote ? "remote over Hrana/HTTP" : "local file";
+		it(`${where}: migrates forward from every earlier version without losing data`, async () => {
+			for (let start = 1; start < SCHEMA_VERSION; start++) {
+				const path = dbPath();
+				databaseAtVersion(path, start);
+				const server = remote ? await startHranaServer({ path, token: TOKEN }) : undefined;
+				try {
+					const b = await LibsqlSessionBackend.open({
+						...(server ? { url: server.url, authToken: TOKEN } : { url: `file:${path}` }),
+						sessionId: "old",
+					});
+					const s = await b.load();
+					expect(s?.homeDcId, `from version ${start}`).toBe(4);
+					expect(s?.updatesState.pts).toBe(55);
+					expect(s?.peers).toEqual([testPeer("user", I64_MAX, I64_MIN)]);
+					await b.setExtension("x.k", new Uint8Array([1]));
+					await b.close();
+				} finally {
+					await server?.close();
+				}
+				const after = new Database(path, { readonly: true });
+				expect(after.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+				after.close();
+			}
+		});
+
+		it(`${where}: imports a ferogram database as session "default"`, async () => {
+			const path = dbPath();
+			ferogramDatabase(path);
+			const server = remote ? await startHranaServer({ path, token: TOKEN }) : undefined;
+			try {
+				const b = await LibsqlSessionBackend.open(
+					server ? { url: server.url, authToken: TOKEN } : { url: `file:${path}` },
+				);
+				const s = await b.load();
+				await b.close();
+				expect(s?.homeDcId).toBe(2);
+				expect(s?.dcs[0]?.authKey?.equals(testAuthKey(2))).toBe(true);
+				expect(s?.dcs[0]?.firstSalt).toBe(-5n);
+				expect(s?.updatesState).toEqual({
+					pts: 100,
+					qts: 7,
+					date: 1700000000,
+					seq: 9,
+					channels: [{ channelId: 1500000001n, pts: 42 }],
+				});
+				expect(s?.peers).toEqual(
+					expect.arrayContaining([
+						testPeer("user", I64_MAX, I64_MIN),
+						testPeer("channel", 77n, 770n, "megagroup"),
+						testPeer("chat", 5n, 0n),
+					]),
+				);
+				expect(s?.peers).toHaveLength(3);
+				expect(s?.minPeers).toEqual([{ userId: 11n, peerId: 12n, msgId: 13 }]);
+			} finally {
+				await server?.close();
+			}
+			const backups = readdirSync(join(path, "..")).filter((n) => n.includes("ferogram-backup"));
+			// a local file is copied aside first; a remote database has no local copy to make
+			expect(backups).toHaveLength(remote ? 0 : 1);
+		});
+	}
+});
+
 describe("remote over Hrana/HTTP", () => {
 	it("really goes over HTTP, and reads what a local client wrote to the same file", async () => {
 		const path = dbPath();
@@ -106,6 +214,19 @@ describe("remote over Hrana/HTTP", () => {
 			expect(isSessionError(error, "AUTH")).toBe(true);
 			expect(inspect(error, { depth: 10 })).not.toContain("wrong-token-123");
 			expect(String(error)).not.toContain("wrong-token-123");
+		} finally {
+			await server.close();
+		}
+	});
+
+	it("an open remote backend shows no token in util.inspect or JSON.stringify", async () => {
+		const server = await startHranaServer({ path: dbPath(), token: TOKEN });
+		try {
+			const b = await LibsqlSessionBackend.open({ url: server.url, authToken: TOKEN });
+			await b.save(sampleSession());
+			const shown = `${inspect(b, { depth: 10, showHidden: true })} ${JSON.stringify(b)} ${String(b)}`;
+			expect(shown).not.toContain(TOKEN);
+			await b.close();
 		} finally {
 			await server.close();
 		}
@@ -270,6 +391,45 @@ describe("local files", () => {
 		expect(backup).toBeDefined();
 		expect(statSync(join(path, "..", backup as string)).mode & 0o777).toBe(0o600);
 	});
+});
+
+describe("sync() on demand", () => {
+	it("is INVALID_ARGUMENT on a database that is not a replica, and CLOSED after close()", async () => {
+		const b = await LibsqlSessionBackend.open({ url: `file:${dbPath()}` });
+		await expect(b.sync()).rejects.toSatisfy((e) => isSessionError(e, "INVALID_ARGUMENT"));
+		await b.setHomeDc(2); // still usable
+		await b.close();
+		await expect(b.sync()).rejects.toSatisfy((e) => isSessionError(e, "CLOSED"));
+	});
+});
+
+// With a real sqld or Turso (LIBSQL_URL), a replica really replicates.
+const realUrl = process.env.LIBSQL_URL;
+describe.skipIf(!realUrl)("embedded replica of LIBSQL_URL", () => {
+	it("syncs on open and on demand", async () => {
+		const token = process.env.LIBSQL_AUTH_TOKEN;
+		const connect = { url: realUrl as string, ...(token ? { authToken: token } : {}) };
+		const id = `xs-replica-${process.pid}-${Date.now()}`;
+		const primary = await LibsqlSessionBackend.open({ ...connect, sessionId: id });
+		try {
+			await primary.save(sampleSession(1));
+			const replica = await LibsqlSessionBackend.open({
+				url: `file:${dbPath()}`,
+				syncUrl: connect.url,
+				...(token ? { authToken: token } : {}),
+				sessionId: id,
+				lock: false,
+			});
+			assertSameSession(await replica.load(), sampleSession(1));
+			await primary.setHomeDc(5);
+			await replica.sync();
+			expect((await replica.load())?.homeDcId).toBe(5);
+			await replica.close();
+		} finally {
+			await primary.close();
+			await LibsqlSessionBackend.deleteSession(connect, id).catch(() => false);
+		}
+	}, 60_000);
 });
 
 // An embedded replica syncs with libSQL's replication protocol, which the Hrana test server does
