@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { SessionBackendError, SessionConnectionError } from "@x/session-core";
 import {
+	keyedQueue,
 	redactSecrets,
 	type SqlDriver,
 	type SqlExecutor,
@@ -17,11 +18,20 @@ export interface PostgresConnectOptions {
 	connectionString?: string;
 	/** An existing pool (not ended by the backend). Its int8 columns are read as bigint here, per query. */
 	pool?: pg.Pool;
+	/**
+	 * An existing, connected client (not ended by the backend). Every statement and transaction
+	 * of the backends sharing it is queued, so they never interleave; `search_path` and
+	 * `statement_timeout` are set on it once.
+	 */
+	client?: pg.Client;
 	/** The schema that holds the tables (created if missing; default `public`). */
 	schema?: string;
 	/** Bound on connecting (default 5000 ms). */
 	connectTimeoutMs?: number;
-	/** Server-side `statement_timeout` for every statement (default 10 000 ms). */
+	/**
+	 * Server-side `statement_timeout` for every statement (default 10 000 ms). A client-side
+	 * bound of this plus 5 s also ends the wait when the server or the network stops answering.
+	 */
 	statementTimeoutMs?: number;
 	/** `application_name` of the connections, as `pg_stat_activity` shows it (default `x-session`). */
 	applicationName?: string;
@@ -101,25 +111,78 @@ function secretsOf(connectionString: string | undefined): string[] {
 	}
 }
 
-/** A pg pool as the shared SQL layer's driver, with every statement run in `schema`. */
+/** True for errors of the connection itself (not reported by the server): the client is dropped. */
+function isConnectionFault(error: unknown): boolean {
+	if (error instanceof SessionBackendError) return false; // ours, thrown inside a transaction
+	const code = (error as { code?: unknown })?.code;
+	if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
+	return code.startsWith("08") || code.startsWith("57P");
+}
+
+/** One queue per caller's client: its statements and transactions never interleave. */
+const enqueue = keyedQueue();
+
+/** A caller's single client as a pool-like source of connections, one user at a time. */
+function singleClient(client: pg.Client, setup: string): Pick<pg.Pool, "connect" | "query"> {
+	let configured = false;
+	const lease = async () => {
+		if (!configured) {
+			await client.query(setup);
+			configured = true;
+		}
+		return { query: client.query.bind(client), release() {} } as unknown as pg.PoolClient;
+	};
+	return {
+		connect: (() => {
+			// the caller of connect() releases; the queue slot is held until then
+			let release!: () => void;
+			const held = new Promise<void>((r) => {
+				release = r;
+			});
+			return new Promise<pg.PoolClient>((resolve, reject) => {
+				void enqueue(client, async () => {
+					try {
+						const c = await lease();
+						c.release = () => release();
+						resolve(c);
+					} catch (error) {
+						release();
+						reject(error);
+					}
+					await held;
+				});
+			});
+		}) as pg.Pool["connect"],
+		query: ((text: string) =>
+			enqueue(client, () => client.query(text))) as unknown as pg.Pool["query"],
+	};
+}
+
+/** A pg pool (or client) as the shared SQL layer's driver, with every statement run in `schema`. */
 export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
-	const owned = !options.pool;
+	const owned = !options.pool && !options.client;
 	const schema = quoteIdent(options.schema ?? "public");
 	const location = `${displayConnection(options.connectionString)}${options.schema ? ` (schema ${options.schema})` : ""}`;
 	const secrets = secretsOf(options.connectionString);
 	const statementTimeout = options.statementTimeoutMs ?? 10_000;
-	const pool =
+	const pool: Pick<pg.Pool, "connect" | "query"> & Partial<Pick<pg.Pool, "end" | "on">> =
+		(options.client &&
+			singleClient(
+				options.client,
+				`SET search_path TO ${schema}; SET statement_timeout = ${Math.floor(statementTimeout)}`,
+			)) ??
 		options.pool ??
 		new pg.Pool({
 			connectionString: options.connectionString,
 			connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
 			statement_timeout: statementTimeout,
+			query_timeout: statementTimeout + 5000,
 			application_name: options.applicationName ?? "x-session",
 			// set once per connection rather than on every checkout
 			options: `-c search_path=${schema} -c statement_timeout=${Math.floor(statementTimeout)}`,
 			max: 4,
 		});
-	if (owned) pool.on("error", () => undefined); // idle clients dropped by the server: reported on next use
+	if (owned) pool.on?.("error", () => undefined); // idle clients dropped by the server: reported on next use
 	let prepared: Promise<void> | undefined;
 	const ready = () =>
 		(prepared ??= pool
@@ -136,7 +199,7 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 	const connect = async () => {
 		await ready();
 		const client = await pool.connect();
-		if (owned) return client;
+		if (owned || options.client) return client;
 		try {
 			await client.query(
 				`SET search_path TO ${schema}; SET statement_timeout = ${Math.floor(statementTimeout)}`,
@@ -149,10 +212,15 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 	};
 	const once = async <T>(use: (x: SqlExecutor) => Promise<T>): Promise<T> => {
 		const client = await connect();
+		let fault: unknown;
 		try {
 			return await use(executor(client));
+		} catch (error) {
+			if (isConnectionFault(error)) fault = error;
+			throw error;
 		} finally {
-			client.release();
+			// a connection that timed out or broke is dropped, not handed to the next caller
+			client.release(fault as Error | undefined);
 		}
 	};
 	return {
@@ -171,9 +239,11 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 				await client.query("COMMIT");
 				return result;
 			} catch (error) {
-				await client.query("ROLLBACK").catch(() => {
-					broken = true;
-				});
+				if (isConnectionFault(error)) broken = true;
+				else
+					await client.query("ROLLBACK").catch(() => {
+						broken = true;
+					});
 				throw error;
 			} finally {
 				client.release(broken);
@@ -189,7 +259,7 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 		},
 		mapError: (error, operation) => mapError(error, operation, location, secrets),
 		async close() {
-			if (owned) await pool.end().catch(() => undefined);
+			if (owned) await pool.end?.().catch(() => undefined);
 		},
 	};
 }

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { isSessionError, SessionLockedError } from "@x/session-core";
@@ -15,6 +16,7 @@ import {
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { PostgresSessionBackend } from "../src/index.js";
+import { startPrivateCluster } from "./cluster.js";
 import { available, dropSchema, PG_URL, randomSchema } from "./helpers.js";
 
 const schemas: string[] = [];
@@ -217,6 +219,138 @@ describe.skipIf(!available)("postgres", () => {
 			expect(text).not.toContain("pw-secret");
 		}
 	});
+
+	it("runs on a caller's single pg.Client: two sessions share it, their transactions queued", async () => {
+		const s = schema();
+		const client = new pg.Client({ connectionString: PG_URL });
+		await client.connect();
+		try {
+			const [a, c] = await Promise.all(
+				["alice", "carol"].map((sessionId) =>
+					PostgresSessionBackend.open({ client, schema: s, sessionId }),
+				),
+			);
+			if (!a || !c) throw new Error("not opened");
+			await Promise.all([
+				a.save(sampleSession(1)),
+				c.save(sampleSession(2)),
+				a.cachePeers(testPeers(500, 4).map((p) => ({ ...p, id: p.id + 9_000_000n }))),
+				c.applyUpdateState({ type: "primary", pts: 9, date: 9, seq: 9 }),
+			]);
+			expect((await a.load())?.peers).toHaveLength(sampleSession(1).peers.length + 500);
+			expect((await c.load())?.updatesState.pts).toBe(9);
+			expect(await PostgresSessionBackend.listSessions({ client, schema: s })).toEqual([
+				"alice",
+				"carol",
+			]);
+			await a.close();
+			await c.close();
+			// left open for its owner, still usable
+			expect((await client.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+		} finally {
+			await client.end();
+		}
+	});
+
+	it("a server that accepts and never answers is TIMEOUT after connectTimeoutMs", async () => {
+		const silent = createServer(() => {});
+		await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+		const { port } = silent.address() as AddressInfo;
+		try {
+			const started = Date.now();
+			const error = await PostgresSessionBackend.open({
+				connectionString: `postgres://u:pw-secret-3@127.0.0.1:${port}/x`,
+				connectTimeoutMs: 500,
+			}).catch((e: unknown) => e);
+			expect(isSessionError(error, "TIMEOUT")).toBe(true);
+			expect(Date.now() - started).toBeLessThan(4000);
+			expect(`${String(error)} ${inspect(error, { depth: 10 })}`).not.toContain("pw-secret");
+		} finally {
+			silent.close();
+		}
+	});
+
+	it("a network that stops answering mid-run is TIMEOUT, then a new connection recovers", async () => {
+		const s = schema();
+		const target = new URL(PG_URL);
+		let frozen = false;
+		const sockets = new Set<Socket>();
+		const proxy = createServer((inbound) => {
+			const outbound = connect(Number(target.port || 5432), target.hostname);
+			for (const sock of [inbound, outbound]) {
+				sockets.add(sock);
+				sock.on("error", () => undefined);
+			}
+			inbound.on("data", (d) => frozen || outbound.write(d));
+			outbound.on("data", (d) => frozen || inbound.write(d));
+			inbound.on("close", () => outbound.destroy());
+			outbound.on("close", () => inbound.destroy());
+		});
+		await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+		const via = new URL(PG_URL);
+		via.port = String((proxy.address() as AddressInfo).port);
+		try {
+			const b = await PostgresSessionBackend.open({
+				connectionString: via.toString(),
+				schema: s,
+				statementTimeoutMs: 500,
+				lock: false,
+			});
+			await b.save(sampleSession());
+			frozen = true;
+			const started = Date.now();
+			await expect(b.setHomeDc(4)).rejects.toSatisfy((e) => isSessionError(e, "TIMEOUT"));
+			expect(Date.now() - started).toBeLessThan(10_000);
+			frozen = false;
+			for (const sock of sockets) sock.destroy(); // the stuck connections die
+			sockets.clear();
+			await b.setHomeDc(3);
+			assertSameSession(await b.load(), { ...sampleSession(), homeDcId: 3 });
+			await b.close();
+		} finally {
+			for (const sock of sockets) sock.destroy();
+			proxy.close();
+		}
+	}, 30_000);
+
+	it("the server restarted mid-run: typed errors, then recovery, nothing acknowledged lost", async (ctx) => {
+		const cluster = await startPrivateCluster();
+		if (!cluster) return ctx.skip(); // no server binaries to run a cluster of our own
+		try {
+			const b = await PostgresSessionBackend.open({ connectionString: cluster.url, schema: "xs" });
+			await b.save(sampleSession());
+			await b.setHomeDc(5);
+			const batch = testPeers(50_000, 6).map((p) => ({ ...p, id: p.id + 9_000_000n }));
+			const inflight = b.cachePeers(batch).then(
+				() => "acknowledged",
+				(e: unknown) => e,
+			);
+			cluster.stop();
+			const outcome = await inflight;
+			if (outcome !== "acknowledged") expect(isSessionError(outcome, "CONNECTION")).toBe(true);
+			const down = await b.setHomeDc(6).catch((e: unknown) => e);
+			expect(isSessionError(down, "CONNECTION")).toBe(true);
+			cluster.start();
+			// the pool may still hand out a connection the restart broke: a typed error, then it works
+			let last: unknown;
+			for (let i = 0; i < 5; i++) {
+				last = await b.setHomeDc(7).then(
+					() => undefined,
+					(e: unknown) => e,
+				);
+				if (last === undefined) break;
+				expect(isSessionError(last, "CONNECTION")).toBe(true);
+			}
+			expect(last).toBeUndefined();
+			const loaded = await b.load();
+			expect(loaded?.homeDcId).toBe(7);
+			const extra = outcome === "acknowledged" ? batch.length : 0;
+			expect(loaded?.peers.length).toBe(sampleSession().peers.length + extra);
+			await b.close();
+		} finally {
+			cluster.destroy();
+		}
+	}, 60_000);
 
 	it("sessions are listed and deleted; an open one cannot be deleted", async () => {
 		const s = schema();
