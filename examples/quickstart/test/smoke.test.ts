@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,6 +97,22 @@ describe("quickstart (file backend)", () => {
 		expect(printed).not.toBeNull();
 		expect(saved.updatesState.pts).toBe(Number(printed?.[1]));
 		expect(saved.updatesState.pts).toBeGreaterThan(0);
+	}, 60_000);
+});
+
+describe("quickstart --backend memory", () => {
+	it("runs the same lifecycle, keeps nothing, and logs in again on the next run", async () => {
+		const data = mkdtempSync(join(tmpdir(), "xs-quickstart-"));
+		dirs.push(data);
+		const args = ["--backend", "memory", "--data", data, "--interval", "10", "--ticks", "3"];
+		for (let run = 0; run < 2; run++) {
+			const r = await start(args).done;
+			expect(r.code, r.out).toBe(0);
+			expect(r.out).toContain("logging in");
+			expect(r.out).not.toContain("resumed session");
+			expect(r.out).toContain("saved nothing (in-memory backend)");
+		}
+		expect(readdirSync(data)).toEqual([]);
 	}, 60_000);
 });
 
