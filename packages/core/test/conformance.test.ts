@@ -8,6 +8,7 @@ import {
 	decodeSession,
 	encodeSession,
 	type PersistedSession,
+	type SessionChanges,
 	SessionLockedError,
 } from "../src/index.js";
 import {
@@ -33,12 +34,20 @@ interface Flaws {
 	dropsExtensions?: boolean;
 	/** Username lookups compare case-sensitively. */
 	caseSensitiveUsernames?: boolean;
+	/** applyChanges runs the granular methods one by one: a bad last part leaves the others. */
+	nonAtomicChanges?: boolean;
+	/** applyChanges ignores deleteMinPeers. */
+	dropsMinPeerDeletes?: boolean;
+	/** Declares extensions: false (a correct backend, for the UNSUPPORTED test). */
+	noExtensions?: boolean;
+	/** With extensions: false, applyChanges drops extension parts instead of refusing them. */
+	dropsUnsupportedParts?: boolean;
 }
 
 /** Sessions as v8 bytes in a shared map, one entry per session id: a small persistent backend. */
 class MapBackend extends BaseSessionBackend {
 	readonly name = "map";
-	override readonly capabilities: BackendCapabilities = {
+	override capabilities: BackendCapabilities = {
 		persistent: true,
 		multiSession: true,
 		locking: true,
@@ -54,6 +63,7 @@ class MapBackend extends BaseSessionBackend {
 		private readonly flaws: Flaws,
 	) {
 		super();
+		if (flaws.noExtensions) this.capabilities = { ...this.capabilities, extensions: false };
 	}
 
 	static async open(data: Map<string, Uint8Array>, held: Set<string>, id: string, flaws: Flaws) {
@@ -91,6 +101,23 @@ class MapBackend extends BaseSessionBackend {
 	protected override async closeSession(): Promise<void> {
 		this.held.delete(this.id);
 		if (this.flaws.forgetsOnClose) this.data.delete(this.id);
+	}
+
+	override async applyChanges(changes: SessionChanges): Promise<void> {
+		const { nonAtomicChanges, dropsMinPeerDeletes, dropsUnsupportedParts } = this.flaws;
+		if (dropsMinPeerDeletes) return super.applyChanges({ ...changes, deleteMinPeers: [] });
+		if (dropsUnsupportedParts)
+			return super.applyChanges({ ...changes, deleteExtensions: [], setExtensions: [] });
+		if (!nonAtomicChanges) return super.applyChanges(changes);
+		for (const dc of changes.dcs ?? []) await this.updateDc(dc);
+		if (changes.homeDcId !== undefined) await this.setHomeDc(changes.homeDcId);
+		for (const change of changes.updateState ?? []) await this.applyUpdateState(change);
+		if (changes.peers?.length) await this.cachePeers(changes.peers);
+		const { deleteMinPeers, minPeers } = changes;
+		if (deleteMinPeers?.length || minPeers?.length)
+			await super.applyChanges({ deleteMinPeers: deleteMinPeers ?? [], minPeers: minPeers ?? [] });
+		for (const key of changes.deleteExtensions ?? []) await this.deleteExtension(key);
+		for (const [key, value] of changes.setExtensions ?? []) await this.setExtension(key, value);
 	}
 
 	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
@@ -134,7 +161,7 @@ function harness(flaws: Flaws = {}): ConformanceHarness {
 runConformanceSuite({ describe, it, beforeEach, afterEach }, harness());
 
 /** Registers the suite with a runner that only collects, then runs every test; returns the failures. */
-async function failingTests(flaws: Flaws): Promise<string[]> {
+async function failingTests(flaws: Flaws, group?: string, skipped?: string[]): Promise<string[]> {
 	const tests: { name: string; fn: (ctx: unknown) => unknown }[] = [];
 	const path: string[] = [];
 	const runner: TestRunner = {
@@ -150,8 +177,9 @@ async function failingTests(flaws: Flaws): Promise<string[]> {
 	runConformanceSuite(runner, harness(flaws));
 	const failed: string[] = [];
 	for (const t of tests) {
+		if (group !== undefined && !t.name.startsWith(`${group} > `)) continue;
 		try {
-			await t.fn({ skip() {} });
+			await t.fn({ skip: () => skipped?.push(t.name) });
 		} catch {
 			failed.push(t.name);
 		}
@@ -192,4 +220,33 @@ describe("the suite catches broken backends", () => {
 			expect(failed).toContain(expected);
 		}, 60_000);
 	}
+
+	const changes: [keyof Flaws, string][] = [
+		["nonAtomicChanges", "changes > an invalid peer as the last part rejects and applies nothing"],
+		[
+			"nonAtomicChanges",
+			"changes > an invalid extension key as the last part rejects and applies nothing",
+		],
+		["dropsMinPeerDeletes", "changes > each ferogram part round-trips through load()"],
+	];
+	for (const [flaw, expected] of changes) {
+		it(`${flaw}: fails "${expected}"`, async () => {
+			expect(await failingTests({ [flaw]: true }, "changes")).toContain(expected);
+		});
+	}
+
+	const unsupported = "changes > extension parts reject with UNSUPPORTED and apply nothing";
+	it("a backend without extensions runs the UNSUPPORTED test and passes the group", async () => {
+		const skipped: string[] = [];
+		expect(await failingTests({ noExtensions: true }, "changes", skipped)).toEqual([]);
+		expect(skipped).not.toContain(unsupported);
+		expect(skipped).toContain("changes > deleteExtensions runs before setExtensions");
+	});
+	it(`dropsUnsupportedParts: fails "${unsupported}"`, async () => {
+		const failed = await failingTests(
+			{ noExtensions: true, dropsUnsupportedParts: true },
+			"changes",
+		);
+		expect(failed).toEqual([unsupported]);
+	});
 });
