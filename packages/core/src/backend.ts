@@ -19,6 +19,7 @@ import type { SecretBytes } from "./secret.js";
 import {
 	applyUpdateStateChange,
 	cloneSession,
+	cloneUpdateStateChange,
 	emptySession,
 	findPeer,
 	upsertDc,
@@ -211,8 +212,11 @@ export abstract class BaseSessionBackend implements SessionBackend {
 		await this.closeSession();
 	}
 
+	// Arguments are copied when the call is made, not when it runs: a caller may change its
+	// object right after the call, and the queued write must not see that.
 	updateDc(dc: DcEntry): Promise<void> {
-		return this.mutate((s) => upsertDc(s, dc));
+		const copy = { ...dc };
+		return this.mutate((s) => upsertDc(s, copy));
 	}
 
 	setHomeDc(dcId: number): Promise<void> {
@@ -222,7 +226,8 @@ export abstract class BaseSessionBackend implements SessionBackend {
 	}
 
 	applyUpdateState(change: UpdateStateChange): Promise<void> {
-		return this.mutate((s) => applyUpdateStateChange(s.updatesState, change));
+		const copy = cloneUpdateStateChange(change);
+		return this.mutate((s) => applyUpdateStateChange(s.updatesState, copy));
 	}
 
 	cachePeer(peer: CachedPeer): Promise<void> {

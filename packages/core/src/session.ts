@@ -197,6 +197,13 @@ export function setChannelPts(state: UpdatesState, channelId: bigint, pts: numbe
 	else state.channels.push({ channelId, pts });
 }
 
+/** A copy of a change, so a caller changing its object after the call cannot reach the store. */
+export function cloneUpdateStateChange(change: UpdateStateChange): UpdateStateChange {
+	return change.type === "all"
+		? { type: "all", state: cloneUpdatesState(change.state) }
+		: { ...change };
+}
+
 /** Applies a change to the update counters as the reference's `apply_to` does. Mutates `state`. */
 export function applyUpdateStateChange(state: UpdatesState, change: UpdateStateChange): void {
 	switch (change.type) {

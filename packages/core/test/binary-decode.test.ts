@@ -226,6 +226,19 @@ describe("decode rules of spec §3.3", () => {
 		expect(decodeSession(bytes).dcs[0]?.addr).toBe("1\uFFFD2");
 	});
 
+	it("a leading EF BB BF in an address is kept as U+FEFF (as Rust's from_utf8_lossy), so bytes round-trip", () => {
+		for (const strict of [false, true]) {
+			const bytes = hex(
+				"08 | 00000000 | 01 | 02000000 | 00 | 0000000000000000 | 00000000 | 04 | efbbbf31 | 00 |",
+				ZERO_STATE,
+				"| 0000 | 0000 | 0000 | 00",
+			);
+			const decoded = decodeSession(bytes, { strict });
+			expect(decoded.dcs[0]?.addr).toBe("\uFEFF1");
+			expect(toHex(encodeSession(decoded))).toBe(toHex(bytes));
+		}
+	});
+
 	it("peer_type: 1 → channel, 2 → chat, every other value → user", () => {
 		for (let t = 0; t < 256; t++) {
 			const kind = decodeSession(v8Peer(t, 0xff, 0)).peers[0]?.kind;

@@ -21,6 +21,7 @@ import {
 	upsertPeers,
 } from "../src/index.js";
 import { dc, plain, seqKey, session } from "./helpers.js";
+import { MemoryStore } from "./memory-store.js";
 
 const user = (id: bigint, accessHash = 1n): CachedPeer => ({
 	kind: "user",
@@ -236,5 +237,35 @@ describe("normalize, canonical, equality, clone", () => {
 		expect(a.updatesState.channels[0]?.pts).toBe(1);
 		expect(a.dcs[0]?.addr).toBe("149.154.167.51:443");
 		expect(c.dcs[0]?.authKey).toBe(a.dcs[0]?.authKey);
+	});
+});
+
+describe("BaseSessionBackend copies granular arguments when the call is made", () => {
+	it("changing a DC entry or an update-state change after the call does not reach the store", async () => {
+		const b = await new MemoryStore().open();
+		const dc = {
+			dcId: 2,
+			addr: "1.2.3.4:443",
+			authKey: null,
+			firstSalt: 1n,
+			timeOffset: 0,
+			flags: 0,
+		};
+		const pendingDc = b.updateDc(dc);
+		dc.addr = "9.9.9.9:1";
+		const change = { type: "primary" as const, pts: 10, date: 11, seq: 12 };
+		const pendingState = b.applyUpdateState(change);
+		change.pts = 99;
+		const all = { pts: 1, qts: 2, date: 3, seq: 4, channels: [{ channelId: 5n, pts: 6 }] };
+		const pendingAll = b.applyUpdateState({ type: "channel", channelId: 7n, pts: 8 });
+		await Promise.all([pendingDc, pendingState, pendingAll]);
+		const loaded = await b.load();
+		expect(loaded?.dcs[0]?.addr).toBe("1.2.3.4:443");
+		expect(loaded?.updatesState.pts).toBe(10);
+		const pendingReplace = b.applyUpdateState({ type: "all", state: all });
+		all.channels[0]!.pts = 60;
+		all.channels.push({ channelId: 9n, pts: 9 });
+		await pendingReplace;
+		expect((await b.load())?.updatesState.channels).toEqual([{ channelId: 5n, pts: 6 }]);
 	});
 });

@@ -49,7 +49,17 @@ export async function writeFileAtomic(
 		await syncDirectory(fs, dirname(path));
 	} catch (error) {
 		if (!renamed) await fs.unlink(temp).catch(() => undefined);
-		throw error;
+		throw renamed ? new DirectorySyncError(error) : error;
+	}
+}
+
+/**
+ * The new file is in place but its directory could not be fsynced: it may not survive a power
+ * loss, and the previous file is no longer there to fall back to.
+ */
+export class DirectorySyncError extends Error {
+	constructor(cause: unknown) {
+		super("directory fsync failed after the rename", { cause });
 	}
 }
 

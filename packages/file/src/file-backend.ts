@@ -33,7 +33,7 @@ import {
 	upsertDc,
 	upsertPeers,
 } from "@x/session-core";
-import { tempFileOwner, writeFileAtomic } from "./atomic-write.js";
+import { DirectorySyncError, tempFileOwner, writeFileAtomic } from "./atomic-write.js";
 import { errnoCode, type FileSystem, nodeFileSystem, reason } from "./fs.js";
 import { FileLock, processAlive } from "./lock.js";
 
@@ -179,13 +179,21 @@ export class FileSessionBackend extends BaseSessionBackend {
 
 	override updateDc(dc: DcEntry): Promise<void> {
 		const copy = { ...dc };
-		return this.#change("dcs", (s) => upsertDc(s, copy));
+		return this.#change(
+			"dcs",
+			(s) => upsertDc(s, copy),
+			() => encodes({ dcs: [copy] }),
+		);
 	}
 
 	override setHomeDc(dcId: number): Promise<void> {
-		return this.#change("none", (s) => {
-			s.homeDcId = dcId;
-		});
+		return this.#change(
+			"none",
+			(s) => {
+				s.homeDcId = dcId;
+			},
+			() => encodes({ homeDcId: dcId }),
+		);
 	}
 
 	override applyUpdateState(change: UpdateStateChange): Promise<void> {
@@ -193,7 +201,11 @@ export class FileSessionBackend extends BaseSessionBackend {
 			change.type === "all"
 				? { type: "all", state: { ...change.state, channels: [...change.state.channels] } }
 				: { ...change };
-		return this.#change("updatesState", (s) => applyUpdateStateChange(s.updatesState, copy));
+		return this.#change(
+			"updatesState",
+			(s) => applyUpdateStateChange(s.updatesState, copy),
+			(next) => encodes({ updatesState: next.updatesState }),
+		);
 	}
 
 	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
@@ -203,7 +215,13 @@ export class FileSessionBackend extends BaseSessionBackend {
 		} catch (error) {
 			return Promise.reject(error);
 		}
-		return this.#change("peers", (s) => upsertPeers(s, copy));
+		return this.#change(
+			"peers",
+			(s) => upsertPeers(s, copy),
+			() => {
+				for (let i = 0; i < copy.length; i += 65_535) encodes({ peers: copy.slice(i, i + 65_535) });
+			},
+		);
 	}
 
 	/**
@@ -231,7 +249,11 @@ export class FileSessionBackend extends BaseSessionBackend {
 	// async: a bad argument rejects; the change is still queued synchronously, in call order
 	override async setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
 		const v = extensionValue(key, value, this.name);
-		return this.#change("extensions", (s) => setSessionExtension(s, key, v));
+		return this.#change(
+			"extensions",
+			(s) => setSessionExtension(s, key, v),
+			() => encodes({ extensions: new Map([[key, v]]) }),
+		);
 	}
 
 	override deleteExtension(key: string): Promise<void> {
@@ -289,6 +311,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 	#change(
 		touches: Touched | readonly Touched[],
 		change: (session: PersistedSession) => void,
+		validate?: (next: PersistedSession) => void,
 	): Promise<void> {
 		const parts = new Set<Touched>([touches].flat());
 		return this.exclusive(async () => {
@@ -311,6 +334,9 @@ export class FileSessionBackend extends BaseSessionBackend {
 				return;
 			}
 			checkFits(next);
+			// a value the encoder would refuse (pts beyond i32, a bad key length...) must be refused
+			// now: accepted into memory it would fail every later flush and block all persistence
+			validate?.(next);
 			this.#state = next;
 			this.#dirty = true;
 			this.#timer ??= setTimeout(() => {
@@ -343,9 +369,20 @@ export class FileSessionBackend extends BaseSessionBackend {
 	async #write(session: PersistedSession): Promise<void> {
 		const encoded = encodeSession(session);
 		const bytes = this.#cipher ? await this.#cipher.encrypt(encoded) : encoded;
-		await io(`cannot save ${this.path}; the previous file is intact`, () =>
-			writeFileAtomic(this.#fs, this.path, bytes),
-		);
+		try {
+			await writeFileAtomic(this.#fs, this.path, bytes);
+		} catch (error) {
+			if (error instanceof SessionBackendError) throw error;
+			const renamed = error instanceof DirectorySyncError;
+			const why = reason(renamed ? error.cause : error);
+			throw new SessionBackendError(
+				"IO",
+				renamed
+					? `wrote ${this.path} but could not fsync its directory (${why}); the save may not survive a power loss`
+					: `cannot save ${this.path}; the previous file is intact (${why})`,
+				{ backend: BACKEND, cause: renamed ? error.cause : error },
+			);
+		}
 	}
 
 	async #current(): Promise<PersistedSession | null> {
@@ -415,6 +452,14 @@ export class FileSessionBackend extends BaseSessionBackend {
 
 /** The parts of a session a change may write to (`#change` copies only those). */
 type Touched = "dcs" | "peers" | "minPeers" | "updatesState" | "extensions" | "none";
+
+/**
+ * Runs the encoder on the part a coalesced change brings in (an otherwise empty session), so a
+ * value it would refuse is refused when the change is made, with the encoder's own error.
+ */
+function encodes(part: Partial<PersistedSession>): void {
+	encodeSession({ ...emptySession(), ...part });
+}
 
 /** The same checks the encoder makes, run before a change is accepted into memory. */
 function checkFits(session: PersistedSession): void {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type LockHolder, SessionBackendError, SessionLockedError } from "@x/session-core";
 import { CREATE_EXCLUSIVE, errnoCode, type FileSystem, reason } from "./fs.js";
@@ -13,6 +14,40 @@ interface LockRecord {
 	host: string;
 	startedAt: string;
 	token: string;
+	/** Linux: the kernel's boot id, so a lock from before a reboot is known stale. */
+	bootId?: string;
+	/** Linux: the owner's start time (field 22 of /proc/<pid>/stat), to detect a reused pid. */
+	procStart?: string;
+}
+
+/**
+ * Tokens of the locks this process holds, shared by every copy of this module in the process. A
+ * lock that names this process's pid with a token not in here was left by an earlier process that
+ * had the same pid (a container restarted after a crash runs the bot as pid 1 again).
+ */
+const HELD_KEY = Symbol.for("x-session.file.heldLocks");
+const registry = globalThis as Record<symbol, unknown>;
+if (!(registry[HELD_KEY] instanceof Set)) registry[HELD_KEY] = new Set<string>();
+const HELD = registry[HELD_KEY] as Set<string>;
+
+/** The boot id on Linux, else `undefined`. */
+function bootId(): string | undefined {
+	try {
+		return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** When process `pid` started, in clock ticks since boot (Linux), else `undefined`. */
+export function processStart(pid: number): string | undefined {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+		// "pid (comm) state ppid ...": comm may hold spaces and parentheses; starttime is field 22
+		return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+	} catch {
+		return undefined;
+	}
 }
 
 /** True when a process with this pid exists on this host. */
@@ -45,9 +80,16 @@ export class FileLock {
 			startedAt: new Date().toISOString(),
 			token: randomBytes(12).toString("hex"),
 		};
+		const boot = bootId();
+		const started = processStart(process.pid);
+		if (boot) record.bootId = boot;
+		if (started) record.procStart = started;
 		const deadline = Date.now() + waitMs;
 		for (;;) {
-			if (await tryCreate(fs, path, record)) return new FileLock(fs, path, record.token);
+			if (await tryCreate(fs, path, record)) {
+				HELD.add(record.token);
+				return new FileLock(fs, path, record.token);
+			}
 			const holder = await readRecord(fs, path);
 			if (holder === undefined) continue; // vanished between create and read: try again
 			if (await isStale(fs, path, holder, record.host)) {
@@ -61,8 +103,12 @@ export class FileLock {
 
 	/** Removes the lock file if it is still ours. */
 	async release(): Promise<void> {
-		const current = await readRecord(this.fs, this.path);
-		if (current?.token === this.token) await this.fs.unlink(this.path).catch(() => undefined);
+		try {
+			const current = await readRecord(this.fs, this.path);
+			if (current?.token === this.token) await this.fs.unlink(this.path).catch(() => undefined);
+		} finally {
+			HELD.delete(this.token);
+		}
 	}
 }
 
@@ -105,9 +151,23 @@ async function readRecord(fs: FileSystem, path: string): Promise<LockRecord | nu
 	}
 }
 
-/** Dead owner on this host, or a lock file left unreadable (crash while creating it) for 10 s. */
+/**
+ * A lock is stale when its owner on this host is gone: the host booted since (boot id), the pid
+ * is this process's own but the lock is not one this process holds (pid reuse after a restart,
+ * e.g. pid 1 in a container), the pid is dead, or the pid now belongs to a process that started
+ * later (start time). A lock file left unreadable (a crash while creating it) is stale after 10 s.
+ * A lock of another host is never stale: its process cannot be checked.
+ */
 async function isStale(fs: FileSystem, path: string, holder: LockRecord | null, host: string) {
-	if (holder) return holder.host === host && !processAlive(holder.pid);
+	if (holder) {
+		if (holder.host !== host) return false;
+		const boot = bootId();
+		if (holder.bootId && boot && holder.bootId !== boot) return true;
+		if (holder.pid === process.pid) return !HELD.has(holder.token);
+		if (!processAlive(holder.pid)) return true;
+		const started = holder.procStart && processStart(holder.pid);
+		return started !== undefined && started !== "" && started !== holder.procStart;
+	}
 	const info = await fs.stat(path).catch(() => undefined);
 	return info !== undefined && Date.now() - info.mtimeMs > STALE_TAKEOVER_MS;
 }

@@ -215,6 +215,52 @@ describe("single-writer lock", () => {
 		await b.close();
 	});
 
+	it("a lock naming this process's pid that this process does not hold is taken over (pid 1 after a container restart)", async () => {
+		const path = join(tempDir(), "s.session");
+		const earlier = {
+			pid: process.pid,
+			host: hostname(),
+			startedAt: "2020-01-01T00:00:00Z",
+			token: "left-by-an-earlier-process-with-this-pid",
+		};
+		writeFileSync(`${path}.lock`, JSON.stringify(earlier), { mode: 0o600 });
+		const b = await FileSessionBackend.open({ path });
+		const record = JSON.parse(readFileSync(`${path}.lock`, "utf8"));
+		expect(record.pid).toBe(process.pid);
+		expect(record.token).not.toBe(earlier.token);
+		// a lock this process does hold still refuses a second instance
+		await expect(FileSessionBackend.open({ path })).rejects.toBeInstanceOf(SessionLockedError);
+		await b.close();
+	});
+
+	it.runIf(existsSync("/proc/self/stat"))(
+		"Linux: a lock from before a reboot, or whose pid now belongs to a later process, is taken over",
+		async () => {
+			const path = join(tempDir(), "s.session");
+			const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+			const live = process.ppid; // alive, and not this process
+			const stale = [
+				{ pid: live, bootId: "00000000-0000-0000-0000-000000000000" },
+				{ pid: live, bootId, procStart: "1" },
+			];
+			for (const fields of stale) {
+				const lock = { host: hostname(), startedAt: "2020-01-01T00:00:00Z", token: "t", ...fields };
+				writeFileSync(`${path}.lock`, JSON.stringify(lock), { mode: 0o600 });
+				const b = await FileSessionBackend.open({ path });
+				expect(JSON.parse(readFileSync(`${path}.lock`, "utf8")).pid).toBe(process.pid);
+				await b.close();
+			}
+			// the same live pid with its real start time is a live holder
+			const stat = readFileSync(`/proc/${live}/stat`, "utf8");
+			const procStart = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+			const held = { pid: live, host: hostname(), startedAt: "x", token: "t", bootId, procStart };
+			writeFileSync(`${path}.lock`, JSON.stringify(held), { mode: 0o600 });
+			const error = await FileSessionBackend.open({ path }).catch((e: unknown) => e);
+			expect(error).toBeInstanceOf(SessionLockedError);
+			expect((error as SessionLockedError).holder?.pid).toBe(live);
+		},
+	);
+
 	it("a lock held on another host is never broken, and the error says what to do", async () => {
 		const path = join(tempDir(), "s.session");
 		const remote = {
@@ -281,6 +327,43 @@ describe("coalescing", () => {
 			await cleanup.delete();
 			await cleanup.close();
 		}
+	});
+});
+
+describe("coalescing refuses values the encoder would refuse", () => {
+	it("a bad value is rejected at the call; the changes before and after it are flushed", async () => {
+		const path = join(tempDir(), "c.session");
+		const b = await FileSessionBackend.open({ path, flushInterval: 60_000 });
+		await b.save(sampleSession());
+		await b.applyUpdateState({ type: "secondary", qts: 5 });
+		const dc = {
+			dcId: 3,
+			addr: "1.2.3.4:443",
+			authKey: null,
+			firstSalt: 0n,
+			timeOffset: 0,
+			flags: 0,
+		};
+		const bad: [string, Promise<void>][] = [
+			["pts beyond i32", b.applyUpdateState({ type: "primary", pts: 2 ** 31, date: 1, seq: 1 })],
+			[
+				"channel id beyond i64",
+				b.applyUpdateState({ type: "channel", channelId: 2n ** 63n, pts: 1 }),
+			],
+			["home DC not an integer", b.setHomeDc(1.5)],
+			["salt beyond i64", b.updateDc({ ...dc, firstSalt: 2n ** 64n })],
+			["a 300-byte address", b.updateDc({ ...dc, addr: "x".repeat(300) })],
+			["an access hash beyond i64", b.cachePeer(testPeer("user", 1n, 2n ** 63n))],
+		];
+		for (const [what, call] of bad)
+			await expect(call, what).rejects.toSatisfy((e) => isSessionError(e));
+		await b.applyUpdateState({ type: "primary", pts: 7, date: 8, seq: 9 });
+		await b.flush();
+		const stored = decodeSession(readFileSync(path));
+		expect(stored.updatesState).toMatchObject({ pts: 7, qts: 5, date: 8, seq: 9 });
+		expect(stored.homeDcId).toBe(sampleSession().homeDcId);
+		expect(stored.dcs).toHaveLength(sampleSession().dcs.length);
+		await b.close();
 	});
 });
 

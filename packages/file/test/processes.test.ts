@@ -1,16 +1,54 @@
 // Real processes: lock contention, and SIGKILL at random moments while saving.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeSession, SessionLockedError } from "@x/session-core";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FileSessionBackend } from "../src/index.js";
 import { removeTempDirs, tempDir } from "./helpers.js";
 
 const tsx = createRequire(import.meta.url).resolve("tsx");
 const here = new URL(".", import.meta.url).pathname;
 const children: ChildProcess[] = [];
+
+/**
+ * The child scripts bundled once into plain JavaScript, so each of the hundreds of children starts
+ * in tens of milliseconds instead of compiling TypeScript through tsx on every start (seconds on a
+ * loaded 2-core machine). esbuild is tsx's own; without it the children run through tsx.
+ */
+let bundled: Map<string, string> | undefined;
+beforeAll(async () => {
+	try {
+		const esbuild = (await import(createRequire(tsx).resolve("esbuild"))) as {
+			build(options: Record<string, unknown>): Promise<unknown>;
+		};
+		const out = mkdtempSync(join(tmpdir(), "xs-file-children-"));
+		bundled = new Map();
+		for (const script of ["saver.ts", "holder.ts"]) {
+			const file = join(out, script.replace(/\.ts$/, ".mjs"));
+			await esbuild.build({
+				entryPoints: [join(here, "child", script)],
+				outfile: file,
+				bundle: true,
+				platform: "node",
+				format: "esm",
+				target: "node20",
+				conditions: ["@x/source"],
+				logLevel: "silent",
+			});
+			bundled.set(script, file);
+		}
+		bundleDir = out;
+	} catch {
+		bundled = undefined; // run through tsx
+	}
+}, 60_000);
+let bundleDir: string | undefined;
+afterAll(() => {
+	if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+});
 
 afterEach(() => {
 	for (const c of children.splice(0)) c.kill("SIGKILL");
@@ -21,13 +59,11 @@ function child(
 	script: string,
 	args: string[],
 ): { proc: ChildProcess; lines: string[]; waitFor(text: RegExp): Promise<void> } {
-	const proc = spawn(
-		process.execPath,
-		["--conditions=@x/source", "--import", tsx, join(here, "child", script), ...args],
-		{
-			stdio: ["ignore", "pipe", "pipe"],
-		},
-	);
+	const entry = bundled?.get(script);
+	const argv = entry
+		? [entry, ...args]
+		: ["--conditions=@x/source", "--import", tsx, join(here, "child", script), ...args];
+	const proc = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
 	children.push(proc);
 	const lines: string[] = [];
 	let buffer = "";

@@ -7,6 +7,7 @@ import {
 	changesAreEmpty,
 	checkExtensionKey,
 	cloneSession,
+	cloneUpdateStateChange,
 	type DcEntry,
 	emptySession,
 	extensionValue,
@@ -71,8 +72,10 @@ export class MemorySessionBackend extends BaseSessionBackend {
 		});
 	}
 
+	// Arguments are copied when the call is made: changing them afterwards never reaches the store.
 	override updateDc(dc: DcEntry): Promise<void> {
-		return this.#inPlace((s) => upsertDc(s, dc));
+		const copy = { ...dc };
+		return this.#inPlace((s) => upsertDc(s, copy));
 	}
 
 	override setHomeDc(dcId: number): Promise<void> {
@@ -82,7 +85,8 @@ export class MemorySessionBackend extends BaseSessionBackend {
 	}
 
 	override applyUpdateState(change: UpdateStateChange): Promise<void> {
-		return this.#inPlace((s) => applyUpdateStateChange(s.updatesState, change));
+		const copy = cloneUpdateStateChange(change);
+		return this.#inPlace((s) => applyUpdateStateChange(s.updatesState, copy));
 	}
 
 	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {

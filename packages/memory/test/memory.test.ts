@@ -44,3 +44,36 @@ describe("MemorySessionBackend", () => {
 		expect((await backend.load())?.peers[0]?.accessHash).toBe(50n);
 	});
 });
+
+describe("MemorySessionBackend copies granular arguments when the call is made", () => {
+	it("changing a DC entry or an update-state change after the call does not reach the store", async () => {
+		const backend = new MemorySessionBackend();
+		const dc = {
+			dcId: 2,
+			addr: "1.2.3.4:443",
+			authKey: null,
+			firstSalt: 1n,
+			timeOffset: 0,
+			flags: 0,
+		};
+		const pendingDc = backend.updateDc(dc);
+		dc.addr = "9.9.9.9:1";
+		const all = { pts: 1, qts: 2, date: 3, seq: 4, channels: [{ channelId: 5n, pts: 6 }] };
+		const pendingAll = backend.applyUpdateState({ type: "all", state: all });
+		all.pts = 100;
+		all.channels[0]!.pts = 60;
+		const primary = { type: "primary" as const, pts: 10, date: 11, seq: 12 };
+		const pendingPrimary = backend.applyUpdateState(primary);
+		primary.seq = 99;
+		await Promise.all([pendingDc, pendingAll, pendingPrimary]);
+		const stored = backend.snapshot();
+		expect(stored?.dcs[0]?.addr).toBe("1.2.3.4:443");
+		expect(stored?.updatesState).toEqual({
+			pts: 10,
+			qts: 2,
+			date: 11,
+			seq: 12,
+			channels: [{ channelId: 5n, pts: 6 }],
+		});
+	});
+});

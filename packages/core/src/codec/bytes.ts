@@ -1,8 +1,10 @@
 import { CorruptSessionError, EncodeOverflowError } from "../errors.js";
 
 const utf8Encoder = new TextEncoder();
-const utf8Lossy = new TextDecoder("utf-8");
-const utf8Strict = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the text, as in Rust's String::from_utf8_lossy (the
+// default TextDecoder drops it, so an address starting with EF BB BF would lose three bytes)
+const utf8Lossy = new TextDecoder("utf-8", { ignoreBOM: true });
+const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export function utf8Encode(text: string): Uint8Array {
 	return utf8Encoder.encode(text);
