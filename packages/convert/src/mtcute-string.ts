@@ -84,7 +84,7 @@ function toEntry(dc: BasicDc, key: SecretBytes | null, media: boolean): DcEntry 
  * Decodes an mtcute v3 string session (base64url without padding; little-endian TL): flags, main DC,
  * media DC (flag 4), self user id + is_bot (flag 1), auth key. The main DC becomes the home DC with
  * the key; the media DC becomes a MEDIA_ONLY entry that shares the key when it is the same DC (mtcute
- * keys by DC id). Test mode and self are returned in `extra`.
+ * keys by DC id). Test mode, self and the media option's media-only bit are returned in `extra`.
  */
 export function decodeMtcuteString(text: string): Decoded<MtcuteExtra> {
 	const what = "mtcute session string";
@@ -121,7 +121,14 @@ export function decodeMtcuteString(text: string): Decoded<MtcuteExtra> {
 	session.homeDcId = main.id;
 	session.dcs.push(toEntry(main, secret, false));
 	if (media) session.dcs.push(toEntry(media, media.id === main.id ? secret : null, true));
-	return { session, extra: { testMode: testModeOld || main.testMode, self } };
+	return {
+		session,
+		extra: {
+			testMode: testModeOld || main.testMode,
+			self,
+			mediaOnlyFlag: media ? media.mediaOnly : null,
+		},
+	};
 }
 
 /** What an mtcute string carries that our model does not hold. */
@@ -130,6 +137,12 @@ export interface MtcuteEncodeOptions extends HomeDcOptions {
 	self?: MtcuteSelf | null;
 	/** Default false. */
 	testMode?: boolean;
+	/**
+	 * The media-only bit written on the media DC option (default, or `null`: true). mtcute's own
+	 * strings can carry a media DC without it; {@link MtcuteExtra.mediaOnlyFlag} says which, so a
+	 * decoded `extra` can be passed back as the options.
+	 */
+	mediaOnlyFlag?: boolean | null;
 }
 
 /**
@@ -161,7 +174,7 @@ export function encodeMtcuteString(
 	if (mediaEntry) {
 		const addr = parseDcAddress(mediaEntry.addr);
 		if (!addr) throw invalid(`DC ${dcId} media address does not parse as ip:port`);
-		media = basic(mediaEntry, addr.ip, addr.port, true);
+		media = basic(mediaEntry, addr.ip, addr.port, options.mediaOnlyFlag !== false);
 	}
 	const self = options.self ?? null;
 	if (

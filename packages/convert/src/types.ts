@@ -46,6 +46,12 @@ export interface MtcuteSelf {
 export interface MtcuteExtra {
 	testMode: boolean;
 	self: MtcuteSelf | null;
+	/**
+	 * Whether the string's media DC option carried mtcute's media-only bit (`null`: no media DC).
+	 * Our model marks that entry MEDIA_ONLY either way; pass this back to
+	 * `encodeMtcuteString` to write the same bit again.
+	 */
+	mediaOnlyFlag: boolean | null;
 }
 
 /** What {@link decodeForeignSession} returns: the format, our session, and the fields our model lacks. */

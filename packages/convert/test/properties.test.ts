@@ -178,8 +178,9 @@ describe("encode ∘ decode is the identity on the fields each format carries", 
 				fc.option(dc, { nil: null }),
 				self,
 				fc.boolean(),
+				fc.boolean(),
 				key,
-				(id, main, media, me, testMode, k) => {
+				(id, main, media, me, testMode, mediaOnlyFlag, k) => {
 					const s = session(
 						id,
 						main.ip6 ? main.v6 : main.v4,
@@ -198,11 +199,15 @@ describe("encode ∘ decode is the identity on the fields each format carries", 
 							flags: DcFlags.MEDIA_ONLY | (media.ip6 ? DcFlags.IPV6 : 0),
 						});
 					}
-					const text = encodeMtcuteString(s, { self: me, testMode });
+					const text = encodeMtcuteString(s, { self: me, testMode, mediaOnlyFlag });
 					const back = decodeMtcuteString(text);
-					expect(back.extra).toEqual({ testMode, self: me });
+					expect(back.extra).toEqual({
+						testMode,
+						self: me,
+						mediaOnlyFlag: media ? mediaOnlyFlag : null,
+					});
 					expect(carried(back.session)).toEqual(carried(s));
-					expect(encodeMtcuteString(back.session, { self: me, testMode })).toBe(text);
+					expect(encodeMtcuteString(back.session, { ...back.extra })).toBe(text);
 					expect(detectSessionFormat(text).format).toBe("mtcute");
 				},
 			),

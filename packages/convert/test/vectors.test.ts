@@ -223,7 +223,11 @@ describe("mtcute v3 string session", () => {
 		expect(mtcuteFull).toHaveLength(434);
 		expect(mtcuteFull.startsWith("AwUAAA")).toBe(true);
 		const { session, extra } = decodeMtcuteString(mtcuteFull);
-		expect(extra).toEqual({ testMode: false, self: { userId: 12345n, isBot: false } });
+		expect(extra).toEqual({
+			testMode: false,
+			self: { userId: 12345n, isBot: false },
+			mediaOnlyFlag: true,
+		});
 		expect(session.homeDcId).toBe(2);
 		expect(session.dcs.map((d) => [d.addr, d.flags, d.authKey !== null])).toEqual([
 			["149.154.167.50:443", 0, true],
@@ -236,11 +240,32 @@ describe("mtcute v3 string session", () => {
 
 	it("IPv6 test-mode DC without media or self", () => {
 		const { session, extra } = decodeMtcuteString(mtcuteV6Test);
-		expect(extra).toEqual({ testMode: true, self: null });
+		expect(extra).toEqual({ testMode: true, self: null, mediaOnlyFlag: null });
 		expect(session.dcs).toHaveLength(1);
 		expect(session.dcs[0]?.addr).toBe("[2001:67c:4e8:f002::e]:443");
 		expect(session.dcs[0]?.flags).toBe(DcFlags.IPV6);
 		expect(encodeMtcuteString(session, { testMode: true })).toBe(mtcuteV6Test);
+	});
+
+	it("a media DC option without the media-only bit (as mtcute writes for a DC with no media endpoint) re-encodes exactly", () => {
+		const text = bytes(
+			[3],
+			le32(4),
+			tlBytes(basicDc(5, 0, "91.108.56.130", 443)),
+			tlBytes(basicDc(5, 0, "91.108.56.130", 443)),
+			tlBytes(KEY),
+		).toString("base64url");
+		const { session, extra } = decodeMtcuteString(text);
+		expect(extra).toEqual({ testMode: false, self: null, mediaOnlyFlag: false });
+		expect(session.dcs.map((d) => [d.addr, d.flags])).toEqual([
+			["91.108.56.130:443", 0],
+			["91.108.56.130:443", DcFlags.MEDIA_ONLY],
+		]);
+		expect(encodeMtcuteString(session, extra)).toBe(text);
+		// without the option the media option gets the bit, as our model marks the entry
+		const flagged = Buffer.from(encodeMtcuteString(session), "base64url");
+		expect(flagged.length).toBe(Buffer.from(text, "base64url").length);
+		expect(flagged.equals(Buffer.from(text, "base64url"))).toBe(false);
 	});
 
 	it("rejects other versions, unknown flags, bad bools, short keys and trailing bytes", () => {
