@@ -243,7 +243,21 @@ export class FileSessionBackend extends BaseSessionBackend {
 		if (prepared.deleteMinPeers.length + prepared.minPeers.length > 0) touches.push("minPeers");
 		if (prepared.deleteExtensions.length + prepared.setExtensions.length > 0)
 			touches.push("extensions");
-		return this.#change(touches, (s) => applySessionChanges(s, prepared));
+		// only the parts the batch brings are encoded (the rest was accepted before)
+		const chunks = <T>(items: T[], n: number) =>
+			Array.from({ length: Math.ceil(items.length / n) }, (_, i) => items.slice(i * n, i * n + n));
+		return this.#change(
+			touches,
+			(s) => applySessionChanges(s, prepared),
+			(next) => {
+				for (const dcs of chunks(prepared.dcs, 255)) encodes({ dcs });
+				if (prepared.updateState.length > 0) encodes({ updatesState: next.updatesState });
+				for (const peers of chunks(prepared.peers, 65_535)) encodes({ peers });
+				for (const minPeers of chunks(prepared.minPeers, 65_535)) encodes({ minPeers });
+				if (prepared.setExtensions.length > 0)
+					encodes({ extensions: new Map(prepared.setExtensions) });
+			},
+		);
 	}
 
 	// async: a bad argument rejects; the change is still queued synchronously, in call order
