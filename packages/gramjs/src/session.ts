@@ -228,9 +228,13 @@ function defineSession(classes: GramjsClasses) {
 			try {
 				for (const raw of this._entitiesToRows(tlo)) {
 					const row = raw as EntityRow;
-					const marked = String(row[0]);
-					// typed peers are built when written (off the client's synchronous path)
-					const entry: EntityRow = [marked, row[1], row[2], row[3], row[4]];
+					// typed peers are built when written (off the client's synchronous path); GramJS's
+					// own rows are fresh five-element arrays with a string id and are kept as they are
+					const entry: EntityRow =
+						typeof row[0] === "string" && row.length === 5
+							? row
+							: [String(row[0]), row[1], row[2], row[3], row[4]];
+					const marked = entry[0];
 					this.#index(entry);
 					this.#peersDirty.set(marked, entry);
 				}
