@@ -65,7 +65,8 @@ export async function importMtcuteString(
 			ipAddress: addr.ip,
 			port: addr.port,
 			ipv6: (entry.flags & DcFlags.IPV6) !== 0,
-			mediaOnly: (entry.flags & DcFlags.MEDIA_ONLY) !== 0,
+			// mtcute's own strings may carry a media option without the media-only bit
+			mediaOnly: i > 0 && extra.mediaOnlyFlag !== false,
 			testMode: extra.testMode,
 		};
 	};
@@ -121,6 +122,7 @@ export async function exportMtcuteString(storage: MtcuteStorage): Promise<string
 	const self = parseCurrentUser(await storage.kv.get("current_user"));
 	return encodeMtcuteString(session, {
 		testMode: main.testMode,
+		mediaOnlyFlag: media ? media.mediaOnly : null,
 		self: self && { userId: BigInt(self.userId), isBot: self.isBot },
 	});
 }
