@@ -38,12 +38,7 @@ export function cachedPeerOf(info: PeerInfo): CachedPeer | null {
 			.filter((u) => USERNAME.test(u)),
 		phone: phone.length > 0 && phone.length <= 32 ? phone : null,
 		name: null,
-		updatedAt:
-			Number.isSafeInteger(updated) && updated > 0
-				? updated
-				: Number.isFinite(updated) && updated > 0
-					? Math.floor(updated)
-					: 0,
+		updatedAt: updated > 0 ? Math.min(Math.floor(updated), Number.MAX_SAFE_INTEGER) : 0,
 		isMin,
 		data: packPeerData(hash, info.complete ?? new Uint8Array(0)),
 	};
