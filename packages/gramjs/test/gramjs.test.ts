@@ -40,7 +40,8 @@ const realTlsConnect = tls.connect;
 const LOCAL = new Set(["127.0.0.1", "localhost", "::1"]);
 beforeAll(() => {
 	net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-		const [first, second] = args as [unknown, unknown];
+		// net.connect() hands the socket its arguments normalized, as one array
+		const [first, second] = (Array.isArray(args[0]) ? args[0] : args) as [unknown, unknown];
 		const host =
 			typeof first === "object" && first !== null
 				? ((first as { host?: string; path?: string }).path ?? (first as { host?: string }).host)

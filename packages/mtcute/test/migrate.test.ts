@@ -1,7 +1,7 @@
 // Moving an mtcute session in and out: strings (via @x/session-convert) and mtcute's own
 // SqliteStorage file, checked against the real client.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -112,6 +112,29 @@ describe("secrets", () => {
 			expect(shown).not.toContain(needle);
 		await storage.destroy();
 	});
+
+	it("are encrypted at rest through withEncryptedSecrets, mtcute's copies included", async () => {
+		const database = join(tempDir(), "bots.db");
+		const cipher = await SessionCipher.create({ key: new Uint8Array(randomBytes(32)) });
+		const open = async () =>
+			withEncryptedSecrets(await SqliteSessionBackend.open({ database }), cipher);
+		const text = mtcuteString();
+		const storage = mtcuteStorage(await open());
+		await importMtcuteString(text, storage);
+		const temp = new Uint8Array(randomBytes(256));
+		await storage.authKeys.setTemp(2, 0, temp, 1e15);
+		const key = Buffer.from((await storage.authKeys.get(2)) as Uint8Array);
+		await storage.destroy();
+		const file = Buffer.concat(
+			[database, `${database}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
+		);
+		expect(file.includes(key)).toBe(false);
+		expect(file.includes(Buffer.from(temp))).toBe(false);
+		const again = mtcuteStorage(await open());
+		expect(await exportMtcuteString(again)).toBe(text);
+		expect(await again.authKeys.getTemp(2, 0, 1)).toEqual(temp);
+		await again.destroy();
+	});
 });
 
 describe("mtcute's SqliteStorage file", () => {
@@ -170,5 +193,16 @@ describe("mtcute's SqliteStorage file", () => {
 			isSessionError,
 		);
 		await storage.destroy();
+	});
+});
+
+describe("the network guard", () => {
+	it("refuses net.connect, createConnection and Socket#connect to a remote host", async () => {
+		const net = await import("node:net");
+		expect(() => net.connect(443, "149.154.167.50")).toThrow(/network blocked/);
+		expect(() => net.createConnection({ host: "149.154.167.50", port: 443 })).toThrow(
+			/network blocked/,
+		);
+		expect(() => new net.Socket().connect(443, "149.154.167.50")).toThrow(/network blocked/);
 	});
 });

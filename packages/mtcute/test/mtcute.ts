@@ -16,7 +16,8 @@ const realTlsConnect = tls.connect;
 /** Refuses every socket that is not to this machine (the Redis and PostgreSQL servers). */
 export function blockNetwork(): () => void {
 	net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-		const [first, second] = args as [unknown, unknown];
+		// net.connect() hands the socket its arguments normalized, as one array
+		const [first, second] = (Array.isArray(args[0]) ? args[0] : args) as [unknown, unknown];
 		const host =
 			typeof first === "object" && first !== null
 				? ((first as { path?: string }).path ?? (first as { host?: string }).host)
