@@ -1,5 +1,5 @@
 /** Top-level help. */
-export const MAIN_HELP = `x-session: inspect, convert, export, verify, list and delete MTProto sessions
+export const MAIN_HELP = `x-session: inspect, convert, export, verify, list, delete and rekey MTProto sessions
 
 Usage: x-session <command> [options]
 
@@ -10,6 +10,7 @@ Commands:
   verify LOCATION [--strict]         decode everything; exit 0 or 1 with the reason
   list LOCATION [--json]             session ids in a multi-session store
   delete LOCATION [--yes]            delete a stored session
+  rekey LOCATION [--decrypt]         rotate, switch on or remove encryption in place
 
 Locations:
   file:PATH                          ferogram-compatible binary file
@@ -26,8 +27,9 @@ Locations:
   #SESSION defaults to "default"; the Redis prefix to "xs". An empty value after
   telethon:, pyrogram:, gramjs: or mtcute: as a target prints the string.
 
-Encrypted files and strings are read with X_SESSION_PASSPHRASE (or X_SESSION_KEY,
-64 hex digits) from the environment; convert --encrypt writes them.
+Encrypted sessions (files, strings, and the secrets in SQL and Redis) are read with
+X_SESSION_PASSPHRASE (or X_SESSION_KEY, 64 hex digits) from the environment;
+convert --encrypt writes them, rekey changes the secret (X_SESSION_NEW_PASSPHRASE).
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 locked, 5 connection.
 Run "x-session <command> --help" for a command's options.
@@ -58,9 +60,10 @@ Options:
   --force           replace a session already stored at TO
   --format F        for string:/env: targets: native (default) or compact
   --user-id ID      the account's user id, needed for --format compact and pyrogram:
-  --encrypt         encrypt a file: or string: target (AES-256-GCM) with the secret in
-                    X_SESSION_PASSPHRASE or X_SESSION_KEY; without it the target is plain,
-                    so converting an encrypted source without --encrypt decrypts it
+  --encrypt         encrypt the target (AES-256-GCM) with the secret in X_SESSION_PASSPHRASE
+                    or X_SESSION_KEY: the whole file: or string:, or each auth key and token
+                    of a sqlite:, libsql:, postgres:// or redis:// target; without it the
+                    target is plain, so converting an encrypted source without it decrypts it
   -h, --help        show this help
 `,
 	export: `Usage: x-session export LOCATION --format native|compact|json [--include-secrets] [--user-id ID]
@@ -95,6 +98,22 @@ redis://HOST:PORT/DB?prefix=P (a #SESSION part is ignored). One id per line.
 
 Options:
   --json      print {"sessions": [...]} on stdout
+  -h, --help  show this help
+`,
+	rekey: `Usage: x-session rekey LOCATION [--decrypt]
+
+Re-encrypts the session at LOCATION in place, under its lock, then reads it back and
+compares it with what was there. The current secret (needed when it is encrypted) comes
+from X_SESSION_PASSPHRASE or X_SESSION_KEY, the new one from X_SESSION_NEW_PASSPHRASE or
+X_SESSION_NEW_KEY (64 hex digits):
+  rotation        both set
+  switch on       only the new one set (the location is not encrypted yet)
+  switch off      --decrypt, with the current secret
+Files are encrypted whole; SQL and Redis stores keep their layout and encrypt each auth
+key and token. string: and env: locations print the new string on stdout.
+
+Options:
+  --decrypt   store the session unencrypted
   -h, --help  show this help
 `,
 	delete: `Usage: x-session delete LOCATION [--yes]

@@ -4,6 +4,7 @@ import { deleteCommand } from "./commands/delete.js";
 import { exportCommand } from "./commands/export.js";
 import { inspect } from "./commands/inspect.js";
 import { list } from "./commands/list.js";
+import { rekey } from "./commands/rekey.js";
 import { verify } from "./commands/verify.js";
 import { Context, type Io } from "./context.js";
 import { EXIT, type ExitCode, errorLine, exitCodeOf } from "./errors.js";
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, (ctx: Context, args: string[]) => Promise<ExitCod
 	verify,
 	list,
 	delete: deleteCommand,
+	rekey,
 };
 
 /**

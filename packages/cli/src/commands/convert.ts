@@ -6,8 +6,8 @@ import { openStore } from "../stores/open.js";
 
 /**
  * `x-session convert FROM TO [--force] [--format native|compact] [--user-id ID] [--encrypt]`.
- * Encrypted file and string sources are read with X_SESSION_PASSPHRASE / X_SESSION_KEY;
- * `--encrypt` writes an encrypted file or string with the same secret.
+ * Encrypted sources (files, strings, SQL and Redis secrets) are read with X_SESSION_PASSPHRASE /
+ * X_SESSION_KEY; `--encrypt` encrypts the target with the same secret.
  */
 export async function convert(ctx: Context, args: string[]): Promise<ExitCode> {
 	const parsed = parseCommand("convert", args, {

@@ -2,12 +2,23 @@ import {
 	encodedSize,
 	isSessionError,
 	type PersistedSession,
+	reencryptSecrets,
 	type SessionBackend,
+	type SessionCipher,
+	withEncryptedSecrets,
 } from "@x/session-core";
 import type { Context } from "../context.js";
+import { hasEncryptedSecrets, requireCipher } from "../encryption.js";
 import { CliError, EXIT, notFound, usage } from "../errors.js";
 import type { Location } from "../location.js";
-import type { ReadResult, Store, WriteOptions, WriteResult } from "./store.js";
+import type {
+	ReadOptions,
+	ReadResult,
+	RekeyResult,
+	Store,
+	WriteOptions,
+	WriteResult,
+} from "./store.js";
 import { checkReadBack } from "./verify.js";
 
 /** How a backend-backed location is opened. */
@@ -16,10 +27,19 @@ export interface BackendOpener {
 	open(mode: "read" | "write", options?: WriteOptions): Promise<SessionBackend>;
 	/** Rejects with NOT_FOUND when the storage itself (file, database) does not exist. */
 	ensureExists?(): Promise<void>;
-	/** True when `open("write", { encrypt: true })` writes encrypted data. */
-	encrypts?: boolean;
+	/**
+	 * How the store is encrypted at rest: `"blob"` when `open("write", { encrypt: true })`
+	 * encrypts the whole stored form itself (files); `"secrets"` when the CLI wraps the backend
+	 * in `withEncryptedSecrets` so each auth key and token is an envelope (SQL, Redis).
+	 */
+	encryption?: "blob" | "secrets";
 	/** Reads the session without the backend (e.g. raw file bytes), with format details. */
-	readDirect?(options: { strict?: boolean }): Promise<ReadResult>;
+	readDirect?(options: ReadOptions): Promise<ReadResult>;
+	/** Re-encrypts a `"blob"` store in place (see {@link Store.rekey}); resolves the session it held. */
+	rekey?(
+		from: SessionCipher | undefined,
+		to: SessionCipher | null,
+	): Promise<{ before: PersistedSession; wasEncrypted: boolean }>;
 	/** Format and version reported for sessions loaded through the backend. */
 	format: { name: string; version: number | null };
 	list?(): Promise<string[]>;
@@ -47,32 +67,45 @@ export class BackendStore implements Store {
 		}
 	}
 
-	async read(options: { strict?: boolean } = {}): Promise<ReadResult> {
+	async read(options: ReadOptions = {}): Promise<ReadResult> {
 		await this.#opener.ensureExists?.();
 		if (this.#opener.readDirect) return this.#opener.readDirect(options);
 		const backend = await this.#opener.open("read");
 		let session: PersistedSession | null;
+		let encrypted = false;
 		try {
 			session = await backend.load();
+			if (session && this.#opener.encryption === "secrets" && hasEncryptedSecrets(session)) {
+				encrypted = true;
+				session = await (await this.#decrypting(backend, options.cipher)).load();
+			}
 		} finally {
 			await backend.close();
 		}
 		if (!session) throw notFound(`no session at ${this.location.display}`);
 		return {
 			session,
-			format: this.#opener.format.name,
+			format: encrypted ? `${this.#opener.format.name} (encrypted)` : this.#opener.format.name,
 			version: this.#opener.format.version,
 			size: { bytes: encodedSize(session), of: "encoding" },
 		};
 	}
 
+	/** `backend` seen through the cipher; only the wrapper's load is used, the inner backend is closed by the caller. */
+	async #decrypting(backend: SessionBackend, cipher: SessionCipher | undefined) {
+		return withEncryptedSecrets(
+			backend,
+			cipher ?? (await requireCipher(this.#ctx, this.location.display)),
+		);
+	}
+
 	async write(session: PersistedSession, options: WriteOptions): Promise<WriteResult> {
 		const progress = this.#ctx.progress;
-		if (options.encrypt && !this.#opener.encrypts)
-			throw usage(
-				`convert: --encrypt applies to file: and string: targets (use withEncryptedSecrets for ${this.location.scheme})`,
-			);
+		const encryption = this.#opener.encryption;
+		if (options.encrypt && !encryption)
+			throw usage(`convert: --encrypt does not apply to ${this.location.scheme}: targets`);
 		const backend = await this.#opener.open("write", options);
+		let cipher: SessionCipher | undefined;
 		try {
 			progress.step(`checking ${this.location.display}`);
 			const state = await existing(backend);
@@ -84,14 +117,60 @@ export class BackendStore implements Store {
 				);
 			}
 			progress.step(`writing ${session.peers.length} peers to ${this.location.display}`);
-			await backend.save(session);
+			if (options.encrypt && encryption === "secrets") {
+				cipher = options.cipher ?? (await requireCipher(this.#ctx, "the target"));
+				await withEncryptedSecrets(backend, cipher).save(session);
+			} else {
+				await backend.save(session);
+			}
 		} finally {
 			await backend.close();
 		}
 		progress.step(`reading back ${this.location.display}`);
-		const back = await this.read();
+		const back = await this.read(cipher ? { cipher } : {});
 		checkReadBack(session, back.session, this.location.display);
+		if (cipher && !back.format.endsWith("(encrypted)") && hasSecrets(session))
+			throw new CliError(
+				EXIT.FAILURE,
+				`verification failed: ${this.location.display} holds unencrypted secrets after an encrypted write`,
+			);
 		return { readBack: back.session };
+	}
+
+	async rekey(from: SessionCipher | undefined, to: SessionCipher | null): Promise<RekeyResult> {
+		await this.#opener.ensureExists?.();
+		let before: PersistedSession;
+		let wasEncrypted: boolean;
+		if (this.#opener.rekey) {
+			({ before, wasEncrypted } = await this.#opener.rekey(from, to));
+		} else if (this.#opener.encryption === "secrets") {
+			const backend = await this.#opener.open("write");
+			try {
+				const raw = await backend.load();
+				if (!raw) throw notFound(`no session at ${this.location.display}`);
+				wasEncrypted = hasEncryptedSecrets(raw);
+				const old = wasEncrypted
+					? (from ?? (await requireCipher(this.#ctx, this.location.display)))
+					: null;
+				before = old ? ((await withEncryptedSecrets(backend, old).load()) ?? raw) : raw;
+				this.#ctx.progress.step(`rewriting the secrets of ${this.location.display}`);
+				await reencryptSecrets(backend, old, to);
+			} finally {
+				await backend.close();
+			}
+		} else {
+			throw usage(`rekey: ${this.location.scheme}: locations are not encrypted`);
+		}
+		this.#ctx.progress.step(`reading back ${this.location.display}`);
+		const back = await this.read(to ? { cipher: to } : {});
+		checkReadBack(before, back.session, this.location.display);
+		const nowEncrypted = back.format.endsWith("(encrypted)");
+		if (hasSecrets(before) && nowEncrypted !== (to !== null))
+			throw new CliError(
+				EXIT.FAILURE,
+				`verification failed: ${this.location.display} is ${nowEncrypted ? "still" : "not"} encrypted after rekey`,
+			);
+		return { wasEncrypted, readBack: back.session };
 	}
 
 	async remove(): Promise<void> {
@@ -111,6 +190,15 @@ export class BackendStore implements Store {
 		this.#closed = true;
 		await this.#opener.dispose?.();
 	}
+}
+
+/** True when the session holds anything encryption would cover. */
+export function hasSecrets(session: PersistedSession): boolean {
+	return (
+		session.dcs.some((d) => d.authKey !== null) ||
+		session.futureAuthToken !== null ||
+		(session.extensions?.size ?? 0) > 0
+	);
 }
 
 async function existing(backend: SessionBackend): Promise<"empty" | "session" | "corrupt"> {

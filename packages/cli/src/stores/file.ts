@@ -1,6 +1,11 @@
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { decodeSessionDetailed, isEncryptedEnvelope, type SessionCipher } from "@x/session-core";
+import {
+	decodeSessionDetailed,
+	isEncryptedEnvelope,
+	type SessionBackend,
+	type SessionCipher,
+} from "@x/session-core";
 import type { Context } from "../context.js";
 import { requireCipher } from "../encryption.js";
 import { CliError, EXIT, notFound } from "../errors.js";
@@ -22,7 +27,7 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 			const info = await stat(path);
 			if (!info.isFile()) throw new CliError(EXIT.FAILURE, `not a regular file: ${path}`);
 		},
-		encrypts: true,
+		encryption: "blob",
 		async open(_mode, options) {
 			const Factory = await loadFactory<{ path: string; encryption?: SessionCipher }>(
 				"file",
@@ -30,14 +35,19 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 				"FileSessionBackend",
 			);
 			// plain unless --encrypt: converting an encrypted source without it decrypts
-			const encryption = options?.encrypt ? await requireCipher(ctx, "the target") : undefined;
+			const encryption = options?.encrypt
+				? (options.cipher ?? (await requireCipher(ctx, "the target")))
+				: undefined;
 			return Factory.open({ path, ...(encryption ? { encryption } : {}) });
 		},
 		async readDirect(options) {
 			let bytes: Uint8Array = new Uint8Array(await readFile(path));
 			const encrypted = isEncryptedEnvelope(bytes);
 			if (encrypted)
-				bytes = await (await requireCipher(ctx, location.display)).decrypt(bytes, "file");
+				bytes = await (options.cipher ?? (await requireCipher(ctx, location.display))).decrypt(
+					bytes,
+					"file",
+				);
 			if (bytes.length === 0) throw notFound(`${location.display} is empty (no session stored)`);
 			const { session, version, consumed } = decodeSessionDetailed(bytes, {
 				strict: options.strict === true,
@@ -50,6 +60,29 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 			}
 			const format = encrypted ? "binary (encrypted)" : "binary";
 			return { session, format, version, size: { bytes: bytes.length, of: "file" } };
+		},
+		async rekey(from, to) {
+			const Factory = await loadFactory<{ path: string; encryption?: SessionCipher }>(
+				"file",
+				"@x/session-file",
+				"FileSessionBackend",
+			);
+			const wasEncrypted = isEncryptedEnvelope(new Uint8Array(await readFile(path)));
+			const old = wasEncrypted ? (from ?? (await requireCipher(ctx, location.display))) : undefined;
+			// a file encrypted meanwhile fails to load without the key: never a silent rewrite
+			const backend = (await Factory.open({
+				path,
+				...(old ? { encryption: old } : {}),
+			})) as SessionBackend & { setEncryption(to: SessionCipher | null): Promise<void> };
+			try {
+				const before = await backend.load();
+				if (!before) throw notFound(`${location.display} is empty (no session stored)`);
+				ctx.progress.step(`rewriting ${location.display}`);
+				await backend.setEncryption(to);
+				return { before, wasEncrypted };
+			} finally {
+				await backend.close();
+			}
 		},
 	});
 }

@@ -3,7 +3,7 @@ import type { PersistedSession } from "@x/session-core";
 import { type Context, readAll } from "../context.js";
 import { CliError, EXIT, notFound, usage } from "../errors.js";
 import { type ForeignFormat, isFileLike, type Location } from "../location.js";
-import type { ReadResult, Store, WriteOptions, WriteResult } from "./store.js";
+import type { ReadResult, RekeyResult, Store, WriteOptions, WriteResult } from "./store.js";
 
 type Convert = typeof import("@x/session-convert");
 
@@ -89,8 +89,12 @@ export class ForeignStore implements Store {
 	}
 
 	async write(session: PersistedSession, options: WriteOptions): Promise<WriteResult> {
-		const c = await convert();
 		const { scheme, value } = this.location;
+		if (options.encrypt)
+			throw usage(
+				`convert: --encrypt does not apply to ${scheme}: targets (${scheme} has no encryption)`,
+			);
+		const c = await convert();
 		if (this.#isFile) {
 			if (scheme !== "telethon")
 				throw usage(
@@ -140,6 +144,12 @@ export class ForeignStore implements Store {
 				`verification failed: the ${scheme} string does not carry the home DC's auth key back`,
 			);
 		return { printed, readBack };
+	}
+
+	async rekey(): Promise<RekeyResult> {
+		throw usage(
+			`rekey: ${this.location.scheme}: sessions are never encrypted; convert to an x-session location with --encrypt`,
+		);
 	}
 
 	async remove(): Promise<void> {

@@ -58,6 +58,7 @@ export function redisStore(location: Location & { scheme: "redis" }, ctx: Contex
 	const format: { name: string; version: number | null } = { name: "redis", version: null };
 	return new BackendStore(location, ctx, {
 		format,
+		encryption: "secrets",
 		async open(mode) {
 			format.version = (await tryExport<number>("@x/session-redis", "LAYOUT_VERSION")) ?? null;
 			const Factory = await loadFactory<Record<string, unknown>>(

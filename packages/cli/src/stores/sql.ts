@@ -11,6 +11,7 @@ export function sqliteStore(location: Location & { scheme: "sqlite" }, ctx: Cont
 	const pkg = "@x/session-sqlite";
 	return new BackendStore(location, ctx, {
 		format: { name: "sqlite", version: null },
+		encryption: "secrets",
 		async ensureExists() {
 			if (!existsSync(path)) throw notFound(`no such database: ${path}`);
 		},
@@ -46,6 +47,7 @@ export function libsqlStore(location: Location & { scheme: "libsql" }, ctx: Cont
 	const connection = { url, ...(authToken ? { authToken } : {}) };
 	return new BackendStore(location, ctx, {
 		format: { name: "libsql", version: null },
+		encryption: "secrets",
 		async ensureExists() {
 			if (localPath && !existsSync(localPath)) throw notFound(`no such database: ${localPath}`);
 		},
@@ -85,6 +87,7 @@ export function postgresStore(
 	};
 	return new BackendStore(location, ctx, {
 		format: { name: "postgres", version: null },
+		encryption: "secrets",
 		async open(mode) {
 			const Factory = await loadFactory<Record<string, unknown>>(
 				"postgres",

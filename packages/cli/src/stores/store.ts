@@ -1,4 +1,4 @@
-import type { PersistedSession } from "@x/session-core";
+import type { PersistedSession, SessionCipher } from "@x/session-core";
 import type { Location } from "../location.js";
 
 /** A session read from a location, with what is known about how it was stored. */
@@ -22,8 +22,28 @@ export interface WriteOptions {
 	stringFormat?: "native" | "compact";
 	/** For compact strings: the account's user id. */
 	userId?: bigint;
-	/** For file and string targets: encrypt with the secret from the environment. */
+	/** Encrypt the target: whole blob for files and strings, the secrets for SQL and Redis. */
 	encrypt?: boolean;
+	/** The cipher to encrypt with; default: the one from X_SESSION_PASSPHRASE / X_SESSION_KEY. */
+	cipher?: SessionCipher;
+}
+
+/** How to read a session. */
+export interface ReadOptions {
+	/** Also reject what ferogram accepts silently (files and strings). */
+	strict?: boolean;
+	/** The cipher for encrypted data; default: the one from the environment. */
+	cipher?: SessionCipher;
+}
+
+/** What `rekey` did. */
+export interface RekeyResult {
+	/** Whether the stored secrets were encrypted before. */
+	wasEncrypted: boolean;
+	/** For string and env locations: the re-encrypted string, to be printed on stdout. */
+	printed?: string;
+	/** The session as read back with the new setting. */
+	readBack: PersistedSession;
 }
 
 /** What a write produced. */
@@ -38,9 +58,15 @@ export interface WriteResult {
 export interface Store {
 	readonly location: Location;
 	/** The stored session; rejects with a NOT_FOUND {@link CliError} when there is none. */
-	read(options?: { strict?: boolean }): Promise<ReadResult>;
+	read(options?: ReadOptions): Promise<ReadResult>;
 	/** Writes `session` (refusing to replace one without `force`) and reads it back. */
 	write(session: PersistedSession, options: WriteOptions): Promise<WriteResult>;
+	/**
+	 * Re-encrypts the stored secrets in place under the write lock: with `to` (a new key, or
+	 * encryption switched on), or unencrypted when `to` is `null`; reads back and verifies.
+	 * `from` decrypts the current data when it is encrypted.
+	 */
+	rekey(from: SessionCipher | undefined, to: SessionCipher | null): Promise<RekeyResult>;
 	/** Deletes the stored session; NOT_FOUND when there is none. */
 	remove(): Promise<void>;
 	/** Session ids held by a multi-session store; `undefined` when the store holds one session. */

@@ -5,13 +5,21 @@ import {
 	encodeCompactString,
 	encodeNativeString,
 	type PersistedSession,
+	type SessionCipher,
 } from "@x/session-core";
 import { StringSessionBackend } from "@x/session-string";
 import { type Context, readAll } from "../context.js";
 import { requireCipher } from "../encryption.js";
 import { CliError, EXIT, notFound, usage } from "../errors.js";
 import type { Location } from "../location.js";
-import type { ReadResult, Store, WriteOptions, WriteResult } from "./store.js";
+import type {
+	ReadOptions,
+	ReadResult,
+	RekeyResult,
+	Store,
+	WriteOptions,
+	WriteResult,
+} from "./store.js";
 import { checkReadBack } from "./verify.js";
 
 const ENCRYPTED_PREFIX = "xse1_";
@@ -90,12 +98,12 @@ export class StringStore implements Store {
 		return this.#stdin;
 	}
 
-	async read(options: { strict?: boolean } = {}): Promise<ReadResult> {
+	async read(options: ReadOptions = {}): Promise<ReadResult> {
 		const text = await this.#text();
 		if (!text.trim().startsWith(ENCRYPTED_PREFIX))
 			return readSessionString(text, this.location.display, options);
 		const session = await new StringSessionBackend(text, {
-			encryption: await requireCipher(this.#ctx, this.location.display),
+			encryption: options.cipher ?? (await requireCipher(this.#ctx, this.location.display)),
 		}).load();
 		if (!session) throw notFound(`${this.location.display} is empty (no session stored)`);
 		return {
@@ -113,20 +121,23 @@ export class StringStore implements Store {
 				"a string: target takes no value: write string: (or string:-) and the string is printed on stdout",
 			);
 		}
+		return this.#produce(session, options);
+	}
+
+	/** The string for `session`, decoded again and compared with it. */
+	async #produce(session: PersistedSession, options: WriteOptions): Promise<WriteResult> {
+		const loc = this.location;
 		const format = options.stringFormat ?? "native";
 		if (options.encrypt) {
 			if (format !== "native")
 				throw usage("convert: --encrypt writes a native string; leave out --format compact");
-			const holder = new StringSessionBackend("", {
-				encryption: await requireCipher(this.#ctx, "the target"),
-			});
+			const cipher = options.cipher ?? (await requireCipher(this.#ctx, "the target"));
+			const holder = new StringSessionBackend("", { encryption: cipher });
 			await holder.save(session);
 			const printed = holder.current();
 			this.#ctx.addSecret(printed);
 			this.#ctx.progress.step("reading back the string");
-			const back = await new StringSessionBackend(printed, {
-				encryption: await requireCipher(this.#ctx, "the target"),
-			}).load();
+			const back = await new StringSessionBackend(printed, { encryption: cipher }).load();
 			if (!back)
 				throw new CliError(EXIT.FAILURE, "verification failed: the encrypted string is empty");
 			checkReadBack(session, back, loc.display);
@@ -150,6 +161,20 @@ export class StringStore implements Store {
 			checkReadBack(session, readBack, loc.display);
 		}
 		return { printed, readBack };
+	}
+
+	/** Strings are re-encrypted into a new string, printed on stdout; nothing is stored. */
+	async rekey(from: SessionCipher | undefined, to: SessionCipher | null): Promise<RekeyResult> {
+		const read = await this.read(from ? { cipher: from } : {});
+		const result = await this.#produce(read.session, {
+			force: true,
+			...(to ? { encrypt: true, cipher: to } : {}),
+		});
+		return {
+			wasEncrypted: read.format.endsWith("(encrypted)"),
+			readBack: result.readBack,
+			...(result.printed !== undefined ? { printed: result.printed } : {}),
+		};
 	}
 
 	async remove(): Promise<void> {
