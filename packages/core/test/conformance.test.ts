@@ -5,6 +5,7 @@ import {
 	type BackendCapabilities,
 	BaseSessionBackend,
 	type CachedPeer,
+	cloneSession,
 	decodeSession,
 	encodeSession,
 	type PersistedSession,
@@ -42,9 +43,16 @@ interface Flaws {
 	noExtensions?: boolean;
 	/** With extensions: false, applyChanges drops extension parts instead of refusing them. */
 	dropsUnsupportedParts?: boolean;
+	/** load() returns the stored object itself: a caller changing the result changes the store. */
+	loadReturnsStored?: boolean;
+	/** save() keeps the caller's object itself: changing it after save() changes the store. */
+	saveKeepsCaller?: boolean;
 }
 
-/** Sessions as v8 bytes in a shared map, one entry per session id: a small persistent backend. */
+/**
+ * Sessions as v8 bytes in a shared map, one entry per session id: a small persistent backend. The
+ * flaws that share objects with callers keep the session as an object in `live` as well.
+ */
 class MapBackend extends BaseSessionBackend {
 	readonly name = "map";
 	override capabilities: BackendCapabilities = {
@@ -61,22 +69,41 @@ class MapBackend extends BaseSessionBackend {
 		private readonly held: Set<string>,
 		private readonly id: string,
 		private readonly flaws: Flaws,
+		private readonly live: Map<string, PersistedSession>,
 	) {
 		super();
 		if (flaws.noExtensions) this.capabilities = { ...this.capabilities, extensions: false };
 	}
 
-	static async open(data: Map<string, Uint8Array>, held: Set<string>, id: string, flaws: Flaws) {
+	static async open(
+		data: Map<string, Uint8Array>,
+		held: Set<string>,
+		id: string,
+		flaws: Flaws,
+		live: Map<string, PersistedSession>,
+	) {
 		if (held.has(id) && !flaws.neverLocks)
 			throw new SessionLockedError(`session "${id}" is open`, { backend: "map" });
 		held.add(id);
-		return new MapBackend(data, held, id, flaws);
+		return new MapBackend(data, held, id, flaws, live);
 	}
 
 	protected async loadSession(): Promise<PersistedSession | null> {
 		await new Promise((r) => setTimeout(r, 0));
+		const stored = this.live.get(this.id);
+		if (stored) return this.flaws.loadReturnsStored ? stored : cloneSession(stored);
 		const bytes = this.data.get(this.id);
-		return bytes ? decodeSession(bytes) : null;
+		const session = bytes ? decodeSession(bytes) : null;
+		if (session && this.flaws.loadReturnsStored) this.live.set(this.id, session);
+		return session;
+	}
+
+	override save(session: PersistedSession): Promise<void> {
+		if (!this.flaws.saveKeepsCaller) return super.save(session);
+		return this.exclusive(async () => {
+			this.data.set(this.id, encodeSession(session));
+			this.live.set(this.id, session);
+		});
 	}
 
 	protected async saveSession(session: PersistedSession): Promise<void> {
@@ -86,6 +113,7 @@ class MapBackend extends BaseSessionBackend {
 			delete session.extensions;
 		}
 		this.data.set(this.id, encodeSession(session));
+		if (this.flaws.loadReturnsStored || this.flaws.saveKeepsCaller) this.live.set(this.id, session);
 	}
 
 	override async findPeerByUsername(username: string): Promise<CachedPeer | null> {
@@ -95,7 +123,9 @@ class MapBackend extends BaseSessionBackend {
 	}
 
 	protected async deleteSession(): Promise<void> {
-		if (!this.flaws.deleteIgnored) this.data.delete(this.id);
+		if (this.flaws.deleteIgnored) return;
+		this.data.delete(this.id);
+		this.live.delete(this.id);
 	}
 
 	protected override async closeSession(): Promise<void> {
@@ -150,9 +180,13 @@ function harness(flaws: Flaws = {}): ConformanceHarness {
 		async createStore() {
 			const data = new Map<string, Uint8Array>();
 			const held = new Set<string>();
+			const live = new Map<string, PersistedSession>();
 			return {
-				open: (sessionId = "default") => MapBackend.open(data, held, sessionId, flaws),
-				destroy: async () => data.clear(),
+				open: (sessionId = "default") => MapBackend.open(data, held, sessionId, flaws, live),
+				destroy: async () => {
+					data.clear();
+					live.clear();
+				},
 			};
 		},
 	};
@@ -213,6 +247,7 @@ describe("the suite catches broken backends", () => {
 			"caseSensitiveUsernames",
 			"when extensions: lookups > usernames are case-insensitive and may carry @",
 		],
+		["saveKeepsCaller", "round trips > isolates stored data from the caller's objects"],
 	];
 	for (const [flaw, expected] of cases) {
 		it(`${flaw}: fails "${expected}"`, async () => {
@@ -220,6 +255,12 @@ describe("the suite catches broken backends", () => {
 			expect(failed).toContain(expected);
 		}, 60_000);
 	}
+
+	it("loadReturnsStored: fails only the isolation test (a mutated load() result changes the store)", async () => {
+		expect(await failingTests({ loadReturnsStored: true })).toEqual([
+			"round trips > isolates stored data from the caller's objects",
+		]);
+	}, 60_000);
 
 	const changes: [keyof Flaws, string][] = [
 		["nonAtomicChanges", "changes > an invalid peer as the last part rejects and applies nothing"],
