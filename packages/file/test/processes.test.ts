@@ -58,12 +58,13 @@ afterEach(() => {
 function child(
 	script: string,
 	args: string[],
+	cwd?: string,
 ): { proc: ChildProcess; lines: string[]; waitFor(text: RegExp): Promise<void> } {
 	const entry = bundled?.get(script);
 	const argv = entry
 		? [entry, ...args]
 		: ["--conditions=@x/source", "--import", tsx, join(here, "child", script), ...args];
-	const proc = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
+	const proc = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"], cwd });
 	children.push(proc);
 	const lines: string[] = [];
 	let buffer = "";
@@ -102,6 +103,22 @@ const exited = (proc: ChildProcess) =>
 	);
 
 describe("between processes", () => {
+	it("a child started with its arguments missing refuses and creates nothing in its working directory", async () => {
+		// a saver started with only the state number took "0" as its session path: it locked
+		// "./0.lock" in the working directory (once in the repository) and then crashed
+		const cwd = tempDir();
+		for (const [script, args] of [
+			["saver.ts", ["0"]],
+			["saver.ts", ["relative.session", "0"]],
+			["holder.ts", []],
+		] as const) {
+			const c = child(script, [...args], cwd);
+			await exited(c.proc);
+			expect(c.proc.exitCode, `${script} ${args.join(" ")}`).not.toBe(0);
+			expect(readdirSync(cwd), `${script} ${args.join(" ")}`).toEqual([]);
+		}
+	});
+
 	it("a second process gets LOCKED naming the holder; after the holder is killed, the lock is taken over", async () => {
 		const path = join(tempDir(), "s.session");
 		const holder = child("holder.ts", [path]);
