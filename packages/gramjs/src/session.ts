@@ -14,6 +14,7 @@ import {
 import { type EntityRow, markedIdOf, peerOfRow, rowOfPeer } from "./peers.js";
 
 const ADAPTER = "gramjs";
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
 /** The parts of GramJS's `AuthKey` the adapter uses. */
 export interface AuthKeyLike {
@@ -141,6 +142,30 @@ function defineSession(classes: GramjsClasses) {
 
 		get lastError(): unknown {
 			return this.#lastError;
+		}
+
+		/**
+		 * What `util.inspect` and `JSON.stringify` show: where the session points and which DCs
+		 * have keys, never the keys (GramJS keeps the home key in a plain `_authKey` field).
+		 */
+		toJSON(): Record<string, unknown> {
+			return {
+				dcId: this.dcId,
+				serverAddress: this.serverAddress,
+				port: this.port,
+				authKey: this.#getKey() ? "[redacted]" : null,
+				dcsWithKeys: [...this.#dcKeys.keys()].sort((a, b) => a - b),
+				backend: this.backend.name,
+			};
+		}
+
+		[INSPECT](
+			_depth: number,
+			options: object,
+			inspect?: (value: unknown, options: object) => string,
+		): string {
+			const summary = this.toJSON();
+			return `GramjsBackedSession ${inspect ? inspect(summary, options) : JSON.stringify(summary)}`;
 		}
 
 		/** Reads the whole session once; later calls keep what is in memory (it is newer). */
