@@ -53,4 +53,46 @@ describe.skipIf(!available)("x-session on PostgreSQL", () => {
 		expect(bad.code).not.toBe(0);
 		expect(bad.stderr).not.toContain("pw-hidden-42");
 	}, 60_000);
+
+	it("convert --encrypt seals every key and token in the rows; rekey --decrypt opens them again", async () => {
+		const where = `${PG_URL}?schema=${schema}#enc`;
+		const env = { X_SESSION_PASSPHRASE: "pg passphrase 7781" };
+		const r = await cli(["convert", `file:${file}`, where, "--encrypt"], { env });
+		expect(r.code, r.stderr).toBe(0);
+		const dump = async () => {
+			const c = new pg.Client({ connectionString: PG_URL });
+			await c.connect();
+			try {
+				const tables = await c.query(
+					"SELECT table_name FROM information_schema.tables WHERE table_schema = $1",
+					[schema],
+				);
+				let text = "";
+				for (const { table_name } of tables.rows) {
+					const rows = await c.query(`SELECT * FROM "${schema}"."${table_name}"`);
+					for (const row of rows.rows)
+						for (const v of Object.values(row))
+							text += Buffer.isBuffer(v) ? v.toString("hex") : String(v);
+				}
+				return text;
+			} finally {
+				await c.end();
+			}
+		};
+		const hexOf = (b: Uint8Array) => Buffer.from(b.subarray(0, 16)).toString("hex");
+		const stored = await dump();
+		for (const s of secrets) expect(stored).not.toContain(hexOf(s));
+		const inspect = await cli(["inspect", where, "--json"], { env });
+		expect(inspect.code, inspect.stderr).toBe(0);
+		expect(JSON.parse(inspect.stdout).format).toBe("postgres (encrypted)");
+		expect(
+			(await cli(["inspect", where], { env: { X_SESSION_PASSPHRASE: "wrong one" } })).code,
+		).toBe(1);
+		const off = await cli(["rekey", where, "--decrypt"], { env });
+		expect(off.code, off.stderr).toBe(0);
+		const plain = await dump();
+		for (const s of secrets) expect(plain).toContain(hexOf(s));
+		for (const out of [r, inspect, off])
+			expect(leakedSecret(out.stdout + out.stderr, secrets)).toBeUndefined();
+	}, 60_000);
 });
