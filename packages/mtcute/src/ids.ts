@@ -22,13 +22,18 @@ export function markedIdOf(kind: PeerKind, id: bigint): number {
 
 /** mtcute's `"low|high"` access-hash string as a signed 64-bit value. */
 export function hashOfFastString(text: string): bigint | null {
-	const m = /^(-?\d{1,10})\|(-?\d{1,10})$/.exec(text);
-	if (!m) return null;
-	const low = Number(m[1]);
-	const high = Number(m[2]);
+	const bar = text.indexOf("|");
+	if (bar < 1 || bar > 11 || text.length - bar > 12) return null;
+	const lowText = text.slice(0, bar);
+	const highText = text.slice(bar + 1);
+	if (!INT.test(lowText) || !INT.test(highText)) return null;
+	const low = Number(lowText);
+	const high = Number(highText);
 	if (low !== (low | 0) || high !== (high | 0)) return null;
 	return BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low >>> 0));
 }
+
+const INT = /^-?\d{1,10}$/;
 
 /** A signed 64-bit access hash as mtcute's `"low|high"` string. */
 export function fastStringOfHash(hash: bigint): string {

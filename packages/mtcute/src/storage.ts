@@ -122,6 +122,7 @@ export class MtcuteStorage {
 	readonly #kvUnsaved = new Map<string, Uint8Array | null>();
 	readonly #peersUnsaved = new Map<number, PeerInfo>();
 	#loading: Promise<void> | undefined;
+	#loaded = false;
 	/** Saves and key writes, one at a time and in call order. */
 	#serial: Promise<unknown> = Promise.resolve();
 	#queuedSave: Promise<void> | undefined;
@@ -231,15 +232,28 @@ export class MtcuteStorage {
 
 	// --- loading
 
+	/** Runs `task` once loaded: at once when loading is done (mtcute calls some methods per peer). */
 	#ready<T>(task: () => Promise<T>): Promise<T> {
+		if (this.#loaded) {
+			try {
+				return task();
+			} catch (error) {
+				return Promise.reject(error);
+			}
+		}
 		return this.#load().then(task);
 	}
 
 	#load(): Promise<void> {
-		this.#loading ??= this.#read().catch((error) => {
-			this.#loading = undefined; // a later load() tries again
-			throw error;
-		});
+		this.#loading ??= this.#read().then(
+			() => {
+				this.#loaded = true;
+			},
+			(error) => {
+				this.#loading = undefined; // a later load() tries again
+				throw error;
+			},
+		);
 		return this.#loading;
 	}
 
