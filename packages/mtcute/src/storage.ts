@@ -48,6 +48,7 @@ const COUNTERS = ["updates_pts", "updates_qts", "updates_date", "updates_seq"] a
 const CHANNEL_PTS = "updates_channel:";
 const I32_MAX = 0x7fff_ffff;
 
+/** Options of {@link mtcuteStorage}. */
 export interface MtcuteStorageOptions {
 	/**
 	 * Called when a save fails (the batch stays queued and is retried). Without it the failure is
@@ -77,19 +78,23 @@ interface MtcuteLogger {
  * `applyChanges` batch (one transaction in SQL, one MULTI in Redis, one atomic file write).
  */
 export class MtcuteStorage {
+	/** The backend everything is written to. */
 	readonly backend: SessionBackend;
+	/** mtcute's `IStorageDriver`: `load()` reads what is needed, `save()` writes the held batch. */
 	readonly driver: {
 		setup(log: MtcuteLogger): void;
 		load(): Promise<void>;
 		save(): Promise<void>;
 		destroy(): Promise<void>;
 	};
+	/** mtcute's `IKeyValueRepository`: held until `driver.save()`. */
 	readonly kv: {
 		set(key: string, value: Uint8Array): Promise<void>;
 		get(key: string): Promise<Uint8Array | null>;
 		delete(key: string): Promise<void>;
 		deleteAll(): Promise<void>;
 	};
+	/** mtcute's `IAuthKeysRepository`: every write is applied before it resolves. */
 	readonly authKeys: {
 		set(dc: number, key: Uint8Array | null): Promise<void>;
 		get(dc: number): Promise<Uint8Array | null>;
@@ -98,6 +103,7 @@ export class MtcuteStorage {
 		deleteByDc(dc: number): Promise<void>;
 		deleteAll(): Promise<void>;
 	};
+	/** mtcute's `IPeersRepository`: held until `driver.save()`; reads see held peers. */
 	readonly peers: {
 		store(peer: PeerInfo): Promise<void>;
 		getById(id: number): Promise<PeerInfo | null>;
@@ -105,6 +111,7 @@ export class MtcuteStorage {
 		getByPhone(phone: string): Promise<PeerInfo | null>;
 		deleteAll(): Promise<void>;
 	};
+	/** mtcute's `IReferenceMessagesRepository`: in memory, written at `driver.save()`. */
 	readonly refMessages: {
 		store(peerId: number, chatId: number, msgId: number): Promise<void>;
 		getByPeer(peerId: number): Promise<[number, number] | null>;
@@ -131,6 +138,7 @@ export class MtcuteStorage {
 	#log: MtcuteLogger | undefined;
 	#lastError: unknown;
 
+	/** Prefer {@link mtcuteStorage}. Rejects a backend that cannot store extension data. */
 	constructor(backend: SessionBackend, options: MtcuteStorageOptions = {}) {
 		if (typeof backend?.applyChanges !== "function" || typeof backend.getExtension !== "function")
 			throw new SessionBackendError("INVALID_ARGUMENT", "backend must be a SessionBackend", {
