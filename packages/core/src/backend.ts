@@ -149,6 +149,11 @@ export abstract class BaseSessionBackend implements SessionBackend {
 		nativeLookups: false,
 	};
 	#tail: Promise<unknown> = Promise.resolve();
+	/** Calls queued by {@link exclusive} that have not settled yet. */
+	#queued = 0;
+	readonly #settled = () => {
+		this.#queued--;
+	};
 	#closed = false;
 
 	protected abstract loadSession(): Promise<PersistedSession | null>;
@@ -160,9 +165,19 @@ export abstract class BaseSessionBackend implements SessionBackend {
 	/** Runs `task` after every call queued before it; a failure does not block later calls. */
 	protected exclusive<T>(task: () => Promise<T>): Promise<T> {
 		if (this.#closed) return Promise.reject(this.closedError());
+		this.#queued++;
 		const run = this.#tail.then(task, task);
-		this.#tail = run.catch(() => undefined);
+		// settles before any caller's continuation: `idle` is true again when the caller resumes
+		this.#tail = run.then(this.#settled, this.#settled);
 		return run;
+	}
+
+	/**
+	 * No queued call is pending and the backend is open: a read that runs at once, synchronously,
+	 * sees every earlier call's effect and comes before every later one (a fast path).
+	 */
+	protected get idle(): boolean {
+		return this.#queued === 0 && !this.#closed;
 	}
 
 	/** Load (or start empty) → `mutate` → save, as one exclusive step. */

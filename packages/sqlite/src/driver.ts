@@ -21,7 +21,22 @@ type Statement = Database.Statement;
  * on each other forever; queued, each transaction runs to its end before the next begins.
  * Other processes are handled by SQLite's busy timeout.
  */
-const enqueue = keyedQueue();
+const queue = keyedQueue();
+/** Tasks queued per database and not settled yet: none means a read may run at once. */
+const queued = new Map<unknown, number>();
+
+function enqueue<T>(key: unknown, task: () => Promise<T>): Promise<T> {
+	queued.set(key, (queued.get(key) ?? 0) + 1);
+	return queue(key, async () => {
+		try {
+			return await task();
+		} finally {
+			const n = (queued.get(key) ?? 1) - 1;
+			if (n === 0) queued.delete(key);
+			else queued.set(key, n);
+		}
+	});
+}
 const statements = new WeakMap<Db, Map<string, Statement>>();
 
 function prepared(db: Db, sql: string): Statement {
@@ -40,21 +55,26 @@ function prepared(db: Db, sql: string): Statement {
 }
 
 function bind(params: readonly SqlValue[] = []): unknown[] {
-	return params.map((v) =>
-		v instanceof Uint8Array && !Buffer.isBuffer(v)
-			? Buffer.from(v.buffer, v.byteOffset, v.byteLength)
-			: v,
-	);
+	const out = new Array<unknown>(params.length);
+	for (let i = 0; i < params.length; i++) {
+		const v = params[i];
+		out[i] =
+			v instanceof Uint8Array && !Buffer.isBuffer(v)
+				? Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+				: v;
+	}
+	return out;
 }
 
 function executor(db: Db): SqlExecutor {
 	return {
+		// an array binds its items as the anonymous parameters (no spread of a long batch)
 		async run(sql, params) {
-			const info = prepared(db, sql).run(...bind(params));
+			const info = prepared(db, sql).run(bind(params));
 			return { changes: info.changes };
 		},
 		async all(sql, params) {
-			return prepared(db, sql).all(...bind(params)) as SqlRow[];
+			return prepared(db, sql).all(bind(params)) as SqlRow[];
 		},
 	};
 }
@@ -93,6 +113,11 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 		processInfo: { pid: process.pid, host: hostname() },
 		run: (sql, params) => enqueue(key, () => direct.run(sql, params)),
 		all: (sql, params) => enqueue(key, () => direct.all(sql, params)),
+		readNow(sql, params) {
+			// not inside (or ahead of) a transaction on this database: it would see uncommitted rows
+			if (queued.has(key) || db.inTransaction) return undefined;
+			return (prepared(db, sql).get(bind(params)) as SqlRow | undefined) ?? null;
+		},
 		transaction: (fn) =>
 			enqueue(key, async () => {
 				db.exec("BEGIN IMMEDIATE");

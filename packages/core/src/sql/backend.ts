@@ -27,7 +27,10 @@ import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "./driver.js";
 import {
 	type Dialect,
 	insertExtensions,
+	lookupSql,
 	lookups,
+	type PeerLookup,
+	peerWithMetaFromRow,
 	readExtensions,
 	readPeerMeta,
 	UPSERT_EXTENSION,
@@ -44,6 +47,7 @@ import {
 	RowReader,
 } from "./rows.js";
 import { DATA_TABLES } from "./schema.js";
+import { rowsSql } from "./util.js";
 
 export interface SqlSessionOptions {
 	/** The account this instance reads and writes (default `"default"`). */
@@ -78,6 +82,10 @@ const UPSERT_PEER = `INSERT INTO xs_peers (session_id, kind, id, access_hash, ch
 	ON CONFLICT (session_id, kind, id) DO UPDATE SET
 		access_hash = CASE WHEN excluded.access_hash = 0 THEN xs_peers.access_hash ELSE excluded.access_hash END,
 		channel_kind = COALESCE(excluded.channel_kind, xs_peers.channel_kind)`;
+const [UPSERT_PEER_HEAD, UPSERT_PEER_TAIL] = UPSERT_PEER.split("(?, ?, ?, ?, ?)") as [
+	string,
+	string,
+];
 const UPSERT_CHANNEL = `INSERT INTO xs_channel_pts (session_id, channel_id, pts) VALUES (?, ?, ?)
 	ON CONFLICT (session_id, channel_id) DO UPDATE SET pts = excluded.pts`;
 const SET_HOME = "UPDATE xs_sessions SET home_dc_id = ? WHERE session_id = ?";
@@ -104,6 +112,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	readonly sessionId: string;
 	readonly #db: SqlDriver;
 	readonly #rows: RowReader;
+	readonly #lookupSql: Record<PeerLookup, string>;
 	readonly #owner: string | undefined;
 	readonly #ttl: number;
 	#renewal: ReturnType<typeof setInterval> | undefined;
@@ -126,6 +135,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		this.#owner = owner;
 		this.#ttl = ttl;
 		this.#rows = new RowReader(db.name, `${db.location}#${sessionId}`);
+		this.#lookupSql = lookupSql(db.dialect ?? "sqlite");
 		this.capabilities = {
 			persistent: true,
 			multiSession: true,
@@ -475,28 +485,41 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		} catch (error) {
 			return Promise.reject(error);
 		}
-		return this.#read("getPeer", (db) =>
-			lookups.peerBy(db, this.#dialect, "peer", this.sessionId, this.#rows, [
-				PEER_KINDS.indexOf(kind),
-				id,
-			]),
-		);
+		return this.#peerBy("getPeer", "peer", [this.sessionId, PEER_KINDS.indexOf(kind), id]);
 	}
 
 	override findPeerByUsername(username: string): Promise<CachedPeer | null> {
 		const name = normalizeUsername(String(username));
 		if (name.length === 0) return this.exclusive(async () => null);
-		return this.#read("findPeerByUsername", (db) =>
-			lookups.peerBy(db, this.#dialect, "byUsername", this.sessionId, this.#rows, [name]),
-		);
+		return this.#peerBy("findPeerByUsername", "byUsername", [this.sessionId, name]);
 	}
 
 	override findPeerByPhone(phone: string): Promise<CachedPeer | null> {
 		const digits = normalizePhone(String(phone));
 		if (digits.length === 0) return this.exclusive(async () => null);
-		return this.#read("findPeerByPhone", (db) =>
-			lookups.peerBy(db, this.#dialect, "byPhone", this.sessionId, this.#rows, [digits]),
-		);
+		return this.#peerBy("findPeerByPhone", "byPhone", [this.sessionId, digits]);
+	}
+
+	/**
+	 * One peer by an index. When no call of this instance is queued or coalesced and the driver
+	 * can answer synchronously, the query runs at once (it then sees every earlier call's effect
+	 * and precedes every later one, as the queue would order it); otherwise it is queued.
+	 */
+	#peerBy(operation: string, by: PeerLookup, params: SqlValue[]): Promise<CachedPeer | null> {
+		const sql = this.#lookupSql[by];
+		if (this.idle && this.#pending === undefined && this.#db.readNow) {
+			try {
+				const row = this.#db.readNow(sql, params);
+				if (row !== undefined)
+					return Promise.resolve(row === null ? null : peerWithMetaFromRow(this.#rows, row));
+			} catch (error) {
+				return Promise.reject(guardError(this.#db, operation, error));
+			}
+		}
+		return this.#read(operation, async (db) => {
+			const [row] = await db.all(sql, params);
+			return row ? peerWithMetaFromRow(this.#rows, row) : null;
+		});
 	}
 
 	/** A read after every call queued before it (read-your-writes), outside a transaction. */
@@ -592,18 +615,40 @@ async function insertPeers(
 	for (let i = 0; i < peers.length; i += PEERS_PER_STATEMENT) {
 		const chunk = peers.slice(i, i + PEERS_PER_STATEMENT);
 		await tx.run(
-			`INSERT INTO xs_peers (session_id, kind, id, access_hash, channel_kind) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+			rowsSql(
+				"INSERT INTO xs_peers (session_id, kind, id, access_hash, channel_kind) VALUES ",
+				"(?, ?, ?, ?, ?)",
+				chunk.length,
+			),
 			chunk.flatMap((p) => peerParams(id, p)),
 		);
 	}
 }
 
-/** The batch with repeats merged by the merge rules, so one statement never touches a row twice. */
-function mergedBatch(peers: readonly CachedPeer[]): CachedPeer[] {
-	const merged = new Map<string, CachedPeer>();
-	for (const p of peers)
-		merged.set(peerKey(p.kind, p.id), mergePeer(merged.get(peerKey(p.kind, p.id)), p));
-	return [...merged.values()];
+/**
+ * The batch with repeats merged by the merge rules, so one statement never touches a row twice.
+ * The peers are the caller's prepared copies: one seen once is used as it is.
+ */
+function mergedBatch(peers: readonly CachedPeer[]): readonly CachedPeer[] {
+	const byKind = new Map<string, Map<bigint, number>>();
+	let out: CachedPeer[] | undefined;
+	for (let i = 0; i < peers.length; i++) {
+		const p = peers[i] as CachedPeer;
+		let ids = byKind.get(p.kind);
+		if (!ids) {
+			ids = new Map();
+			byKind.set(p.kind, ids);
+		}
+		const at = ids.get(p.id);
+		if (at === undefined) {
+			ids.set(p.id, out ? out.length : i);
+			out?.push(p);
+			continue;
+		}
+		out ??= peers.slice(0, i);
+		out[at] = mergePeer(out[at], p);
+	}
+	return out ?? peers;
 }
 
 /** PostgreSQL: the whole batch in one statement, arrays unnested server-side. */
@@ -633,9 +678,8 @@ async function upsertPeers(
 	const list = mergedBatch(peers);
 	for (let i = 0; i < list.length; i += PEERS_PER_STATEMENT) {
 		const chunk = list.slice(i, i + PEERS_PER_STATEMENT);
-		const values = chunk.map(() => "(?, ?, ?, ?, ?)").join(", ");
 		await tx.run(
-			UPSERT_PEER.replace("VALUES (?, ?, ?, ?, ?)", `VALUES ${values}`),
+			rowsSql(UPSERT_PEER_HEAD, "(?, ?, ?, ?, ?)", chunk.length, UPSERT_PEER_TAIL),
 			chunk.flatMap((p) => peerParams(id, p)),
 		);
 	}
@@ -712,18 +756,23 @@ export async function guard<T>(db: SqlDriver, operation: string, op: () => Promi
 	try {
 		return await op();
 	} catch (error) {
-		if (error instanceof SessionBackendError) throw error;
-		const mapped = db.mapError?.(error, operation);
-		if (mapped instanceof SessionBackendError) throw mapped;
-		throw new SessionBackendError(
-			"IO",
-			`${operation} failed on ${db.location}: ${errorText(error)}`,
-			{
-				backend: db.name,
-				cause: error,
-			},
-		);
+		throw guardError(db, operation, error);
 	}
+}
+
+/** The error {@link guard} rejects with for `error`. */
+function guardError(db: SqlDriver, operation: string, error: unknown): SessionBackendError {
+	if (error instanceof SessionBackendError) return error;
+	const mapped = db.mapError?.(error, operation);
+	if (mapped instanceof SessionBackendError) return mapped;
+	return new SessionBackendError(
+		"IO",
+		`${operation} failed on ${db.location}: ${errorText(error)}`,
+		{
+			backend: db.name,
+			cause: error,
+		},
+	);
 }
 
 function errorText(error: unknown): string {

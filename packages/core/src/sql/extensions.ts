@@ -3,6 +3,7 @@ import { SecretBytes } from "../secret.js";
 import type { CachedPeer, PeerKind, PeerMeta } from "../types.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./driver.js";
 import { PEER_KINDS, peerFromRow, type RowReader } from "./rows.js";
+import { rowsSql } from "./util.js";
 
 // Client metadata in the SQL backends: xs_extensions (key → bytes), xs_peer_meta (one row per
 // peer that has metadata) and xs_usernames (one row per username, the lookup index; a username's
@@ -127,64 +128,73 @@ async function writeMetaRows(
 	fresh: boolean,
 	r: RowReader,
 ): Promise<void> {
-	const list = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 	const losers: CachedPeer[] = [];
 	if (!fresh) {
-		const inBatch = new Set(final.map((p) => `${p.kind}:${p.id}`));
-		for (const part of chunks([...usernames])) {
-			const rows = await tx.all(
-				`SELECT kind, id FROM xs_usernames WHERE session_id = ? AND username IN (${list(part.length)})`,
-				[sessionId, ...part],
-			);
-			losers.push(...rowsOutside(r, rows, inBatch));
-		}
 		// every removal before any insert: a later chunk must not delete what an earlier one wrote
 		for (const chunk of chunks(final))
 			for (const kind of PEER_KINDS) {
 				const ids = chunk.filter((p) => p.kind === kind).map((p) => p.id);
 				if (ids.length > 0)
 					await tx.run(
-						`DELETE FROM xs_usernames WHERE session_id = ? AND kind = ? AND id IN (${list(ids.length)})`,
+						rowsSql(
+							"DELETE FROM xs_usernames WHERE session_id = ? AND kind = ? AND id IN (",
+							"?",
+							ids.length,
+							")",
+						),
 						[sessionId, PEER_KINDS.indexOf(kind), ...ids],
 					);
 			}
-		for (const part of chunks([...usernames]))
-			await tx.run(
-				`DELETE FROM xs_usernames WHERE session_id = ? AND username IN (${list(part.length)})`,
+		// what is left under a claimed username belongs to a peer outside the batch: it loses it
+		const inBatch = new Set(final.map((p) => `${p.kind}:${p.id}`));
+		for (const part of chunks([...usernames])) {
+			const rows = await tx.all(
+				rowsSql(
+					"DELETE FROM xs_usernames WHERE session_id = ? AND username IN (",
+					"?",
+					part.length,
+					") RETURNING kind, id",
+				),
 				[sessionId, ...part],
 			);
+			if (rows.length > 0) losers.push(...rowsOutside(r, rows, inBatch));
+		}
 		for (const part of chunks([...phones]))
-			await tx.run(
-				`UPDATE xs_peer_meta${phoneIndex("sqlite")} SET phone = NULL WHERE session_id = ? AND phone IN (${list(part.length)})`,
-				[sessionId, ...part],
-			);
+			await tx.run(rowsSql(CLEAR_PHONES_HEAD, "?", part.length, ")"), [sessionId, ...part]);
 	}
 	for (const chunk of chunks(final))
 		await tx.run(
-			`INSERT INTO xs_peer_meta (session_id, kind, id, phone, name, updated_at, is_min, data, usernames)
-			VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")} ${META_CONFLICT}`,
+			rowsSql(META_INSERT_HEAD, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.length, ` ${META_CONFLICT}`),
 			chunk.flatMap((p) => metaParams(sessionId, p)),
 		);
-	const names = final.flatMap((p) =>
-		(p.meta as PeerMeta).usernames.map((u): SqlValue[] => [
-			sessionId,
-			u,
-			PEER_KINDS.indexOf(p.kind),
-			p.id,
-		]),
-	);
-	for (const part of chunks(names))
-		await tx.run(
-			`INSERT INTO xs_usernames (session_id, username, kind, id) VALUES ${part.map(() => "(?, ?, ?, ?)").join(", ")}`,
-			part.flat(),
-		);
-	for (const p of losers)
+	const names: SqlValue[] = [];
+	for (const p of final) {
+		const kind = PEER_KINDS.indexOf(p.kind);
+		for (const u of (p.meta as PeerMeta).usernames) names.push(sessionId, u, kind, p.id);
+	}
+	const perStatement = ROWS_PER_STATEMENT * 4;
+	for (let i = 0; i < names.length; i += perStatement) {
+		const part = names.slice(i, i + perStatement);
+		await tx.run(rowsSql(USERNAME_INSERT_HEAD, "(?, ?, ?, ?)", part.length / 4), part);
+	}
+	// a loser may have lost names in two chunks: rewritten once, from the index
+	const rewritten = new Set<string>();
+	for (const p of losers) {
+		const key = `${p.kind}:${p.id}`;
+		if (rewritten.has(key)) continue;
+		rewritten.add(key);
 		await tx.run(
 			`UPDATE xs_peer_meta SET usernames = ${aggregatedUsernames("sqlite")}
 			WHERE session_id = ? AND kind = ? AND id = ?`,
 			[sessionId, PEER_KINDS.indexOf(p.kind), p.id],
 		);
+	}
 }
+
+const CLEAR_PHONES_HEAD = `UPDATE xs_peer_meta${phoneIndex("sqlite")} SET phone = NULL WHERE session_id = ? AND phone IN (`;
+const META_INSERT_HEAD =
+	"INSERT INTO xs_peer_meta (session_id, kind, id, phone, name, updated_at, is_min, data, usernames) VALUES ";
+const USERNAME_INSERT_HEAD = "INSERT INTO xs_usernames (session_id, username, kind, id) VALUES ";
 
 /** Peers (kind and id only, once each) of `rows` that are not in the batch. */
 function rowsOutside(r: RowReader, rows: SqlRow[], inBatch: ReadonlySet<string>): CachedPeer[] {
@@ -351,10 +361,16 @@ export async function insertExtensions(
 export const UPSERT_EXTENSION = `INSERT INTO xs_extensions (session_id, key, value) VALUES (?, ?, ?)
 	ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value`;
 
-const LOOKUP_SQL = new Map<Dialect, ReturnType<typeof buildLookupSql>>();
+const LOOKUP_SQL = new Map<Dialect, Record<PeerLookup, string>>();
 
-/** The lookup statements of a dialect, built once: the statement cache is keyed by their text. */
-function lookupSql(dialect: Dialect): ReturnType<typeof buildLookupSql> {
+export type PeerLookup = "peer" | "byUsername" | "byPhone";
+
+/**
+ * The lookup statements of a dialect, built once: the statement cache is keyed by their text.
+ * Parameters: `peer` (session id, kind, id), `byUsername` (session id, username), `byPhone`
+ * (session id, digits), normalized.
+ */
+export function lookupSql(dialect: Dialect): Record<PeerLookup, string> {
 	const known = LOOKUP_SQL.get(dialect);
 	if (known) return known;
 	const sql = buildLookupSql(dialect);
@@ -362,7 +378,7 @@ function lookupSql(dialect: Dialect): ReturnType<typeof buildLookupSql> {
 	return sql;
 }
 
-function buildLookupSql(dialect: Dialect) {
+function buildLookupSql(dialect: Dialect): Record<PeerLookup, string> {
 	const select = peerSelect();
 	return {
 		peer: `${select} WHERE p.session_id = ? AND p.kind = ? AND p.id = ?`,
@@ -376,19 +392,6 @@ function buildLookupSql(dialect: Dialect) {
 
 /** Lookups that read one peer (or one value) by index, never the whole session. */
 export const lookups = {
-	/** One peer with its metadata, by `(kind, id)`, username or phone (already normalized). */
-	async peerBy(
-		db: SqlExecutor,
-		dialect: Dialect,
-		by: "peer" | "byUsername" | "byPhone",
-		sessionId: string,
-		r: RowReader,
-		key: readonly SqlValue[],
-	): Promise<CachedPeer | null> {
-		const [row] = await db.all(lookupSql(dialect)[by], [sessionId, ...key]);
-		return row ? peerWithMetaFromRow(r, row) : null;
-	},
-
 	async extension(
 		db: SqlExecutor,
 		sessionId: string,
