@@ -100,6 +100,9 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
 			if (path !== ":memory:") db.pragma("journal_mode = WAL");
 			db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+			// a page cache of up to 64 MiB (filled only as pages are read): random lookups in a
+			// large peer cache stay in memory instead of re-reading pages from the OS
+			db.pragma("cache_size = -65536");
 		} catch (error) {
 			db.close();
 			throw mapError(error, "open", path);
