@@ -1,6 +1,6 @@
 // Shared helpers for the benchmarks: timing with repeats, a markdown table, JSON results.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -67,6 +67,13 @@ export function machine(): Record<string, string | number> {
 		platform: `${process.platform}-${process.arch}`,
 		date: new Date().toISOString(),
 	};
+}
+
+/** The 1, 5 and 15 minute load averages as "a / b / c" (the machine is shared: record it with results). */
+export function loadAverage(): string {
+	return loadavg()
+		.map((v) => v.toFixed(1))
+		.join(" / ");
 }
 
 const fmt = (v: number | string | undefined): string =>
