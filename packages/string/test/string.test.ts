@@ -1,7 +1,5 @@
 import { inspect } from "node:util";
-import {
-	encodeNativeString,
-} from "@x/session-core";
+import { encodeNativeString } from "@x/session-core";
 import {
 	assertSameSession,
 	runConformanceSuite,

@@ -38,6 +38,7 @@ import {
 } from "./rows.js";
 import { DATA_TABLES } from "./schema.js";
 
+/** Options every SQL backend (SQLite, libSQL, PostgreSQL) accepts on top of its connection options. */
 export interface SqlSessionOptions {
 	/** The account this instance reads and writes (default `"default"`). */
 	sessionId?: string;
