@@ -13,7 +13,7 @@ import { kib, REPO_ROOT } from "../lib.js";
  * Budget for the codec bundle below (min+gz bytes). It was 8.8 KiB when the budget was set; raise
  * it only on purpose, in the change that explains what the new bytes buy.
  */
-export const CODEC_BUDGET_BYTES = 12 * 1024;
+const CODEC_BUDGET_BYTES = 12 * 1024;
 
 const packed = inject("packed");
 const packDir = inject("packDir");
