@@ -14,6 +14,9 @@ have_chromium=1
 ensure_chromium || { [ -n "${REQUIRE_SERVICES:-}" ] && exit 1; have_chromium=0; }
 build_all || exit 1
 
+# reports of an earlier run are neither linted nor summed
+rm -f "$REPO_ROOT"/.vitest-*.json
+
 # Lint and the examples' types: reported, and they fail the run, after the tests have run.
 checks=0
 log "biome check"
@@ -23,7 +26,6 @@ for example in examples/*/; do
 done
 
 report="$REPO_ROOT/.vitest-report.json"
-rm -f "$REPO_ROOT"/.vitest-*.json
 pnpm exec vitest run --reporter=default --reporter=json --outputFile="$report" "$@"
 status=$?
 reports=("$report")
