@@ -10,7 +10,12 @@ ensure_pnpm || exit 1
 ensure_deps || exit 1
 ensure_redis || { [ -n "${REQUIRE_SERVICES:-}" ] && exit 1; }
 ensure_postgres || { [ -n "${REQUIRE_SERVICES:-}" ] && exit 1; }
+have_chromium=1
+ensure_chromium || { [ -n "${REQUIRE_SERVICES:-}" ] && exit 1; have_chromium=0; }
 build_all || exit 1
+
+# reports of an earlier run are neither linted nor summed
+rm -f "$REPO_ROOT"/.vitest-*.json
 
 # Lint and the examples' types: reported, and they fail the run, after the tests have run.
 checks=0
@@ -21,9 +26,28 @@ for example in examples/*/; do
 done
 
 report="$REPO_ROOT/.vitest-report.json"
-rm -f "$report"
 pnpm exec vitest run --reporter=default --reporter=json --outputFile="$report" "$@"
 status=$?
-[ "$checks" = 0 ] || { log "lint or example type-check failed (see above)"; status=1; }
-node scripts/test-summary.mjs "$report" || status=1
+reports=("$report")
+
+# Arguments narrow the unit-test run only; without them the browser and packaging runs follow.
+if [ "$#" = 0 ]; then
+	# core's codec/string/JSON tests and the string backend in headless Chromium
+	if [ "$have_chromium" = 1 ]; then
+		log "browser tests (headless Chromium at $CHROMIUM_PATH)"
+		pnpm exec vitest run -c vitest.browser.config.ts --reporter=default --reporter=json \
+			--outputFile="$REPO_ROOT/.vitest-browser.json" || status=1
+		reports+=("$REPO_ROOT/.vitest-browser.json")
+	else
+		log "browser tests skipped: no Chromium (they are required in CI)"
+	fi
+	# what we would publish: pack, publint, attw, install from the tarballs in fresh projects, sizes
+	log "packaging tests (packed tarballs installed with npm in temporary projects)"
+	pnpm exec vitest run -c vitest.packaging.config.ts --reporter=default --reporter=json \
+		--outputFile="$REPO_ROOT/.vitest-packaging.json" || status=1
+	reports+=("$REPO_ROOT/.vitest-packaging.json")
+fi
+
+[ "$checks" = 0 ] || { log "lint, example type-check, docs or changeset check failed (see above)"; status=1; }
+node scripts/test-summary.mjs "${reports[@]}" || status=1
 exit $status

@@ -3,6 +3,10 @@
 PNPM_VERSION=10.34.9
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TURBO_TELEMETRY_DISABLED=1
+# the browser tests drive Debian's chromium; playwright must never fetch a browser of its own
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+export CHROMIUM_PATH
 # better-sqlite3 compiles from source against the installed Node headers when no prebuilt fits
 [ -d /usr/include/node ] && export npm_config_nodedir=/usr
 
@@ -85,6 +89,18 @@ ensure_postgres() {
 	pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || return 1
 	for _ in $(seq 1 50); do postgres_answers && return; sleep 0.1; done
 	log "PostgreSQL did not answer"
+	return 1
+}
+
+# Uses the Chromium at $CHROMIUM_PATH, or installs Debian's chromium package with apt-get.
+ensure_chromium() {
+	if [ -x "$CHROMIUM_PATH" ]; then return; fi
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		log "installing chromium with apt-get (for the browser tests)"
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >&2 || return 1
+		[ -x "$CHROMIUM_PATH" ] && return
+	fi
+	log "no Chromium at $CHROMIUM_PATH and cannot install one (need root and apt-get)"
 	return 1
 }
 

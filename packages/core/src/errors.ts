@@ -13,6 +13,7 @@ export type SessionErrorCode =
 	| "UNSUPPORTED"
 	| "CLOSED";
 
+/** What every {@link SessionBackendError} is built with: the backend that raised it and the underlying cause. */
 export interface SessionErrorOptions {
 	/** Backend or component that raised the error, e.g. `"file"`, `"sqlite"`, `"codec"`. */
 	backend: string;

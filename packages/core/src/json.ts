@@ -5,6 +5,7 @@ import type { CachedPeer, ChannelKind, PeerKind, PeerMeta, PersistedSession } fr
 
 /** Identifies the JSON layout; bump `version` on incompatible changes. */
 export const SESSION_JSON_FORMAT = "x-session/json";
+/** The layout version written in `sessionToJson` output; `sessionFromJson` rejects any other. */
 export const SESSION_JSON_VERSION = 1;
 /** Stands in for a secret left out of a JSON export. */
 export const REDACTED = "[redacted]";
@@ -115,6 +116,7 @@ export function sessionToJson(
 	return json;
 }
 
+/** Options of `sessionFromJson`. */
 export interface SessionFromJsonOptions {
 	/** Turn {@link REDACTED} secrets into "no key" instead of rejecting them. */
 	allowRedacted?: boolean;

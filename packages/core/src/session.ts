@@ -30,6 +30,7 @@ export function emptySession(): PersistedSession {
 	};
 }
 
+/** An update state with every counter at 0 and no channels: what a fresh session starts with. */
 export function emptyUpdatesState(): UpdatesState {
 	return { pts: 0, qts: 0, date: 0, seq: 0, channels: [] };
 }
@@ -51,6 +52,7 @@ export function cloneSession(session: PersistedSession): PersistedSession {
 	return copy;
 }
 
+/** A deep copy of an update state (its channel list included). */
 export function cloneUpdatesState(state: UpdatesState): UpdatesState {
 	return { ...state, channels: state.channels.map((c) => ({ ...c })) };
 }

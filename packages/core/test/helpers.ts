@@ -1,7 +1,7 @@
 // Shared helpers for core's tests: hex literals, recognisable secrets, session builders.
 import { expect } from "vitest";
 import type { DcEntry, PersistedSession } from "../src/index.js";
-import { SecretBytes } from "../src/index.js";
+import { normalizeSession, prepareSession, SecretBytes, sessionsEqual } from "../src/index.js";
 
 /** Bytes from hex text; whitespace, `|` and `_` are ignored so vectors can be laid out by field. */
 export function hex(...parts: string[]): Uint8Array {
@@ -30,16 +30,30 @@ export function patternBytes(length: number): Uint8Array {
 	return out;
 }
 
+/**
+ * Standard base64 with padding, through the platform's `btoa` (in Node and browsers alike): an
+ * oracle independent of the codec's own base64, and no `Buffer`, so these tests run in a browser.
+ */
+export function b64(bytes: Uint8Array): string {
+	let binary = "";
+	for (const b of bytes) binary += String.fromCharCode(b);
+	return btoa(binary);
+}
+
+/** URL-safe base64 without padding (RFC 4648 §5), from {@link b64}. */
+export function b64url(bytes: Uint8Array): string {
+	return b64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
 /** Text forms of the pattern that must never appear in any output. */
 export function leakMarkers(): string[] {
 	const raw = patternBytes(PATTERN.length * 2);
-	const b = Buffer.from(raw);
 	return [
 		PATTERN,
-		b.toString("hex"),
-		b.toString("hex").toUpperCase(),
-		b.toString("base64").slice(0, 16),
-		b.toString("base64url").slice(0, 16),
+		toHex(raw),
+		toHex(raw).toUpperCase(),
+		b64(raw).slice(0, 16),
+		b64url(raw).slice(0, 16),
 		// the pattern's bytes as a printed list, e.g. `75, 51, 89` or `0x4b, 0x33`
 		Array.from(raw.subarray(0, 6)).join(", "),
 		Array.from(raw.subarray(0, 6)).join(","),
@@ -96,4 +110,19 @@ export function plain(s: PersistedSession): unknown {
 		dcs: s.dcs.map((d) => ({ ...d, authKey: sec(d.authKey) })),
 		futureAuthToken: sec(s.futureAuthToken),
 	};
+}
+
+/**
+ * The same check as the kit's `assertSameSession`, on vitest's `expect` instead of `node:assert`,
+ * for the tests that also run in a browser.
+ */
+export function expectSameSession(
+	actual: PersistedSession | null,
+	expected: PersistedSession,
+): void {
+	expect(actual).not.toBeNull();
+	const want = normalizeSession(prepareSession(expected, "expected"));
+	if (!sessionsEqual(actual as PersistedSession, want))
+		expect(plain(actual as PersistedSession)).toEqual(plain(want));
+	expect(sessionsEqual(actual as PersistedSession, want)).toBe(true);
 }

@@ -9,7 +9,7 @@ import {
 	sessionFromJson,
 	sessionToJson,
 } from "../src/index.js";
-import { expectNoLeak, patternBytes, plain, seqKey, thrown } from "./helpers.js";
+import { b64, expectNoLeak, patternBytes, plain, seqKey, thrown } from "./helpers.js";
 import { PEERS_SESSION } from "./vectors.js";
 
 function full() {
@@ -65,7 +65,7 @@ describe("sessionToJson / sessionFromJson", () => {
 
 	it("includeSecrets writes keys and token as padded standard base64 and round-trips exactly", () => {
 		const j = sessionToJson(full(), { includeSecrets: true });
-		expect(j.dcs[0]?.authKey).toBe(Buffer.from(seqKey().expose()).toString("base64"));
+		expect(j.dcs[0]?.authKey).toBe(b64(seqKey().expose()));
 		expect(j.futureAuthToken).toBe("3q2+7w==");
 		expect(plain(sessionFromJson(JSON.stringify(j)))).toEqual(plain(full()));
 		expect(plain(sessionFromJson(j))).toEqual(plain(full()));
@@ -103,11 +103,7 @@ describe("sessionToJson / sessionFromJson", () => {
 			["dcId", (j) => (j.dcs[0].dcId = MARK), /dcs\[0\]\.dcId/],
 			["addr", (j) => (j.dcs[0].addr = 5), /dcs\[0\]\.addr/],
 			["authKey not base64", (j) => (j.dcs[0].authKey = `${MARK}!!`), /dcs\[0\]\.authKey/],
-			[
-				"authKey wrong length",
-				(j) => (j.dcs[0].authKey = Buffer.from(MARK).toString("base64")),
-				/256 bytes/,
-			],
+			["authKey wrong length", (j) => (j.dcs[0].authKey = b64(MARK)), /256 bytes/],
 			["authKey number", (j) => (j.dcs[0].authKey = 5), /authKey/],
 			["firstSalt number", (j) => (j.dcs[0].firstSalt = 5), /firstSalt/],
 			["firstSalt text", (j) => (j.dcs[0].firstSalt = MARK), /firstSalt/],
@@ -152,7 +148,7 @@ describe("sessionToJson / sessionFromJson", () => {
 	});
 
 	it("a JSON syntax error does not carry the text (V8 quotes it) in message or cause", () => {
-		const key = Buffer.from(patternBytes(256)).toString("base64");
+		const key = b64(patternBytes(256));
 		const text = `{"format":"x-session/json","dcs":[{"authKey":"${key}"}]} trailing ${key}`;
 		const e = thrown(() => sessionFromJson(text)) as Error;
 		expect(e).toBeInstanceOf(CorruptSessionError);
@@ -162,7 +158,7 @@ describe("sessionToJson / sessionFromJson", () => {
 
 	it("a huge secret in JSON is still a SecretBytes", () => {
 		const j = sessionToJson(full(), { includeSecrets: true });
-		j.futureAuthToken = Buffer.from(new Uint8Array(1000).fill(1)).toString("base64");
+		j.futureAuthToken = b64(new Uint8Array(1000).fill(1));
 		expect(sessionFromJson(j).futureAuthToken).toBeInstanceOf(SecretBytes);
 	});
 });

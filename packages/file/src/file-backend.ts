@@ -39,6 +39,7 @@ import { FileLock, processAlive } from "./lock.js";
 
 const BACKEND = "file";
 
+/** Options of `FileSessionBackend.open`. */
 export interface FileSessionOptions {
 	/** The session file, e.g. `./data/bot.session`. Its directory is created (0700) if missing. */
 	path: string;

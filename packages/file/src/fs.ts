@@ -16,6 +16,7 @@ export interface FileSystem {
 	mkdir(path: string, options: { recursive: true; mode: number }): Promise<unknown>;
 }
 
+/** The {@link FileSystem} on `node:fs/promises`, used unless `fs` is given. */
 export const nodeFileSystem: FileSystem = {
 	open: (path, flags, mode) => fsp.open(path, flags, mode),
 	readFile: async (path) => new Uint8Array(await fsp.readFile(path)),

@@ -43,6 +43,7 @@ export interface GramjsClasses {
 	AuthKey: new () => AuthKeyLike;
 }
 
+/** Options of the GramJS / teleproto session adapters. */
 export interface GramjsSessionOptions {
 	/** Delay before dirty data is written, coalescing bursts (default 1000 ms; 0 = next tick). */
 	flushDelayMs?: number;

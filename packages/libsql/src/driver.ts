@@ -20,6 +20,7 @@ import {
 
 const BACKEND = "libsql";
 
+/** Where and how `@libsql/client` connects: a URL (local file, memory or remote), a token, or a client of yours. */
 export interface LibsqlConnectOptions {
 	/** `file:path.db`, `:memory:`, `libsql://…`, `https://…` or `http://…` (sqld, Turso). */
 	url?: string;

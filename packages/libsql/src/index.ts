@@ -3,6 +3,7 @@ import { type LibsqlConnectOptions, libsqlDriver } from "./driver.js";
 
 export { displayUrl, type LibsqlConnectOptions, libsqlDriver } from "./driver.js";
 
+/** Options of `LibsqlSessionBackend.open`: the connection and the SQL session options. */
 export interface LibsqlSessionOptions extends LibsqlConnectOptions, SqlSessionOptions {}
 
 /** A session in a libSQL / Turso database; many sessions share one database. */

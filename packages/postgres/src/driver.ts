@@ -13,6 +13,7 @@ import pg from "pg";
 const BACKEND = "postgres";
 const INT8 = 20;
 
+/** How `pg` connects: a connection string or a pool of yours, and the schema that holds the tables. */
 export interface PostgresConnectOptions {
 	/** `postgres://user:password@host:port/db`; the password never appears in errors. */
 	connectionString?: string;

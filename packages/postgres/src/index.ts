@@ -3,6 +3,7 @@ import { type PostgresConnectOptions, postgresDriver } from "./driver.js";
 
 export { displayConnection, type PostgresConnectOptions, postgresDriver } from "./driver.js";
 
+/** Options of `PostgresSessionBackend.open`: the connection and the SQL session options. */
 export interface PostgresSessionOptions extends PostgresConnectOptions, SqlSessionOptions {}
 
 /** A session in a PostgreSQL database; many sessions share one schema. */

@@ -79,6 +79,7 @@ function executor(db: Db): SqlExecutor {
 	};
 }
 
+/** How the SQLite database is opened: durability of commits and the busy timeout. */
 export interface SqliteDriverOptions {
 	/**
 	 * `"full"` (default): every commit survives power loss. `"normal"` (WAL): a commit survives a

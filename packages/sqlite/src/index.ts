@@ -4,6 +4,7 @@ import { type SqliteDriverOptions, sqliteDriver } from "./driver.js";
 
 export { type SqliteDriverOptions, sqliteDriver } from "./driver.js";
 
+/** Options of `SqliteSessionBackend.open`: the database, the driver and the SQL session options. */
 export interface SqliteSessionOptions extends SqlSessionOptions, SqliteDriverOptions {
 	/** A file path (created 0600), `":memory:"`, or an open better-sqlite3 Database (not closed by us). */
 	database: string | Database.Database;

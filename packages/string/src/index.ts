@@ -22,6 +22,7 @@ const BACKEND = "string";
 /** Encrypted strings: this prefix, then the base64url (no padding) of an AES-256-GCM envelope. */
 const ENCRYPTED_PREFIX = "xse1_";
 
+/** Options of the `StringSessionBackend` constructor. */
 export interface StringSessionOptions {
 	/**
 	 * Called with the new native string after every write (`""` after `delete()`), to keep it in a

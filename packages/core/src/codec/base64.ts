@@ -11,6 +11,7 @@ for (let i = 0; i < 64; i++) {
 	ANY_DECODE[STD_ALPHABET.charCodeAt(i)] = i;
 }
 
+/** Which base64 alphabet: `"url"` (`-` `_`, what ferogram strings use) or `"standard"` (`+` `/`). */
 export type Base64Alphabet = "url" | "standard";
 
 /** Base64 without padding (`pad: false`, the default) or with it. */

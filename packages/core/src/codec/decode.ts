@@ -14,6 +14,7 @@ import { decodeTrailer, scanTrailer } from "./trailer.js";
 
 const BACKEND = CODEC;
 
+/** Options of the binary decoders (`decodeSession`, `decodeSessionDetailed`) and of the string decoders built on them. */
 export interface DecodeOptions {
 	/**
 	 * Reject what the reference accepts silently (bug B9): trailing bytes, invalid UTF-8 in an

@@ -4,6 +4,7 @@ import { check, utf8Encode } from "./bytes.js";
 import { AUTH_KEY_LENGTH, CODEC, NO_CHANNEL_KIND, SESSION_FORMAT_VERSION } from "./format.js";
 import { encodeTrailer, type TrailerOptions } from "./trailer.js";
 
+/** Options of `encodeSession`: what the extension trailer carries. */
 export type EncodeOptions = TrailerOptions;
 
 // The encoder validates every value before it can be written wrongly: counts and lengths that do

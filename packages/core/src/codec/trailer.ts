@@ -23,6 +23,7 @@ const FLAG_PHONE = 2;
 const FLAG_NAME = 4;
 const FLAG_DATA = 8;
 
+/** What the extension trailer after a v8 body carries (client metadata ferogram ignores). */
 export interface TrailerOptions {
 	/** Write each peer's opaque `data` (default `true`); `false` keeps strings and files small. */
 	peerData?: boolean;

@@ -49,6 +49,7 @@ import {
 import { DATA_TABLES } from "./schema.js";
 import { rowsSql } from "./util.js";
 
+/** Options every SQL backend (SQLite, libSQL, PostgreSQL) accepts on top of its connection options. */
 export interface SqlSessionOptions {
 	/** The account this instance reads and writes (default `"default"`). */
 	sessionId?: string;

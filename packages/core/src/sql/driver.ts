@@ -1,5 +1,6 @@
 /** A value bound to or read from SQL. Integer columns must come back as `bigint` (exact 64-bit). */
 export type SqlValue = null | number | bigint | string | Uint8Array;
+/** One result row, by column name. */
 export type SqlRow = Record<string, SqlValue>;
 
 /** Runs statements: a connection, or a transaction on one. */

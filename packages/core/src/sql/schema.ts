@@ -91,6 +91,7 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
 	],
 ];
 
+/** The SQL schema version this release migrates to (the number of migrations). */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**

@@ -43,6 +43,7 @@ export function parseIpv6(text: string): Uint8Array | undefined {
 	return out;
 }
 
+/** Formats the first 4 bytes as dotted-quad IPv4 text, e.g. `149.154.167.51`. */
 export function formatIpv4(bytes: Uint8Array): string {
 	return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
 }

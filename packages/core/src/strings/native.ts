@@ -10,6 +10,7 @@ import { CorruptSessionError, SessionBackendError } from "../errors.js";
 import type { PersistedSession } from "../types.js";
 import { trimSessionString } from "./trim.js";
 
+/** Options of the native string decoders: the binary decode options plus lenient base64. */
 export interface NativeStringOptions extends DecodeOptions {
 	/** Accept `=` padding and the standard `+` `/` alphabet (the reference rejects both). */
 	lenient?: boolean;
@@ -31,6 +32,7 @@ export function decodeNativeString(
 	return decodeNativeStringDetailed(text, options).session;
 }
 
+/** Decodes a native string like `decodeNativeString`, and also says which format version it held, how many bytes were read and whether an extension trailer was there. */
 export function decodeNativeStringDetailed(
 	text: string,
 	options: NativeStringOptions = {},

@@ -12,7 +12,9 @@ import {
 	type PersistedSession,
 } from "../types.js";
 
+/** The largest signed 64-bit integer, for edge-case ids and hashes. */
 export const I64_MAX = (1n << 63n) - 1n;
+/** The smallest signed 64-bit integer, for edge-case ids and hashes. */
 export const I64_MIN = -(1n << 63n);
 
 /** A small seeded PRNG (xorshift32), so every run builds the same data. */
@@ -45,6 +47,7 @@ export function testAuthKey(seed: number): SecretBytes {
 	return new SecretBytes(seededBytes(256, seed));
 }
 
+/** A DC entry for DC 2 on its default IPv4 address, without a key; `over` replaces fields. */
 export function testDc(over: Partial<DcEntry> = {}): DcEntry {
 	return {
 		dcId: 2,
@@ -57,6 +60,7 @@ export function testDc(over: Partial<DcEntry> = {}): DcEntry {
 	};
 }
 
+/** A cached peer with the given kind, id and access hash (no metadata). */
 export function testPeer(
 	kind: PeerKind,
 	id: bigint,

@@ -31,6 +31,7 @@ export interface ConformanceHarness {
 	createStore(): Promise<ConformanceStore>;
 }
 
+/** Options of `runConformanceSuite`. */
 export interface ConformanceOptions {
 	/** Per-test timeout in ms (default 30 000). */
 	timeout?: number;

@@ -1,0 +1,40 @@
+// Core's codec, string and JSON tests and the string backend's portable tests in headless
+// Chromium: proof that they need nothing from Node. The browser is Debian's `chromium` package
+// (CHROMIUM_PATH to use another), driven by playwright-core; no browser is downloaded.
+import { existsSync } from "node:fs";
+import { playwright } from "@vitest/browser-playwright";
+import { defineConfig } from "vitest/config";
+
+export const CHROMIUM: string = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+if (!existsSync(CHROMIUM)) {
+	throw new Error(
+		`[x-session] the browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`,
+	);
+}
+
+export default defineConfig({
+	// workspace packages resolve to their TypeScript source, as in the Node tests
+	resolve: { conditions: ["@x/source", "browser", "module", "import", "default"] },
+	test: {
+		name: "browser",
+		root: import.meta.dirname,
+		include: [
+			"packages/core/test/binary-*.test.ts",
+			"packages/core/test/trailer.test.ts",
+			"packages/core/test/properties.test.ts",
+			"packages/core/test/strings.test.ts",
+			"packages/core/test/json.test.ts",
+			"packages/string/test/string-backend.test.ts",
+		],
+		testTimeout: 60_000,
+		browser: {
+			enabled: true,
+			headless: true,
+			provider: playwright({
+				launchOptions: { executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] },
+			}),
+			instances: [{ browser: "chromium" }],
+			screenshotFailures: false,
+		},
+	},
+});
