@@ -28,6 +28,8 @@ done
 report="$REPO_ROOT/.vitest-report.json"
 pnpm exec vitest run --reporter=default --reporter=json --outputFile="$report" "$@"
 status=$?
+# a run that failed outside any test (an unhandled error, a file that crashed) still counts
+errored=$((status != 0))
 reports=("$report")
 
 # Arguments narrow the unit-test run only; without them the browser and packaging runs follow.
@@ -36,7 +38,7 @@ if [ "$#" = 0 ]; then
 	if [ "$have_chromium" = 1 ]; then
 		log "browser tests (headless Chromium at $CHROMIUM_PATH)"
 		pnpm exec vitest run -c vitest.browser.config.ts --reporter=default --reporter=json \
-			--outputFile="$REPO_ROOT/.vitest-browser.json" || status=1
+			--outputFile="$REPO_ROOT/.vitest-browser.json" || { status=1; errored=$((errored + 1)); }
 		reports+=("$REPO_ROOT/.vitest-browser.json")
 	else
 		log "browser tests skipped: no Chromium (they are required in CI)"
@@ -44,10 +46,10 @@ if [ "$#" = 0 ]; then
 	# what we would publish: pack, publint, attw, install from the tarballs in fresh projects, sizes
 	log "packaging tests (packed tarballs installed with npm in temporary projects)"
 	pnpm exec vitest run -c vitest.packaging.config.ts --reporter=default --reporter=json \
-		--outputFile="$REPO_ROOT/.vitest-packaging.json" || status=1
+		--outputFile="$REPO_ROOT/.vitest-packaging.json" || { status=1; errored=$((errored + 1)); }
 	reports+=("$REPO_ROOT/.vitest-packaging.json")
 fi
 
 [ "$checks" = 0 ] || { log "lint, example type-check, docs or changeset check failed (see above)"; status=1; }
-node scripts/test-summary.mjs "${reports[@]}" || status=1
+node scripts/test-summary.mjs --errored-runs="$errored" "${reports[@]}" || status=1
 exit $status

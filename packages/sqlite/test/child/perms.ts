@@ -8,6 +8,9 @@ import Database from "better-sqlite3";
 import { SqliteSessionBackend } from "../../src/index.js";
 
 const [dir, uid, gid] = process.argv.slice(2) as [string, string, string];
+// better-sqlite3 loads its native addon on first use: load it now, while node_modules is still
+// readable (a checkout in a 0700 directory is not, to the unprivileged user)
+new Database(":memory:").close();
 process.setgid?.(Number(gid));
 process.setuid?.(Number(uid));
 process.umask(0o022);
