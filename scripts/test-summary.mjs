@@ -35,7 +35,9 @@ for (const path of process.argv.slice(2)) {
 	}
 }
 if (erroredRuns > 0 && failed === 0) {
-	console.error(`[x-session] ${erroredRuns} test run(s) failed outside any test (see the errors above)`);
+	console.error(
+		`[x-session] ${erroredRuns} test run(s) failed outside any test (see the errors above)`,
+	);
 	failed += erroredRuns;
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
