@@ -5,10 +5,8 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import tls from "node:tls";
 import { isSessionError, type SessionBackend } from "@x/session-core";
 import { serviceAvailable } from "@x/session-core/testing";
 import { FileSessionBackend } from "@x/session-file";
@@ -20,6 +18,7 @@ import { AuthKey } from "telegram/crypto/AuthKey.js";
 import { Logger, LogLevel } from "telegram/extensions/Logger.js";
 import { MemorySession, StoreSession, StringSession } from "telegram/sessions/index.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { blockNetwork } from "../../core/test/offline.js";
 import { deletePrefix, randomPrefix, sharedClient } from "../../redis/test/servers.js";
 import {
 	exportStringSession,
@@ -33,33 +32,12 @@ const bigInt = createRequire(createRequire(import.meta.url).resolve("telegram"))
 	v: string | number,
 ) => unknown;
 
-// Every socket is refused except to this machine (the Redis backend's server): a lookup miss or a
-// connect that would dial Telegram fails instead.
-const realConnect = net.Socket.prototype.connect;
-const realTlsConnect = tls.connect;
-const LOCAL = new Set(["127.0.0.1", "localhost", "::1"]);
+// Every socket is refused except to this machine (the Redis backend's server).
+let unblock: () => void;
 beforeAll(() => {
-	net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-		// net.connect() hands the socket its arguments normalized, as one array
-		const [first, second] = (Array.isArray(args[0]) ? args[0] : args) as [unknown, unknown];
-		const host =
-			typeof first === "object" && first !== null
-				? ((first as { host?: string; path?: string }).path ?? (first as { host?: string }).host)
-				: typeof second === "string"
-					? second
-					: "localhost";
-		if (host === undefined || LOCAL.has(host) || host.startsWith("/"))
-			return (realConnect as (...a: unknown[]) => net.Socket).apply(this, args);
-		throw new Error(`network blocked in tests (${host})`);
-	} as never;
-	(tls as { connect: unknown }).connect = () => {
-		throw new Error("network blocked in tests");
-	};
+	unblock = blockNetwork();
 });
-afterAll(() => {
-	net.Socket.prototype.connect = realConnect;
-	(tls as { connect: unknown }).connect = realTlsConnect;
-});
+afterAll(() => unblock());
 
 const redis = sharedClient();
 const redisUp = await serviceAvailable("redis", () => redis.ping());

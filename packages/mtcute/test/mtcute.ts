@@ -2,40 +2,12 @@
 // the client gets a transport whose connect rejects (client-adapters §4).
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import net from "node:net";
-import tls from "node:tls";
 import { TelegramClient } from "@mtcute/node";
 import { encodeMtcuteString } from "@x/session-convert";
 import { emptySession, SecretBytes } from "@x/session-core";
 import type { MtcuteStorage } from "../src/index.js";
 
-const LOCAL = new Set(["127.0.0.1", "localhost", "::1"]);
-const realConnect = net.Socket.prototype.connect;
-const realTlsConnect = tls.connect;
-
-/** Refuses every socket that is not to this machine (the Redis and PostgreSQL servers). */
-export function blockNetwork(): () => void {
-	net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-		// net.connect() hands the socket its arguments normalized, as one array
-		const [first, second] = (Array.isArray(args[0]) ? args[0] : args) as [unknown, unknown];
-		const host =
-			typeof first === "object" && first !== null
-				? ((first as { path?: string }).path ?? (first as { host?: string }).host)
-				: typeof second === "string"
-					? second
-					: "localhost";
-		if (host === undefined || LOCAL.has(host) || host.startsWith("/"))
-			return (realConnect as (...a: unknown[]) => net.Socket).apply(this, args);
-		throw new Error(`network blocked in tests (${host})`);
-	} as never;
-	(tls as { connect: unknown }).connect = () => {
-		throw new Error("network blocked in tests");
-	};
-	return () => {
-		net.Socket.prototype.connect = realConnect;
-		(tls as { connect: unknown }).connect = realTlsConnect;
-	};
-}
+export { blockNetwork } from "../../core/test/offline.js";
 
 /** A transport that never connects, with an inert packet codec (a throwing one crashes mtcute). */
 export const offlineTransport = {
