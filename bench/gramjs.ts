@@ -1,6 +1,7 @@
 // @x/session-gramjs against GramJS's own sessions: processEntities of 1k / 10k / 100k users (ours
 // flushed to the backend, so durable on file and SQLite) and getInputEntity by username at those
 // sizes. StoreSession writes a file per user synchronously; it runs at 1k and 10k only.
+// XS_GRAMJS_SIZES=1000,10000 and XS_GRAMJS_SUBJECTS=<substring>,... narrow a run.
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -19,7 +20,8 @@ const { MemorySession, StoreSession } = fromGramjs("telegram/sessions/index.js")
 const { AuthKey } = fromGramjs("telegram/crypto/AuthKey.js");
 const bigInt = createRequire(fromGramjs.resolve("telegram"))("big-integer");
 
-const SIZES = [1_000, 10_000, 100_000];
+const SIZES = (process.env.XS_GRAMJS_SIZES ?? "1000,10000,100000").split(",").map(Number);
+const ONLY = process.env.XS_GRAMJS_SUBJECTS?.split(",");
 const LOOKUPS = 10_000;
 const label = (n: number) => `${n / 1000}k users`;
 
@@ -89,6 +91,7 @@ export async function run(): Promise<void> {
 	for (const size of SIZES) {
 		const batch = users(size);
 		for (const subject of subjects) {
+			if (ONLY && !ONLY.some((part) => subject.name.includes(part))) continue;
 			if (subject.name.includes("StoreSession") && size > 10_000) continue;
 			// v8 files hold at most 65,535 peers
 			if (subject.name.includes("on file") && size > 65_535) continue;
