@@ -2,7 +2,8 @@
 // peers with metadata on every backend that answers natively (SQLite, libSQL local, Redis,
 // PostgreSQL), and the rate of caching peers with metadata in batches. Lookups are awaited one by
 // one (latency-bound, like a client resolving a username); the sizes grow in place, so each step
-// adds peers to the same session. BENCH_LOOKUP_SIZES=1000,100000 limits the sizes.
+// adds peers to the same session. BENCH_LOOKUP_SIZES=1000,100000 limits the sizes and
+// BENCH_LOOKUP_SUBJECTS=sqlite,redis the backends.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -176,7 +177,9 @@ export async function run(): Promise<void> {
 		},
 	];
 	try {
-		for (const s of subjects) await runSubject(s, rows);
+		const only = process.env.BENCH_LOOKUP_SUBJECTS?.split(",");
+		for (const s of subjects)
+			if (!only || only.some((part) => s.name.includes(part))) await runSubject(s, rows);
 	} finally {
 		await redis.quit();
 		rmSync(dir, { recursive: true, force: true });

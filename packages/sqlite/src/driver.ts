@@ -54,6 +54,23 @@ function prepared(db: Db, sql: string): Statement {
 	return stmt;
 }
 
+const rawStatements = new WeakMap<Db, Map<string, Statement>>();
+
+/** A prepared query that returns rows as arrays of values (no named-property object per row). */
+function rawStatement(db: Db, sql: string): Statement {
+	let cache = rawStatements.get(db);
+	if (!cache) {
+		cache = new Map();
+		rawStatements.set(db, cache);
+	}
+	let stmt = cache.get(sql);
+	if (!stmt) {
+		stmt = db.prepare(sql).safeIntegers(true).raw(true);
+		cache.set(sql, stmt);
+	}
+	return stmt;
+}
+
 function bind(params: readonly SqlValue[] = []): unknown[] {
 	const out = new Array<unknown>(params.length);
 	for (let i = 0; i < params.length; i++) {
@@ -111,19 +128,26 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 	}
 	const direct = executor(db);
 	const key = path === ":memory:" || path === "" ? db : resolve(path);
+	const snapshot = readSnapshot(db, owned);
+	const queuedTask = <T>(task: () => Promise<T>) =>
+		enqueue(key, () => {
+			snapshot.end();
+			return task();
+		});
 	return {
 		name: BACKEND,
 		location: path,
 		processInfo: { pid: process.pid, host: hostname() },
-		run: (sql, params) => enqueue(key, () => direct.run(sql, params)),
-		all: (sql, params) => enqueue(key, () => direct.all(sql, params)),
+		run: (sql, params) => queuedTask(() => direct.run(sql, params)),
+		all: (sql, params) => queuedTask(() => direct.all(sql, params)),
 		readNow(sql, params) {
 			// not inside (or ahead of) a transaction on this database: it would see uncommitted rows
-			if (queued.has(key) || db.inTransaction) return undefined;
-			return (prepared(db, sql).get(bind(params)) as SqlRow | undefined) ?? null;
+			if (queued.has(key) || (db.inTransaction && !snapshot.open)) return undefined;
+			snapshot.begin();
+			return (rawStatement(db, sql).get(bind(params)) as SqlValue[] | undefined) ?? null;
 		},
 		transaction: (fn) =>
-			enqueue(key, async () => {
+			queuedTask(async () => {
 				db.exec("BEGIN IMMEDIATE");
 				try {
 					const result = await fn(direct);
@@ -150,8 +174,38 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 		},
 		mapError: (error, operation) => mapError(error, operation, path),
 		async close() {
-			if (owned) await enqueue(key, async () => db.close()).catch(() => undefined);
+			if (owned) await queuedTask(async () => db.close()).catch(() => undefined);
 		},
+	};
+}
+
+/**
+ * Reads that arrive in one turn of the event loop share one read transaction. Outside a
+ * transaction every SQLite statement takes and releases the WAL read lock (a few system calls,
+ * most of a point lookup's cost); inside one, a lookup is a B-tree descent. The transaction ends
+ * before the loop turns (setImmediate) and before any queued statement or write of this
+ * connection runs, so a read never sees older data than a read issued after the last turn, and
+ * no write waits on it. Only on connections the driver opened: a caller's own Database may run
+ * its own transactions at any time.
+ */
+function readSnapshot(db: Db, enabled: boolean) {
+	let open = false;
+	const end = () => {
+		if (!open) return;
+		open = false;
+		if (db.open && db.inTransaction) db.exec("COMMIT");
+	};
+	return {
+		get open() {
+			return open;
+		},
+		begin() {
+			if (open || !enabled) return;
+			db.exec("BEGIN");
+			open = true;
+			setImmediate(end);
+		},
+		end,
 	};
 }
 

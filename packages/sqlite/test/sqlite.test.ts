@@ -316,6 +316,57 @@ describe("transactions", () => {
 	});
 });
 
+describe("lookups that share one read transaction per turn of the event loop", () => {
+	const turn = () => new Promise((resolve) => setImmediate(resolve));
+	const user = (id: bigint, accessHash: bigint, username: string) => ({
+		...testPeer("user", id, accessHash),
+		meta: { usernames: [username], phone: null, name: null, updatedAt: 1, isMin: false, data: null },
+	});
+
+	it("see another connection's commit once the loop turns, and never block its checkpoint", async () => {
+		const path = dbPath();
+		const b = await SqliteSessionBackend.open({ database: path });
+		await b.cachePeers([user(1n, 10n, "first")]);
+		expect((await b.getPeer("user", 1n))?.accessHash).toBe(10n);
+		const other = new Database(path);
+		other.pragma("busy_timeout = 0");
+		other.prepare("UPDATE xs_peers SET access_hash = 11 WHERE id = 1").run();
+		// same turn: the snapshot taken by the first lookup
+		expect((await b.getPeer("user", 1n))?.accessHash).toBe(10n);
+		await turn();
+		expect((await b.getPeer("user", 1n))?.accessHash).toBe(11n);
+		await turn();
+		const [checkpoint] = other.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+		expect(checkpoint?.busy).toBe(0);
+		other.close();
+		await b.close();
+	});
+
+	it("a write right after a lookup in the same turn ends the read first; later lookups see it", async () => {
+		const b = await SqliteSessionBackend.open({ database: dbPath() });
+		await b.cachePeers([user(1n, 10n, "first")]);
+		expect((await b.findPeerByUsername("first"))?.id).toBe(1n);
+		await b.cachePeers([user(2n, 20n, "first")]);
+		expect((await b.findPeerByUsername("first"))?.id).toBe(2n);
+		await b.applyUpdateState({ type: "primary", pts: 5, date: 6, seq: 7 });
+		expect((await b.getPeer("user", 2n))?.meta?.usernames).toEqual(["first"]);
+		expect((await b.load())?.updatesState.pts).toBe(5);
+		await b.close();
+	});
+
+	it("on a caller's own Database no read transaction is left open", async () => {
+		const path = dbPath();
+		const db = rawDb(path);
+		const b = await SqliteSessionBackend.open({ database: db });
+		await b.cachePeers([user(1n, 10n, "first")]);
+		expect((await b.getPeer("user", 1n))?.id).toBe(1n);
+		expect(db.inTransaction).toBe(false);
+		db.exec("BEGIN IMMEDIATE; COMMIT");
+		await b.close();
+		db.close();
+	});
+});
+
 describe("leases between processes", () => {
 	it("a second process gets LOCKED naming the holder; a killed holder's lease is taken over", async () => {
 		const path = dbPath();

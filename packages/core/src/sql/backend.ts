@@ -30,6 +30,7 @@ import {
 	lookupSql,
 	lookups,
 	type PeerLookup,
+	peerRowOf,
 	peerWithMetaFromRow,
 	readExtensions,
 	readPeerMeta,
@@ -510,9 +511,11 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		const sql = this.#lookupSql[by];
 		if (this.idle && this.#pending === undefined && this.#db.readNow) {
 			try {
-				const row = this.#db.readNow(sql, params);
-				if (row !== undefined)
-					return Promise.resolve(row === null ? null : peerWithMetaFromRow(this.#rows, row));
+				const values = this.#db.readNow(sql, params);
+				if (values !== undefined)
+					return Promise.resolve(
+						values === null ? null : peerWithMetaFromRow(this.#rows, peerRowOf(values)),
+					);
 			} catch (error) {
 				return Promise.reject(guardError(this.#db, operation, error));
 			}

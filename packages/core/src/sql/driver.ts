@@ -33,12 +33,13 @@ export interface SqlDriver extends SqlExecutor {
 	 */
 	transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
 	/**
-	 * Runs a query at once, synchronously, and returns its first row (`null` when there is none),
-	 * for drivers over a synchronous library (better-sqlite3); returns `undefined` without running
-	 * it when it cannot run now (a transaction of this connection open or queued), and the caller
-	 * then queues it with `all`. Errors are thrown as the library throws them.
+	 * Runs a query at once, synchronously, and returns the values of its first row in column order
+	 * (`null` when there is none; integers as `bigint`), for drivers over a synchronous library
+	 * (better-sqlite3); returns `undefined` without running it when it cannot run now (a
+	 * transaction of this connection open or queued), and the caller then queues it with `all`.
+	 * Errors are thrown as the library throws them.
 	 */
-	readNow?(sql: string, params: readonly SqlValue[]): SqlRow | null | undefined;
+	readNow?(sql: string, params: readonly SqlValue[]): readonly SqlValue[] | null | undefined;
 	/** Makes a 0600 copy of the database before an in-place upgrade; returns where it is. */
 	backup?(): Promise<string>;
 	/** Whether a process of this host is alive, for taking over a dead holder's lease at once. */

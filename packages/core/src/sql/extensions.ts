@@ -13,6 +13,7 @@ import { rowsSql } from "./util.js";
 // per statement; callers run everything here inside the transaction that writes the peers.
 
 const ROWS_PER_STATEMENT = 500;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -41,6 +42,23 @@ function peerSelect(): string {
 			ON m.session_id = p.session_id AND m.kind = p.kind AND m.id = p.id`;
 }
 
+/** The values of a {@link peerSelect} row in column order, as a row by column name. */
+export function peerRowOf(v: readonly SqlValue[]): SqlRow {
+	return {
+		kind: v[0] as SqlValue,
+		id: v[1] as SqlValue,
+		access_hash: v[2] as SqlValue,
+		channel_kind: v[3] as SqlValue,
+		has_meta: v[4] as SqlValue,
+		phone: v[5] as SqlValue,
+		name: v[6] as SqlValue,
+		updated_at: v[7] as SqlValue,
+		is_min: v[8] as SqlValue,
+		data: v[9] as SqlValue,
+		usernames: v[10] as SqlValue,
+	};
+}
+
 /** A peer row of {@link peerSelect} in model form. */
 export function peerWithMetaFromRow(r: RowReader, row: SqlRow): CachedPeer {
 	const peer = peerFromRow(r, row);
@@ -49,16 +67,15 @@ export function peerWithMetaFromRow(r: RowReader, row: SqlRow): CachedPeer {
 }
 
 function metaFromRow(r: RowReader, row: SqlRow): PeerMeta {
-	const text = (column: string) => (row[column] === null ? null : r.text(row, column));
-	const joined = text("usernames");
+	const joined = row.usernames === null ? null : r.text(row, "usernames");
 	const updatedAt = r.i64(row, "updated_at");
-	if (updatedAt < 0n || updatedAt > BigInt(Number.MAX_SAFE_INTEGER))
+	if (updatedAt < 0n || updatedAt > MAX_SAFE)
 		throw r.corrupt(`column updated_at holds an invalid value (${updatedAt})`);
 	const data = r.blob(row, "data");
 	return {
 		usernames: joined ? joined.split("\n").sort() : [],
-		phone: text("phone"),
-		name: text("name"),
+		phone: row.phone === null ? null : r.text(row, "phone"),
+		name: row.name === null ? null : r.text(row, "name"),
 		updatedAt: Number(updatedAt),
 		isMin: r.i64(row, "is_min") !== 0n,
 		data: data && new Uint8Array(data),
