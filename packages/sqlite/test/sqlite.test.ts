@@ -320,7 +320,14 @@ describe("lookups that share one read transaction per turn of the event loop", (
 	const turn = () => new Promise((resolve) => setImmediate(resolve));
 	const user = (id: bigint, accessHash: bigint, username: string) => ({
 		...testPeer("user", id, accessHash),
-		meta: { usernames: [username], phone: null, name: null, updatedAt: 1, isMin: false, data: null },
+		meta: {
+			usernames: [username],
+			phone: null,
+			name: null,
+			updatedAt: 1,
+			isMin: false,
+			data: null,
+		},
 	});
 
 	it("see another connection's commit once the loop turns, and never block its checkpoint", async () => {
