@@ -1,4 +1,4 @@
-import type { CachedPeer, PeerKind } from "@x/session-core";
+import { type CachedPeer, normalizePhone, type PeerKind } from "@x/session-core";
 
 /**
  * One GramJS entity row: marked id (a string: user `123`, chat `-123`, channel `-100123`),
@@ -14,12 +14,32 @@ export type EntityRow = [
 
 /** The typed peer of a marked id, as GramJS's `resolveId` reads it; `undefined` when it is not one. */
 export function peerOfMarkedId(marked: string): { kind: PeerKind; id: bigint } | undefined {
-	if (!/^-?\d{1,20}$/.test(marked)) return undefined;
-	if (!marked.startsWith("-")) return { kind: "user", id: BigInt(marked) };
-	// "-100" followed by a non-zero digit is a channel; any other negative id is a basic chat
-	const channel = /^-100([1-9]\d*)$/.exec(marked);
-	if (channel) return { kind: "channel", id: BigInt(channel[1] as string) };
-	return { kind: "chat", id: -BigInt(marked) };
+	const kind = kindOfMarkedId(marked);
+	return kind && { kind, id: idOfMarkedId(kind, marked) };
+}
+
+/**
+ * The kind of a marked id (`-?\d{1,20}`): a user without a sign, a channel for "-100" followed by
+ * a non-zero digit, any other negative id a basic chat. Read by character, not by pattern: it runs
+ * once per peer in every write-behind flush.
+ */
+function kindOfMarkedId(marked: string): PeerKind | undefined {
+	const n = marked.length;
+	const signed = n > 0 && marked.charCodeAt(0) === 45; // "-"
+	const digits = signed ? n - 1 : n;
+	if (digits < 1 || digits > 20) return undefined;
+	for (let i = signed ? 1 : 0; i < n; i++) {
+		const c = marked.charCodeAt(i);
+		if (c < 48 || c > 57) return undefined;
+	}
+	if (!signed) return "user";
+	return n > 4 && marked.startsWith("-100") && marked.charCodeAt(4) !== 48 ? "channel" : "chat";
+}
+
+function idOfMarkedId(kind: PeerKind, marked: string): bigint {
+	if (kind === "user") return BigInt(marked);
+	if (kind === "channel") return BigInt(marked.slice(4));
+	return -BigInt(marked);
 }
 
 /** The marked id GramJS uses for a typed peer (communities are not GramJS peers). */
@@ -38,15 +58,15 @@ export function markedIdOf(peer: Pick<CachedPeer, "kind" | "id">): string | unde
 
 /** A GramJS row as a typed peer with its username, phone and display name as metadata. */
 export function peerOfRow(row: EntityRow, now: number): CachedPeer | undefined {
-	const typed = peerOfMarkedId(String(row[0]));
-	if (!typed) return undefined;
-	const hash = BigInt.asIntN(64, hashOf(row[1]));
+	const marked = typeof row[0] === "string" ? row[0] : String(row[0]);
+	const kind = kindOfMarkedId(marked);
+	if (!kind) return undefined;
 	const username = row[2] ? String(row[2]).toLowerCase() : undefined;
 	// fields listed one by one: a spread here cost more than the rest of the conversion
 	return {
-		kind: typed.kind,
-		id: typed.id,
-		accessHash: typed.kind === "chat" ? 0n : hash,
+		kind,
+		id: idOfMarkedId(kind, marked),
+		accessHash: kind === "chat" ? 0n : BigInt.asIntN(64, hashOf(row[1])),
 		channelKind: null,
 		meta: {
 			usernames: username ? [username] : [],
@@ -63,23 +83,37 @@ export function peerOfRow(row: EntityRow, now: number): CachedPeer | undefined {
  * An access hash as a bigint. GramJS's big-integer values wrap a native bigint in `value` where
  * the engine has one, which saves a decimal round trip per peer; anything else goes through text.
  */
-function hashOf(value: unknown): bigint {
+export function hashOf(value: unknown): bigint {
 	if (typeof value === "bigint") return value;
 	const native = (value as { value?: unknown } | null | undefined)?.value;
 	if (typeof native === "bigint") return native;
 	return BigInt(String(value ?? 0));
 }
 
-/** The GramJS row of a cached peer (hash as a decimal string; the caller wraps it). */
+/** The GramJS row of a cached peer (hash as a bigint; the session hands it out as text). */
 export function rowOfPeer(peer: CachedPeer): EntityRow | undefined {
 	const marked = markedIdOf(peer);
 	if (marked === undefined) return undefined;
 	const meta = peer.meta;
 	return [
 		marked,
-		String(peer.accessHash),
+		peer.accessHash,
 		meta?.usernames[0],
 		meta?.phone ?? undefined,
 		meta?.name ?? undefined,
 	];
+}
+
+/**
+ * The form a phone is indexed and stored in (digits only), `undefined` for none. GramJS's phones
+ * are digits already, which is checked without building a new string.
+ */
+export function phoneKey(phone: unknown): string | undefined {
+	if (!phone) return undefined;
+	const text = typeof phone === "string" ? phone : String(phone);
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (c < 48 || c > 57) return normalizePhone(text) || undefined;
+	}
+	return text;
 }

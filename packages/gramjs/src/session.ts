@@ -11,9 +11,11 @@ import {
 	type SessionBackend,
 	SessionBackendError,
 } from "@x/session-core";
-import { type EntityRow, markedIdOf, peerOfRow, rowOfPeer } from "./peers.js";
+import { type EntityRow, hashOf, markedIdOf, peerOfRow, phoneKey, rowOfPeer } from "./peers.js";
 
 const ADAPTER = "gramjs";
+/** How many rows in the queue may be stale before it is compacted (the flush skips the rest). */
+const COMPACT_MIN = 4096;
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
 /** The parts of GramJS's `AuthKey` the adapter uses. */
@@ -124,13 +126,30 @@ function defineSession(classes: GramjsClasses) {
 		readonly #dcKeys = new Map<number, AuthKeyLike>();
 		/** Addresses of known DCs, from the store, for entries other than the home one. */
 		readonly #dcAddresses = new Map<number, string>();
+		/** The current row per marked id. */
 		readonly #rows = new Map<string, EntityRow>();
+		/** Username, phone (digits) and display name → the marked id of the row that has it. */
 		readonly #byUsername = new Map<string, string>();
 		readonly #byPhone = new Map<string, string>();
 		readonly #byName = new Map<string, string>();
+		/**
+		 * New rows not yet in the three indexes above: the client's synchronous call only records
+		 * them, and they are indexed, in order, before the next lookup by username, phone or name,
+		 * before a row that replaces one, and in the write-behind flush.
+		 */
+		#unindexed: EntityRow[] = [];
+		/** Stored peers a GramJS row cannot say in full (more usernames, extra data): never "unchanged". */
+		readonly #inexact = new Set<string>();
 		#homeDirty = false;
 		readonly #dcDirty = new Set<number>();
-		#peersDirty = new Map<string, EntityRow>();
+		/**
+		 * Rows to write, in the order they came. A row that is no longer the current one of its peer
+		 * is stale and skipped, so the last value per peer wins, at its last position (the claims of
+		 * usernames and phones then follow the order GramJS saw them in).
+		 */
+		#queue: EntityRow[] = [];
+		/** Rows in the queue that may have been replaced since (an upper bound). */
+		#stale = 0;
 		#timer: ReturnType<typeof setTimeout> | undefined;
 		#chain: Promise<void> = Promise.resolve();
 		#lastError: unknown;
@@ -175,7 +194,7 @@ function defineSession(classes: GramjsClasses) {
 			const stored = await this.backend.load();
 			this.#loaded = true;
 			if (stored) await this.#adopt(stored);
-			if (this.#homeDirty || this.#dcDirty.size > 0 || this.#peersDirty.size > 0) this.#schedule();
+			if (this.#homeDirty || this.#dcDirty.size > 0 || this.#queue.length > 0) this.#schedule();
 		}
 
 		/** Takes the stored session into memory, under what was changed before `load()`. */
@@ -193,13 +212,21 @@ function defineSession(classes: GramjsClasses) {
 				if (home.authKey) this.#setKey(await authKeyOf(AuthKey, home.authKey));
 			}
 			for (const peer of stored.peers) {
-				if (peer.meta?.isMin) continue; // GramJS never addresses a peer by a min hash
+				const meta = peer.meta;
+				if (meta?.isMin) continue; // GramJS never addresses a peer by a min hash
 				const row = rowOfPeer(peer);
 				// a row processEntities gave before load() is newer than the stored one
-				if (row && !this.#peersDirty.has(row[0])) this.#index(row);
+				if (!row || this.#rows.has(row[0])) continue;
+				this.#rows.set(row[0], row);
+				this.#claim(row, phoneKey(row[3]));
+				// rewriting such a peer from a GramJS row would change it: it is never left unwritten
+				if (!meta || meta.usernames.length > 1 || meta.name === "" || meta.data !== null)
+					this.#inexact.add(row[0]);
 			}
 			// and their usernames, phones and names win over any stored peer that had them
-			for (const row of this.#peersDirty.values()) this.#index(row);
+			this.#unindexed = [];
+			for (const row of this.#queue)
+				if (this.#rows.get(row[0]) === row) this.#claim(row, phoneKey(row[3]));
 		}
 
 		override setDC(dcId: number, serverAddress: string, port: number): void {
@@ -252,33 +279,39 @@ function defineSession(classes: GramjsClasses) {
 		/** Called by GramJS after every request and update: it must never throw. */
 		processEntities(tlo: unknown): void {
 			try {
-				for (const raw of this._entitiesToRows(tlo)) {
-					const row = raw as EntityRow;
+				const rows = this._entitiesToRows(tlo);
+				let queued = false;
+				for (let i = 0; i < rows.length; i++) {
+					const row = rows[i] as EntityRow;
 					// typed peers are built when written (off the client's synchronous path); GramJS's
 					// own rows are fresh five-element arrays with a string id and are kept as they are
 					const entry: EntityRow =
 						typeof row[0] === "string" && row.length === 5
 							? row
 							: [String(row[0]), row[1], row[2], row[3], row[4]];
-					const marked = entry[0];
-					this.#index(entry);
-					this.#peersDirty.set(marked, entry);
+					if (this.#take(entry)) queued = true;
 				}
-				this.#schedule();
+				if (queued) {
+					if (this.#stale > COMPACT_MIN && this.#stale * 2 > this.#queue.length) this.#compact();
+					this.#schedule();
+				}
 			} catch (error) {
 				this.#report(error);
 			}
 		}
 
 		getEntityRowsByPhone(phone: string): [string, string] | undefined {
+			if (this.#unindexed.length > 0) this.#settle();
 			return this.#pair(this.#byPhone.get(normalizePhone(String(phone))));
 		}
 
 		getEntityRowsByUsername(username: string): [string, string] | undefined {
+			if (this.#unindexed.length > 0) this.#settle();
 			return this.#pair(this.#byUsername.get(String(username).toLowerCase()));
 		}
 
 		getEntityRowsByName(name: string): [string, string] | undefined {
+			if (this.#unindexed.length > 0) this.#settle();
 			return this.#pair(this.#byName.get(String(name)));
 		}
 
@@ -318,8 +351,11 @@ function defineSession(classes: GramjsClasses) {
 			await this.#chain.catch(() => undefined);
 			this.#homeDirty = false;
 			this.#dcDirty.clear();
-			this.#peersDirty.clear();
+			this.#queue = [];
+			this.#stale = 0;
+			this.#unindexed = [];
 			this.#rows.clear();
+			this.#inexact.clear();
 			this.#byUsername.clear();
 			this.#byPhone.clear();
 			this.#byName.clear();
@@ -341,20 +377,85 @@ function defineSession(classes: GramjsClasses) {
 			return row && [row[0], String(row[1])];
 		}
 
-		/** Puts a row in the indexes; a username, phone or name another row had moves to this one. */
-		#index(row: EntityRow): void {
+		/**
+		 * Takes a row GramJS made: a new or changed one becomes current, is indexed and queued; one
+		 * equal to the current row (same hash, username, phone and name, still owning its username
+		 * and phone) changes nothing and is not written again. Returns whether it was queued.
+		 */
+		#take(row: EntityRow): boolean {
 			const marked = row[0];
 			const old = this.#rows.get(marked);
-			if (old) {
-				if (old[2] && this.#byUsername.get(old[2]) === marked) this.#byUsername.delete(old[2]);
-				const phone = old[3] && normalizePhone(old[3]);
-				if (phone && this.#byPhone.get(phone) === marked) this.#byPhone.delete(phone);
-				if (old[4] && this.#byName.get(old[4]) === marked) this.#byName.delete(old[4]);
+			if (old === undefined) {
+				// the common case of a burst of new entities: indexed later, in order
+				this.#rows.set(marked, row);
+				this.#unindexed.push(row);
+				this.#queue.push(row);
+				return true;
 			}
+			if (this.#unindexed.length > 0) this.#settle();
+			const phone = phoneKey(row[3]);
+			if (this.#unchanged(old, row, phone)) {
+				// as if indexed again: the name is this row's once more
+				const name = row[4];
+				if (name && this.#byName.get(name) !== marked) this.#byName.set(name, marked);
+				return false;
+			}
+			this.#unindex(old);
+			if (this.#inexact.size > 0) this.#inexact.delete(marked);
+			this.#stale++;
 			this.#rows.set(marked, row);
+			this.#claim(row, phone);
+			this.#queue.push(row);
+			return true;
+		}
+
+		/** `row` would store what `old` stored, and `old` still owns its username and phone. */
+		#unchanged(old: EntityRow, row: EntityRow, phone: string | undefined): boolean {
+			const marked = old[0];
+			const username = row[2] || undefined;
+			if ((old[2] || undefined) !== username || (old[4] || undefined) !== (row[4] || undefined))
+				return false;
+			if (old[3] !== row[3] && phoneKey(old[3]) !== phone) return false;
+			if (hashOf(old[1]) !== hashOf(row[1])) return false;
+			if (this.#inexact.size > 0 && this.#inexact.has(marked)) return false;
+			// a username or phone another peer took since is the backend's too: claim it back
+			if (username !== undefined && this.#byUsername.get(username) !== marked) return false;
+			return phone === undefined || this.#byPhone.get(phone) === marked;
+		}
+
+		/** Points the row's username, phone and name at it (a later row with one takes it over). */
+		#claim(row: EntityRow, phone: string | undefined): void {
+			const marked = row[0];
 			if (row[2]) this.#byUsername.set(row[2], marked);
-			if (row[3]) this.#byPhone.set(normalizePhone(row[3]), marked);
+			if (phone !== undefined) this.#byPhone.set(phone, marked);
 			if (row[4]) this.#byName.set(row[4], marked);
+		}
+
+		/** Drops the indexes that still point at a row being replaced. */
+		#unindex(old: EntityRow): void {
+			const marked = old[0];
+			if (old[2] && this.#byUsername.get(old[2]) === marked) this.#byUsername.delete(old[2]);
+			const phone = phoneKey(old[3]);
+			if (phone !== undefined && this.#byPhone.get(phone) === marked) this.#byPhone.delete(phone);
+			if (old[4] && this.#byName.get(old[4]) === marked) this.#byName.delete(old[4]);
+		}
+
+		/** Indexes the rows that came since the last time, in the order they came. */
+		#settle(): void {
+			const pending = this.#unindexed;
+			this.#unindexed = [];
+			// all of them are current: a row replacing one settles the indexes first
+			for (let i = 0; i < pending.length; i++) {
+				const row = pending[i] as EntityRow;
+				this.#claim(row, phoneKey(row[3]));
+			}
+		}
+
+		/** Drops stale rows from the queue once at least half of it may be stale. */
+		#compact(): void {
+			const rows = this.#rows;
+			this.#queue = this.#queue.filter((row) => rows.get(row[0]) === row);
+			this.#stale = 0;
 		}
 
 		#schedule(): void {
@@ -370,31 +471,42 @@ function defineSession(classes: GramjsClasses) {
 		async #write(): Promise<void> {
 			const home = this.#homeDirty;
 			const dcs = [...this.#dcDirty];
-			const peers = this.#peersDirty;
+			// index what the client's calls only recorded, off their synchronous path
+			if (this.#unindexed.length > 0) this.#settle();
+			const queue = this.#queue;
+			const stale = this.#stale;
 			this.#homeDirty = false;
 			this.#dcDirty.clear();
-			this.#peersDirty = new Map();
+			this.#queue = [];
+			this.#stale = 0;
 			try {
 				for (const dcId of dcs) {
 					const entry = this.#dcEntry(dcId);
 					if (entry) await this.backend.updateDc(entry);
 				}
 				if (home && this.dcId) await this.backend.setHomeDc(this.dcId);
-				if (peers.size > 0) {
+				if (queue.length > 0) {
 					const now = Date.now();
+					const rows = this.#rows;
 					const typed: CachedPeer[] = [];
-					for (const row of peers.values()) {
+					for (let i = 0; i < queue.length; i++) {
+						const row = queue[i] as EntityRow;
+						// a newer row of the peer came later (none can have when nothing was replaced)
+						if (stale > 0 && rows.get(row[0]) !== row) continue;
 						const peer = peerOfRow(row, now);
 						if (peer) typed.push(peer);
 					}
-					await this.backend.cachePeers(typed);
+					if (typed.length > 0) await this.backend.cachePeers(typed);
 				}
 				this.#lastError = undefined;
 			} catch (error) {
 				this.#homeDirty ||= home;
 				for (const dcId of dcs) this.#dcDirty.add(dcId);
-				for (const [marked, peer] of peers)
-					if (!this.#peersDirty.has(marked)) this.#peersDirty.set(marked, peer);
+				// queued again ahead of what came since; rows replaced meanwhile are stale and skipped
+				if (queue.length > 0) {
+					this.#queue = queue.concat(this.#queue);
+					this.#stale += stale;
+				}
 				this.#lastError = error;
 				this.#report(error);
 				throw error;
