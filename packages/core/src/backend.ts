@@ -11,7 +11,7 @@ import {
 	extensionValue,
 	findPeerByPhoneIn,
 	findPeerByUsernameIn,
-	normalizePeerMeta,
+	preparedPeer,
 	sessionExtensionKeys,
 	setSessionExtension,
 } from "./extensions.js";
@@ -116,11 +116,7 @@ function copyOf(peer: CachedPeer | null | undefined): CachedPeer | null {
 
 /** A validated copy of `peers` in stored form (metadata normalized, see `normalizePeerMeta`). */
 export function preparePeers(peers: readonly CachedPeer[], backend: string): CachedPeer[] {
-	return peers.map((p) => {
-		const copy = clonePeer(p);
-		if (p.meta) copy.meta = normalizePeerMeta(p.meta, backend);
-		return copy;
-	});
+	return peers.map((p) => preparedPeer(p, backend));
 }
 
 /** A copy of `session` ready to store: peer metadata normalized, extension keys checked. */

@@ -2,9 +2,8 @@ import { check } from "./codec/bytes.js";
 import { SessionBackendError } from "./errors.js";
 import {
 	checkExtensionKey,
-	clonePeer,
 	extensionValue,
-	normalizePeerMeta,
+	preparedPeer,
 	setSessionExtension,
 } from "./extensions.js";
 import { SecretBytes } from "./secret.js";
@@ -129,12 +128,7 @@ export function prepareChanges(
 		updateState: list(changes.updateState, "updateState", backend).map((c) =>
 			checkedStateChange(c, backend),
 		),
-		// as preparePeers in backend.ts (not imported: backend.ts imports this module)
-		peers: peers.map((p) => {
-			const copy = clonePeer(p);
-			if (p.meta) copy.meta = normalizePeerMeta(p.meta, backend);
-			return copy;
-		}),
+		peers: peers.map((p) => preparedPeer(p, backend)),
 		deleteMinPeers: list(changes.deleteMinPeers, "deleteMinPeers", backend).map((id) => {
 			check.i64(id, "userId", backend);
 			return id;

@@ -17,6 +17,11 @@ export function normalizePhone(phone: string): string {
 	return phone.replace(/\D/g, "");
 }
 
+/** A username already in stored form, in Telegram's alphabet. */
+const STORED_USERNAME = /^[a-z0-9_]{1,64}$/;
+/** A phone already in stored form. */
+const STORED_PHONE = /^\d{1,32}$/;
+
 /** Metadata with nothing in it. */
 export function emptyPeerMeta(): PeerMeta {
 	return { usernames: [], phone: null, name: null, updatedAt: 0, isMin: false, data: null };
@@ -34,16 +39,25 @@ export function normalizePeerMeta(meta: PeerMeta, backend: string): PeerMeta {
 	const usernames: string[] = [];
 	for (const u of meta.usernames) {
 		if (typeof u !== "string") throw fail("every username must be a string");
-		const n = normalizeUsername(u);
-		if (n.length > 255) throw fail("a username is longer than 255 characters");
-		if (/[\s\x00-\x1f\x7f]/.test(n))
-			throw fail("a username must not contain whitespace or control characters");
+		let n = u;
+		// the usual case (already folded, in Telegram's alphabet) needs no rewriting or checking
+		if (!STORED_USERNAME.test(u)) {
+			n = normalizeUsername(u);
+			if (n.length > 255) throw fail("a username is longer than 255 characters");
+			if (/[\s\x00-\x1f\x7f]/.test(n))
+				throw fail("a username must not contain whitespace or control characters");
+		}
 		if (n.length > 0 && !usernames.includes(n)) usernames.push(n);
 	}
 	if (usernames.length > 255) throw fail("at most 255 usernames per peer");
 	if (meta.phone !== null && typeof meta.phone !== "string")
 		throw fail("phone must be a string or null");
-	const phone = meta.phone === null ? null : normalizePhone(meta.phone) || null;
+	const phone =
+		meta.phone === null
+			? null
+			: STORED_PHONE.test(meta.phone)
+				? meta.phone
+				: normalizePhone(meta.phone) || null;
 	if (phone !== null && phone.length > 32) throw fail("phone has more than 32 digits");
 	if (meta.name !== null && typeof meta.name !== "string")
 		throw fail("name must be a string or null");
@@ -205,6 +219,18 @@ export function findPeerByPhoneIn(
 	return session.peers.find((p) => p.meta?.phone === n);
 }
 
+/** A validated copy of a peer in stored form: its fields, and its metadata normalized. */
+export function preparedPeer(peer: CachedPeer, backend: string): CachedPeer {
+	const copy: CachedPeer = {
+		kind: peer.kind,
+		id: peer.id,
+		accessHash: peer.accessHash,
+		channelKind: peer.channelKind,
+	};
+	if (peer.meta) copy.meta = normalizePeerMeta(peer.meta, backend);
+	return copy;
+}
+
 /** Copies metadata (the `data` bytes too), so stored and returned objects never share memory. */
 export function clonePeerMeta(meta: PeerMeta): PeerMeta {
 	return { ...meta, usernames: [...meta.usernames], data: meta.data && meta.data.slice() };
@@ -223,7 +249,9 @@ export function peerMetaEqual(a: PeerMeta | undefined, b: PeerMeta | undefined):
 	if (a === undefined || b === undefined) return a === b;
 	if (a.phone !== b.phone || a.name !== b.name || a.updatedAt !== b.updatedAt) return false;
 	if (a.isMin !== b.isMin || a.usernames.length !== b.usernames.length) return false;
-	if ([...a.usernames].sort().join("\n") !== [...b.usernames].sort().join("\n")) return false;
+	if (!a.usernames.every((u) => b.usernames.includes(u))) return false;
 	if (a.data === null || b.data === null) return a.data === b.data;
-	return a.data.length === b.data.length && a.data.every((x, i) => x === b.data?.[i]);
+	if (a.data.length !== b.data.length) return false;
+	for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) return false;
+	return true;
 }

@@ -219,6 +219,75 @@ describe("client metadata tables beside the reference's", () => {
 	});
 });
 
+describe("peer batches write only what changed", () => {
+	/** Counts the rows SQLite inserts, updates or deletes in the peer tables, by trigger. */
+	function countWrites(path: string): () => number {
+		const db = new Database(path);
+		db.exec("CREATE TABLE writes (n INTEGER NOT NULL); INSERT INTO writes VALUES (0)");
+		for (const table of ["xs_peers", "xs_peer_meta", "xs_usernames"])
+			for (const event of ["INSERT", "UPDATE", "DELETE"])
+				db.exec(
+					`CREATE TRIGGER count_${table}_${event} AFTER ${event} ON ${table} BEGIN UPDATE writes SET n = n + 1; END`,
+				);
+		return () => {
+			const { n } = db.prepare("SELECT n FROM writes").get() as { n: number };
+			db.prepare("UPDATE writes SET n = 0").run();
+			return n;
+		};
+	}
+	const peers = (n: number, name = (i: number) => `User ${i}`) =>
+		Array.from({ length: n }, (_, i) => ({
+			...testPeer("user", BigInt(i + 1), BigInt(i + 100)),
+			meta: {
+				usernames: [`user_${i}`, `alt_${i}`],
+				phone: `1555${i}`,
+				name: name(i),
+				updatedAt: 1_790_000_000_000,
+				isMin: false,
+				data: new Uint8Array([i & 0xff, 1, 2]),
+			},
+		}));
+
+	it("caching peers as they are stored writes no row; a changed name writes one", async () => {
+		const path = dbPath();
+		const b = await SqliteSessionBackend.open({ database: path });
+		await b.cachePeers(peers(1200));
+		const writes = countWrites(path);
+		await b.cachePeers(peers(1200));
+		expect(writes()).toBe(0);
+		// same usernames in another order and case: the same metadata
+		const shuffled = peers(1200).map((p) => ({
+			...p,
+			meta: { ...p.meta, usernames: [...p.meta.usernames].reverse().map((u) => u.toUpperCase()) },
+		}));
+		await b.cachePeers(shuffled);
+		expect(writes()).toBe(0);
+		await b.cachePeers(peers(1200, (i) => (i === 700 ? "Renamed" : `User ${i}`)));
+		expect(writes()).toBe(1);
+		expect((await b.findPeerByUsername("alt_700"))?.meta?.name).toBe("Renamed");
+		await b.close();
+	});
+
+	it("a username moving to another peer rewrites only the two peers and the one username", async () => {
+		const path = dbPath();
+		const b = await SqliteSessionBackend.open({ database: path });
+		await b.cachePeers(peers(10));
+		const writes = countWrites(path);
+		const [, second] = peers(10);
+		await b.cachePeers([
+			{ ...testPeer("channel", 1n, 5n), meta: { ...second?.meta, usernames: ["user_3"] } as never },
+		]);
+		// the channel's peer row, its metadata row, the username row deleted and written again,
+		// and the user that lost it (its metadata row); the phone moved with one update
+		expect(writes()).toBe(6);
+		expect((await b.findPeerByUsername("user_3"))?.kind).toBe("channel");
+		expect((await b.getPeer("user", 4n))?.meta?.usernames).toEqual(["alt_3"]);
+		expect((await b.findPeerByPhone("15551"))?.kind).toBe("channel");
+		expect((await b.getPeer("user", 2n))?.meta?.phone).toBeNull();
+		await b.close();
+	});
+});
+
 describe("schema", () => {
 	it("migrates forward from every earlier version without losing data", async () => {
 		for (let start = 1; start < SCHEMA_VERSION; start++) {

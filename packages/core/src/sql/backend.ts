@@ -83,7 +83,9 @@ const UPSERT_DC = `INSERT INTO xs_dcs (session_id, dc_id, slot, flags, addr, aut
 const UPSERT_PEER = `INSERT INTO xs_peers (session_id, kind, id, access_hash, channel_kind) VALUES (?, ?, ?, ?, ?)
 	ON CONFLICT (session_id, kind, id) DO UPDATE SET
 		access_hash = CASE WHEN excluded.access_hash = 0 THEN xs_peers.access_hash ELSE excluded.access_hash END,
-		channel_kind = COALESCE(excluded.channel_kind, xs_peers.channel_kind)`;
+		channel_kind = COALESCE(excluded.channel_kind, xs_peers.channel_kind)
+	WHERE (excluded.access_hash <> 0 AND excluded.access_hash <> xs_peers.access_hash)
+		OR (excluded.channel_kind IS NOT NULL AND excluded.channel_kind IS DISTINCT FROM xs_peers.channel_kind)`;
 const [UPSERT_PEER_HEAD, UPSERT_PEER_TAIL] = UPSERT_PEER.split("(?, ?, ?, ?, ?)") as [
 	string,
 	string,

@@ -1,4 +1,4 @@
-import { IdentifierOwners } from "../extensions.js";
+import { IdentifierOwners, peerMetaEqual } from "../extensions.js";
 import { SecretBytes } from "../secret.js";
 import type { CachedPeer, PeerKind, PeerMeta } from "../types.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./driver.js";
@@ -137,7 +137,13 @@ export async function writePeerMeta(
 
 type SettledBatch = ReturnType<typeof settleBatch>;
 
-/** SQLite: multi-row statements, a chunk of rows each. */
+/**
+ * SQLite: reads the stored metadata of the batch's peers first (one statement per chunk), then
+ * writes only what changed: a peer whose metadata is stored as given is skipped, and only the
+ * usernames and phones that change hands are moved (each taken from whoever held it, whose inline
+ * list is then rewritten; a batch plays in order, so a name claimed on the way is taken too).
+ * Multi-row statements, a chunk each.
+ */
 async function writeMetaRows(
 	tx: SqlExecutor,
 	sessionId: string,
@@ -145,69 +151,120 @@ async function writeMetaRows(
 	fresh: boolean,
 	r: RowReader,
 ): Promise<void> {
-	const losers: CachedPeer[] = [];
+	const stored = fresh ? new Map<string, PeerMeta>() : await storedMeta(tx, sessionId, final, r);
+	const changed: CachedPeer[] = [];
+	const inserted: SqlValue[] = [];
+	// identifiers whose row stays: held before and after by the same peer
+	const kept = new Set<string>();
+	const keptPhones = new Set<string>();
+	for (const p of final) {
+		const meta = p.meta as PeerMeta;
+		const before = stored.get(`${p.kind}:${p.id}`);
+		for (const u of meta.usernames) if (before?.usernames.includes(u)) kept.add(u);
+		if (meta.phone !== null && meta.phone === before?.phone) keptPhones.add(meta.phone);
+		if (before && peerMetaEqual(before, meta)) continue;
+		changed.push(p);
+		const kind = PEER_KINDS.indexOf(p.kind);
+		for (const u of meta.usernames)
+			if (!before?.usernames.includes(u)) inserted.push(sessionId, u, kind, p.id);
+	}
+	if (changed.length === 0) return;
+	const lost = new Map<string, { peer: CachedPeer; usernames: Set<string> }>();
 	if (!fresh) {
-		// every removal before any insert: a later chunk must not delete what an earlier one wrote
-		for (const chunk of chunks(final))
-			for (const kind of PEER_KINDS) {
-				const ids = chunk.filter((p) => p.kind === kind).map((p) => p.id);
-				if (ids.length > 0)
-					await tx.run(
-						rowsSql(
-							"DELETE FROM xs_usernames WHERE session_id = ? AND kind = ? AND id IN (",
-							"?",
-							ids.length,
-							")",
-						),
-						[sessionId, PEER_KINDS.indexOf(kind), ...ids],
-					);
-			}
-		// what is left under a claimed username belongs to a peer outside the batch: it loses it
+		// released by a changed peer, or claimed on the way: the old row goes (every removal
+		// before any insert: a later chunk must not delete what an earlier one wrote)
+		const gone = new Set([...usernames].filter((u) => !kept.has(u)));
+		for (const p of changed)
+			for (const u of stored.get(`${p.kind}:${p.id}`)?.usernames ?? [])
+				if (!(p.meta as PeerMeta).usernames.includes(u)) gone.add(u);
 		const inBatch = new Set(final.map((p) => `${p.kind}:${p.id}`));
-		for (const part of chunks([...usernames])) {
+		for (const part of chunks([...gone])) {
 			const rows = await tx.all(
-				rowsSql(
-					"DELETE FROM xs_usernames WHERE session_id = ? AND username IN (",
-					"?",
-					part.length,
-					") RETURNING kind, id",
-				),
+				rowsSql(DELETE_USERNAMES_HEAD, "?", part.length, ") RETURNING kind, id, username"),
 				[sessionId, ...part],
 			);
-			if (rows.length > 0) losers.push(...rowsOutside(r, rows, inBatch));
+			for (const row of rows) {
+				const key = keyOf(r, row);
+				if (inBatch.has(key)) continue;
+				let loser = lost.get(key);
+				if (!loser) {
+					const [kind, id] = key.split(":") as [PeerKind, string];
+					loser = {
+						peer: { kind, id: BigInt(id), accessHash: 0n, channelKind: null },
+						usernames: new Set(),
+					};
+					lost.set(key, loser);
+				}
+				loser.usernames.add(r.text(row, "username"));
+			}
 		}
-		for (const part of chunks([...phones]))
+		const moved = [...phones].filter((phone) => !keptPhones.has(phone));
+		for (const part of chunks(moved))
 			await tx.run(rowsSql(CLEAR_PHONES_HEAD, "?", part.length, ")"), [sessionId, ...part]);
 	}
-	for (const chunk of chunks(final))
+	for (const chunk of chunks(changed))
 		await tx.run(
 			rowsSql(META_INSERT_HEAD, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.length, ` ${META_CONFLICT}`),
 			chunk.flatMap((p) => metaParams(sessionId, p)),
 		);
-	const names: SqlValue[] = [];
-	for (const p of final) {
-		const kind = PEER_KINDS.indexOf(p.kind);
-		for (const u of (p.meta as PeerMeta).usernames) names.push(sessionId, u, kind, p.id);
-	}
 	const perStatement = ROWS_PER_STATEMENT * 4;
-	for (let i = 0; i < names.length; i += perStatement) {
-		const part = names.slice(i, i + perStatement);
+	for (let i = 0; i < inserted.length; i += perStatement) {
+		const part = inserted.slice(i, i + perStatement);
 		await tx.run(rowsSql(USERNAME_INSERT_HEAD, "(?, ?, ?, ?)", part.length / 4), part);
 	}
-	// a loser may have lost names in two chunks: rewritten once, from the index
-	const rewritten = new Set<string>();
-	for (const p of losers) {
-		const key = `${p.kind}:${p.id}`;
-		if (rewritten.has(key)) continue;
-		rewritten.add(key);
+	await rewriteLosers(tx, sessionId, [...lost.values()], r);
+}
+
+/** The stored metadata of the batch's peers that have some, keyed `kind:id`. */
+async function storedMeta(
+	tx: SqlExecutor,
+	sessionId: string,
+	peers: readonly CachedPeer[],
+	r: RowReader,
+): Promise<Map<string, PeerMeta>> {
+	const out = new Map<string, PeerMeta>();
+	for (const chunk of chunks(peers))
+		for (const kind of PEER_KINDS) {
+			const ids = chunk.filter((p) => p.kind === kind).map((p) => p.id);
+			if (ids.length === 0) continue;
+			const rows = await tx.all(rowsSql(STORED_META_HEAD, "?", ids.length, ")"), [
+				sessionId,
+				PEER_KINDS.indexOf(kind),
+				...ids,
+			]);
+			for (const row of rows) out.set(keyOf(r, row), metaFromRow(r, row));
+		}
+	return out;
+}
+
+/** Rewrites the inline username list of peers outside the batch that lost some to it. */
+async function rewriteLosers(
+	tx: SqlExecutor,
+	sessionId: string,
+	losers: readonly { peer: CachedPeer; usernames: ReadonlySet<string> }[],
+	r: RowReader,
+): Promise<void> {
+	for (const { peer, usernames } of losers) {
+		const at = [sessionId, PEER_KINDS.indexOf(peer.kind), peer.id];
+		const [row] = await tx.all(
+			"SELECT usernames FROM xs_peer_meta WHERE session_id = ? AND kind = ? AND id = ?",
+			at,
+		);
+		if (!row || row.usernames === null) continue;
+		const kept = r
+			.text(row, "usernames")
+			.split("\n")
+			.filter((u) => !usernames.has(u));
 		await tx.run(
-			`UPDATE xs_peer_meta SET usernames = ${aggregatedUsernames("sqlite")}
-			WHERE session_id = ? AND kind = ? AND id = ?`,
-			[sessionId, PEER_KINDS.indexOf(p.kind), p.id],
+			"UPDATE xs_peer_meta SET usernames = ? WHERE session_id = ? AND kind = ? AND id = ?",
+			[kept.length > 0 ? kept.join("\n") : null, ...at],
 		);
 	}
 }
 
+const STORED_META_HEAD =
+	"SELECT kind, id, phone, name, updated_at, is_min, data, usernames FROM xs_peer_meta WHERE session_id = ? AND kind = ? AND id IN (";
+const DELETE_USERNAMES_HEAD = "DELETE FROM xs_usernames WHERE session_id = ? AND username IN (";
 const CLEAR_PHONES_HEAD = `UPDATE xs_peer_meta${phoneIndex("sqlite")} SET phone = NULL WHERE session_id = ? AND phone IN (`;
 const META_INSERT_HEAD =
 	"INSERT INTO xs_peer_meta (session_id, kind, id, phone, name, updated_at, is_min, data, usernames) VALUES ";

@@ -89,6 +89,9 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
 		) WITHOUT ROWID`,
 		"CREATE INDEX xs_usernames_peer ON xs_usernames (session_id, kind, id)",
 	],
+	// 3 → 4: a peer's usernames are found from its inline list (xs_peer_meta.usernames), so the
+	// by-peer index is dead weight on every username written
+	["DROP INDEX xs_usernames_peer"],
 ];
 
 /** The SQL schema version this release migrates to (the number of migrations). */
@@ -96,7 +99,8 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * The same schema for PostgreSQL: 64-bit columns are BIGINT (int8), bytes BYTEA, and the
- * version lives in `xs_schema` (PostgreSQL has no `user_version`). Same versions, same steps.
+ * version lives in `xs_schema` (PostgreSQL has no `user_version`). Same versions, same steps,
+ * except that version 4 drops an index on the SQLite family only.
  */
 export const POSTGRES_MIGRATIONS: readonly (readonly string[])[] = [
 	[
@@ -181,6 +185,8 @@ export const POSTGRES_MIGRATIONS: readonly (readonly string[])[] = [
 		)`,
 		"CREATE INDEX xs_usernames_peer ON xs_usernames (session_id, kind, id)",
 	],
+	// PostgreSQL keeps the by-peer index: its batches delete a peer's usernames through it
+	[],
 ];
 
 /** The data tables of a session, children first (delete order). */
