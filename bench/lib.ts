@@ -4,7 +4,9 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "results");
+/** `bench/results`, or `XS_BENCH_RESULTS` (a trial run that must not touch the published results). */
+export const RESULTS_DIR =
+	process.env.XS_BENCH_RESULTS || join(dirname(fileURLToPath(import.meta.url)), "results");
 
 export interface Measurement {
 	/** Workload, e.g. "decode". */
@@ -23,8 +25,20 @@ export interface Measurement {
 }
 
 export interface TimeOptions {
-	/** Number of measured runs (default 7). */
+	/** Number of measured runs (default 7); with `budgetMs`, the most. */
 	runs?: number;
+	/**
+	 * Stop once the measured runs have taken this long in all and at least `minRuns` were made
+	 * (a slow subject still gets a median and a spread, a fast one all `runs`).
+	 */
+	budgetMs?: number;
+	/** The fewest measured runs when `budgetMs` cuts a measurement short (default 3). */
+	minRuns?: number;
+	/**
+	 * `fn` returns the milliseconds to record (it times only its own part, e.g. leaving out the
+	 * start of a child process or the untimed preparation between chunks).
+	 */
+	selfTimed?: boolean;
 	/** Unmeasured runs first (default 1). */
 	warmup?: number;
 	/** Called before each run, not timed. */
@@ -37,23 +51,28 @@ export async function time(
 	options: TimeOptions = {},
 ): Promise<{ medianMs: number; minMs: number; maxMs: number; runs: number }> {
 	const runs = options.runs ?? 7;
+	const minRuns = Math.min(options.minRuns ?? 3, runs);
 	for (let i = 0; i < (options.warmup ?? 1); i++) {
 		await options.before?.();
 		await fn();
 	}
 	const samples: number[] = [];
+	let spent = 0;
 	for (let i = 0; i < runs; i++) {
+		if (options.budgetMs !== undefined && i >= minRuns && spent >= options.budgetMs) break;
 		await options.before?.();
 		const t0 = performance.now();
-		await fn();
-		samples.push(performance.now() - t0);
+		const out = await fn();
+		const ms = options.selfTimed ? Number(out) : performance.now() - t0;
+		samples.push(ms);
+		spent += ms;
 	}
 	samples.sort((a, b) => a - b);
 	return {
 		medianMs: samples[Math.floor(samples.length / 2)] as number,
 		minMs: samples[0] as number,
 		maxMs: samples[samples.length - 1] as number,
-		runs,
+		runs: samples.length,
 	};
 }
 
