@@ -23,7 +23,7 @@ import {
 	emptySession,
 	findPeer,
 	upsertDc,
-	upsertPeers,
+	upsertPreparedPeers,
 } from "./session.js";
 import type {
 	CachedPeer,
@@ -252,7 +252,7 @@ export abstract class BaseSessionBackend implements SessionBackend {
 		} catch (error) {
 			return Promise.reject(error);
 		}
-		return this.mutate((s) => upsertPeers(s, copy));
+		return this.mutate((s) => upsertPreparedPeers(s, copy));
 	}
 
 	/**

@@ -7,7 +7,13 @@ import {
 	setSessionExtension,
 } from "./extensions.js";
 import { SecretBytes } from "./secret.js";
-import { applyUpdateStateChange, upsertDc, upsertMinPeer, upsertPeers } from "./session.js";
+import {
+	applyUpdateStateChange,
+	type PeerIndex,
+	upsertDc,
+	upsertMinPeer,
+	upsertPreparedPeers,
+} from "./session.js";
 import type {
 	CachedMinPeer,
 	CachedPeer,
@@ -161,12 +167,19 @@ export function changesAreEmpty(c: PreparedChanges): boolean {
 	);
 }
 
-/** Applies a prepared batch to `session` in field order, with the granular methods' rules. */
-export function applySessionChanges(session: PersistedSession, c: PreparedChanges): void {
+/**
+ * Applies a prepared batch to `session` in field order, with the granular methods' rules (its
+ * peers are the batch's copies, given up); `index` as for {@link upsertPreparedPeers}.
+ */
+export function applySessionChanges(
+	session: PersistedSession,
+	c: PreparedChanges,
+	index?: PeerIndex,
+): void {
 	for (const dc of c.dcs) upsertDc(session, dc);
 	if (c.homeDcId !== undefined) session.homeDcId = c.homeDcId;
 	for (const change of c.updateState) applyUpdateStateChange(session.updatesState, change);
-	upsertPeers(session, c.peers);
+	upsertPreparedPeers(session, c.peers, index);
 	if (c.deleteMinPeers.length > 0) {
 		const gone = new Set(c.deleteMinPeers);
 		session.minPeers = session.minPeers.filter((m) => !gone.has(m.userId));

@@ -146,29 +146,78 @@ export function mergePeer(existing: CachedPeer | undefined, incoming: CachedPeer
  * phones the batch claims are taken from any other peer. Mutates `session`.
  */
 export function upsertPeers(session: PersistedSession, peers: readonly CachedPeer[]): void {
-	if (peers.length === 0) return;
-	const index = new Map<string, number>();
-	session.peers.forEach((p, i) => {
-		const key = peerKey(p.kind, p.id);
-		if (!index.has(key)) index.set(key, i);
-	});
-	let owners: IdentifierOwners | undefined;
-	for (const peer of peers) {
-		const key = peerKey(peer.kind, peer.id);
-		let i = index.get(key);
+	upsertPreparedPeers(session, peers.map(clonePeer));
+}
+
+/**
+ * Where each peer of a session's peer list is, and who owns each username and phone, kept from
+ * one batch to the next so a small batch into a large session costs the batch, not the session.
+ * Valid for one array, changed only through {@link upsertPreparedPeers}.
+ */
+export class PeerIndex {
+	readonly peers: CachedPeer[];
+	readonly #at: Record<PeerKind, Map<bigint, number>> = {
+		user: new Map(),
+		chat: new Map(),
+		channel: new Map(),
+		community: new Map(),
+	};
+	#owners: IdentifierOwners | undefined;
+
+	constructor(peers: CachedPeer[]) {
+		this.peers = peers;
+		for (let i = 0; i < peers.length; i++) {
+			const p = peers[i] as CachedPeer;
+			const at = this.#at[p.kind];
+			if (!at.has(p.id)) at.set(p.id, i);
+		}
+	}
+
+	/** The index for `session`'s peer list: `known` when it is for that same array. */
+	static of(session: PersistedSession, known: PeerIndex | undefined): PeerIndex {
+		return known?.peers === session.peers ? known : new PeerIndex(session.peers);
+	}
+
+	/** Puts `peer` (a copy the caller gives up) in the list, merged, and claims its identifiers. */
+	upsert(peer: CachedPeer): void {
+		const at = this.#at[peer.kind];
+		let i = at.get(peer.id);
 		if (i === undefined) {
-			i = session.peers.length;
-			index.set(key, i);
-			session.peers.push(clonePeer(peer));
+			i = this.peers.length;
+			at.set(peer.id, i);
+			this.peers.push(peer);
 		} else {
-			session.peers[i] = mergePeer(session.peers[i], peer);
+			const existing = this.peers[i] as CachedPeer;
+			const merged: CachedPeer = {
+				kind: peer.kind,
+				id: peer.id,
+				accessHash: peer.accessHash !== 0n ? peer.accessHash : existing.accessHash,
+				channelKind: peer.channelKind ?? existing.channelKind,
+			};
+			const meta = peer.meta ?? existing.meta;
+			if (meta) merged.meta = meta;
+			this.peers[i] = merged;
 		}
 		// claimed at once, so a batch means the same as its peers cached one by one
 		if (peer.meta) {
-			owners ??= new IdentifierOwners(session.peers, new Set([i]));
-			owners.claim(i);
+			this.#owners ??= new IdentifierOwners(this.peers, new Set([i]));
+			this.#owners.claim(i);
 		}
 	}
+}
+
+/**
+ * {@link upsertPeers} for copies the caller gives up (prepared by a backend), with an index
+ * kept between calls (see {@link PeerIndex}).
+ */
+export function upsertPreparedPeers(
+	session: PersistedSession,
+	peers: readonly CachedPeer[],
+	index?: PeerIndex,
+): void {
+	if (peers.length === 0) return;
+	const at = PeerIndex.of(session, index);
+	for (const peer of peers) at.upsert(peer);
 }
 
 /** Finds a cached peer by `(kind, id)`. */

@@ -31,7 +31,7 @@ import {
 	UnsupportedVersionError,
 	type UpdateStateChange,
 	upsertDc,
-	upsertPeers,
+	upsertPreparedPeers,
 } from "@x/session-core";
 import { DirectorySyncError, tempFileOwner, writeFileAtomic } from "./atomic-write.js";
 import { errnoCode, type FileSystem, nodeFileSystem, reason } from "./fs.js";
@@ -218,7 +218,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 		}
 		return this.#change(
 			"peers",
-			(s) => upsertPeers(s, copy),
+			(s) => upsertPreparedPeers(s, copy),
 			() => {
 				for (let i = 0; i < copy.length; i += 65_535) encodes({ peers: copy.slice(i, i + 65_535) });
 			},

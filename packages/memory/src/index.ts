@@ -11,6 +11,7 @@ import {
 	type DcEntry,
 	emptySession,
 	extensionValue,
+	PeerIndex,
 	type PersistedSession,
 	type PreparedChanges,
 	prepareChanges,
@@ -20,7 +21,7 @@ import {
 	setSessionExtension,
 	type UpdateStateChange,
 	upsertDc,
-	upsertPeers,
+	upsertPreparedPeers,
 } from "@x/session-core";
 
 /**
@@ -40,6 +41,8 @@ export class MemorySessionBackend extends BaseSessionBackend {
 		nativeLookups: true,
 	};
 	#session: PersistedSession | null;
+	/** Kept between in-place calls, so a batch costs its size, not the session's. */
+	#index: PeerIndex | undefined;
 
 	/** Starts empty, or with a copy of `initial`. */
 	constructor(initial: PersistedSession | null = null) {
@@ -72,6 +75,11 @@ export class MemorySessionBackend extends BaseSessionBackend {
 		});
 	}
 
+	#peerIndex(session: PersistedSession): PeerIndex {
+		this.#index = PeerIndex.of(session, this.#index);
+		return this.#index;
+	}
+
 	// Arguments are copied when the call is made: changing them afterwards never reaches the store.
 	override updateDc(dc: DcEntry): Promise<void> {
 		const copy = { ...dc };
@@ -96,7 +104,7 @@ export class MemorySessionBackend extends BaseSessionBackend {
 		} catch (error) {
 			return Promise.reject(error);
 		}
-		return this.#inPlace((s) => upsertPeers(s, copy));
+		return this.#inPlace((s) => upsertPreparedPeers(s, copy, this.#peerIndex(s)));
 	}
 
 	/** Checked whole first, then applied in place in one step: nothing can see half of it. */
@@ -108,7 +116,7 @@ export class MemorySessionBackend extends BaseSessionBackend {
 			return Promise.reject(error);
 		}
 		if (changesAreEmpty(prepared)) return this.exclusive(async () => {});
-		return this.#inPlace((s) => applySessionChanges(s, prepared));
+		return this.#inPlace((s) => applySessionChanges(s, prepared, this.#peerIndex(s)));
 	}
 
 	// async: a bad argument rejects; the change is still queued synchronously, in call order
