@@ -148,15 +148,40 @@ export class IdentifierOwners {
 	readonly #peers: CachedPeer[];
 	readonly #byUsername = new Map<string, number>();
 	readonly #byPhone = new Map<string, number>();
+	#shared = false;
 
 	/** Indexes `peers` as they are (assumed settled, except for `except` indices). */
 	constructor(peers: CachedPeer[], except?: ReadonlySet<number>) {
 		this.#peers = peers;
 		peers.forEach((p, i) => {
 			if (!p.meta || except?.has(i)) return;
-			for (const u of p.meta.usernames) this.#byUsername.set(u, i);
-			if (p.meta.phone !== null) this.#byPhone.set(p.meta.phone, i);
+			for (const u of p.meta.usernames) {
+				if (this.#byUsername.has(u)) this.#shared = true;
+				this.#byUsername.set(u, i);
+			}
+			if (p.meta.phone !== null) {
+				if (this.#byPhone.has(p.meta.phone)) this.#shared = true;
+				this.#byPhone.set(p.meta.phone, i);
+			}
 		});
+	}
+
+	/** Some username or phone was held by two peers when indexed (an unsettled list). */
+	get shared(): boolean {
+		return this.#shared;
+	}
+
+	/** The index of the peer that owns `username` (stored form), or `undefined`. */
+	ownerOfUsername(username: string): number | undefined {
+		const i = this.#byUsername.get(username);
+		// an entry goes stale when its peer's metadata is replaced without the name
+		return i !== undefined && this.#peers[i]?.meta?.usernames.includes(username) ? i : undefined;
+	}
+
+	/** The index of the peer whose phone is `phone` (digits), or `undefined`. */
+	ownerOfPhone(phone: string): number | undefined {
+		const i = this.#byPhone.get(phone);
+		return i !== undefined && this.#peers[i]?.meta?.phone === phone ? i : undefined;
 	}
 
 	/** Gives the identifiers in `peers[i].meta` to peer `i`. */

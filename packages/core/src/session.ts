@@ -2,6 +2,8 @@ import {
 	clonePeer,
 	clonePeerMeta,
 	IdentifierOwners,
+	normalizePhone,
+	normalizeUsername,
 	peerMetaEqual,
 	settleIdentifiers,
 } from "./extensions.js";
@@ -176,6 +178,37 @@ export class PeerIndex {
 	/** The index for `session`'s peer list: `known` when it is for that same array. */
 	static of(session: PersistedSession, known: PeerIndex | undefined): PeerIndex {
 		return known?.peers === session.peers ? known : new PeerIndex(session.peers);
+	}
+
+	/** The first peer of `(kind, id)`, as {@link findPeer} finds it. */
+	peer(kind: PeerKind, id: bigint): CachedPeer | undefined {
+		const i = this.#at[kind]?.get(id);
+		return i === undefined ? undefined : this.peers[i];
+	}
+
+	/** The peer that owns `username` (any case, `@` optional), as {@link findPeerByUsernameIn}. */
+	byUsername(username: string): CachedPeer | undefined {
+		const n = normalizeUsername(username);
+		if (n.length === 0) return undefined;
+		const owners = this.#ownersIndex();
+		if (owners.shared) return this.peers.find((p) => p.meta?.usernames.includes(n));
+		const i = owners.ownerOfUsername(n);
+		return i === undefined ? undefined : this.peers[i];
+	}
+
+	/** The peer whose phone is `phone` (compared as digits), as {@link findPeerByPhoneIn}. */
+	byPhone(phone: string): CachedPeer | undefined {
+		const n = normalizePhone(phone);
+		if (n.length === 0) return undefined;
+		const owners = this.#ownersIndex();
+		if (owners.shared) return this.peers.find((p) => p.meta?.phone === n);
+		const i = owners.ownerOfPhone(n);
+		return i === undefined ? undefined : this.peers[i];
+	}
+
+	#ownersIndex(): IdentifierOwners {
+		this.#owners ??= new IdentifierOwners(this.peers);
+		return this.#owners;
 	}
 
 	/** Puts `peer` (a copy the caller gives up) in the list, merged, and claims its identifiers. */

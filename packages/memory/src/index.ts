@@ -6,12 +6,14 @@ import {
 	type CachedPeer,
 	changesAreEmpty,
 	checkExtensionKey,
+	clonePeer,
 	cloneSession,
 	cloneUpdateStateChange,
 	type DcEntry,
 	emptySession,
 	extensionValue,
 	PeerIndex,
+	type PeerKind,
 	type PersistedSession,
 	type PreparedChanges,
 	prepareChanges,
@@ -137,5 +139,25 @@ export class MemorySessionBackend extends BaseSessionBackend {
 	/** Lookups read the stored session in place (they copy only what they return). */
 	protected override async peekSession(): Promise<PersistedSession | null> {
 		return this.#session;
+	}
+
+	// O(1) through the peer index instead of a scan of the session's peers
+	override getPeer(kind: PeerKind, id: bigint): Promise<CachedPeer | null> {
+		return this.#lookup((index) => index.peer(kind, id));
+	}
+
+	override findPeerByUsername(username: string): Promise<CachedPeer | null> {
+		return this.#lookup((index) => index.byUsername(String(username)));
+	}
+
+	override findPeerByPhone(phone: string): Promise<CachedPeer | null> {
+		return this.#lookup((index) => index.byPhone(String(phone)));
+	}
+
+	#lookup(find: (index: PeerIndex) => CachedPeer | undefined): Promise<CachedPeer | null> {
+		return this.exclusive(async () => {
+			const found = this.#session && find(this.#peerIndex(this.#session));
+			return found ? clonePeer(found) : null;
+		});
 	}
 }

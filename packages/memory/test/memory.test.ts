@@ -77,3 +77,51 @@ describe("MemorySessionBackend copies granular arguments when the call is made",
 		});
 	});
 });
+
+describe("MemorySessionBackend lookups through its peer index", () => {
+	const withName = (
+		kind: "user" | "channel",
+		id: bigint,
+		usernames: string[],
+		phone: string | null,
+	) => ({
+		...testPeer(kind, id, id * 10n),
+		meta: { usernames, phone, name: null, updatedAt: 1, isMin: false, data: null },
+	});
+
+	it("agree with a scan after saves, batches, renames and lost names, and return copies", async () => {
+		const backend = new MemorySessionBackend();
+		await backend.cachePeers([
+			withName("user", 1n, ["a", "b"], "1"),
+			withName("user", 2n, ["c"], null),
+		]);
+		expect((await backend.findPeerByUsername("@B"))?.id).toBe(1n);
+		// a channel with the same bare id takes "b"; user 2 is renamed (its old name goes)
+		await backend.cachePeers([
+			withName("channel", 1n, ["b"], "1"),
+			withName("user", 2n, ["d"], null),
+		]);
+		expect((await backend.findPeerByUsername("b"))?.kind).toBe("channel");
+		expect((await backend.getPeer("user", 1n))?.meta?.usernames).toEqual(["a"]);
+		expect(await backend.findPeerByUsername("c")).toBeNull();
+		expect((await backend.findPeerByPhone("+1"))?.kind).toBe("channel");
+		const found = await backend.getPeer("user", 2n);
+		found?.meta?.usernames.push("changed");
+		expect((await backend.getPeer("user", 2n))?.meta?.usernames).toEqual(["d"]);
+		// a save replaces the list: the index follows it
+		await backend.save({ ...sampleSession(), peers: [withName("user", 9n, ["z"], "99")] });
+		expect((await backend.findPeerByUsername("z"))?.id).toBe(9n);
+		expect(await backend.getPeer("user", 2n)).toBeNull();
+		expect((await backend.findPeerByPhone("99"))?.id).toBe(9n);
+	});
+
+	it("a saved session where two peers share a username answers as a scan does (the first)", async () => {
+		const backend = new MemorySessionBackend();
+		await backend.save({
+			...sampleSession(),
+			peers: [withName("user", 1n, ["same"], "5"), withName("user", 2n, ["same"], "5")],
+		});
+		expect((await backend.findPeerByUsername("same"))?.id).toBe(1n);
+		expect((await backend.findPeerByPhone("5"))?.id).toBe(1n);
+	});
+});
