@@ -6,6 +6,7 @@ import {
 } from "./changes.js";
 import { SessionBackendError } from "./errors.js";
 import {
+	ByteSlab,
 	checkExtensionKey,
 	clonePeer,
 	extensionValue,
@@ -116,7 +117,8 @@ function copyOf(peer: CachedPeer | null | undefined): CachedPeer | null {
 
 /** A validated copy of `peers` in stored form (metadata normalized, see `normalizePeerMeta`). */
 export function preparePeers(peers: readonly CachedPeer[], backend: string): CachedPeer[] {
-	return peers.map((p) => preparedPeer(p, backend));
+	const slab = new ByteSlab();
+	return peers.map((p) => preparedPeer(p, backend, slab));
 }
 
 /** A copy of `session` ready to store: peer metadata normalized, extension keys checked. */

@@ -1,6 +1,7 @@
 import { check } from "./codec/bytes.js";
 import { SessionBackendError } from "./errors.js";
 import {
+	ByteSlab,
 	checkExtensionKey,
 	extensionValue,
 	preparedPeer,
@@ -127,6 +128,7 @@ export function prepareChanges(
 		});
 	if (changes.homeDcId !== undefined) check.i32(changes.homeDcId, "homeDcId", backend);
 	const peers = list(changes.peers, "peers", backend);
+	const slab = new ByteSlab();
 	for (const p of peers) checkedPeer(p, backend);
 	return {
 		dcs: list(changes.dcs, "dcs", backend).map((dc) => checkedDc(dc, backend)),
@@ -134,7 +136,7 @@ export function prepareChanges(
 		updateState: list(changes.updateState, "updateState", backend).map((c) =>
 			checkedStateChange(c, backend),
 		),
-		peers: peers.map((p) => preparedPeer(p, backend)),
+		peers: peers.map((p) => preparedPeer(p, backend, slab)),
 		deleteMinPeers: list(changes.deleteMinPeers, "deleteMinPeers", backend).map((id) => {
 			check.i64(id, "userId", backend);
 			return id;

@@ -32,7 +32,7 @@ export function emptyPeerMeta(): PeerMeta {
  * digits (empty → `null`), `data` copied. Throws `INVALID_ARGUMENT` for values no backend can
  * store faithfully.
  */
-export function normalizePeerMeta(meta: PeerMeta, backend: string): PeerMeta {
+export function normalizePeerMeta(meta: PeerMeta, backend: string, slab?: ByteSlab): PeerMeta {
 	const fail = (what: string) =>
 		new SessionBackendError("INVALID_ARGUMENT", `peer metadata: ${what}`, { backend });
 	if (!Array.isArray(meta.usernames)) throw fail("usernames must be an array");
@@ -74,8 +74,29 @@ export function normalizePeerMeta(meta: PeerMeta, backend: string): PeerMeta {
 		name: meta.name,
 		updatedAt: meta.updatedAt,
 		isMin: meta.isMin,
-		data: meta.data && new Uint8Array(meta.data),
+		data: meta.data && (slab ? slab.copy(meta.data) : meta.data.slice()),
 	};
+}
+
+/**
+ * Copies small byte arrays into shared 64 KiB blocks: one allocation for hundreds of values
+ * instead of one each (each is a view of its own range; a block lives while any view does).
+ */
+export class ByteSlab {
+	#block = new Uint8Array(0);
+	#used = 0;
+
+	copy(bytes: Uint8Array): Uint8Array {
+		if (bytes.length > 4096) return bytes.slice();
+		if (this.#used + bytes.length > this.#block.length) {
+			this.#block = new Uint8Array(65536);
+			this.#used = 0;
+		}
+		const out = this.#block.subarray(this.#used, this.#used + bytes.length);
+		out.set(bytes);
+		this.#used += bytes.length;
+		return out;
+	}
 }
 
 /** Checks an extension key; throws `INVALID_ARGUMENT` naming the backend. */
@@ -245,14 +266,14 @@ export function findPeerByPhoneIn(
 }
 
 /** A validated copy of a peer in stored form: its fields, and its metadata normalized. */
-export function preparedPeer(peer: CachedPeer, backend: string): CachedPeer {
+export function preparedPeer(peer: CachedPeer, backend: string, slab?: ByteSlab): CachedPeer {
 	const copy: CachedPeer = {
 		kind: peer.kind,
 		id: peer.id,
 		accessHash: peer.accessHash,
 		channelKind: peer.channelKind,
 	};
-	if (peer.meta) copy.meta = normalizePeerMeta(peer.meta, backend);
+	if (peer.meta) copy.meta = normalizePeerMeta(peer.meta, backend, slab);
 	return copy;
 }
 
