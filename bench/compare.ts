@@ -29,7 +29,15 @@ import { MemorySessionBackend } from "../packages/memory/src/index.js";
 import { PostgresSessionBackend, postgresDriver } from "../packages/postgres/src/index.js";
 import { RedisSessionBackend } from "../packages/redis/src/index.js";
 import { SqliteSessionBackend } from "../packages/sqlite/src/index.js";
-import { type Measurement, RESULTS_DIR, report, type TimeOptions, time } from "./lib.js";
+import {
+	type Measurement,
+	mtcutePlatform,
+	mtcuteQuietLog,
+	RESULTS_DIR,
+	report,
+	type TimeOptions,
+	time,
+} from "./lib.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const peersDir = join(here, "peers");
@@ -425,16 +433,8 @@ export async function run(): Promise<void> {
 	const bigInt = (await peerModule("big-integer/BigInteger.js")).default;
 	const mtcore = await peerModule("@mtcute/core/index.js");
 	const mtnode = await peerModule("@mtcute/node/index.js");
-	const log = {
-		create: () => log,
-		mgr: { level: 0 },
-		debug() {},
-		info() {},
-		warn() {},
-		error() {},
-		verbose() {},
-	};
-	const platform = { beforeExit: () => () => {} };
+	const log = mtcuteQuietLog;
+	const platform = mtcutePlatform;
 	const mtcute = async (kind: "memory" | "sqlite", dir: string) => {
 		mkdirSync(dir, { recursive: true });
 		const s =
@@ -962,15 +962,7 @@ async function flood(): Promise<void> {
 	});
 	const mtcore = await peerModule("@mtcute/core/index.js");
 	const mtnode = await peerModule("@mtcute/node/index.js");
-	const log = {
-		create: () => log,
-		mgr: { level: 0 },
-		debug() {},
-		info() {},
-		warn() {},
-		error() {},
-		verbose() {},
-	};
+	const log = mtcuteQuietLog;
 	for (const kind of ["memory", "sqlite"] as const) {
 		if (!want(`mtcute ${kind === "memory" ? "MemoryStorage" : "SqliteStorage"}`)) continue;
 		const dir = tmp();

@@ -135,3 +135,16 @@ export function report(topic: string, rows: Measurement[], notes: string[] = [])
 	writeFileSync(join(RESULTS_DIR, `${topic}.md`), `${table}\n`);
 	return table;
 }
+
+/** A logger mtcute's storages accept that prints nothing (what `driver.setup` is given). */
+export const mtcuteQuietLog = {
+	create: () => mtcuteQuietLog,
+	mgr: { level: 0 },
+	debug() {},
+	info() {},
+	warn() {},
+	error() {},
+	verbose() {},
+};
+/** The platform hooks mtcute's SQLite driver asks for, doing nothing. */
+export const mtcutePlatform = { beforeExit: () => () => {} };

@@ -13,7 +13,7 @@ import { MemorySessionBackend } from "../packages/memory/src/index.js";
 import { mtcuteStorage } from "../packages/mtcute/src/index.js";
 import { RedisSessionBackend } from "../packages/redis/src/index.js";
 import { SqliteSessionBackend } from "../packages/sqlite/src/index.js";
-import { type Measurement, report } from "./lib.js";
+import { type Measurement, mtcutePlatform, mtcuteQuietLog, report } from "./lib.js";
 
 // @mtcute/core and @mtcute/node are devDependencies of packages/mtcute, not of the repository root
 const fromMtcute = createRequire(new URL("../packages/mtcute/package.json", import.meta.url));
@@ -55,16 +55,8 @@ interface Repos {
 	};
 }
 
-const log = {
-	create: () => log,
-	mgr: { level: 0 },
-	debug() {},
-	info() {},
-	warn() {},
-	error() {},
-	verbose() {},
-};
-const platform = { beforeExit: () => () => {} };
+const log = mtcuteQuietLog;
+const platform = mtcutePlatform;
 
 /** A place the storage lives; `open()` again after `close()` reads the same data (a restart). */
 interface Store {

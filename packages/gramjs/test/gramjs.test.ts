@@ -27,6 +27,7 @@ import {
 	importStoreSession,
 	importStringSession,
 } from "../src/index.js";
+import { failingCachePeers } from "./flaky.js";
 
 const bigInt = createRequire(createRequire(import.meta.url).resolve("telegram"))("big-integer") as (
 	v: string | number,
@@ -323,18 +324,7 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 
 	it("write-behind failures never reject save(); onError sees them; the data is retried; flush() rejects", async () => {
 		const backend = new MemorySessionBackend();
-		let failures = 3;
-		const flaky = new Proxy(backend, {
-			get(target, prop, receiver) {
-				if (prop === "cachePeers" && failures > 0)
-					return async () => {
-						failures--;
-						throw new Error("backend down");
-					};
-				const value = Reflect.get(target, prop, receiver);
-				return typeof value === "function" ? value.bind(target) : value;
-			},
-		});
+		const flaky = failingCachePeers(backend, 3);
 		const errors: unknown[] = [];
 		const unhandled: unknown[] = [];
 		const onUnhandled = (reason: unknown) => unhandled.push(reason);

@@ -12,6 +12,7 @@ import { MemorySession } from "telegram/sessions/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockNetwork } from "../../core/test/offline.js";
 import { type GramjsBackedSession, gramjsSession } from "../src/index.js";
+import { failingCachePeers } from "./flaky.js";
 
 const bigInt = createRequire(createRequire(import.meta.url).resolve("telegram"))("big-integer") as (
 	v: string | number,
@@ -155,18 +156,7 @@ describe("write-behind of processEntities (telegram 2.26)", () => {
 
 	it("a failed flush keeps its rows queued under the ones that replaced them meanwhile", async () => {
 		const { backend, batches } = recording();
-		let failures = 1;
-		const flaky = new Proxy(backend, {
-			get(target, prop, receiver) {
-				if (prop === "cachePeers" && failures > 0)
-					return async () => {
-						failures--;
-						throw new Error("backend down");
-					};
-				const value = Reflect.get(target, prop, receiver);
-				return typeof value === "function" ? value.bind(target) : value;
-			},
-		});
+		const flaky = failingCachePeers(backend, 1);
 		const session = gramjsSession<MemorySession>({ MemorySession, AuthKey }, flaky, {
 			flushDelayMs: 60_000,
 			onError: () => {},

@@ -38,34 +38,23 @@ function enqueue<T>(key: unknown, task: () => Promise<T>): Promise<T> {
 	});
 }
 const statements = new WeakMap<Db, Map<string, Statement>>();
+const rawStatements = new WeakMap<Db, Map<string, Statement>>();
 
-function prepared(db: Db, sql: string): Statement {
-	let cache = statements.get(db);
+/**
+ * A prepared statement, once per connection and text; integers come back as bigint. `raw`
+ * queries return rows as arrays of values (no named-property object per row).
+ */
+function prepared(db: Db, sql: string, raw = false): Statement {
+	const caches = raw ? rawStatements : statements;
+	let cache = caches.get(db);
 	if (!cache) {
 		cache = new Map();
-		statements.set(db, cache);
+		caches.set(db, cache);
 	}
 	let stmt = cache.get(sql);
 	if (!stmt) {
 		stmt = db.prepare(sql);
-		if (stmt.reader) stmt.safeIntegers(true);
-		cache.set(sql, stmt);
-	}
-	return stmt;
-}
-
-const rawStatements = new WeakMap<Db, Map<string, Statement>>();
-
-/** A prepared query that returns rows as arrays of values (no named-property object per row). */
-function rawStatement(db: Db, sql: string): Statement {
-	let cache = rawStatements.get(db);
-	if (!cache) {
-		cache = new Map();
-		rawStatements.set(db, cache);
-	}
-	let stmt = cache.get(sql);
-	if (!stmt) {
-		stmt = db.prepare(sql).safeIntegers(true).raw(true);
+		if (stmt.reader) stmt.safeIntegers(true).raw(raw);
 		cache.set(sql, stmt);
 	}
 	return stmt;
@@ -144,7 +133,7 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 			// not inside (or ahead of) a transaction on this database: it would see uncommitted rows
 			if (queued.has(key) || (db.inTransaction && !snapshot.open)) return undefined;
 			snapshot.begin();
-			return (rawStatement(db, sql).get(bind(params)) as SqlValue[] | undefined) ?? null;
+			return (prepared(db, sql, true).get(bind(params)) as SqlValue[] | undefined) ?? null;
 		},
 		transaction: (fn) =>
 			queuedTask(async () => {
