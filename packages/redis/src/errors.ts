@@ -98,6 +98,11 @@ export function toSessionError(
 	cause.name = error instanceof Error ? error.name : "Error";
 	if (raw.includes(LEASE_LOST_REPLY)) {
 		const value = raw.slice(raw.indexOf(LEASE_LOST_REPLY) + LEASE_LOST_REPLY.length).trim();
+		if (value.split(/\s/)[0] === "expired")
+			return new SessionLockedError(
+				`${op}: this instance's lease expired before the write (nobody else holds it; the next renewal takes it back): a write or pause longer than leaseTtlMs loses it, so raise leaseTtlMs above the longest batch`,
+				{ backend: BACKEND, cause },
+			);
 		const holder = parseLeaseValue(value.split(/\s/)[0]);
 		return new SessionLockedError(
 			`${op}: this instance no longer holds the session's lease; it is held by ${describeHolder(holder)}`,

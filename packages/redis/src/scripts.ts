@@ -12,7 +12,10 @@ const GUARD = `
 local function guard()
 	if ARGV[1] ~= '' then
 		local cur = redis.call('GET', KEYS[1])
-		if cur ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[2] then
+		local fence = redis.call('GET', KEYS[2])
+		if cur ~= ARGV[1] or fence ~= ARGV[2] then
+			-- no holder and no newer token: this instance's own lease ran out
+			if not cur and fence == ARGV[2] then return 'XSLEASE expired' end
 			return 'XSLEASE ' .. (cur or '')
 		end
 	end

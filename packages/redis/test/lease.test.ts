@@ -169,6 +169,25 @@ describe.skipIf(!available)("redis lease (single writer, fencing)", () => {
 		expect((await a.load())?.homeDcId).toBe(4);
 	});
 
+	it("a write after this instance's own lease ran out says so (not 'held by another owner'), and a later owner is named", async () => {
+		const prefix = randomPrefix();
+		// a long TTL: no renewal runs during the test
+		const a = await open({ prefix, sessionId: "s", leaseTtlMs: 60_000 });
+		await a.setHomeDc(2);
+		await client.del(a.keys.lease);
+		const expired = await a.setHomeDc(3).catch((e: unknown) => e);
+		expect(expired).toBeInstanceOf(SessionLockedError);
+		expect((expired as Error).message).toMatch(/lease expired before the write/);
+		expect((expired as Error).message).not.toMatch(/another owner/);
+		// once another instance took the session, the same write names that holder
+		const b = await open({ prefix, sessionId: "s", owner: "second" });
+		const taken = await a.setHomeDc(4).catch((e: unknown) => e);
+		expect(taken).toBeInstanceOf(SessionLockedError);
+		expect((taken as Error).message).toMatch(/held by/);
+		expect((taken as Error).message).not.toMatch(/expired before the write/);
+		expect((await b.load())?.homeDcId).toBe(2);
+	});
+
 	it("lock: false takes no lease and declares locking false", async () => {
 		const prefix = randomPrefix();
 		const a = await open({ prefix, sessionId: "s", lock: false });
