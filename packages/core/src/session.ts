@@ -1,6 +1,5 @@
 import {
 	clonePeer,
-	clonePeerMeta,
 	IdentifierOwners,
 	normalizePhone,
 	normalizeUsername,
@@ -130,7 +129,11 @@ export function peerKey(kind: PeerKind, id: bigint): string {
  * the stored metadata whole.
  */
 export function mergePeer(existing: CachedPeer | undefined, incoming: CachedPeer): CachedPeer {
-	if (!existing) return clonePeer(incoming);
+	return existing ? mergeOwnedPeer(existing, clonePeer(incoming)) : clonePeer(incoming);
+}
+
+/** {@link mergePeer} with an `incoming` copy the caller gives up (its metadata is kept as is). */
+function mergeOwnedPeer(existing: CachedPeer, incoming: CachedPeer): CachedPeer {
 	const merged: CachedPeer = {
 		kind: incoming.kind,
 		id: incoming.id,
@@ -138,8 +141,8 @@ export function mergePeer(existing: CachedPeer | undefined, incoming: CachedPeer
 		channelKind: incoming.channelKind ?? existing.channelKind,
 	};
 	// the stored metadata is never changed in place, so keeping it needs no copy
-	if (incoming.meta) merged.meta = clonePeerMeta(incoming.meta);
-	else if (existing.meta) merged.meta = existing.meta;
+	const meta = incoming.meta ?? existing.meta;
+	if (meta) merged.meta = meta;
 	return merged;
 }
 
@@ -158,21 +161,26 @@ export function upsertPeers(session: PersistedSession, peers: readonly CachedPee
  */
 export class PeerIndex {
 	readonly peers: CachedPeer[];
-	readonly #at: Record<PeerKind, Map<bigint, number>> = {
-		user: new Map(),
-		chat: new Map(),
-		channel: new Map(),
-		community: new Map(),
-	};
+	/** Position of each peer, by kind then bare id (a kind added on first use). */
+	readonly #at = new Map<PeerKind, Map<bigint, number>>();
 	#owners: IdentifierOwners | undefined;
 
 	constructor(peers: CachedPeer[]) {
 		this.peers = peers;
 		for (let i = 0; i < peers.length; i++) {
 			const p = peers[i] as CachedPeer;
-			const at = this.#at[p.kind];
+			const at = this.#ids(p.kind);
 			if (!at.has(p.id)) at.set(p.id, i);
 		}
+	}
+
+	#ids(kind: PeerKind): Map<bigint, number> {
+		let ids = this.#at.get(kind);
+		if (!ids) {
+			ids = new Map();
+			this.#at.set(kind, ids);
+		}
+		return ids;
 	}
 
 	/** The index for `session`'s peer list: `known` when it is for that same array. */
@@ -182,7 +190,7 @@ export class PeerIndex {
 
 	/** The first peer of `(kind, id)`, as {@link findPeer} finds it. */
 	peer(kind: PeerKind, id: bigint): CachedPeer | undefined {
-		const i = this.#at[kind]?.get(id);
+		const i = this.#at.get(kind)?.get(id);
 		return i === undefined ? undefined : this.peers[i];
 	}
 
@@ -213,23 +221,14 @@ export class PeerIndex {
 
 	/** Puts `peer` (a copy the caller gives up) in the list, merged, and claims its identifiers. */
 	upsert(peer: CachedPeer): void {
-		const at = this.#at[peer.kind];
+		const at = this.#ids(peer.kind);
 		let i = at.get(peer.id);
 		if (i === undefined) {
 			i = this.peers.length;
 			at.set(peer.id, i);
 			this.peers.push(peer);
 		} else {
-			const existing = this.peers[i] as CachedPeer;
-			const merged: CachedPeer = {
-				kind: peer.kind,
-				id: peer.id,
-				accessHash: peer.accessHash !== 0n ? peer.accessHash : existing.accessHash,
-				channelKind: peer.channelKind ?? existing.channelKind,
-			};
-			const meta = peer.meta ?? existing.meta;
-			if (meta) merged.meta = meta;
-			this.peers[i] = merged;
+			this.peers[i] = mergeOwnedPeer(this.peers[i] as CachedPeer, peer);
 		}
 		// claimed at once, so a batch means the same as its peers cached one by one
 		if (peer.meta) {
