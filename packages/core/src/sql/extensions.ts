@@ -25,14 +25,11 @@ function phoneIndex(dialect: Dialect): string {
 	return dialect === "sqlite" ? " INDEXED BY xs_peer_meta_phone" : "";
 }
 
-/** The newline-joined usernames of the xs_peer_meta row `m`, from the index (after a change). */
-function aggregatedUsernames(dialect: Dialect): string {
-	const agg =
-		dialect === "postgres"
-			? "string_agg(u.username, E'\\n')"
-			: "group_concat(u.username, char(10))";
-	return `(SELECT ${agg} FROM xs_usernames u WHERE u.session_id = xs_peer_meta.session_id AND u.kind = xs_peer_meta.kind AND u.id = xs_peer_meta.id)`;
-}
+/**
+ * PostgreSQL: the newline-joined usernames of an xs_peer_meta row, from the index (after a change;
+ * SQLite computes the list instead, as it has no by-peer index).
+ */
+const AGGREGATED_USERNAMES = `(SELECT string_agg(u.username, E'\\n') FROM xs_usernames u WHERE u.session_id = xs_peer_meta.session_id AND u.kind = xs_peer_meta.kind AND u.id = xs_peer_meta.id)`;
 
 /** The columns of a peer with its metadata; `has_meta` is null when it has none. */
 function peerSelect(): string {
@@ -348,7 +345,7 @@ async function writeMetaArrays(
 		);
 	if (losers.length > 0)
 		await tx.run(
-			`UPDATE xs_peer_meta SET usernames = ${aggregatedUsernames("postgres")}
+			`UPDATE xs_peer_meta SET usernames = ${AGGREGATED_USERNAMES}
 			WHERE session_id = ? AND (kind, id) IN (SELECT * FROM unnest(?::int2[], ?::int8[]))`,
 			arrays(
 				losers.map((p) => PEER_KINDS.indexOf(p.kind)),
