@@ -85,7 +85,7 @@ function executor(db: Db): SqlExecutor {
 	};
 }
 
-/** How the SQLite database is opened: durability of commits and the busy timeout. */
+/** How the SQLite database is opened: durability of commits, the busy timeout, the memory map. */
 export interface SqliteDriverOptions {
 	/**
 	 * `"full"` (default): every commit survives power loss. `"normal"` (WAL): a commit survives a
@@ -94,7 +94,16 @@ export interface SqliteDriverOptions {
 	synchronous?: "normal" | "full";
 	/** ms to wait for another connection's write lock (default 5000). */
 	busyTimeout?: number;
+	/**
+	 * Bytes of the database file read through a memory map (default 256 MiB; `0` turns it off).
+	 * Page reads then cost no system call, which halves a cold lookup; an I/O error while reading
+	 * a mapped page ends the process with SIGBUS instead of an error, so turn it off on storage
+	 * that can fail under a running process (network file systems, removable disks).
+	 */
+	mmapSize?: number;
 }
+
+const DEFAULT_MMAP_SIZE = 256 * 1024 * 1024;
 
 /** A better-sqlite3 connection as a {@link SqlDriver}: opened here from a path, or the caller's. */
 export function sqliteDriver(database: string | Db, options: SqliteDriverOptions = {}): SqlDriver {
@@ -110,6 +119,16 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 			// a page cache of up to 64 MiB (filled only as pages are read): random lookups in a
 			// large peer cache stay in memory instead of re-reading pages from the OS
 			db.pragma("cache_size = -65536");
+			const mmap = options.mmapSize ?? DEFAULT_MMAP_SIZE;
+			if (!Number.isSafeInteger(mmap) || mmap < 0)
+				throw new SessionBackendError(
+					"INVALID_ARGUMENT",
+					`mmapSize must be a byte count, got ${mmap}`,
+					{
+						backend: BACKEND,
+					},
+				);
+			if (path !== ":memory:") db.pragma(`mmap_size = ${mmap}`);
 		} catch (error) {
 			db.close();
 			throw mapError(error, "open", path);

@@ -13,8 +13,13 @@ import {
 	testPeer,
 } from "@x/session-core/testing";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
-import { deleteSqliteSession, listSqliteSessions, SqliteSessionBackend } from "../src/index.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+	deleteSqliteSession,
+	listSqliteSessions,
+	SqliteSessionBackend,
+	sqliteDriver,
+} from "../src/index.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -443,6 +448,53 @@ describe("lookups that share one read transaction per turn of the event loop", (
 	});
 });
 
+describe("the memory map", () => {
+	const mmapOf = async (driver: ReturnType<typeof sqliteDriver>) => {
+		const [row] = await driver.all("PRAGMA mmap_size");
+		await driver.close?.();
+		return Number(row?.mmap_size);
+	};
+
+	it("maps 256 MiB of a file the driver opens, mmapSize changes it, 0 turns it off", async () => {
+		expect(await mmapOf(sqliteDriver(dbPath()))).toBe(256 * 1024 * 1024);
+		expect(await mmapOf(sqliteDriver(dbPath(), { mmapSize: 1 << 20 }))).toBe(1 << 20);
+		expect(await mmapOf(sqliteDriver(dbPath(), { mmapSize: 0 }))).toBe(0);
+	});
+
+	it("leaves a caller's own Database as it was, and rejects a size that is no byte count", async () => {
+		const db = rawDb(dbPath());
+		const before = db.pragma("mmap_size", { simple: true });
+		expect(await mmapOf(sqliteDriver(db))).toBe(before);
+		db.close();
+		for (const mmapSize of [-1, 1.5, Number.NaN])
+			expect(() => sqliteDriver(dbPath(), { mmapSize })).toThrow(
+				/sqlite.*mmapSize must be a byte count/s,
+			);
+	});
+
+	it("reads what another connection commits to pages already mapped", async () => {
+		const path = dbPath();
+		const b = await SqliteSessionBackend.open({ database: path });
+		const peers = Array.from({ length: 2000 }, (_, i) =>
+			testPeer("user", BigInt(i + 1), BigInt(i + 1)),
+		);
+		await b.cachePeers(peers);
+		expect((await b.getPeer("user", 1500n))?.accessHash).toBe(1500n);
+		await new Promise((resolve) => setImmediate(resolve)); // the lookup's read ends
+		const other = new Database(path);
+		other.pragma("busy_timeout = 0");
+		other.prepare("UPDATE xs_peers SET access_hash = -7 WHERE id = 1500").run();
+		// the new page goes into the mapped file itself
+		expect(other.pragma("wal_checkpoint(TRUNCATE)")).toEqual([
+			{ busy: 0, log: 0, checkpointed: 0 },
+		]);
+		other.close();
+		await new Promise((resolve) => setImmediate(resolve));
+		expect((await b.getPeer("user", 1500n))?.accessHash).toBe(-7n);
+		await b.close();
+	});
+});
+
 describe("leases between processes", () => {
 	it("a second process gets LOCKED naming the holder; a killed holder's lease is taken over", async () => {
 		const path = dbPath();
@@ -515,6 +567,36 @@ describe("leases between processes", () => {
 		);
 		db.close();
 		await expect(a.setHomeDc(2)).rejects.toBeInstanceOf(SessionLockedError);
+		await a.close();
+	});
+
+	it("a write reads the lease until a third of its lifetime has passed, then extends it", async () => {
+		const path = dbPath();
+		const a = await SqliteSessionBackend.open({
+			database: path,
+			sessionId: "s",
+			leaseTtlMs: 60_000,
+		});
+		const db = new Database(path);
+		const expiry = () =>
+			Number(db.prepare("SELECT expires_at FROM xs_leases WHERE session_id = 's'").pluck().get());
+		const acquired = expiry();
+		await a.setHomeDc(1);
+		expect(expiry()).toBe(acquired);
+		vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 21_000 });
+		try {
+			await a.setHomeDc(2);
+			expect(expiry()).toBe(Date.now() + 60_000);
+			// a lease row another process deleted is as lost as a taken one, on both paths
+			db.prepare("DELETE FROM xs_leases WHERE session_id = 's'").run();
+			await expect(a.setHomeDc(3)).rejects.toThrow(/lease on session "s" was lost/);
+			vi.setSystemTime(Date.now() + 21_000);
+			await expect(a.setHomeDc(4)).rejects.toThrow(/lease on session "s" was lost/);
+		} finally {
+			vi.useRealTimers();
+		}
+		expect((await a.load())?.homeDcId).toBe(2);
+		db.close();
 		await a.close();
 	});
 });

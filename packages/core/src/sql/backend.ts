@@ -119,6 +119,8 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	readonly #lookupSql: Record<PeerLookup, string>;
 	readonly #owner: string | undefined;
 	readonly #ttl: number;
+	/** When this instance last wrote its lease's expiry (acquired on open). */
+	#renewedAt = Date.now();
 	#renewal: ReturnType<typeof setInterval> | undefined;
 	readonly #flushInterval: number;
 	#pending: PendingState | undefined;
@@ -192,7 +194,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			backend.#renewal = setInterval(
 				() => {
 					backend
-						.exclusive(() => backend.#write("renew lease", async () => {}))
+						.exclusive(() => backend.#write("renew lease", async () => {}, true))
 						.catch(() => undefined);
 				},
 				Math.floor(ttl / 3),
@@ -546,22 +548,42 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		});
 	}
 
-	/** A write transaction that first checks (and extends) this instance's lease. */
-	#write(operation: string, body: (tx: SqlExecutor) => Promise<void>): Promise<void> {
+	/** A write transaction that first checks (and, when due or `renew`, extends) this instance's lease. */
+	#write(
+		operation: string,
+		body: (tx: SqlExecutor) => Promise<void>,
+		renew = false,
+	): Promise<void> {
 		return guard(this.#db, operation, () =>
 			this.#db.transaction(async (tx) => {
-				if (this.#owner) await this.#checkLease(tx, operation);
+				if (this.#owner) await this.#checkLease(tx, operation, renew);
 				await body(tx);
 			}),
 		);
 	}
 
-	async #checkLease(tx: SqlExecutor, operation: string): Promise<void> {
-		const { changes } = await tx.run(
-			"UPDATE xs_leases SET expires_at = ? WHERE session_id = ? AND owner = ?",
-			[Date.now() + this.#ttl, this.sessionId, this.#owner as string],
-		);
-		if (changes === 1) return;
+	/**
+	 * Inside the write transaction, whose write lock no other instance can take the lease under:
+	 * the lease is extended when a third of its lifetime has passed since it last was, and
+	 * otherwise only read (a renewal on every write would add a page to every commit).
+	 */
+	async #checkLease(tx: SqlExecutor, operation: string, renew: boolean): Promise<void> {
+		const now = Date.now();
+		if (!renew && now - this.#renewedAt < this.#ttl / 3) {
+			const [row] = await tx.all("SELECT owner FROM xs_leases WHERE session_id = ?", [
+				this.sessionId,
+			]);
+			if (row?.owner === this.#owner) return;
+		} else {
+			const { changes } = await tx.run(
+				"UPDATE xs_leases SET expires_at = ? WHERE session_id = ? AND owner = ?",
+				[now + this.#ttl, this.sessionId, this.#owner as string],
+			);
+			if (changes === 1) {
+				this.#renewedAt = now;
+				return;
+			}
+		}
 		const holder = await leaseHolder(tx, this.sessionId);
 		throw new SessionLockedError(
 			`${operation}: the lease on session "${this.sessionId}" was lost${holder ? ` to ${describe(holder)}` : ""}`,
