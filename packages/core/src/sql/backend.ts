@@ -39,6 +39,7 @@ import {
 } from "./extensions.js";
 import { migrate } from "./migrate.js";
 import {
+	CHANNEL_KINDS,
 	dcFromRow,
 	dcParams,
 	minPeerFromRow,
@@ -641,32 +642,28 @@ async function insertPeers(
 	peers: readonly CachedPeer[],
 ): Promise<void> {
 	for (let i = 0; i < peers.length; i += PEERS_PER_STATEMENT) {
-		const chunk = peers.slice(i, i + PEERS_PER_STATEMENT);
+		const end = Math.min(i + PEERS_PER_STATEMENT, peers.length);
 		await tx.run(
 			rowsSql(
 				"INSERT INTO xs_peers (session_id, kind, id, access_hash, channel_kind) VALUES ",
 				"(?, ?, ?, ?, ?)",
-				chunk.length,
+				end - i,
 			),
-			chunk.flatMap((p) => peerParams(id, p)),
+			peerRows(id, peers, i, end),
 		);
 	}
 }
 
 /**
  * The batch with repeats merged by the merge rules, so one statement never touches a row twice.
- * The peers are the caller's prepared copies: one seen once is used as it is.
+ * The peers are the caller's prepared copies (their kinds checked): one seen once is used as it is.
  */
 function mergedBatch(peers: readonly CachedPeer[]): readonly CachedPeer[] {
-	const byKind = new Map<string, Map<bigint, number>>();
+	const byKind = PEER_KINDS.map(() => new Map<bigint, number>());
 	let out: CachedPeer[] | undefined;
 	for (let i = 0; i < peers.length; i++) {
 		const p = peers[i] as CachedPeer;
-		let ids = byKind.get(p.kind);
-		if (!ids) {
-			ids = new Map();
-			byKind.set(p.kind, ids);
-		}
+		const ids = byKind[PEER_KINDS.indexOf(p.kind)] as Map<bigint, number>;
 		const at = ids.get(p.id);
 		if (at === undefined) {
 			ids.set(p.id, out ? out.length : i);
@@ -677,6 +674,26 @@ function mergedBatch(peers: readonly CachedPeer[]): readonly CachedPeer[] {
 		out[at] = mergePeer(out[at], p);
 	}
 	return out ?? peers;
+}
+
+/** The parameters of `xs_peers` rows `peers[start..end)`, in column order. */
+function peerRows(
+	id: string,
+	peers: readonly CachedPeer[],
+	start: number,
+	end: number,
+): SqlValue[] {
+	const params = new Array<SqlValue>((end - start) * 5);
+	let j = 0;
+	for (let i = start; i < end; i++) {
+		const p = peers[i] as CachedPeer;
+		params[j++] = id;
+		params[j++] = PEER_KINDS.indexOf(p.kind);
+		params[j++] = p.id;
+		params[j++] = p.accessHash;
+		params[j++] = p.channelKind === null ? null : CHANNEL_KINDS.indexOf(p.channelKind);
+	}
+	return params;
 }
 
 /** PostgreSQL: the whole batch in one statement, arrays unnested server-side. */
@@ -705,10 +722,10 @@ async function upsertPeers(
 ): Promise<void> {
 	const list = mergedBatch(peers);
 	for (let i = 0; i < list.length; i += PEERS_PER_STATEMENT) {
-		const chunk = list.slice(i, i + PEERS_PER_STATEMENT);
+		const end = Math.min(i + PEERS_PER_STATEMENT, list.length);
 		await tx.run(
-			rowsSql(UPSERT_PEER_HEAD, "(?, ?, ?, ?, ?)", chunk.length, UPSERT_PEER_TAIL),
-			chunk.flatMap((p) => peerParams(id, p)),
+			rowsSql(UPSERT_PEER_HEAD, "(?, ?, ?, ?, ?)", end - i, UPSERT_PEER_TAIL),
+			peerRows(id, list, i, end),
 		);
 	}
 }

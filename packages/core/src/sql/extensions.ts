@@ -128,11 +128,10 @@ export async function writePeerMeta(
 ): Promise<void> {
 	const batch = settleBatch(peers);
 	if (batch.final.length === 0) return;
-	if (dialect === "postgres") await writeMetaArrays(tx, sessionId, batch, fresh, r);
+	if (dialect === "postgres")
+		await writeMetaArrays(tx, sessionId, batch, claimedBy(peers), fresh, r);
 	else await writeMetaRows(tx, sessionId, batch, fresh, r);
 }
-
-type SettledBatch = ReturnType<typeof settleBatch>;
 
 /**
  * SQLite: reads the stored metadata of the batch's peers first (one statement per chunk), then
@@ -140,97 +139,259 @@ type SettledBatch = ReturnType<typeof settleBatch>;
  * usernames and phones that change hands are moved (each taken from whoever held it, whose inline
  * list is then rewritten; a batch plays in order, so a name claimed on the way is taken too).
  * Multi-row statements, a chunk each.
+ *
+ * A username new to its peer is first inserted where no row holds it (`ON CONFLICT DO NOTHING`:
+ * for fresh names, the usual case, one B-tree operation). Only the names that conflicted, and
+ * those the batch's peers release or claim on the way without keeping, are then deleted (their
+ * holders outside the batch lose them), and the conflicted ones inserted after every deletion.
+ * No removal deletes a row this batch wrote: the names deleted are held by no final peer, or
+ * conflicted (so were not inserted); a phone is cleared from other rows before its new holder's
+ * row is written.
  */
 async function writeMetaRows(
 	tx: SqlExecutor,
 	sessionId: string,
-	{ final, usernames, phones }: SettledBatch,
+	batch: SettledBatch,
 	fresh: boolean,
 	r: RowReader,
 ): Promise<void> {
-	const stored = fresh ? new Map<string, PeerMeta>() : await storedMeta(tx, sessionId, final, r);
+	const { final, at, owners } = batch;
+	const stored = fresh ? undefined : await storedMeta(tx, sessionId, batch, r);
 	const changed: CachedPeer[] = [];
-	const inserted: SqlValue[] = [];
-	// identifiers whose row stays: held before and after by the same peer
-	const kept = new Set<string>();
-	const keptPhones = new Set<string>();
-	for (const p of final) {
+	// usernames new to their peer, with the peer
+	const claims: string[] = [];
+	const claimants: CachedPeer[] = [];
+	// usernames held by no final peer whose old row must go: released by a changed peer or
+	// claimed on the way; phones held by another row before: cleared there
+	const gone = new Set<string>(batch.releasedUsernames);
+	const moved: string[] = [...batch.releasedPhones];
+	for (let i = 0; i < final.length; i++) {
+		const p = final[i] as CachedPeer;
 		const meta = p.meta as PeerMeta;
-		const before = stored.get(`${p.kind}:${p.id}`);
-		for (const u of meta.usernames) if (before?.usernames.includes(u)) kept.add(u);
-		if (meta.phone !== null && meta.phone === before?.phone) keptPhones.add(meta.phone);
-		if (before && peerMetaEqual(before, meta)) continue;
+		const before = stored?.[i];
+		if (before === undefined) {
+			changed.push(p);
+			for (const u of meta.usernames) {
+				claims.push(u);
+				claimants.push(p);
+			}
+			if (meta.phone !== null) moved.push(meta.phone);
+			continue;
+		}
+		if (meta.phone !== null && meta.phone !== before.phone) moved.push(meta.phone);
+		if (peerMetaEqual(before, meta)) continue;
 		changed.push(p);
-		const kind = PEER_KINDS.indexOf(p.kind);
 		for (const u of meta.usernames)
-			if (!before?.usernames.includes(u)) inserted.push(sessionId, u, kind, p.id);
+			if (!before.usernames.includes(u)) {
+				claims.push(u);
+				claimants.push(p);
+			}
+		for (const u of before.usernames)
+			if (!meta.usernames.includes(u) && owners.ownerOfUsername(u) === undefined) gone.add(u);
 	}
 	if (changed.length === 0) return;
-	const lost = new Map<string, { peer: CachedPeer; usernames: Set<string> }>();
 	if (!fresh) {
-		// released by a changed peer, or claimed on the way: the old row goes (every removal
-		// before any insert: a later chunk must not delete what an earlier one wrote)
-		const gone = new Set([...usernames].filter((u) => !kept.has(u)));
-		for (const p of changed)
-			for (const u of stored.get(`${p.kind}:${p.id}`)?.usernames ?? [])
-				if (!(p.meta as PeerMeta).usernames.includes(u)) gone.add(u);
-		const inBatch = new Set(final.map((p) => `${p.kind}:${p.id}`));
-		for (const part of chunks([...gone])) {
-			const rows = await tx.all(
-				rowsSql(DELETE_USERNAMES_HEAD, "?", part.length, ") RETURNING kind, id, username"),
-				[sessionId, ...part],
+		const late: number[] = []; // claims that conflicted: inserted after every removal
+		for (let i = 0; i < claims.length; i += ROWS_PER_STATEMENT) {
+			const end = Math.min(i + ROWS_PER_STATEMENT, claims.length);
+			const params = usernameRows(sessionId, claims, claimants, i, end);
+			const { changes } = await tx.run(
+				rowsSql(USERNAME_INSERT_HEAD, "(?, ?, ?, ?)", end - i, USERNAME_IF_FREE),
+				params,
 			);
-			for (const row of rows) {
-				const key = keyOf(r, row);
-				if (inBatch.has(key)) continue;
-				let loser = lost.get(key);
-				if (!loser) {
-					const [kind, id] = key.split(":") as [PeerKind, string];
-					loser = {
-						peer: { kind, id: BigInt(id), accessHash: 0n, channelKind: null },
-						usernames: new Set(),
-					};
-					lost.set(key, loser);
-				}
-				loser.usernames.add(r.text(row, "username"));
-			}
+			if (changes < end - i) await conflicts(tx, sessionId, claims, claimants, i, end, r, late);
 		}
-		const moved = [...phones].filter((phone) => !keptPhones.has(phone));
-		for (const part of chunks(moved))
+		for (const i of late) gone.add(claims[i] as string);
+		const lost = await takeUsernames(tx, sessionId, [...gone], at, r);
+		for (let i = 0; i < moved.length; i += ROWS_PER_STATEMENT) {
+			const part = moved.slice(i, i + ROWS_PER_STATEMENT);
 			await tx.run(rowsSql(CLEAR_PHONES_HEAD, "?", part.length, ")"), [sessionId, ...part]);
+		}
+		await writeMetaChunks(tx, sessionId, changed);
+		await insertClaims(tx, sessionId, claims, claimants, late);
+		await rewriteLosers(tx, sessionId, lost, r);
+		return;
 	}
-	for (const chunk of chunks(changed))
-		await tx.run(
-			rowsSql(META_INSERT_HEAD, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.length, ` ${META_CONFLICT}`),
-			chunk.flatMap((p) => metaParams(sessionId, p)),
-		);
-	const perStatement = ROWS_PER_STATEMENT * 4;
-	for (let i = 0; i < inserted.length; i += perStatement) {
-		const part = inserted.slice(i, i + perStatement);
-		await tx.run(rowsSql(USERNAME_INSERT_HEAD, "(?, ?, ?, ?)", part.length / 4), part);
-	}
-	await rewriteLosers(tx, sessionId, [...lost.values()], r);
+	await writeMetaChunks(tx, sessionId, changed);
+	await insertClaims(tx, sessionId, claims, claimants);
 }
 
-/** The stored metadata of the batch's peers that have some, keyed `kind:id`. */
-async function storedMeta(
+/** Upserts the metadata rows of `peers`, a chunk per statement. */
+async function writeMetaChunks(
 	tx: SqlExecutor,
 	sessionId: string,
 	peers: readonly CachedPeer[],
-	r: RowReader,
-): Promise<Map<string, PeerMeta>> {
-	const out = new Map<string, PeerMeta>();
-	for (const chunk of chunks(peers))
-		for (const kind of PEER_KINDS) {
-			const ids = chunk.filter((p) => p.kind === kind).map((p) => p.id);
-			if (ids.length === 0) continue;
-			const rows = await tx.all(rowsSql(STORED_META_HEAD, "?", ids.length, ")"), [
-				sessionId,
-				PEER_KINDS.indexOf(kind),
-				...ids,
-			]);
-			for (const row of rows) out.set(keyOf(r, row), metaFromRow(r, row));
+): Promise<void> {
+	for (let i = 0; i < peers.length; i += ROWS_PER_STATEMENT) {
+		const end = Math.min(i + ROWS_PER_STATEMENT, peers.length);
+		const params = new Array<SqlValue>((end - i) * 9);
+		let j = 0;
+		for (let k = i; k < end; k++) {
+			const p = peers[k] as CachedPeer;
+			const m = p.meta as PeerMeta;
+			params[j++] = sessionId;
+			params[j++] = PEER_KINDS.indexOf(p.kind);
+			params[j++] = p.id;
+			params[j++] = m.phone;
+			params[j++] = m.name;
+			params[j++] = BigInt(m.updatedAt);
+			params[j++] = m.isMin ? 1 : 0;
+			params[j++] = m.data;
+			params[j++] = joinedUsernames(m);
 		}
+		await tx.run(
+			rowsSql(META_INSERT_HEAD, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", end - i, ` ${META_CONFLICT}`),
+			params,
+		);
+	}
+}
+
+/** The parameters of username rows `claims[start..end)`, each held by its claimant. */
+function usernameRows(
+	sessionId: string,
+	claims: readonly string[],
+	claimants: readonly CachedPeer[],
+	start: number,
+	end: number,
+): SqlValue[] {
+	const params = new Array<SqlValue>((end - start) * 4);
+	let j = 0;
+	for (let i = start; i < end; i++) {
+		const p = claimants[i] as CachedPeer;
+		params[j++] = sessionId;
+		params[j++] = claims[i] as string;
+		params[j++] = PEER_KINDS.indexOf(p.kind);
+		params[j++] = p.id;
+	}
+	return params;
+}
+
+/** Inserts the username rows of the claims at `indices` (default: all), a chunk per statement. */
+async function insertClaims(
+	tx: SqlExecutor,
+	sessionId: string,
+	claims: readonly string[],
+	claimants: readonly CachedPeer[],
+	indices?: readonly number[],
+): Promise<void> {
+	const n = indices ? indices.length : claims.length;
+	for (let i = 0; i < n; i += ROWS_PER_STATEMENT) {
+		const end = Math.min(i + ROWS_PER_STATEMENT, n);
+		let params: SqlValue[];
+		if (!indices) params = usernameRows(sessionId, claims, claimants, i, end);
+		else {
+			params = [];
+			for (let k = i; k < end; k++) {
+				const c = indices[k] as number;
+				const p = claimants[c] as CachedPeer;
+				params.push(sessionId, claims[c] as string, PEER_KINDS.indexOf(p.kind), p.id);
+			}
+		}
+		await tx.run(rowsSql(USERNAME_INSERT_HEAD, "(?, ?, ?, ?)", end - i), params);
+	}
+}
+
+/**
+ * After an insert of claims `[start, end)` that skipped some: adds to `out` the index of each
+ * claim whose name another peer's row holds (a row of its own claimant is one just inserted).
+ */
+async function conflicts(
+	tx: SqlExecutor,
+	sessionId: string,
+	claims: readonly string[],
+	claimants: readonly CachedPeer[],
+	start: number,
+	end: number,
+	r: RowReader,
+	out: number[],
+): Promise<void> {
+	const byName = new Map<string, number>();
+	for (let i = start; i < end; i++) byName.set(claims[i] as string, i);
+	const rows = await tx.all(rowsSql(HOLDERS_HEAD, "?", end - start, ")"), [
+		sessionId,
+		...claims.slice(start, end),
+	]);
+	for (const row of rows) {
+		const i = byName.get(r.text(row, "username"));
+		if (i === undefined) continue;
+		const p = claimants[i] as CachedPeer;
+		if (r.byte(row, "kind") !== PEER_KINDS.indexOf(p.kind) || r.i64(row, "id") !== p.id)
+			out.push(i);
+	}
+}
+
+/**
+ * Deletes the rows of `names` and returns the peers outside the batch that held some, with the
+ * names each lost (their inline lists are rewritten last).
+ */
+async function takeUsernames(
+	tx: SqlExecutor,
+	sessionId: string,
+	names: readonly string[],
+	at: readonly Map<bigint, number>[],
+	r: RowReader,
+): Promise<{ peer: CachedPeer; usernames: Set<string> }[]> {
+	const lost = new Map<string, { peer: CachedPeer; usernames: Set<string> }>();
+	for (let i = 0; i < names.length; i += ROWS_PER_STATEMENT) {
+		const part = names.slice(i, i + ROWS_PER_STATEMENT);
+		const rows = await tx.all(
+			rowsSql(DELETE_USERNAMES_HEAD, "?", part.length, ") RETURNING kind, id, username"),
+			[sessionId, ...part],
+		);
+		for (const row of rows) {
+			const k = r.byte(row, "kind");
+			const kind = PEER_KINDS[k];
+			if (!kind) throw r.corrupt(`unknown peer kind ${String(row.kind)}`);
+			const id = r.i64(row, "id");
+			if (at[k]?.has(id)) continue; // a peer of the batch: its rows are rewritten
+			const key = `${k}:${id}`;
+			let loser = lost.get(key);
+			if (!loser) {
+				loser = { peer: { kind, id, accessHash: 0n, channelKind: null }, usernames: new Set() };
+				lost.set(key, loser);
+			}
+			loser.usernames.add(r.text(row, "username"));
+		}
+	}
+	return [...lost.values()];
+}
+
+/**
+ * The stored metadata of the batch's peers that have some, by index in `final` (`undefined`
+ * when none has).
+ */
+async function storedMeta(
+	tx: SqlExecutor,
+	sessionId: string,
+	{ final, at }: SettledBatch,
+	r: RowReader,
+): Promise<(PeerMeta | undefined)[] | undefined> {
+	let out: (PeerMeta | undefined)[] | undefined;
+	for (let i = 0; i < final.length; i += ROWS_PER_STATEMENT) {
+		const end = Math.min(i + ROWS_PER_STATEMENT, final.length);
+		const byKind: SqlValue[][] = [];
+		for (let k = i; k < end; k++) {
+			const p = final[k] as CachedPeer;
+			const kind = PEER_KINDS.indexOf(p.kind);
+			let params = byKind[kind];
+			if (!params) {
+				params = [sessionId, kind];
+				byKind[kind] = params;
+			}
+			params.push(p.id);
+		}
+		for (let kind = 0; kind < byKind.length; kind++) {
+			const params = byKind[kind];
+			if (!params) continue;
+			const rows = await tx.all(rowsSql(STORED_META_HEAD, "?", params.length - 2, ")"), params);
+			for (const row of rows) {
+				const index = at[kind]?.get(r.i64(row, "id"));
+				if (index === undefined) continue;
+				out ??= new Array(final.length);
+				out[index] = metaFromRow(r, row);
+			}
+		}
+	}
 	return out;
 }
 
@@ -266,6 +427,9 @@ const CLEAR_PHONES_HEAD = `UPDATE xs_peer_meta${phoneIndex("sqlite")} SET phone 
 const META_INSERT_HEAD =
 	"INSERT INTO xs_peer_meta (session_id, kind, id, phone, name, updated_at, is_min, data, usernames) VALUES ";
 const USERNAME_INSERT_HEAD = "INSERT INTO xs_usernames (session_id, username, kind, id) VALUES ";
+const USERNAME_IF_FREE = " ON CONFLICT (session_id, username) DO NOTHING";
+const HOLDERS_HEAD =
+	"SELECT username, kind, id FROM xs_usernames WHERE session_id = ? AND username IN (";
 
 /** Peers (kind and id only, once each) of `rows` that are not in the batch. */
 function rowsOutside(r: RowReader, rows: SqlRow[], inBatch: ReadonlySet<string>): CachedPeer[] {
@@ -285,7 +449,8 @@ function rowsOutside(r: RowReader, rows: SqlRow[], inBatch: ReadonlySet<string>)
 async function writeMetaArrays(
 	tx: SqlExecutor,
 	sessionId: string,
-	{ final, usernames, phones }: SettledBatch,
+	{ final }: SettledBatch,
+	{ usernames, phones }: { usernames: Set<string>; phones: Set<string> },
 	fresh: boolean,
 	r: RowReader,
 ): Promise<void> {
@@ -363,49 +528,72 @@ const META_CONFLICT = `ON CONFLICT (session_id, kind, id) DO UPDATE SET phone = 
 	name = excluded.name, updated_at = excluded.updated_at, is_min = excluded.is_min, data = excluded.data,
 	usernames = excluded.usernames`;
 
+interface SettledBatch {
+	/** One entry per peer with metadata, with its final metadata (less what later peers took). */
+	final: CachedPeer[];
+	/** The index in `final` of each of its peers, by kind (the stored number) then id. */
+	at: Map<bigint, number>[];
+	/** Who holds each username and phone of `final`. */
+	owners: IdentifierOwners;
+	/** Usernames and phones claimed on the way that no final peer holds (none, usually). */
+	releasedUsernames: string[];
+	releasedPhones: string[];
+}
+
 /**
  * A batch played in order among its own peers: one entry per peer with its final metadata
- * (less what later peers of the batch took), and every username and phone claimed on the way.
+ * (less what later peers of the batch took), and the usernames and phones claimed on the way
+ * but not kept; those exist only when a peer repeats or takes another's identifier, so the
+ * usual batch is not searched for them.
  */
-function settleBatch(peers: readonly CachedPeer[]): {
-	final: CachedPeer[];
-	usernames: Set<string>;
-	phones: Set<string>;
-} {
+function settleBatch(peers: readonly CachedPeer[]): SettledBatch {
 	const final: CachedPeer[] = [];
-	const at = new Map<string, number>();
-	const usernames = new Set<string>();
-	const phones = new Set<string>();
+	const at = PEER_KINDS.map(() => new Map<bigint, number>());
 	const owners = new IdentifierOwners(final);
+	let repeated = false;
+	let names = 0;
+	let phones = 0;
 	for (const p of peers) {
 		if (!p.meta) continue;
-		const key = `${p.kind}:${p.id}`;
-		let i = at.get(key);
+		const ids = at[PEER_KINDS.indexOf(p.kind)] as Map<bigint, number>;
+		let i = ids.get(p.id);
 		if (i === undefined) {
 			i = final.length;
-			at.set(key, i);
-		}
+			ids.set(p.id, i);
+		} else repeated = true;
 		final[i] = p;
 		owners.claim(i);
+		names += p.meta.usernames.length;
+		if (p.meta.phone !== null) phones++;
+	}
+	const batch: SettledBatch = { final, at, owners, releasedUsernames: [], releasedPhones: [] };
+	if (!repeated) {
+		// without repeats, a claim only ever removes: the same count means nothing was taken
+		for (const p of final) {
+			const meta = p.meta as PeerMeta;
+			names -= meta.usernames.length;
+			if (meta.phone !== null) phones--;
+		}
+		if (names === 0 && phones === 0) return batch;
+	}
+	const claimed = claimedBy(peers);
+	for (const u of claimed.usernames)
+		if (owners.ownerOfUsername(u) === undefined) batch.releasedUsernames.push(u);
+	for (const phone of claimed.phones)
+		if (owners.ownerOfPhone(phone) === undefined) batch.releasedPhones.push(phone);
+	return batch;
+}
+
+/** Every username and phone the batch's peers claim, once each. */
+function claimedBy(peers: readonly CachedPeer[]): { usernames: Set<string>; phones: Set<string> } {
+	const usernames = new Set<string>();
+	const phones = new Set<string>();
+	for (const p of peers) {
+		if (!p.meta) continue;
 		for (const u of p.meta.usernames) usernames.add(u);
 		if (p.meta.phone !== null) phones.add(p.meta.phone);
 	}
-	return { final, usernames, phones };
-}
-
-function metaParams(sessionId: string, p: CachedPeer): SqlValue[] {
-	const m = p.meta as PeerMeta;
-	return [
-		sessionId,
-		PEER_KINDS.indexOf(p.kind),
-		p.id,
-		m.phone,
-		m.name,
-		BigInt(m.updatedAt),
-		m.isMin ? 1 : 0,
-		m.data,
-		joinedUsernames(m),
-	];
+	return { usernames, phones };
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
