@@ -1,6 +1,12 @@
 import { type CachedPeer, normalizePhone, normalizeUsername, type PeerMeta } from "@x/session-core";
-import { packPeerData, unpackPeerData } from "./codec.js";
-import { fastStringOfHash, hashOfFastString, markedIdOf, peerOfMarkedId } from "./ids.js";
+import {
+	isPeerData,
+	PeerDataPacker,
+	packPeerData,
+	packPeerDataHalves,
+	peerDataHashString,
+} from "./codec.js";
+import { int64Of, markedIdOf, peerOfMarkedId, readFastString } from "./ids.js";
 
 /** mtcute's `IPeersRepository.PeerInfo`. */
 export interface PeerInfo {
@@ -18,6 +24,13 @@ export interface PeerInfo {
 }
 
 const USERNAME = /^[^\s\x00-\x1f\x7f]{1,255}$/;
+/** A username already in stored form and valid: kept as given, no rewriting or checking. */
+const STORED_USERNAME = /^[a-z0-9_]{1,64}$/;
+/** A phone already in stored form and short enough. */
+const STORED_PHONE = /^\d{1,32}$/;
+const NO_BYTES = new Uint8Array(0);
+/** The access hash being converted, as its signed 32-bit halves (low, high). */
+const HASH = new Int32Array(2);
 
 /**
  * The typed peer for `info`: bare id and kind from the marked id, the hash (0 for a min peer,
@@ -25,39 +38,89 @@ const USERNAME = /^[^\s\x00-\x1f\x7f]{1,255}$/;
  * metadata. `null` for an id that marks no peer.
  */
 export function cachedPeerOf(info: PeerInfo): CachedPeer | null {
+	return typedPeer(info, null);
+}
+
+/**
+ * {@link cachedPeerOf} for a batch, without the peers that have no typed form. Their `meta.data`
+ * are views into shared blocks (see {@link PeerDataPacker}): for a batch the backend copies.
+ */
+export function cachedPeersOf(infos: Iterable<PeerInfo>): CachedPeer[] {
+	const packer = new PeerDataPacker();
+	const out: CachedPeer[] = [];
+	for (const info of infos) {
+		const peer = typedPeer(info, packer);
+		if (peer) out.push(peer);
+	}
+	return out;
+}
+
+function typedPeer(info: PeerInfo, packer: PeerDataPacker | null): CachedPeer | null {
 	const ref = peerOfMarkedId(info.id);
 	if (!ref) return null;
-	const hash = ref.kind === "chat" ? 0n : (hashOfFastString(String(info.accessHash)) ?? 0n);
+	// a chat has no hash; a string that is no hash counts as 0
+	const known = ref.kind !== "chat" && readFastString(String(info.accessHash), HASH);
+	const low = known ? (HASH[0] as number) : 0;
+	const high = known ? (HASH[1] as number) : 0;
 	const isMin = info.isMin === true; // mtcute leaves it undefined on objects without the flag
 	const updated = Number(info.updated);
-	const phone = typeof info.phone === "string" ? normalizePhone(info.phone) : "";
+	const complete = info.complete ?? NO_BYTES;
 	const meta: PeerMeta = {
-		// the store refuses what it cannot keep; such a username is dropped rather than the batch
-		usernames: (info.usernames ?? [])
-			.map((u) => normalizeUsername(String(u)))
-			.filter((u) => USERNAME.test(u)),
-		phone: phone.length > 0 && phone.length <= 32 ? phone : null,
+		usernames: storedUsernames(info.usernames ?? []),
+		phone: storedPhone(info.phone),
 		name: null,
 		updatedAt: updated > 0 ? Math.min(Math.floor(updated), Number.MAX_SAFE_INTEGER) : 0,
 		isMin,
-		data: packPeerData(hash, info.complete ?? new Uint8Array(0)),
+		data:
+			complete instanceof Uint8Array
+				? packer
+					? packer.pack(low, high, complete)
+					: packPeerDataHalves(low, high, complete)
+				: packPeerData(known ? int64Of(low, high) : 0n, complete),
 	};
-	return { kind: ref.kind, id: ref.id, accessHash: isMin ? 0n : hash, channelKind: null, meta };
+	const accessHash = isMin || !known ? 0n : int64Of(low, high);
+	return { kind: ref.kind, id: ref.id, accessHash, channelKind: null, meta };
 }
 
-/** mtcute's view of a typed peer, or `null` when mtcute did not write it (no `complete` to give). */
+/** The usernames the store can keep, in stored form; the store refuses the rest, so they are dropped rather than the batch. */
+function storedUsernames(usernames: readonly string[]): string[] {
+	const out: string[] = [];
+	for (const u of usernames) {
+		const text = String(u);
+		if (STORED_USERNAME.test(text)) out.push(text);
+		else {
+			const n = normalizeUsername(text);
+			if (USERNAME.test(n)) out.push(n);
+		}
+	}
+	return out;
+}
+
+/** The phone in stored form, or `null` when there is none the store can keep. */
+function storedPhone(phone: unknown): string | null {
+	if (typeof phone !== "string") return null;
+	if (STORED_PHONE.test(phone)) return phone;
+	const digits = normalizePhone(phone);
+	return digits.length > 0 && digits.length <= 32 ? digits : null;
+}
+
+/**
+ * mtcute's view of a typed peer, or `null` when mtcute did not write it (no `complete` to give).
+ * `complete` is a view into `meta.data`, which backends hand out as a copy of their own.
+ */
 export function peerInfoOf(peer: CachedPeer): PeerInfo | null {
-	const data = unpackPeerData(peer.meta?.data ?? null);
-	if (!data || !peer.meta) return null;
+	const meta = peer.meta;
+	const data = meta?.data;
+	if (!meta || !isPeerData(data)) return null;
 	const info: PeerInfo = {
 		id: markedIdOf(peer.kind, peer.id),
-		accessHash: peer.kind === "chat" ? "" : fastStringOfHash(data.hash),
-		isMin: peer.meta.isMin,
-		usernames: [...peer.meta.usernames],
-		updated: peer.meta.updatedAt,
-		complete: data.complete,
+		accessHash: peer.kind === "chat" ? "" : peerDataHashString(data),
+		isMin: meta.isMin,
+		usernames: [...meta.usernames],
+		updated: meta.updatedAt,
+		complete: data.subarray(9),
 	};
-	if (peer.meta.phone !== null) info.phone = peer.meta.phone;
+	if (meta.phone !== null) info.phone = meta.phone;
 	return info;
 }
 

@@ -23,7 +23,7 @@ import {
 	unpackTempKey,
 } from "./codec.js";
 import { peerOfMarkedId } from "./ids.js";
-import { cachedPeerOf, type PeerInfo, peerInfoOf, ResidentPeers } from "./peers.js";
+import { cachedPeersOf, type PeerInfo, peerInfoOf, ResidentPeers } from "./peers.js";
 import { REF_BUCKETS, RefMessages } from "./refs.js";
 
 const ADAPTER = "mtcute";
@@ -47,6 +47,7 @@ const NAMESPACE = "mtcute:";
 const COUNTERS = ["updates_pts", "updates_qts", "updates_date", "updates_seq"] as const;
 const CHANNEL_PTS = "updates_channel:";
 const I32_MAX = 0x7fff_ffff;
+const DONE: Promise<void> = Promise.resolve();
 
 /** Options of {@link mtcuteStorage}. */
 export interface MtcuteStorageOptions {
@@ -127,7 +128,10 @@ export class MtcuteStorage {
 	/** Known extension values (`null`: known absent). Complete when resident. */
 	readonly #ext = new Map<string, Uint8Array | null>();
 	readonly #kvUnsaved = new Map<string, Uint8Array | null>();
-	readonly #peersUnsaved = new Map<number, PeerInfo>();
+	/** Peers stored since the save in flight began (or since the last save). */
+	#peersUnsaved = new Map<number, PeerInfo>();
+	/** The peers of the save in flight, taken from `#peersUnsaved` as it began; `null` between saves. */
+	#peersSaving: Map<number, PeerInfo> | null = null;
 	#loading: Promise<void> | undefined;
 	#loaded = false;
 	/** Saves and key writes, one at a time and in call order. */
@@ -190,16 +194,16 @@ export class MtcuteStorage {
 			deleteAll: () => this.#ready(() => this.#exclusive(() => this.#deleteKeys(null))),
 		};
 		this.peers = {
-			store: (peer) =>
-				this.#ready(async () => {
-					const info: PeerInfo = {
-						...peer,
-						usernames: [...(peer.usernames ?? [])],
-						isMin: peer.isMin === true,
-					};
-					this.#peersUnsaved.set(info.id, info);
-					this.#resident?.put(info);
-				}),
+			store: (peer) => {
+				// mtcute calls this per peer: once loaded, no task to queue
+				if (!this.#loaded) return this.#ready(async () => this.#storePeer(peer));
+				try {
+					this.#storePeer(peer);
+					return DONE;
+				} catch (error) {
+					return Promise.reject(error);
+				}
+			},
 			getById: (id) => this.#ready(() => this.#peerById(id)),
 			getByUsername: (username) => this.#ready(() => this.#peerBy("username", username)),
 			getByPhone: (phone) => this.#ready(() => this.#peerBy("phone", phone)),
@@ -432,8 +436,23 @@ export class MtcuteStorage {
 
 	// --- peers (held until save; reads see them)
 
+	/** A peer stored and not saved yet (or in the save in flight). */
+	#unsavedPeer(id: number): PeerInfo | undefined {
+		return this.#peersUnsaved.get(id) ?? this.#peersSaving?.get(id);
+	}
+
+	#storePeer(peer: PeerInfo): void {
+		const info: PeerInfo = {
+			...peer,
+			usernames: [...(peer.usernames ?? [])],
+			isMin: peer.isMin === true,
+		};
+		this.#peersUnsaved.set(info.id, info);
+		this.#resident?.put(info);
+	}
+
 	async #peerById(id: number): Promise<PeerInfo | null> {
-		const unsaved = this.#peersUnsaved.get(id);
+		const unsaved = this.#unsavedPeer(id);
 		if (unsaved) return unsaved;
 		if (this.#resident) return this.#resident.byId(id);
 		const peer = peerOfMarkedId(id);
@@ -448,7 +467,16 @@ export class MtcuteStorage {
 		else {
 			found = null;
 			const owns = what === "username" ? ownsUsername : ownsPhone;
-			for (const info of this.#peersUnsaved.values()) if (owns(info, value)) found = info;
+			// the last owner in store order, as one map of everything unsaved would hold them: the
+			// saving peers (as stored since, when they were), then the peers new since
+			const saving = this.#peersSaving;
+			const unsaved = this.#peersUnsaved;
+			if (saving)
+				for (const [id, info] of saving) {
+					const latest = unsaved.get(id) ?? info;
+					if (owns(latest, value)) found = latest;
+				}
+			for (const [id, info] of unsaved) if (!saving?.has(id) && owns(info, value)) found = info;
 			if (!found) {
 				const stored = infoOf(
 					await (what === "username"
@@ -456,7 +484,7 @@ export class MtcuteStorage {
 						: this.backend.findPeerByPhone(value)),
 				);
 				// a peer rewritten since, without this username or phone, no longer owns it
-				found = stored && !this.#peersUnsaved.has(stored.id) ? stored : null;
+				found = stored && !this.#unsavedPeer(stored.id) ? stored : null;
 			}
 		}
 		return found && !found.isMin ? found : null; // never a min peer by username or phone
@@ -495,15 +523,23 @@ export class MtcuteStorage {
 
 	async #write(): Promise<void> {
 		const kv = new Map(this.#kvUnsaved);
-		const peers = new Map(this.#peersUnsaved);
+		const peers = this.#peersUnsaved;
 		const buckets = [...this.#refs.dirtyBuckets];
 		const users = [...this.#refs.dirtyUsers];
 		this.#refs.dirtyBuckets.clear();
 		this.#refs.dirtyUsers.clear();
 		if (kv.size + peers.size + buckets.length + users.length === 0) return;
+		// the peers are taken, not copied: stores made meanwhile go to a new map (reads see both)
+		this.#peersUnsaved = new Map();
+		this.#peersSaving = peers;
 		try {
 			await this.backend.applyChanges(await this.#changesOf(kv, peers, buckets, users));
 		} catch (error) {
+			// the batch stays queued, as one map would hold it: a peer stored since keeps its
+			// place with the newer value, peers new since come after
+			for (const [id, info] of this.#peersUnsaved) peers.set(id, info);
+			this.#peersUnsaved = peers;
+			this.#peersSaving = null;
 			for (const b of buckets) this.#refs.dirtyBuckets.add(b);
 			for (const u of users) this.#refs.dirtyUsers.add(u);
 			this.#lastError = error;
@@ -513,8 +549,7 @@ export class MtcuteStorage {
 		}
 		for (const [key, value] of kv)
 			if (this.#kvUnsaved.get(key) === value) this.#kvUnsaved.delete(key);
-		for (const [id, info] of peers)
-			if (this.#peersUnsaved.get(id) === info) this.#peersUnsaved.delete(id);
+		this.#peersSaving = null;
 		this.#lastError = undefined;
 	}
 
@@ -547,9 +582,7 @@ export class MtcuteStorage {
 		if (mediaEntry) dcs.push(mediaEntry);
 		changes.dcs = dcs;
 		changes.updateState = await this.#stateChanges(kv);
-		changes.peers = [...peers.values()]
-			.map(cachedPeerOf)
-			.filter((p): p is CachedPeer => p !== null);
+		changes.peers = cachedPeersOf(peers.values());
 		for (const b of buckets) {
 			const value = this.#refs.bucket(b);
 			if (value) setExtensions.push([MTCUTE_KEYS.refs + b, value]);

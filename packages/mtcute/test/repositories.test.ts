@@ -23,6 +23,28 @@ function peer(id: number, extra: Partial<PeerInfo> = {}): PeerInfo {
 	};
 }
 
+/** `backend` with its writes held while `gate.hold` is set, and failing while `gate.fail` is. */
+function gated(backend: SessionBackend): {
+	backend: SessionBackend;
+	gate: { hold: Promise<void> | null; fail: boolean };
+} {
+	const gate: { hold: Promise<void> | null; fail: boolean } = { hold: null, fail: false };
+	const proxy = new Proxy(backend, {
+		get(target, prop, receiver) {
+			const value = Reflect.get(target, prop, receiver);
+			if (typeof value !== "function") return value;
+			if (prop !== "applyChanges")
+				return (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args);
+			return async (...args: Parameters<SessionBackend["applyChanges"]>) => {
+				if (gate.hold) await gate.hold;
+				if (gate.fail) throw new Error("backend down (test)");
+				return target.applyChanges(...args);
+			};
+		},
+	});
+	return { backend: proxy, gate };
+}
+
 function int32(n: number): Uint8Array {
 	const b = new Uint8Array(4);
 	new DataView(b.buffer).setInt32(0, n, true);
@@ -103,6 +125,80 @@ describe.each(STORES.filter((s) => s.available))("on $name", (kind) => {
 			id: 1050,
 			accessHash: peer(1050).accessHash,
 		});
+	});
+
+	it("a save in flight: its peers and later ones are read; a failure keeps them in order, newer values first", async () => {
+		fresh();
+		const { backend, gate } = gated(await store.open());
+		const storage = mtcuteStorage(backend, { onError: () => undefined, retryDelayMs: 0 });
+		open.push(storage);
+		await storage.driver.load();
+		await storage.peers.store(peer(1, { usernames: ["first_old"] }));
+		await storage.peers.store(peer(2, { usernames: ["shared_xx"] }));
+		let release = () => {};
+		gate.hold = new Promise<void>((r) => {
+			release = r;
+		});
+		gate.fail = true;
+		const failing = storage.flush();
+		failing.catch(() => undefined);
+		await new Promise((r) => setTimeout(r, 10)); // the batch is built and waits in the backend
+		await storage.peers.store(peer(1, { usernames: ["first_new"] }));
+		await storage.peers.store(peer(3, { usernames: ["shared_xx"] })); // takes it from peer 2
+		const check = async () => {
+			expect(await storage.peers.getById(1)).toMatchObject({ usernames: ["first_new"] });
+			expect(await storage.peers.getById(2)).toMatchObject({ usernames: ["shared_xx"] });
+			expect(await storage.peers.getByUsername("first_old")).toBeNull();
+			expect(await storage.peers.getByUsername("first_new")).toMatchObject({ id: 1 });
+			expect(await storage.peers.getByUsername("shared_xx")).toMatchObject({ id: 3 });
+		};
+		await check();
+		release();
+		gate.hold = null;
+		await expect(failing).rejects.toThrow(/backend down/);
+		await check();
+		gate.fail = false;
+		// a save that succeeds while a peer is stored meanwhile: that one stays queued
+		gate.hold = new Promise<void>((r) => {
+			release = r;
+		});
+		const saving = storage.flush();
+		await new Promise((r) => setTimeout(r, 10));
+		await storage.peers.store(peer(4, { usernames: ["late_peer"] }));
+		release();
+		gate.hold = null;
+		await saving;
+		expect(await storage.peers.getByUsername("late_peer")).toMatchObject({ id: 4 });
+		await storage.flush();
+		const again = await restart(storage);
+		expect(await again.peers.getById(1)).toMatchObject({ usernames: ["first_new"] });
+		expect((await again.peers.getById(2))?.usernames).toEqual([]);
+		expect(await again.peers.getByUsername("shared_xx")).toMatchObject({ id: 3 });
+		expect(await again.peers.getByUsername("late_peer")).toMatchObject({ id: 4 });
+	});
+
+	it("stores exactly a peer's own bytes, given as a view into a larger buffer, whatever the caller does later", async () => {
+		fresh();
+		const storage = await start();
+		const backing = new Uint8Array(600).map((_, i) => i & 0xff);
+		const views = [0, 1, 2].map((i) => backing.subarray(10 + i * 150, 10 + i * 150 + 100 + i));
+		const expected = views.map((v) => v.slice());
+		for (const [i, complete] of views.entries())
+			await storage.peers.store(peer(100 + i, { complete }));
+		await storage.peers.store(peer(103, { complete: new Uint8Array(0) }));
+		await storage.driver.save();
+		backing.fill(0); // after the save: nothing saved changes
+		const again = await restart(storage);
+		for (const [i, bytes] of expected.entries()) {
+			const got = await again.peers.getById(100 + i);
+			expect(got?.complete).toEqual(bytes);
+			expect(got?.complete.length).toBe(bytes.length);
+		}
+		expect((await again.peers.getById(103))?.complete).toEqual(new Uint8Array(0));
+		// writing into what a read returned changes no other peer, nor what is stored
+		(await again.peers.getById(100))?.complete.fill(0xff);
+		expect((await again.peers.getById(101))?.complete).toEqual(expected[1]);
+		if (kind.native) expect((await again.peers.getById(100))?.complete).toEqual(expected[0]);
 	});
 
 	it("keeps a peer exactly: hash string, updated in ms, phone, complete bytes; a missing isMin is false", async () => {
