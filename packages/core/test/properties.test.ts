@@ -1,6 +1,7 @@
 // Property tests: round trips are exact, and hostile input only ever yields typed errors.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ByteWriter, utf8Length } from "../src/codec/bytes.js";
 import {
 	decodeCompactString,
 	decodeNativeString,
@@ -18,6 +19,7 @@ import {
 	sessionsEqual,
 	sessionToJson,
 } from "../src/index.js";
+import { emptySession } from "../src/session.js";
 import { compactArb, sessionArb, sessionWithMetaArb } from "./arbitraries.js";
 import { b64url, plain, toHex } from "./helpers.js";
 
@@ -319,4 +321,70 @@ describe("hostile input only ever yields a session or a SessionBackendError", ()
 		},
 		LONG,
 	);
+});
+
+describe("UTF-8 in the trailer", () => {
+	// any UTF-16 text: ASCII, two-, three- and four-byte characters, lone surrogates (TextEncoder
+	// writes those as U+FFFD)
+	const text = fc
+		.array(
+			fc.oneof(
+				fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)),
+				fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+				fc.constantFrom("é", "€", "😀", "\ud800", "\udfff"),
+			),
+			{ maxLength: 40 },
+		)
+		.map((units) => units.join(""));
+
+	it("is written as TextEncoder writes it, and its length is counted the same", () => {
+		const encoder = new TextEncoder();
+		fc.assert(
+			fc.property(text, (s) => {
+				const expected = encoder.encode(s);
+				expect(utf8Length(s)).toBe(expected.length);
+				const w = new ByteWriter(expected.length + 2, true);
+				w.u8(0xaa);
+				expect(w.utf8(s)).toBe(expected.length);
+				w.u8(0xbb);
+				expect(Array.from(w.bytes)).toEqual([0xaa, ...expected, 0xbb]);
+			}),
+			{ numRuns: 2000 },
+		);
+	});
+
+	it("peer names and usernames of any text round-trip (lone surrogates as U+FFFD)", () => {
+		const decoder = new TextDecoder();
+		const encoder = new TextEncoder();
+		const wellFormed = (s: string) => decoder.decode(encoder.encode(s));
+		fc.assert(
+			fc.property(fc.array(fc.tuple(text, text), { maxLength: 8 }), (pairs) => {
+				const session = emptySession();
+				pairs.forEach(([name, username], i) => {
+					if (encoder.encode(username).length > 255) return;
+					session.peers.push({
+						kind: "user",
+						id: BigInt(i + 1),
+						accessHash: 0n,
+						channelKind: null,
+						meta: {
+							usernames: [username],
+							phone: null,
+							name,
+							updatedAt: i,
+							isMin: false,
+							data: null,
+						},
+					});
+				});
+				const back = decodeSession(encodeSession(session));
+				back.peers.forEach((p, i) => {
+					const meta = session.peers[i]?.meta;
+					expect(p.meta?.name).toBe(wellFormed(meta?.name ?? ""));
+					expect(p.meta?.usernames).toEqual(meta?.usernames.map(wellFormed));
+				});
+			}),
+			{ numRuns: 300 },
+		);
+	});
 });

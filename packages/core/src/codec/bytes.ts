@@ -10,6 +10,24 @@ export function utf8Encode(text: string): Uint8Array {
 	return utf8Encoder.encode(text);
 }
 
+/** The length of `text` in UTF-8, as TextEncoder writes it (a lone surrogate as U+FFFD). */
+export function utf8Length(text: string): number {
+	let n = text.length;
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (c < 0x80) continue;
+		if (c < 0x800) n += 1;
+		else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+			const d = text.charCodeAt(i + 1);
+			if (d >= 0xdc00 && d <= 0xdfff) {
+				n += 2; // two UTF-16 units, four bytes
+				i++;
+			} else n += 2;
+		} else n += 2;
+	}
+	return n;
+}
+
 /** Decodes UTF-8; invalid sequences become U+FFFD unless `strict`, which throws. */
 export function utf8Decode(
 	bytes: Uint8Array,
@@ -140,6 +158,24 @@ export class ByteWriter {
 	raw(b: Uint8Array): void {
 		this.bytes.set(b, this.offset);
 		this.offset += b.length;
+	}
+
+	/** Writes `text` as UTF-8 (room for it is the caller's: {@link utf8Length}); returns its length. */
+	utf8(text: string): number {
+		const start = this.offset;
+		const bytes = this.bytes;
+		let o = start;
+		for (let i = 0; i < text.length; i++) {
+			const c = text.charCodeAt(i);
+			if (c >= 0x80) {
+				// not ASCII: the platform's encoder, from the start of the text
+				o = start + utf8Encoder.encodeInto(text, bytes.subarray(start)).written;
+				break;
+			}
+			bytes[o++] = c;
+		}
+		this.offset = o;
+		return o - start;
 	}
 }
 

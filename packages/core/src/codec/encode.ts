@@ -1,6 +1,6 @@
 import { EncodeOverflowError, SessionBackendError } from "../errors.js";
 import type { PersistedSession } from "../types.js";
-import { check, utf8Encode } from "./bytes.js";
+import { check, utf8Encode, utf8Length } from "./bytes.js";
 import { AUTH_KEY_LENGTH, CODEC, NO_CHANNEL_KIND, SESSION_FORMAT_VERSION } from "./format.js";
 import { encodeTrailer, type TrailerOptions } from "./trailer.js";
 
@@ -205,30 +205,13 @@ export function encodeSession(session: PersistedSession, options: EncodeOptions 
 export function encodedSize(session: PersistedSession): number {
 	let size = 1 + 4 + 1 + 16 + 2 + 2 + 2 + 1;
 	for (const dc of session.dcs) {
-		size += 19 + utf8ByteLength(dc.addr) + (dc.authKey ? AUTH_KEY_LENGTH : 0);
+		size += 19 + utf8Length(dc.addr) + (dc.authKey ? AUTH_KEY_LENGTH : 0);
 	}
 	size += session.updatesState.channels.length * 12;
 	size += session.peers.length * 19;
 	size += session.minPeers.length * 20;
 	if (session.futureAuthToken) size += 2 + session.futureAuthToken.length;
 	return size;
-}
-
-function utf8ByteLength(text: string): number {
-	let n = 0;
-	for (let i = 0; i < text.length; i++) {
-		const c = text.charCodeAt(i);
-		if (c < 0x80) n += 1;
-		else if (c < 0x800) n += 2;
-		else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-			const d = text.charCodeAt(i + 1);
-			if (d >= 0xdc00 && d <= 0xdfff) {
-				n += 4;
-				i++;
-			} else n += 3;
-		} else n += 3;
-	}
-	return n;
 }
 
 function i64(value: bigint, what: string): void {

@@ -2,7 +2,7 @@ import { CorruptSessionError, SessionBackendError } from "../errors.js";
 import { SecretBytes } from "../secret.js";
 import { peerKey } from "../session.js";
 import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "../types.js";
-import { ByteReader, ByteWriter, utf8Decode, utf8Encode } from "./bytes.js";
+import { ByteReader, ByteWriter, utf8Decode, utf8Length } from "./bytes.js";
 import { CODEC } from "./format.js";
 
 // The extension trailer (documented in core's README): what our model adds to ferogram's travels
@@ -12,6 +12,7 @@ import { CODEC } from "./format.js";
 // later versions can add entries. Type 1 = one extension value, type 2 = one peer's metadata.
 
 const MAGIC = [0x58, 0x53, 0x58, 0x54] as const;
+const MAGIC_BYTES = Uint8Array.from(MAGIC);
 const TRAILER_VERSION = 1;
 const HEADER = 13;
 const ENTRY_EXTENSION = 1;
@@ -35,50 +36,67 @@ export function encodeTrailer(
 	options: TrailerOptions = {},
 ): Uint8Array | null {
 	const keepData = options.peerData !== false;
-	const parts: Uint8Array[] = [];
-	for (const [key, value] of session.extensions ?? []) {
-		const k = utf8Encode(key);
-		if (k.length === 0 || k.length > 0xff) throw invalid("extension key must be 1 to 255 bytes");
-		const w = new ByteWriter(5 + 2 + k.length + value.length, true);
-		entryHeader(w, ENTRY_EXTENSION, 2 + k.length + value.length);
-		w.u16(k.length);
-		w.raw(k);
-		value.read((v) => w.raw(v));
-		parts.push(w.bytes);
-	}
-	for (const peer of session.peers) if (peer.meta) parts.push(encodePeerMeta(peer, keepData));
-	if (parts.length === 0) return null;
+	// sized first (every value checked), then written into one buffer: no piece per entry
 	let length = 0;
-	for (const p of parts) length += p.length;
-	const out = new ByteWriter(HEADER + length, true);
-	out.raw(Uint8Array.from(MAGIC));
-	out.u8(TRAILER_VERSION);
-	out.u32(length);
-	out.u32(0);
-	for (const p of parts) out.raw(p);
-	out.view.setUint32(9, crc32(out.bytes.subarray(HEADER)), true);
-	return out.bytes;
+	let entries = 0;
+	for (const [key, value] of session.extensions ?? []) {
+		const k = utf8Length(key);
+		if (k === 0 || k > 0xff) throw invalid("extension key must be 1 to 255 bytes");
+		length += 5 + 2 + k + value.length;
+		entries++;
+	}
+	for (const peer of session.peers) {
+		if (!peer.meta) continue;
+		length += 5 + peerMetaBody(peer.meta, keepData);
+		entries++;
+	}
+	if (entries === 0) return null;
+	const w = new ByteWriter(HEADER + length, true);
+	w.raw(MAGIC_BYTES);
+	w.u8(TRAILER_VERSION);
+	w.u32(length);
+	w.u32(0);
+	for (const [key, value] of session.extensions ?? []) {
+		entryHeader(w, ENTRY_EXTENSION, 2 + utf8Length(key) + value.length);
+		prefixed(w, key, 2);
+		value.read((v) => w.raw(v));
+	}
+	for (const peer of session.peers) if (peer.meta) writePeerMeta(w, peer, peer.meta, keepData);
+	w.view.setUint32(9, crc32(w.bytes.subarray(HEADER)), true);
+	return w.bytes;
 }
 
-function encodePeerMeta(peer: CachedPeer, keepData: boolean): Uint8Array {
-	const meta = peer.meta as PeerMeta;
-	const names = meta.usernames.map(utf8Encode);
-	const phone = meta.phone === null ? null : utf8Encode(meta.phone);
-	const name = meta.name === null ? null : utf8Encode(meta.name);
-	const data = keepData ? meta.data : null;
-	if (names.length > 0xff) throw invalid("at most 255 usernames per peer");
-	for (const n of names) if (n.length > 0xff) throw invalid("a username is longer than 255 bytes");
-	if (phone && phone.length > 0xff) throw invalid("phone is longer than 255 bytes");
-	if (name && name.length > 0xffff) throw invalid("name is longer than 65535 bytes");
+/** The body length of a peer's metadata entry; throws when a value does not fit the format. */
+function peerMetaBody(meta: PeerMeta, keepData: boolean): number {
+	if (meta.usernames.length > 0xff) throw invalid("at most 255 usernames per peer");
+	let body = 1 + 8 + 1 + 8 + 1;
+	for (const u of meta.usernames) {
+		const n = utf8Length(u);
+		if (n > 0xff) throw invalid("a username is longer than 255 bytes");
+		body += 1 + n;
+	}
+	if (meta.phone !== null) {
+		const n = utf8Length(meta.phone);
+		if (n > 0xff) throw invalid("phone is longer than 255 bytes");
+		body += 1 + n;
+	}
+	if (meta.name !== null) {
+		const n = utf8Length(meta.name);
+		if (n > 0xffff) throw invalid("name is longer than 65535 bytes");
+		body += 2 + n;
+	}
 	if (!Number.isSafeInteger(meta.updatedAt) || meta.updatedAt < 0)
 		throw invalid("peer updatedAt must be a non-negative safe integer");
-	let body = 1 + 8 + 1 + 8 + 1;
-	for (const n of names) body += 1 + n.length;
-	if (phone) body += 1 + phone.length;
-	if (name) body += 2 + name.length;
-	if (data) body += data.length;
-	const w = new ByteWriter(5 + body, true);
-	entryHeader(w, ENTRY_PEER_META, body);
+	if (keepData && meta.data) body += meta.data.length;
+	return body;
+}
+
+function writePeerMeta(w: ByteWriter, peer: CachedPeer, meta: PeerMeta, keepData: boolean): void {
+	// an empty phone, name or data is still written (flag set, no bytes): it reads back as empty
+	const phone = meta.phone !== null;
+	const name = meta.name !== null;
+	const data = keepData ? meta.data : null;
+	entryHeader(w, ENTRY_PEER_META, peerMetaBody(meta, keepData));
 	w.u8(KIND_BYTES[peer.kind]);
 	w.i64(peer.id);
 	w.u8(
@@ -88,21 +106,20 @@ function encodePeerMeta(peer: CachedPeer, keepData: boolean): Uint8Array {
 			(data ? FLAG_DATA : 0),
 	);
 	w.i64(BigInt(meta.updatedAt));
-	w.u8(names.length);
-	for (const n of names) {
-		w.u8(n.length);
-		w.raw(n);
-	}
-	if (phone) {
-		w.u8(phone.length);
-		w.raw(phone);
-	}
-	if (name) {
-		w.u16(name.length);
-		w.raw(name);
-	}
+	w.u8(meta.usernames.length);
+	for (const u of meta.usernames) prefixed(w, u, 1);
+	if (phone) prefixed(w, meta.phone as string, 1);
+	if (name) prefixed(w, meta.name as string, 2);
 	if (data) w.raw(data);
-	return w.bytes;
+}
+
+/** `text` in UTF-8 after its length in `width` bytes (checked to fit by the caller). */
+function prefixed(w: ByteWriter, text: string, width: 1 | 2): void {
+	const at = w.offset;
+	w.offset += width;
+	const n = w.utf8(text);
+	if (width === 1) w.bytes[at] = n;
+	else w.view.setUint16(at, n, true);
 }
 
 function entryHeader(w: ByteWriter, type: number, length: number): void {
