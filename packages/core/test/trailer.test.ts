@@ -159,6 +159,26 @@ describe("extension trailer", () => {
 		expect(corruption(withChecksum(changed, at))).toMatch(/not cached/);
 	});
 
+	it("metadata entries in another order than the peers still reach their own peers", () => {
+		const session = sessionWithExtensions(11);
+		const bytes = encodeSession(session);
+		const at = bodyLength(session);
+		const view = new DataView(bytes.buffer);
+		const entries: Uint8Array[] = [];
+		for (let o = at + 13; o < bytes.length; o += 5 + view.getUint32(o + 1, true))
+			entries.push(bytes.subarray(o, o + 5 + view.getUint32(o + 1, true)));
+		expect(entries.filter((e) => e[0] === 2).length).toBeGreaterThan(2);
+		const reversed = new Uint8Array(bytes.length);
+		reversed.set(bytes.subarray(0, at + 13));
+		let o = at + 13;
+		for (const e of entries.reverse()) {
+			reversed.set(e, o);
+			o += e.length;
+		}
+		expect(toHex(reversed)).not.toBe(toHex(bytes));
+		expect(sessionsEqual(decodeSession(withChecksum(reversed, at)), session)).toBe(true);
+	});
+
 	it("an out-of-range updatedAt is corrupt", () => {
 		const session: PersistedSession = {
 			...decodeSession(EMPTY_V8),

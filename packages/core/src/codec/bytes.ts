@@ -50,6 +50,8 @@ export class ByteReader {
 	readonly littleEndian: boolean;
 	readonly backend: string;
 	offset = 0;
+	/** Where reading stops: the end of the bytes, or of a part being read (see {@link within}). */
+	end: number;
 
 	constructor(
 		bytes: Uint8Array,
@@ -60,15 +62,33 @@ export class ByteReader {
 		this.littleEndian = options.littleEndian;
 		this.backend = options.backend;
 		this.offset = options.offset ?? 0;
+		this.end = bytes.length;
 	}
 
 	get remaining(): number {
-		return this.bytes.length - this.offset;
+		return this.end - this.offset;
+	}
+
+	/**
+	 * Reads the next `n` bytes with `read`, which cannot read past them; then goes on after them
+	 * whatever `read` took (a sub-reader without a copy or a new view).
+	 */
+	within<T>(n: number, what: string, read: (r: this) => T): T {
+		this.need(n, what);
+		const outer = this.end;
+		const end = this.offset + n;
+		this.end = end;
+		try {
+			return read(this);
+		} finally {
+			this.end = outer;
+			this.offset = end;
+		}
 	}
 
 	/** Throws the typed "truncated" error unless `n` more bytes are available. */
 	need(n: number, what: string): void {
-		if (this.offset + n > this.bytes.length) {
+		if (this.offset + n > this.end) {
 			throw new CorruptSessionError(
 				`truncated session: ${what} needs ${n} bytes at offset ${this.offset}, ${this.remaining} left`,
 				{ backend: this.backend },

@@ -156,52 +156,89 @@ export function decodeTrailer(bytes: Uint8Array, offset: number, session: Persis
 		throw damaged(`payload is ${r.remaining} bytes but the header says ${length}`);
 	if (crc32(bytes.subarray(r.offset)) !== checksum) throw damaged("checksum mismatch");
 
-	let byKey: Map<string, CachedPeer> | undefined;
+	const peers = new PeerFinder(session.peers);
 	while (r.remaining > 0) {
 		const type = r.u8("trailer entry type");
 		const size = r.u32("trailer entry length");
-		const entry = new ByteReader(r.take(size, "trailer entry"), {
-			littleEndian: true,
-			backend: CODEC,
+		r.within(size, "trailer entry", (entry) => {
+			if (type === ENTRY_EXTENSION) {
+				const key = utf8Decode(
+					entry.take(entry.u16("key length"), "key"),
+					true,
+					CODEC,
+					"extension key",
+				);
+				session.extensions ??= new Map();
+				session.extensions.set(key, new SecretBytes(entry.take(entry.remaining, "value")));
+			} else if (type === ENTRY_PEER_META) {
+				const kind = KINDS[entry.u8("peer kind")];
+				if (!kind) throw damaged("unknown peer kind in peer metadata");
+				const id = entry.i64("peer id");
+				const peer = peers.find(kind, id);
+				if (!peer) throw damaged(`metadata for ${kind} ${id}, which is not cached`);
+				peer.meta = readPeerMeta(entry);
+			}
 		});
-		if (type === ENTRY_EXTENSION) {
-			const key = utf8Decode(
-				entry.take(entry.u16("key length"), "key"),
-				true,
-				CODEC,
-				"extension key",
-			);
-			session.extensions ??= new Map();
-			session.extensions.set(key, new SecretBytes(entry.take(entry.remaining, "value")));
-		} else if (type === ENTRY_PEER_META) {
-			byKey ??= new Map(session.peers.map((p) => [peerKey(p.kind, p.id), p]));
-			const kind = KINDS[entry.u8("peer kind")];
-			if (!kind) throw damaged("unknown peer kind in peer metadata");
-			const id = entry.i64("peer id");
-			const peer = byKey.get(peerKey(kind, id));
-			if (!peer) throw damaged(`metadata for ${kind} ${id}, which is not cached`);
-			peer.meta = readPeerMeta(entry);
-		}
 	}
 }
 
+/**
+ * Finds the peer a metadata entry is for. The encoder writes entries in peer order, so the next
+ * one is found by looking ahead from the last match; entries in any other order fall back to
+ * an index (the last of two equal peers, as a map of them keeps).
+ */
+class PeerFinder {
+	readonly #peers: readonly CachedPeer[];
+	#next = 0;
+	#byKey: Map<string, CachedPeer> | undefined;
+
+	constructor(peers: readonly CachedPeer[]) {
+		this.#peers = peers;
+	}
+
+	find(kind: PeerKind, id: bigint): CachedPeer | undefined {
+		if (!this.#byKey) {
+			const peers = this.#peers;
+			for (let i = this.#next; i < peers.length; i++) {
+				const p = peers[i] as CachedPeer;
+				if (p.id === id && p.kind === kind) {
+					this.#next = i + 1;
+					return p;
+				}
+			}
+			this.#byKey = new Map(peers.map((p) => [peerKey(p.kind, p.id), p]));
+		}
+		return this.#byKey.get(peerKey(kind, id));
+	}
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function readPeerMeta(r: ByteReader): PeerMeta {
-	const text = (b: Uint8Array, what: string) => utf8Decode(b, true, CODEC, what);
 	const flags = r.u8("peer metadata flags");
 	const stamp = r.i64("updatedAt");
-	if (stamp < 0n || stamp > BigInt(Number.MAX_SAFE_INTEGER))
+	if (stamp < 0n || stamp > MAX_SAFE)
 		throw new CorruptSessionError("extension trailer: peer updatedAt is out of range", {
 			backend: CODEC,
 		});
-	const updatedAt = Number(stamp);
-	const usernames: string[] = [];
 	const count = r.u8("username count");
-	for (let i = 0; i < count; i++)
-		usernames.push(text(r.take(r.u8("username length"), "username"), "username"));
-	const phone = flags & FLAG_PHONE ? text(r.take(r.u8("phone length"), "phone"), "phone") : null;
-	const name = flags & FLAG_NAME ? text(r.take(r.u16("name length"), "name"), "name") : null;
+	const usernames = new Array<string>(count);
+	for (let i = 0; i < count; i++) usernames[i] = text(r, r.u8("username length"), "username");
+	const phone = flags & FLAG_PHONE ? text(r, r.u8("phone length"), "phone") : null;
+	const name = flags & FLAG_NAME ? text(r, r.u16("name length"), "name") : null;
 	const data = flags & FLAG_DATA ? r.take(r.remaining, "data").slice() : null;
-	return { usernames, phone, name, updatedAt, isMin: (flags & FLAG_MIN) !== 0, data };
+	return {
+		usernames,
+		phone,
+		name,
+		updatedAt: Number(stamp),
+		isMin: (flags & FLAG_MIN) !== 0,
+		data,
+	};
+}
+
+function text(r: ByteReader, length: number, what: string): string {
+	return utf8Decode(r.take(length, what), true, CODEC, what);
 }
 
 const CRC_TABLE = (() => {
