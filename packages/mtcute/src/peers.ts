@@ -124,6 +124,16 @@ export function peerInfoOf(peer: CachedPeer): PeerInfo | null {
 	return info;
 }
 
+/** `normalizeUsername(u)`, without its work for a username already in that form. */
+function usernameKey(u: string): string {
+	return typeof u === "string" && STORED_USERNAME.test(u) ? u : normalizeUsername(u);
+}
+
+/** `normalizePhone(p)`, without its work for digits alone. */
+function phoneKey(p: string): string {
+	return typeof p === "string" && STORED_PHONE.test(p) ? p : normalizePhone(p);
+}
+
 /** Every peer in memory, with username and phone indexes (for backends without native lookups). */
 export class ResidentPeers {
 	readonly #byId = new Map<number, PeerInfo>();
@@ -138,8 +148,8 @@ export class ResidentPeers {
 	put(info: PeerInfo): void {
 		this.#unindex(info.id);
 		this.#byId.set(info.id, info);
-		for (const u of info.usernames) this.#byUsername.set(normalizeUsername(u), info.id);
-		const phone = info.phone && normalizePhone(info.phone);
+		for (const u of info.usernames) this.#byUsername.set(usernameKey(u), info.id);
+		const phone = info.phone && phoneKey(info.phone);
 		if (phone) this.#byPhone.set(phone, info.id);
 	}
 
@@ -167,10 +177,10 @@ export class ResidentPeers {
 		const old = this.#byId.get(id);
 		if (!old) return;
 		for (const u of old.usernames) {
-			const n = normalizeUsername(u);
+			const n = usernameKey(u);
 			if (this.#byUsername.get(n) === id) this.#byUsername.delete(n);
 		}
-		const phone = old.phone && normalizePhone(old.phone);
+		const phone = old.phone && phoneKey(old.phone);
 		if (phone && this.#byPhone.get(phone) === id) this.#byPhone.delete(phone);
 	}
 }
