@@ -5,7 +5,7 @@ import { open, rename } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cloneSession, encodeSession } from "../packages/core/src/index.js";
-import { sampleSession, testPeers } from "../packages/core/src/testing/index.js";
+import { sampleSession, testPeerMeta, testPeers } from "../packages/core/src/testing/index.js";
 import { FileSessionBackend } from "../packages/file/src/index.js";
 import { type Measurement, report, time } from "./lib.js";
 
@@ -26,10 +26,13 @@ async function floorWrite(path: string, bytes: Uint8Array): Promise<void> {
 export async function run(): Promise<void> {
 	const rows: Measurement[] = [];
 	try {
-		for (const peers of [100, 10_000, 65_535]) {
+		const sizes = [100, 10_000, 65_535].map((n) => [n, false] as const);
+		for (const [peers, withMeta] of [...sizes, [10_000, true] as const, [65_535, true] as const]) {
 			const session = { ...sampleSession(), peers: testPeers(peers, 1) };
+			// client metadata on every peer: two usernames, phone, name, 16-22 bytes of data
+			if (withMeta) session.peers.forEach((p, i) => Object.assign(p, { meta: testPeerMeta(i) }));
 			const bytes = encodeSession(session);
-			const size = `${peers} peers (${(bytes.length / 1024).toFixed(0)} KiB)`;
+			const size = `${peers} peers${withMeta ? " with metadata" : ""} (${(bytes.length / 1024).toFixed(0)} KiB)`;
 			const floor = await time(() => floorWrite(join(dir, "floor.session"), bytes), { runs: 15 });
 			const backend = await FileSessionBackend.open({ path: join(dir, "bench.session") });
 			const ours = await time(() => backend.save(session), { runs: 15 });
@@ -49,7 +52,12 @@ export async function run(): Promise<void> {
 			});
 			const encode = await time(() => encodeSession(session), { runs: 15 });
 			const clone = await time(() => cloneSession(session), { runs: 15 });
-			rows.push({ name: "durable save", size, subject: "of which: encode v8", ...encode });
+			rows.push({
+				name: "durable save",
+				size,
+				subject: withMeta ? "of which: encode v8 + trailer" : "of which: encode v8",
+				...encode,
+			});
 			rows.push({ name: "durable save", size, subject: "of which: copy for isolation", ...clone });
 		}
 

@@ -123,8 +123,9 @@ export function preparePeers(peers: readonly CachedPeer[], backend: string): Cac
 
 /** A copy of `session` ready to store: peer metadata normalized, extension keys checked. */
 export function prepareSession(session: PersistedSession, backend: string): PersistedSession {
-	const copy = cloneSession(session);
-	copy.peers = preparePeers(copy.peers, backend);
+	// the peers are copied once, as they are prepared (a clone first would copy their data twice)
+	const copy = cloneSession({ ...session, peers: [] });
+	copy.peers = preparePeers(session.peers, backend);
 	for (const [key, value] of copy.extensions ?? []) extensionValue(key, value, backend);
 	return copy;
 }

@@ -33,41 +33,40 @@ export function emptyPeerMeta(): PeerMeta {
  * store faithfully.
  */
 export function normalizePeerMeta(meta: PeerMeta, backend: string, slab?: ByteSlab): PeerMeta {
-	const fail = (what: string) =>
-		new SessionBackendError("INVALID_ARGUMENT", `peer metadata: ${what}`, { backend });
-	if (!Array.isArray(meta.usernames)) throw fail("usernames must be an array");
+	if (!Array.isArray(meta.usernames)) throw invalidMeta("usernames must be an array", backend);
 	const usernames: string[] = [];
 	for (const u of meta.usernames) {
-		if (typeof u !== "string") throw fail("every username must be a string");
+		if (typeof u !== "string") throw invalidMeta("every username must be a string", backend);
 		let n = u;
 		// the usual case (already folded, in Telegram's alphabet) needs no rewriting or checking
 		if (!STORED_USERNAME.test(u)) {
 			n = normalizeUsername(u);
-			if (n.length > 255) throw fail("a username is longer than 255 characters");
+			if (n.length > 255) throw invalidMeta("a username is longer than 255 characters", backend);
 			if (/[\s\x00-\x1f\x7f]/.test(n))
-				throw fail("a username must not contain whitespace or control characters");
+				throw invalidMeta("a username must not contain whitespace or control characters", backend);
 		}
 		if (n.length > 0 && !usernames.includes(n)) usernames.push(n);
 	}
-	if (usernames.length > 255) throw fail("at most 255 usernames per peer");
+	if (usernames.length > 255) throw invalidMeta("at most 255 usernames per peer", backend);
 	if (meta.phone !== null && typeof meta.phone !== "string")
-		throw fail("phone must be a string or null");
+		throw invalidMeta("phone must be a string or null", backend);
 	const phone =
 		meta.phone === null
 			? null
 			: STORED_PHONE.test(meta.phone)
 				? meta.phone
 				: normalizePhone(meta.phone) || null;
-	if (phone !== null && phone.length > 32) throw fail("phone has more than 32 digits");
+	if (phone !== null && phone.length > 32)
+		throw invalidMeta("phone has more than 32 digits", backend);
 	if (meta.name !== null && typeof meta.name !== "string")
-		throw fail("name must be a string or null");
+		throw invalidMeta("name must be a string or null", backend);
 	if (!Number.isSafeInteger(meta.updatedAt) || meta.updatedAt < 0)
-		throw fail("updatedAt must be a non-negative safe integer (unix ms)");
-	if (typeof meta.isMin !== "boolean") throw fail("isMin must be a boolean");
+		throw invalidMeta("updatedAt must be a non-negative safe integer (unix ms)", backend);
+	if (typeof meta.isMin !== "boolean") throw invalidMeta("isMin must be a boolean", backend);
 	if (meta.data !== null && !(meta.data instanceof Uint8Array))
-		throw fail("data must be a Uint8Array or null");
+		throw invalidMeta("data must be a Uint8Array or null", backend);
 	if (meta.data && meta.data.length > MAX_EXTENSION_VALUE_BYTES)
-		throw fail(`data is larger than ${MAX_EXTENSION_VALUE_BYTES} bytes`);
+		throw invalidMeta(`data is larger than ${MAX_EXTENSION_VALUE_BYTES} bytes`, backend);
 	return {
 		usernames,
 		phone,
@@ -76,6 +75,10 @@ export function normalizePeerMeta(meta: PeerMeta, backend: string, slab?: ByteSl
 		isMin: meta.isMin,
 		data: meta.data && (slab ? slab.copy(meta.data) : meta.data.slice()),
 	};
+}
+
+function invalidMeta(what: string, backend: string): SessionBackendError {
+	return new SessionBackendError("INVALID_ARGUMENT", `peer metadata: ${what}`, { backend });
 }
 
 /**
