@@ -60,16 +60,12 @@ function prepared(db: Db, sql: string, raw = false): Statement {
 	return stmt;
 }
 
+/**
+ * The parameters as better-sqlite3 binds them: as they are, a Uint8Array too (any byte view
+ * binds as a blob of its own range, a `subarray` included), so no copy of a long batch is made.
+ */
 function bind(params: readonly SqlValue[] = []): unknown[] {
-	const out = new Array<unknown>(params.length);
-	for (let i = 0; i < params.length; i++) {
-		const v = params[i];
-		out[i] =
-			v instanceof Uint8Array && !Buffer.isBuffer(v)
-				? Buffer.from(v.buffer, v.byteOffset, v.byteLength)
-				: v;
-	}
-	return out;
+	return params as unknown[];
 }
 
 function executor(db: Db): SqlExecutor {
@@ -150,7 +146,7 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 		all: (sql, params) => queuedTask(() => direct.all(sql, params)),
 		readNow(sql, params) {
 			// not inside (or ahead of) a transaction on this database: it would see uncommitted rows
-			if (queued.has(key) || (db.inTransaction && !snapshot.open)) return undefined;
+			if (queued.has(key) || (!snapshot.open && db.inTransaction)) return undefined;
 			snapshot.begin();
 			return (prepared(db, sql, true).get(bind(params)) as SqlValue[] | undefined) ?? null;
 		},

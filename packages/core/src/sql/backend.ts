@@ -30,8 +30,8 @@ import {
 	lookupSql,
 	lookups,
 	type PeerLookup,
-	peerRowOf,
 	peerWithMetaFromRow,
+	peerWithMetaFromValues,
 	readExtensions,
 	readPeerMeta,
 	UPSERT_EXTENSION,
@@ -401,9 +401,12 @@ export class SqlSessionBackend extends BaseSessionBackend {
 
 	/** Upserts prepared peers and their metadata, inside the caller's transaction. */
 	async #writePeers(tx: SqlExecutor, peers: readonly CachedPeer[]): Promise<void> {
-		if (this.#db.dialect === "postgres") await unnestPeers(tx, this.sessionId, peers, true);
-		else await upsertPeers(tx, this.sessionId, peers);
-		await writePeerMeta(tx, this.sessionId, peers, this.#dialect, false, this.#rows);
+		const list = mergedBatch(peers);
+		if (this.#db.dialect === "postgres") await unnestPeers(tx, this.sessionId, list, true);
+		else await upsertPeers(tx, this.sessionId, list);
+		// the same list back: no peer repeats, which spares the metadata its own search for repeats
+		const distinct = list === peers;
+		await writePeerMeta(tx, this.sessionId, peers, this.#dialect, false, this.#rows, distinct);
 	}
 
 	/**
@@ -519,7 +522,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 				const values = this.#db.readNow(sql, params);
 				if (values !== undefined)
 					return Promise.resolve(
-						values === null ? null : peerWithMetaFromRow(this.#rows, peerRowOf(values)),
+						values === null ? null : peerWithMetaFromValues(this.#rows, values),
 					);
 			} catch (error) {
 				return Promise.reject(guardError(this.#db, operation, error));
@@ -696,14 +699,16 @@ function peerRows(
 	return params;
 }
 
-/** PostgreSQL: the whole batch in one statement, arrays unnested server-side. */
+/**
+ * PostgreSQL: the whole batch in one statement, arrays unnested server-side; `merge` upserts
+ * (with the merge rules) a batch without repeats ({@link mergedBatch}), else the rows are new.
+ */
 async function unnestPeers(
 	tx: SqlExecutor,
 	id: string,
-	peers: readonly CachedPeer[],
+	list: readonly CachedPeer[],
 	merge: boolean,
 ): Promise<void> {
-	const list = merge ? mergedBatch(peers) : peers;
 	if (list.length === 0) return;
 	const rows = list.map((p) => peerParams(id, p));
 	const column = (i: number) => rows.map((r) => r[i]);
@@ -714,13 +719,12 @@ async function unnestPeers(
 	await tx.run(merge ? `${insert} ${onConflict}` : insert, params);
 }
 
-/** Upserts peers with the merge rules; repeats within the batch are merged first. */
+/** Upserts peers with the merge rules, a batch without repeats ({@link mergedBatch}). */
 async function upsertPeers(
 	tx: SqlExecutor,
 	id: string,
-	peers: readonly CachedPeer[],
+	list: readonly CachedPeer[],
 ): Promise<void> {
-	const list = mergedBatch(peers);
 	for (let i = 0; i < list.length; i += PEERS_PER_STATEMENT) {
 		const end = Math.min(i + PEERS_PER_STATEMENT, list.length);
 		await tx.run(

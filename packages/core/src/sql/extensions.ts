@@ -2,7 +2,7 @@ import { IdentifierOwners, peerMetaEqual } from "../extensions.js";
 import { SecretBytes } from "../secret.js";
 import type { CachedPeer, PeerKind, PeerMeta } from "../types.js";
 import type { SqlExecutor, SqlRow, SqlValue } from "./driver.js";
-import { PEER_KINDS, peerFromRow, type RowReader } from "./rows.js";
+import { PEER_KINDS, peerFromRow, peerOf, type RowReader } from "./rows.js";
 import { rowsSql } from "./util.js";
 
 // Client metadata in the SQL backends: xs_extensions (key → bytes), xs_peer_meta (one row per
@@ -39,23 +39,6 @@ function peerSelect(): string {
 			ON m.session_id = p.session_id AND m.kind = p.kind AND m.id = p.id`;
 }
 
-/** The values of a {@link peerSelect} row in column order, as a row by column name. */
-export function peerRowOf(v: readonly SqlValue[]): SqlRow {
-	return {
-		kind: v[0] as SqlValue,
-		id: v[1] as SqlValue,
-		access_hash: v[2] as SqlValue,
-		channel_kind: v[3] as SqlValue,
-		has_meta: v[4] as SqlValue,
-		phone: v[5] as SqlValue,
-		name: v[6] as SqlValue,
-		updated_at: v[7] as SqlValue,
-		is_min: v[8] as SqlValue,
-		data: v[9] as SqlValue,
-		usernames: v[10] as SqlValue,
-	};
-}
-
 /** A peer row of {@link peerSelect} in model form. */
 export function peerWithMetaFromRow(r: RowReader, row: SqlRow): CachedPeer {
 	const peer = peerFromRow(r, row);
@@ -63,20 +46,64 @@ export function peerWithMetaFromRow(r: RowReader, row: SqlRow): CachedPeer {
 	return peer;
 }
 
+/**
+ * A peer row of {@link peerSelect} in model form, from the values of its columns in order (a
+ * driver's raw row: no object by column name), checked as {@link peerWithMetaFromRow} checks.
+ */
+export function peerWithMetaFromValues(r: RowReader, v: readonly SqlValue[]): CachedPeer {
+	const peer = peerOf(r, v[0], v[1], v[2], v[3]);
+	if (v[4] !== null && v[4] !== undefined)
+		peer.meta = metaOf(r, v[10], v[5], v[6], v[7], v[8], v[9]);
+	return peer;
+}
+
 function metaFromRow(r: RowReader, row: SqlRow): PeerMeta {
-	const joined = row.usernames === null ? null : r.text(row, "usernames");
-	const updatedAt = r.i64(row, "updated_at");
+	return metaOf(r, row.usernames, row.phone, row.name, row.updated_at, row.is_min, row.data);
+}
+
+/** Metadata from the values of its columns. */
+function metaOf(
+	r: RowReader,
+	usernames: SqlValue | undefined,
+	phone: SqlValue | undefined,
+	name: SqlValue | undefined,
+	updatedAtValue: SqlValue | undefined,
+	isMin: SqlValue | undefined,
+	dataValue: SqlValue | undefined,
+): PeerMeta {
+	const joined = usernames === null ? null : r.textOf(usernames, "usernames");
+	const updatedAt = r.i64Of(updatedAtValue, "updated_at");
 	if (updatedAt < 0n || updatedAt > MAX_SAFE)
 		throw r.corrupt(`column updated_at holds an invalid value (${updatedAt})`);
-	const data = r.blob(row, "data");
+	const data = r.blobOf(dataValue, "data");
 	return {
-		usernames: joined ? joined.split("\n").sort() : [],
-		phone: row.phone === null ? null : r.text(row, "phone"),
-		name: row.name === null ? null : r.text(row, "name"),
+		usernames: joined ? splitUsernames(joined) : [],
+		phone: phone === null ? null : r.textOf(phone, "phone"),
+		name: name === null ? null : r.textOf(name, "name"),
 		updatedAt: Number(updatedAt),
-		isMin: r.i64(row, "is_min") !== 0n,
+		isMin: r.i64Of(isMin, "is_min") !== 0n,
 		data: data && new Uint8Array(data),
 	};
+}
+
+/**
+ * A `usernames` column as a sorted list (as `split` then `sort` would give it), without the
+ * split and the generic sort for the usual one or two names.
+ */
+function splitUsernames(joined: string): string[] {
+	const i = joined.indexOf("\n");
+	if (i < 0) return [joined];
+	if (joined.indexOf("\n", i + 1) < 0) {
+		const a = joined.slice(0, i);
+		const b = joined.slice(i + 1);
+		return b < a ? [b, a] : [a, b];
+	}
+	return joined.split("\n").sort(byCodeUnits);
+}
+
+/** The order of the default `sort` for strings: by UTF-16 code units. */
+function byCodeUnits(a: string, b: string): number {
+	return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Every metadata row and username of a session, keyed `kind:id`. */
@@ -116,7 +143,8 @@ export async function readExtensions(
  * Writes the metadata of the peers that carry some (their `xs_peers` rows are written by the
  * caller in the same transaction), with the meaning of caching them one by one: each username or
  * phone the batch claims is first taken from whoever held it, then given to its final owner in
- * the batch. `fresh` skips the removals when the session's rows were just deleted (a full save).
+ * the batch. `fresh` skips the removals when the session's rows were just deleted (a full save);
+ * `distinct` says no `(kind, id)` appears twice in `peers`.
  */
 export async function writePeerMeta(
 	tx: SqlExecutor,
@@ -125,8 +153,9 @@ export async function writePeerMeta(
 	dialect: Dialect,
 	fresh: boolean,
 	r: RowReader,
+	distinct = false,
 ): Promise<void> {
-	const batch = settleBatch(peers);
+	const batch = settleBatch(peers, distinct);
 	if (batch.final.length === 0) return;
 	if (dialect === "postgres")
 		await writeMetaArrays(tx, sessionId, batch, claimedBy(peers), fresh, r);
@@ -155,7 +184,7 @@ async function writeMetaRows(
 	fresh: boolean,
 	r: RowReader,
 ): Promise<void> {
-	const { final, at, owners } = batch;
+	const { final, owners } = batch;
 	const stored = fresh ? undefined : await storedMeta(tx, sessionId, batch, r);
 	const changed: CachedPeer[] = [];
 	// usernames new to their peer, with the peer
@@ -202,7 +231,7 @@ async function writeMetaRows(
 			if (changes < end - i) await conflicts(tx, sessionId, claims, claimants, i, end, r, late);
 		}
 		for (const i of late) gone.add(claims[i] as string);
-		const lost = await takeUsernames(tx, sessionId, [...gone], at, r);
+		const lost = await takeUsernames(tx, sessionId, [...gone], batch, r);
 		for (let i = 0; i < moved.length; i += ROWS_PER_STATEMENT) {
 			const part = moved.slice(i, i + ROWS_PER_STATEMENT);
 			await tx.run(rowsSql(CLEAR_PHONES_HEAD, "?", part.length, ")"), [sessionId, ...part]);
@@ -328,7 +357,7 @@ async function takeUsernames(
 	tx: SqlExecutor,
 	sessionId: string,
 	names: readonly string[],
-	at: readonly Map<bigint, number>[],
+	batch: SettledBatch,
 	r: RowReader,
 ): Promise<{ peer: CachedPeer; usernames: Set<string> }[]> {
 	const lost = new Map<string, { peer: CachedPeer; usernames: Set<string> }>();
@@ -343,7 +372,7 @@ async function takeUsernames(
 			const kind = PEER_KINDS[k];
 			if (!kind) throw r.corrupt(`unknown peer kind ${String(row.kind)}`);
 			const id = r.i64(row, "id");
-			if (at[k]?.has(id)) continue; // a peer of the batch: its rows are rewritten
+			if (batch.index()[k]?.has(id)) continue; // a peer of the batch: its rows are rewritten
 			const key = `${k}:${id}`;
 			let loser = lost.get(key);
 			if (!loser) {
@@ -363,9 +392,10 @@ async function takeUsernames(
 async function storedMeta(
 	tx: SqlExecutor,
 	sessionId: string,
-	{ final, at }: SettledBatch,
+	batch: SettledBatch,
 	r: RowReader,
 ): Promise<(PeerMeta | undefined)[] | undefined> {
+	const { final } = batch;
 	let out: (PeerMeta | undefined)[] | undefined;
 	for (let i = 0; i < final.length; i += ROWS_PER_STATEMENT) {
 		const end = Math.min(i + ROWS_PER_STATEMENT, final.length);
@@ -385,7 +415,7 @@ async function storedMeta(
 			if (!params) continue;
 			const rows = await tx.all(rowsSql(STORED_META_HEAD, "?", params.length - 2, ")"), params);
 			for (const row of rows) {
-				const index = at[kind]?.get(r.i64(row, "id"));
+				const index = batch.index()[kind]?.get(r.i64(row, "id"));
 				if (index === undefined) continue;
 				out ??= new Array(final.length);
 				out[index] = metaFromRow(r, row);
@@ -532,7 +562,7 @@ interface SettledBatch {
 	/** One entry per peer with metadata, with its final metadata (less what later peers took). */
 	final: CachedPeer[];
 	/** The index in `final` of each of its peers, by kind (the stored number) then id. */
-	at: Map<bigint, number>[];
+	index(): Map<bigint, number>[];
 	/** Who holds each username and phone of `final`. */
 	owners: IdentifierOwners;
 	/** Usernames and phones claimed on the way that no final peer holds (none, usually). */
@@ -544,29 +574,45 @@ interface SettledBatch {
  * A batch played in order among its own peers: one entry per peer with its final metadata
  * (less what later peers of the batch took), and the usernames and phones claimed on the way
  * but not kept; those exist only when a peer repeats or takes another's identifier, so the
- * usual batch is not searched for them.
+ * usual batch is not searched for them. With `distinct` (no peer repeats), the peers are indexed
+ * only when {@link SettledBatch.index} is first called.
  */
-function settleBatch(peers: readonly CachedPeer[]): SettledBatch {
+function settleBatch(peers: readonly CachedPeer[], distinct: boolean): SettledBatch {
 	const final: CachedPeer[] = [];
-	const at = PEER_KINDS.map(() => new Map<bigint, number>());
+	let at: Map<bigint, number>[] | undefined;
 	const owners = new IdentifierOwners(final);
 	let repeated = false;
 	let names = 0;
 	let phones = 0;
+	if (!distinct) at = PEER_KINDS.map(() => new Map<bigint, number>());
 	for (const p of peers) {
 		if (!p.meta) continue;
-		const ids = at[PEER_KINDS.indexOf(p.kind)] as Map<bigint, number>;
-		let i = ids.get(p.id);
-		if (i === undefined) {
-			i = final.length;
-			ids.set(p.id, i);
-		} else repeated = true;
+		let i = final.length;
+		if (at) {
+			const ids = at[PEER_KINDS.indexOf(p.kind)] as Map<bigint, number>;
+			const known = ids.get(p.id);
+			if (known === undefined) ids.set(p.id, i);
+			else {
+				i = known;
+				repeated = true;
+			}
+		}
 		final[i] = p;
 		owners.claim(i);
 		names += p.meta.usernames.length;
 		if (p.meta.phone !== null) phones++;
 	}
-	const batch: SettledBatch = { final, at, owners, releasedUsernames: [], releasedPhones: [] };
+	const index = () => {
+		if (!at) {
+			at = PEER_KINDS.map(() => new Map<bigint, number>());
+			for (let i = 0; i < final.length; i++) {
+				const p = final[i] as CachedPeer;
+				at[PEER_KINDS.indexOf(p.kind)]?.set(p.id, i);
+			}
+		}
+		return at;
+	};
+	const batch: SettledBatch = { final, index, owners, releasedUsernames: [], releasedPhones: [] };
 	if (!repeated) {
 		// without repeats, a claim only ever removes: the same count means nothing was taken
 		for (const p of final) {

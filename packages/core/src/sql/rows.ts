@@ -8,7 +8,14 @@ import type { SqlRow, SqlValue } from "./driver.js";
 export const PEER_KINDS: readonly PeerKind[] = ["user", "chat", "channel", "community"];
 export const CHANNEL_KINDS: readonly ChannelKind[] = ["broadcast", "megagroup", "gigagroup"];
 
-/** Reads rows strictly: a value of the wrong type or range is corrupt data, never dropped (B9). */
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Reads rows strictly: a value of the wrong type or range is corrupt data, never dropped (B9).
+ * Each check has a form over a row and a column name, and one over a value already taken from
+ * a row (`…Of`, the column named for the message).
+ */
 export class RowReader {
 	constructor(
 		private readonly backend: string,
@@ -20,30 +27,49 @@ export class RowReader {
 	}
 
 	i64(row: SqlRow, column: string): bigint {
-		const v = row[column];
-		if (typeof v === "bigint") return BigInt.asIntN(64, v) === v ? v : this.fail(column, v);
+		return this.i64Of(row[column], column);
+	}
+
+	i64Of(v: SqlValue | undefined, column: string): bigint {
+		if (typeof v === "bigint") return v >= I64_MIN && v <= I64_MAX ? v : this.fail(column, v);
 		if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
 		return this.fail(column, v);
 	}
 
 	i32(row: SqlRow, column: string): number {
-		const v = this.i64(row, column);
+		return this.i32Of(row[column], column);
+	}
+
+	i32Of(value: SqlValue | undefined, column: string): number {
+		const v = this.i64Of(value, column);
 		if (v < -2147483648n || v > 2147483647n) return this.fail(column, v);
 		return Number(v);
 	}
 
 	byte(row: SqlRow, column: string): number {
-		const v = this.i32(row, column);
+		return this.byteOf(row[column], column);
+	}
+
+	byteOf(value: SqlValue | undefined, column: string): number {
+		// the usual value, at once; anything else through the full checks (and their messages)
+		if (typeof value === "bigint" && value >= 0n && value <= 255n) return Number(value);
+		const v = this.i32Of(value, column);
 		return v >= 0 && v <= 255 ? v : this.fail(column, v);
 	}
 
 	text(row: SqlRow, column: string): string {
-		const v = row[column];
+		return this.textOf(row[column], column);
+	}
+
+	textOf(v: SqlValue | undefined, column: string): string {
 		return typeof v === "string" ? v : this.fail(column, v);
 	}
 
 	blob(row: SqlRow, column: string): Uint8Array | null {
-		const v = row[column];
+		return this.blobOf(row[column], column);
+	}
+
+	blobOf(v: SqlValue | undefined, column: string): Uint8Array | null {
 		if (v === null || v === undefined) return null;
 		if (v instanceof Uint8Array) return v;
 		if ((v as unknown) instanceof ArrayBuffer) return new Uint8Array(v as unknown as ArrayBuffer);
@@ -93,11 +119,27 @@ export function dcParams(sessionId: string, dc: DcEntry): SqlValue[] {
 }
 
 export function peerFromRow(r: RowReader, row: SqlRow): CachedPeer {
-	const kind = PEER_KINDS[r.byte(row, "kind")];
-	if (!kind) throw r.corrupt(`unknown peer kind ${String(row.kind)}`);
-	const ck = row.channel_kind === null ? null : CHANNEL_KINDS[r.byte(row, "channel_kind")];
-	if (ck === undefined) throw r.corrupt(`unknown channel kind ${String(row.channel_kind)}`);
-	return { kind, id: r.i64(row, "id"), accessHash: r.i64(row, "access_hash"), channelKind: ck };
+	return peerOf(r, row.kind, row.id, row.access_hash, row.channel_kind);
+}
+
+/** A peer from the values of its columns `kind`, `id`, `access_hash` and `channel_kind`. */
+export function peerOf(
+	r: RowReader,
+	kindValue: SqlValue | undefined,
+	id: SqlValue | undefined,
+	accessHash: SqlValue | undefined,
+	channelKind: SqlValue | undefined,
+): CachedPeer {
+	const kind = PEER_KINDS[r.byteOf(kindValue, "kind")];
+	if (!kind) throw r.corrupt(`unknown peer kind ${String(kindValue)}`);
+	const ck = channelKind === null ? null : CHANNEL_KINDS[r.byteOf(channelKind, "channel_kind")];
+	if (ck === undefined) throw r.corrupt(`unknown channel kind ${String(channelKind)}`);
+	return {
+		kind,
+		id: r.i64Of(id, "id"),
+		accessHash: r.i64Of(accessHash, "access_hash"),
+		channelKind: ck,
+	};
 }
 
 export function peerParams(sessionId: string, p: CachedPeer): SqlValue[] {
