@@ -30,7 +30,10 @@ export async function run(): Promise<void> {
 		for (const [peers, withMeta] of [...sizes, [10_000, true] as const, [65_535, true] as const]) {
 			const session = { ...sampleSession(), peers: testPeers(peers, 1) };
 			// client metadata on every peer: two usernames, phone, name, 16-22 bytes of data
-			if (withMeta) session.peers.forEach((p, i) => Object.assign(p, { meta: testPeerMeta(i) }));
+			if (withMeta)
+				session.peers.forEach((p, i) => {
+					p.meta = testPeerMeta(i);
+				});
 			const bytes = encodeSession(session);
 			const size = `${peers} peers${withMeta ? " with metadata" : ""} (${(bytes.length / 1024).toFixed(0)} KiB)`;
 			const floor = await time(() => floorWrite(join(dir, "floor.session"), bytes), { runs: 15 });
