@@ -659,24 +659,34 @@ async function insertPeers(
 
 /**
  * The batch with repeats merged by the merge rules, so one statement never touches a row twice.
- * The peers are the caller's prepared copies (their kinds checked): one seen once is used as it is.
+ * The peers are the caller's prepared copies (their kinds checked): one seen once is used as it
+ * is, and a batch without repeats is returned as it is.
  */
 function mergedBatch(peers: readonly CachedPeer[]): readonly CachedPeer[] {
+	// the usual batch has no repeats: one set operation per peer finds that out
+	const seen = PEER_KINDS.map(() => new Set<bigint>());
+	for (const p of peers) {
+		const ids = seen[PEER_KINDS.indexOf(p.kind)] as Set<bigint>;
+		const size = ids.size;
+		ids.add(p.id);
+		if (ids.size === size) return mergedRepeats(peers);
+	}
+	return peers;
+}
+
+/** {@link mergedBatch} of a batch with repeats: each merged into its first position. */
+function mergedRepeats(peers: readonly CachedPeer[]): CachedPeer[] {
 	const byKind = PEER_KINDS.map(() => new Map<bigint, number>());
-	let out: CachedPeer[] | undefined;
-	for (let i = 0; i < peers.length; i++) {
-		const p = peers[i] as CachedPeer;
+	const out: CachedPeer[] = [];
+	for (const p of peers) {
 		const ids = byKind[PEER_KINDS.indexOf(p.kind)] as Map<bigint, number>;
 		const at = ids.get(p.id);
 		if (at === undefined) {
-			ids.set(p.id, out ? out.length : i);
-			out?.push(p);
-			continue;
-		}
-		out ??= peers.slice(0, i);
-		out[at] = mergePeer(out[at], p);
+			ids.set(p.id, out.length);
+			out.push(p);
+		} else out[at] = mergePeer(out[at], p);
 	}
-	return out ?? peers;
+	return out;
 }
 
 /** The parameters of `xs_peers` rows `peers[start..end)`, in column order. */

@@ -551,7 +551,8 @@ async function writeMetaArrays(
 
 /** The `usernames` column: newline-joined, `null` when there are none. */
 function joinedUsernames(m: PeerMeta): string | null {
-	return m.usernames.length > 0 ? m.usernames.join("\n") : null;
+	const n = m.usernames.length;
+	return n === 0 ? null : n === 1 ? (m.usernames[0] as string) : m.usernames.join("\n");
 }
 
 const META_CONFLICT = `ON CONFLICT (session_id, kind, id) DO UPDATE SET phone = excluded.phone,
