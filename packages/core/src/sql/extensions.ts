@@ -218,7 +218,8 @@ async function writeMetaRows(
 		for (const u of before.usernames)
 			if (!meta.usernames.includes(u) && owners.ownerOfUsername(u) === undefined) gone.add(u);
 	}
-	if (changed.length === 0) return;
+	// a batch of unchanged peers still takes what it claimed on the way from whoever held it
+	if (changed.length === 0 && gone.size === 0 && moved.length === 0) return;
 	if (!fresh) {
 		const late: number[] = []; // claims that conflicted: inserted after every removal
 		for (let i = 0; i < claims.length; i += ROWS_PER_STATEMENT) {

@@ -250,6 +250,25 @@ export function lookupTests(test: Register): void {
 		"extensions",
 	);
 	test(
+		"a batch whose peers end unchanged still takes what it claimed on the way",
+		async (open) => {
+			const b = await open();
+			await b.cachePeers([
+				withMeta(testPeer("user", 1n, 1n), meta(["held"], "+1 555 0001")),
+				withMeta(testPeer("user", 2n, 2n), meta([])),
+			]);
+			// as if cached one by one: peer 2 takes the name and phone, then lets them go
+			const claimed = withMeta(testPeer("user", 2n, 2n), meta(["held"], "15550001"));
+			await b.cachePeers([claimed, withMeta(testPeer("user", 2n, 2n), meta([]))]);
+			const holder = await b.getPeer("user", 1n);
+			assert.deepEqual(holder?.meta?.usernames, []);
+			assert.equal(holder?.meta?.phone, null);
+			assert.equal(await b.findPeerByUsername("held"), null);
+			assert.equal(await b.findPeerByPhone("15550001"), null);
+		},
+		"extensions",
+	);
+	test(
 		"a username moves from one peer to another, across kinds",
 		async (open) => {
 			const b = await open();
