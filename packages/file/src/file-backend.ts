@@ -348,7 +348,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 				await this.saveSession(next);
 				return;
 			}
-			checkFits(next);
+			checkFits(next, parts.has("dcs"));
 			// a value the encoder would refuse (pts beyond i32, a bad key length...) must be refused
 			// now: accepted into memory it would fail every later flush and block all persistence
 			validate?.(next);
@@ -477,7 +477,7 @@ function encodes(part: Partial<PersistedSession>): void {
 }
 
 /** The same checks the encoder makes, run before a change is accepted into memory. */
-function checkFits(session: PersistedSession): void {
+function checkFits(session: PersistedSession, dcsChanged: boolean): void {
 	const over = (what: string, n: number, max: number) => {
 		if (n > max)
 			throw new EncodeOverflowError(`${what}: ${n} does not fit the v8 format (at most ${max})`, {
@@ -488,8 +488,10 @@ function checkFits(session: PersistedSession): void {
 	over("peers", session.peers.length, 65_535);
 	over("min peers", session.minPeers.length, 65_535);
 	over("channel pts entries", session.updatesState.channels.length, 65_535);
-	for (const dc of session.dcs)
-		over("address bytes", new TextEncoder().encode(dc.addr).length, 255);
+	// addresses of DC entries already accepted were checked then (this runs per coalesced change)
+	if (!dcsChanged) return;
+	const utf8 = new TextEncoder();
+	for (const dc of session.dcs) over("address bytes", utf8.encode(dc.addr).length, 255);
 }
 
 function detail(error: unknown): string {

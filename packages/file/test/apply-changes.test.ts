@@ -86,4 +86,16 @@ describe("file: applyChanges", () => {
 		await b.flush(); // nothing pending blocks it
 		assertSameSession(await b.load(), sampleSession(3));
 	});
+
+	it("with flushInterval, a DC address too long for the format rejects at the call, updates still pass", async () => {
+		const { b } = await open(60_000);
+		await b.save(sampleSession(4));
+		const long = `${"a".repeat(300)}.example:443`;
+		await expect(b.updateDc(testDc({ dcId: 3, addr: long }))).rejects.toThrow(/address bytes/);
+		await b.applyUpdateState({ type: "primary", pts: 77, date: 1, seq: 2 });
+		await b.flush();
+		const stored = await b.load();
+		expect(stored?.updatesState.pts).toBe(77);
+		expect(stored?.dcs.some((d) => d.addr === long)).toBe(false);
+	});
 });
