@@ -149,6 +149,35 @@ describe.skipIf(!available)("postgres", () => {
 		}
 	}, 30_000);
 
+	it("a write racing a lease takeover that commits first is refused (fencing without a lease update)", async () => {
+		const s = schema();
+		const b = await PostgresSessionBackend.open({ connectionString: PG_URL, schema: s });
+		await b.setHomeDc(1);
+		const thief = new pg.Client({ connectionString: PG_URL });
+		await thief.connect();
+		try {
+			await thief.query("BEGIN");
+			await thief.query(`UPDATE "${s}".xs_leases SET owner = 'thief', expires_at = $1`, [
+				Date.now() + 60_000,
+			]);
+			// this write reads the lease: it must wait for the takeover, then see it
+			const write = b.setHomeDc(2).then(
+				() => "written",
+				(e: unknown) => e,
+			);
+			await new Promise((r) => setTimeout(r, 300));
+			await thief.query("COMMIT");
+			const outcome = await write;
+			expect(outcome).toBeInstanceOf(SessionLockedError);
+			expect(String((outcome as Error).message)).toMatch(/lease on session "default" was lost/);
+		} finally {
+			await thief.end();
+		}
+		const [row] = (await sql(`SELECT home_dc_id FROM "${s}".xs_sessions`)).rows;
+		expect(row?.home_dc_id).toBe(1);
+		await b.close();
+	});
+
 	it("connections killed by the server: a typed error, then recovery, nothing acknowledged lost", async () => {
 		const s = schema();
 		const app = `xs-kill-${s}`;

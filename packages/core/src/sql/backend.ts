@@ -567,14 +567,18 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	}
 
 	/**
-	 * Inside the write transaction, whose write lock no other instance can take the lease under:
-	 * the lease is extended when a third of its lifetime has passed since it last was, and
-	 * otherwise only read (a renewal on every write would add a page to every commit).
+	 * Inside the write transaction, under which no other instance can take the lease over (the
+	 * write lock; on PostgreSQL a row lock): the lease is extended when a third of its lifetime
+	 * has passed since it last was, and otherwise only read (a renewal on every write would add a
+	 * page to every commit, and a dead row version on PostgreSQL).
 	 */
 	async #checkLease(tx: SqlExecutor, operation: string, renew: boolean): Promise<void> {
 		const now = Date.now();
 		if (!renew && now - this.#renewedAt < this.#ttl / 3) {
-			const [row] = await tx.all("SELECT owner FROM xs_leases WHERE session_id = ?", [
+			// PostgreSQL runs transactions side by side: the row lock keeps a takeover from
+			// committing before this transaction does (SQLite's write lock already does)
+			const lock = this.#db.dialect === "postgres" ? " FOR SHARE" : "";
+			const [row] = await tx.all(`SELECT owner FROM xs_leases WHERE session_id = ?${lock}`, [
 				this.sessionId,
 			]);
 			if (row?.owner === this.#owner) return;
