@@ -60,23 +60,19 @@ function prepared(db: Db, sql: string, raw = false): Statement {
 	return stmt;
 }
 
-/**
- * The parameters as better-sqlite3 binds them: as they are, a Uint8Array too (any byte view
- * binds as a blob of its own range, a `subarray` included), so no copy of a long batch is made.
- */
-function bind(params: readonly SqlValue[] = []): unknown[] {
-	return params as unknown[];
-}
+// Parameters go to better-sqlite3 as they are: any Uint8Array (a subarray included) binds as a
+// blob of its own bytes, so a long batch is never copied.
+const NO_PARAMS: readonly SqlValue[] = [];
 
 function executor(db: Db): SqlExecutor {
 	return {
 		// an array binds its items as the anonymous parameters (no spread of a long batch)
 		async run(sql, params) {
-			const info = prepared(db, sql).run(bind(params));
+			const info = prepared(db, sql).run(params ?? NO_PARAMS);
 			return { changes: info.changes };
 		},
 		async all(sql, params) {
-			return prepared(db, sql).all(bind(params)) as SqlRow[];
+			return prepared(db, sql).all(params ?? NO_PARAMS) as SqlRow[];
 		},
 	};
 }
@@ -104,6 +100,16 @@ const DEFAULT_MMAP_SIZE = 256 * 1024 * 1024;
 /** A better-sqlite3 connection as a {@link SqlDriver}: opened here from a path, or the caller's. */
 export function sqliteDriver(database: string | Db, options: SqliteDriverOptions = {}): SqlDriver {
 	const owned = typeof database === "string";
+	const mmap = options.mmapSize ?? DEFAULT_MMAP_SIZE;
+	// checked before the file is created: a bad option leaves nothing behind
+	if (!Number.isSafeInteger(mmap) || mmap < 0)
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			`mmapSize must be a byte count, got ${mmap}`,
+			{
+				backend: BACKEND,
+			},
+		);
 	const path = owned ? database : (database as Db).name;
 	const db = owned ? openFile(database as string) : (database as Db);
 	if (owned) {
@@ -115,15 +121,6 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 			// a page cache of up to 64 MiB (filled only as pages are read): random lookups in a
 			// large peer cache stay in memory instead of re-reading pages from the OS
 			db.pragma("cache_size = -65536");
-			const mmap = options.mmapSize ?? DEFAULT_MMAP_SIZE;
-			if (!Number.isSafeInteger(mmap) || mmap < 0)
-				throw new SessionBackendError(
-					"INVALID_ARGUMENT",
-					`mmapSize must be a byte count, got ${mmap}`,
-					{
-						backend: BACKEND,
-					},
-				);
 			if (path !== ":memory:") db.pragma(`mmap_size = ${mmap}`);
 		} catch (error) {
 			db.close();
@@ -148,7 +145,7 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 			// not inside (or ahead of) a transaction on this database: it would see uncommitted rows
 			if (queued.has(key) || (!snapshot.open && db.inTransaction)) return undefined;
 			snapshot.begin();
-			return (prepared(db, sql, true).get(bind(params)) as SqlValue[] | undefined) ?? null;
+			return (prepared(db, sql, true).get(params ?? NO_PARAMS) as SqlValue[] | undefined) ?? null;
 		},
 		transaction: (fn) =>
 			queuedTask(async () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -466,10 +466,13 @@ describe("the memory map", () => {
 		const before = db.pragma("mmap_size", { simple: true });
 		expect(await mmapOf(sqliteDriver(db))).toBe(before);
 		db.close();
-		for (const mmapSize of [-1, 1.5, Number.NaN])
-			expect(() => sqliteDriver(dbPath(), { mmapSize })).toThrow(
+		for (const mmapSize of [-1, 1.5, Number.NaN]) {
+			const path = dbPath();
+			expect(() => sqliteDriver(path, { mmapSize })).toThrow(
 				/sqlite.*mmapSize must be a byte count/s,
 			);
+			expect(existsSync(path)).toBe(false); // nothing created
+		}
 	});
 
 	it("reads what another connection commits to pages already mapped", async () => {
