@@ -25,6 +25,13 @@ const KDF_PBKDF2 = 1;
 /** PBKDF2-HMAC-SHA-256 cost: OWASP's 2023 recommendation (about 0.1 s on a 2020s server core). */
 export const DEFAULT_PBKDF2_ITERATIONS = 600_000;
 const MIN_PBKDF2_ITERATIONS = 100_000;
+/**
+ * The highest PBKDF2 cost a cipher is created with or an envelope is opened with: about 17 times
+ * {@link DEFAULT_PBKDF2_ITERATIONS}, 1 to 3 s of one core. The cost is read from the envelope
+ * header before anything is authenticated, so without a bound a forged header (up to 2^32 − 1)
+ * keeps `load()` deriving for half an hour; with it, a forgery costs no more than a slow load.
+ */
+export const MAX_PBKDF2_ITERATIONS = 10_000_000;
 const BACKEND = "crypto";
 
 /** What encrypts a session: a 32-byte key, or a passphrase stretched with PBKDF2. */
@@ -109,11 +116,11 @@ export class SessionCipher {
 		if (
 			!Number.isInteger(iterations) ||
 			iterations < MIN_PBKDF2_ITERATIONS ||
-			iterations > 0xffffffff
+			iterations > MAX_PBKDF2_ITERATIONS
 		)
 			throw new SessionBackendError(
 				"INVALID_ARGUMENT",
-				`PBKDF2 iterations must be an integer ≥ ${MIN_PBKDF2_ITERATIONS}`,
+				`PBKDF2 iterations must be an integer from ${MIN_PBKDF2_ITERATIONS} to ${MAX_PBKDF2_ITERATIONS}`,
 				{
 					backend: BACKEND,
 				},
@@ -168,8 +175,12 @@ export class SessionCipher {
 			const iterations = view.getUint32(offset, true);
 			const salt = envelope.slice(offset + 4, offset + 20);
 			offset += 20;
-			if (iterations < MIN_PBKDF2_ITERATIONS)
-				throw fail("tampered", "envelope has an implausible PBKDF2 cost");
+			// checked before deriving: the cost is not authenticated until the key is derived
+			if (iterations < MIN_PBKDF2_ITERATIONS || iterations > MAX_PBKDF2_ITERATIONS)
+				throw fail(
+					"tampered",
+					`envelope has an implausible PBKDF2 cost (${iterations} iterations, allowed ${MIN_PBKDF2_ITERATIONS} to ${MAX_PBKDF2_ITERATIONS}); the header was damaged or forged`,
+				);
 			derived = await this.#derived(iterations, salt);
 		} else {
 			throw fail("unsupported", `unknown key derivation ${envelope[5]}`);

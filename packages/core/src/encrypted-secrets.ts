@@ -66,7 +66,12 @@ class EncryptedSecretsBackend implements SessionBackend {
 	#dispatched: Promise<unknown> = Promise.resolve();
 
 	constructor(inner: SessionBackend, cipher: SessionCipher) {
-		if (!(cipher instanceof SessionCipher)) throw new TypeError("cipher must be a SessionCipher");
+		if (!(cipher instanceof SessionCipher))
+			throw new SessionBackendError(
+				"INVALID_ARGUMENT",
+				"withEncryptedSecrets needs a SessionCipher: pass `await SessionCipher.create({ passphrase })` (or `{ key }`), not the secret itself",
+				{ backend: inner?.name ?? "encrypted-secrets" },
+			);
 		this.#inner = inner;
 		this.#cipher = cipher;
 		this.name = inner.name;
