@@ -263,6 +263,8 @@ function obj(v: unknown, field: string): Record<string, unknown> {
 }
 function arr(v: unknown, field: string): unknown[] {
 	if (!Array.isArray(v)) throw bad(`${field} must be an array`);
+	// a hole (`[, {...}]`) is skipped by map() and would reach the encoders as undefined
+	for (let i = 0; i < v.length; i++) if (!(i in v)) throw bad(`${field}[${i}] is missing`);
 	return v;
 }
 function str(v: unknown, field: string): string {
