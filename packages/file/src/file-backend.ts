@@ -564,8 +564,12 @@ async function removeStaleTempFiles(fs: FileSystem, path: string, locked: boolea
 	const names = await fs.readdir(dirname(path)).catch(() => [] as string[]);
 	for (const name of names) {
 		const pid = tempFileOwner(path, name);
-		if (pid === undefined) continue;
-		if (!locked && processAlive(pid)) continue;
+		// the lock's own temp files: another process may be about to link one, lock held or not
+		const lockPid =
+			tempFileOwner(`${path}.lock`, name) ?? tempFileOwner(`${path}.lock.takeover`, name);
+		if (pid === undefined && lockPid === undefined) continue;
+		if (lockPid !== undefined ? processAlive(lockPid) : !locked && processAlive(pid as number))
+			continue;
 		await fs.unlink(resolve(dirname(path), name)).catch(() => undefined);
 	}
 }

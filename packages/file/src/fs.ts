@@ -14,6 +14,12 @@ export interface FileSystem {
 	readdir(path: string): Promise<string[]>;
 	chmod(path: string, mode: number): Promise<void>;
 	mkdir(path: string, options: { recursive: true; mode: number }): Promise<unknown>;
+	/**
+	 * A hard link that fails with EEXIST when `to` exists: the lock file appears with its owner
+	 * already written. Without it (or where the file system has no hard links) the lock file is
+	 * created with O_EXCL and then written.
+	 */
+	link?(from: string, to: string): Promise<void>;
 }
 
 /** The {@link FileSystem} on `node:fs/promises`, used unless `fs` is given. */
@@ -26,6 +32,7 @@ export const nodeFileSystem: FileSystem = {
 	readdir: (path) => fsp.readdir(path),
 	chmod: fsp.chmod,
 	mkdir: fsp.mkdir,
+	link: fsp.link,
 };
 
 /** Creates a new file that must not exist yet, readable by the owner only. */

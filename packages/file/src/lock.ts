@@ -2,12 +2,19 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type LockHolder, SessionBackendError, SessionLockedError } from "@x/session-core";
+import { tempPathFor } from "./atomic-write.js";
 import { CREATE_EXCLUSIVE, errnoCode, type FileSystem, reason } from "./fs.js";
 
 const BACKEND = "file";
 const RETRY_MS = 50;
 /** A takeover marker older than this was left by a crash in the middle of a takeover. */
 const STALE_TAKEOVER_MS = 10_000;
+/**
+ * A lock file without a readable owner this long is stale. Locks written here appear with their
+ * owner (link), so only a crash of a writer without hard links (or of an older version) between
+ * creating and writing it leaves one; such a writer needs milliseconds, not seconds.
+ */
+const STALE_UNREADABLE_MS = 2_000;
 
 interface LockRecord {
 	pid: number;
@@ -85,6 +92,8 @@ export class FileLock {
 		if (boot) record.bootId = boot;
 		if (started) record.procStart = started;
 		const deadline = Date.now() + waitMs;
+		/** Since when the lock file has been seen without a readable owner (our own clock). */
+		let unreadableSince: number | undefined;
 		for (;;) {
 			if (await tryCreate(fs, path, record)) {
 				HELD.add(record.token);
@@ -92,11 +101,18 @@ export class FileLock {
 			}
 			const holder = await readRecord(fs, path);
 			if (holder === undefined) continue; // vanished between create and read: try again
-			if (await isStale(fs, path, holder, record.host)) {
+			unreadableSince = holder === null ? (unreadableSince ?? Date.now()) : undefined;
+			if (await isStale(fs, path, holder, record.host, unreadableSince)) {
 				await takeOver(fs, path, holder);
 				continue;
 			}
-			if (Date.now() >= deadline) throw lockedError(sessionPath, holder);
+			// an ownerless lock is being written or was left by a crash: wait until it is one or
+			// the other, even with lockWaitMs 0 (at most STALE_UNREADABLE_MS)
+			const until =
+				unreadableSince === undefined
+					? deadline
+					: Math.max(deadline, unreadableSince + STALE_UNREADABLE_MS);
+			if (Date.now() >= until) throw lockedError(sessionPath, holder);
 			await new Promise((r) => setTimeout(r, RETRY_MS));
 		}
 	}
@@ -112,8 +128,17 @@ export class FileLock {
 	}
 }
 
+/**
+ * Creates the lock file holding `record`, or returns `false` when it exists. The record is written
+ * and fsynced to a temp file first, then hard-linked into place (link fails if the target exists):
+ * a crash at any instant leaves no lock or a complete one, never an empty lock file.
+ */
 async function tryCreate(fs: FileSystem, path: string, record: LockRecord): Promise<boolean> {
 	try {
+		if (fs.link) {
+			const linked = await tryLink(fs, fs.link, path, record);
+			if (linked !== undefined) return linked;
+		}
 		const file = await fs.open(path, CREATE_EXCLUSIVE, 0o600);
 		try {
 			await file.writeFile(JSON.stringify(record));
@@ -128,6 +153,35 @@ async function tryCreate(fs: FileSystem, path: string, record: LockRecord): Prom
 			backend: BACKEND,
 			cause: error,
 		});
+	}
+}
+
+/** {@link tryCreate} through a hard link; `undefined` when the file system has none. */
+async function tryLink(
+	fs: FileSystem,
+	link: (from: string, to: string) => Promise<void>,
+	path: string,
+	record: LockRecord,
+): Promise<boolean | undefined> {
+	const temp = tempPathFor(path);
+	try {
+		const file = await fs.open(temp, CREATE_EXCLUSIVE, 0o600);
+		try {
+			await file.writeFile(JSON.stringify(record));
+			await file.sync();
+		} finally {
+			await file.close();
+		}
+		await link.call(fs, temp, path);
+		return true;
+	} catch (error) {
+		const code = errnoCode(error);
+		if (code === "EEXIST") return false;
+		if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS")
+			return undefined;
+		throw error;
+	} finally {
+		await fs.unlink(temp).catch(() => undefined);
 	}
 }
 
@@ -155,10 +209,16 @@ async function readRecord(fs: FileSystem, path: string): Promise<LockRecord | nu
  * A lock is stale when its owner on this host is gone: the host booted since (boot id), the pid
  * is this process's own but the lock is not one this process holds (pid reuse after a restart,
  * e.g. pid 1 in a container), the pid is dead, or the pid now belongs to a process that started
- * later (start time). A lock file left unreadable (a crash while creating it) is stale after 10 s.
+ * later (start time). A lock file left without a readable owner is stale after 2 s.
  * A lock of another host is never stale: its process cannot be checked.
  */
-async function isStale(fs: FileSystem, path: string, holder: LockRecord | null, host: string) {
+async function isStale(
+	fs: FileSystem,
+	path: string,
+	holder: LockRecord | null,
+	host: string,
+	unreadableSince: number | undefined,
+) {
 	if (holder) {
 		if (holder.host !== host) return false;
 		const boot = bootId();
@@ -168,8 +228,11 @@ async function isStale(fs: FileSystem, path: string, holder: LockRecord | null, 
 		const started = holder.procStart && processStart(holder.pid);
 		return started !== undefined && started !== "" && started !== holder.procStart;
 	}
+	// by its age, or by how long this process has seen it so (an mtime in the future)
+	if (unreadableSince !== undefined && Date.now() - unreadableSince >= STALE_UNREADABLE_MS)
+		return true;
 	const info = await fs.stat(path).catch(() => undefined);
-	return info !== undefined && Date.now() - info.mtimeMs > STALE_TAKEOVER_MS;
+	return info !== undefined && Date.now() - info.mtimeMs >= STALE_UNREADABLE_MS;
 }
 
 /**

@@ -1,6 +1,13 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+	existsSync,
+	readdirSync,
+	readFileSync,
+	statSync,
+	utimesSync,
+	writeFileSync,
+} from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
 	CorruptSessionError,
 	decodeSession,
@@ -173,7 +180,8 @@ describe("permissions", () => {
 		expect(existsSync(join(dir, "other.txt"))).toBe(true);
 		await b.save(sampleSession());
 		await b.close();
-		expect(modes).toEqual([0o600]);
+		// the save's temp file and the lock's
+		expect(modes).toEqual([0o600, 0o600]);
 		expect(readdirSync(dir).sort()).toEqual(["other.txt", "s.session"]);
 	});
 });
@@ -274,6 +282,49 @@ describe("single-writer lock", () => {
 		expect(error).toBeInstanceOf(SessionLockedError);
 		expect((error as Error).message).toContain("elsewhere.example");
 		expect((error as Error).message).toContain("delete");
+	});
+
+	it("an empty lock file left by a crash does not block: taken over at once when old, within 2 s when new", async () => {
+		const path = join(tempDir(), "s.session");
+		writeFileSync(`${path}.lock`, "", { mode: 0o600 });
+		const past = new Date(Date.now() - 60_000);
+		utimesSync(`${path}.lock`, past, past);
+		let started = Date.now();
+		const a = await FileSessionBackend.open({ path });
+		expect(Date.now() - started).toBeLessThan(500);
+		expect(JSON.parse(readFileSync(`${path}.lock`, "utf8")).pid).toBe(process.pid);
+		await a.close();
+		// just left (mtime now): still no LOCKED with lockWaitMs 0; it may be an owner being written
+		writeFileSync(`${path}.lock`, "", { mode: 0o600 });
+		started = Date.now();
+		const b = await FileSessionBackend.open({ path });
+		expect(Date.now() - started).toBeLessThan(4000);
+		await b.close();
+		expect(readdirSync(dirname(path))).toEqual([]);
+	});
+
+	it("the lock file appears with its owner written (linked from a temp file); a dead writer's temp file is removed", async () => {
+		const dir = tempDir();
+		const path = join(dir, "s.session");
+		const seen: string[] = [];
+		const fs: FileSystem = {
+			...nodeFileSystem,
+			link: async (from, to) => {
+				seen.push(readFileSync(from, "utf8"));
+				await nodeFileSystem.link?.(from, to);
+			},
+		};
+		const dead = `${path}.lock.2147483646.0123456789ab.xs-tmp`;
+		writeFileSync(dead, "{}", { mode: 0o600 });
+		const a = await FileSessionBackend.open({ path, fs });
+		expect(JSON.parse(seen[0] as string).pid).toBe(process.pid);
+		expect(readdirSync(dir).sort()).toEqual(["s.session.lock"]);
+		await a.close();
+		// a file system without hard links: the lock is created and then written, as before
+		const { link: _, ...noLink } = nodeFileSystem;
+		const b = await FileSessionBackend.open({ path, fs: noLink });
+		expect(JSON.parse(readFileSync(`${path}.lock`, "utf8")).pid).toBe(process.pid);
+		await b.close();
 	});
 
 	it("lock: false takes no lock and declares locking false", async () => {
