@@ -64,18 +64,47 @@ function bindOne(v: unknown): unknown {
 		: v;
 }
 
-function executor(client: pg.Pool | pg.PoolClient): SqlExecutor {
+function executor(
+	client: pg.Pool | pg.PoolClient,
+	lost: () => unknown = () => undefined,
+): SqlExecutor {
+	const query = (sql: string, params: readonly SqlValue[] | undefined) => {
+		// the server's own reason (57P01…) rather than pg's "not queryable"
+		const fault = lost();
+		if (fault) return Promise.reject(fault);
+		return client.query({ text: numbered(sql), values: bind(params), types });
+	};
 	return {
 		async run(sql, params) {
-			const r = await client.query({ text: numbered(sql), values: bind(params), types });
-			return { changes: r.rowCount ?? 0 };
+			return { changes: (await query(sql, params)).rowCount ?? 0 };
 		},
 		async all(sql, params) {
-			const r = await client.query({ text: numbered(sql), values: bind(params), types });
-			return r.rows as SqlRow[];
+			return (await query(sql, params)).rows as SqlRow[];
 		},
 	};
 }
+
+/**
+ * Listens for `error` on a client while this driver holds it. pg-pool removes its own listener
+ * while a client is checked out, and a caller's client may have none: a connection the server
+ * ends between two statements of a transaction (restart, failover, `pg_terminate_backend`) would
+ * otherwise be an unhandled `error` event, which ends the process. The error is kept and thrown
+ * by the next statement, and the client is dropped on release.
+ */
+function watch(client: pg.PoolClient): { lost: () => unknown; stop: () => void } {
+	let fault: unknown;
+	const onError = (error: Error) => {
+		fault ??= error;
+	};
+	client.on("error", onError);
+	return { lost: () => fault, stop: () => client.off("error", onError) };
+}
+
+/**
+ * The connection broke after COMMIT was sent: the server may have committed. Reported as
+ * `TIMEOUT` (outcome unknown), so `CONNECTION` always means the write was not applied.
+ */
+class CommitOutcomeUnknown extends Error {}
 
 function quoteIdent(name: string): string {
 	if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name))
@@ -131,7 +160,12 @@ function singleClient(client: pg.Client, setup: string): Pick<pg.Pool, "connect"
 			await client.query(setup);
 			configured = true;
 		}
-		return { query: client.query.bind(client), release() {} } as unknown as pg.PoolClient;
+		return {
+			query: client.query.bind(client),
+			on: client.on.bind(client),
+			off: client.off.bind(client),
+			release() {},
+		} as unknown as pg.PoolClient;
 	};
 	return {
 		connect: (() => {
@@ -200,28 +234,34 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 	const connect = async () => {
 		await ready();
 		const client = await pool.connect();
-		if (owned || options.client) return client;
+		const watched = watch(client);
+		/** Back to the pool; dropped when it broke (a fault of a statement, or one between them). */
+		const release = (fault?: unknown) => {
+			watched.stop();
+			client.release((fault ?? watched.lost()) as Error | undefined);
+		};
+		if (owned || options.client) return { client, lost: watched.lost, release };
 		try {
 			await client.query(
 				`SET search_path TO ${schema}; SET statement_timeout = ${Math.floor(statementTimeout)}`,
 			);
 		} catch (error) {
-			client.release(true);
+			release(error instanceof Error ? error : true);
 			throw error;
 		}
-		return client;
+		return { client, lost: watched.lost, release };
 	};
 	const once = async <T>(use: (x: SqlExecutor) => Promise<T>): Promise<T> => {
-		const client = await connect();
+		const { client, lost, release } = await connect();
 		let fault: unknown;
 		try {
-			return await use(executor(client));
+			return await use(executor(client, lost));
 		} catch (error) {
 			if (isConnectionFault(error)) fault = error;
 			throw error;
 		} finally {
 			// a connection that timed out or broke is dropped, not handed to the next caller
-			client.release(fault as Error | undefined);
+			release(fault);
 		}
 	};
 	return {
@@ -232,22 +272,29 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 		run: (sql, params) => once((x) => x.run(sql, params)),
 		all: (sql, params) => once((x) => x.all(sql, params)),
 		async transaction(fn) {
-			const client = await connect();
-			let broken = false;
+			const { client, lost, release } = await connect();
+			const x = executor(client, lost);
+			let broken: unknown;
+			let committing = false;
 			try {
-				await client.query("BEGIN");
-				const result = await fn(executor(client));
-				await client.query("COMMIT");
+				await x.run("BEGIN");
+				const result = await fn(x);
+				committing = true;
+				await x.run("COMMIT");
 				return result;
 			} catch (error) {
-				if (isConnectionFault(error)) broken = true;
-				else
-					await client.query("ROLLBACK").catch(() => {
-						broken = true;
+				if (isConnectionFault(error)) {
+					broken = error;
+					// before COMMIT the server rolls back a transaction whose connection is gone
+					if (committing)
+						throw new CommitOutcomeUnknown("commit outcome unknown", { cause: error });
+				} else
+					await client.query("ROLLBACK").catch((e: unknown) => {
+						broken = e ?? true;
 					});
 				throw error;
 			} finally {
-				client.release(broken);
+				release(broken);
 			}
 		},
 		isProcessAlive(pid) {
@@ -276,6 +323,11 @@ export function mapError(
 	const code = String(e?.code ?? "");
 	const text = redactSecrets(String(e?.message ?? error), secrets).slice(0, 200);
 	const where = `${operation} on ${location}`;
+	if (error instanceof CommitOutcomeUnknown)
+		return new SessionConnectionError(
+			`${where}: the connection was lost while committing, so the write may or may not have been applied (load() to see; repeat it if it is missing)`,
+			{ backend: BACKEND, code: "TIMEOUT" },
+		);
 	// 28xxx: invalid authorization; 3D000: no such database
 	if (code.startsWith("28") || code === "3D000")
 		return new SessionConnectionError(`${where}: the server refused the login (${code})`, {
