@@ -38,6 +38,11 @@ export interface LibsqlConnectOptions {
 	 * power loss; faster.
 	 */
 	synchronous?: "normal" | "full";
+	/**
+	 * A local file is opened as it is: not created when missing (an error instead), and its mode
+	 * not checked (nothing is written). Set by the backend's `readOnly` option.
+	 */
+	readOnly?: boolean;
 }
 
 /**
@@ -135,7 +140,14 @@ export function libsqlDriver(options: LibsqlConnectOptions): {
 	} else {
 		const path = localPath(url);
 		// an embedded replica refuses a file it did not create (no wal_index): it is chmod-ed after
-		if (path) prepareLocalFile(path, !options.syncUrl);
+		if (path && options.readOnly) {
+			if (!existsSync(path))
+				throw new SessionBackendError(
+					"IO",
+					`${location} does not exist (a read-only open creates nothing)`,
+					{ backend: BACKEND },
+				);
+		} else if (path) prepareLocalFile(path, !options.syncUrl);
 		const timeout = options.requestTimeoutMs ?? 10_000;
 		const config: Config = {
 			url,

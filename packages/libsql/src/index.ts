@@ -37,7 +37,12 @@ async function withDriver<T>(
 export const LibsqlSessionBackend = {
 	async open(options: LibsqlSessionOptions): Promise<LibsqlSessionBackend> {
 		const { driver, client, sync } = libsqlDriver(options);
-		if (!options.client && options.url?.startsWith("file:") && !options.syncUrl) {
+		if (
+			!options.client &&
+			options.url?.startsWith("file:") &&
+			!options.syncUrl &&
+			!options.readOnly
+		) {
 			// as the SQLite backend: WAL, and synchronous=FULL unless the caller chose NORMAL
 			const level = options.synchronous === "normal" ? "NORMAL" : "FULL";
 			await client.execute("PRAGMA journal_mode = WAL").catch(() => undefined);
@@ -61,7 +66,9 @@ export const LibsqlSessionBackend = {
 	},
 	/** The session ids stored in the database. */
 	listSessions(options: LibsqlConnectOptions): Promise<string[]> {
-		return withDriver(options, ({ driver }) => SqlSessionBackend.listSessions(driver));
+		return withDriver({ ...options, readOnly: true }, ({ driver }) =>
+			SqlSessionBackend.listSessions(driver),
+		);
 	},
 	/** Deletes one session that no open backend holds; `false` when it did not exist. */
 	deleteSession(options: LibsqlConnectOptions, sessionId: string): Promise<boolean> {

@@ -145,9 +145,10 @@ describe("schema over every transport", () => {
 			ferogramDatabase(path);
 			const server = remote ? await startHranaServer({ path, token: TOKEN }) : undefined;
 			try {
-				const b = await LibsqlSessionBackend.open(
-					server ? { url: server.url, authToken: TOKEN } : { url: `file:${path}` },
-				);
+				const b = await LibsqlSessionBackend.open({
+					...(server ? { url: server.url, authToken: TOKEN } : { url: `file:${path}` }),
+					migrateForeign: true,
+				});
 				const s = await b.load();
 				await b.close();
 				expect(s?.homeDcId).toBe(2);
@@ -380,7 +381,7 @@ describe("local files", () => {
 			Buffer.from(testAuthKey(4).expose()),
 		);
 		db.close();
-		const b = await LibsqlSessionBackend.open({ url: `file:${path}` });
+		const b = await LibsqlSessionBackend.open({ url: `file:${path}`, migrateForeign: true });
 		const s = await b.load();
 		await b.close();
 		expect(s?.homeDcId).toBe(4);

@@ -69,6 +69,8 @@ export interface RedisSessionOptions {
 	waitForAof?: WaitForAof;
 	/** Quit the client in `close()` (default `false`). */
 	closeClient?: boolean;
+	/** Read only: no lease (whatever `lock` says) and every write rejects `UNSUPPORTED`; nothing is created. */
+	readOnly?: boolean;
 }
 
 const PEERS_PER_SCRIPT = 2000;
@@ -110,6 +112,7 @@ export class RedisSessionBackend implements SessionBackend {
 	readonly #watch: ConnectionWatch;
 	readonly #run: CommandRunner;
 	readonly #closeClient: boolean;
+	readonly #readOnly: boolean;
 	#lease: Lease | undefined;
 	#closing: Promise<void> | undefined;
 	/** Peers + min peers as last seen; sizes the timeout of a load without an extra round trip. */
@@ -121,6 +124,7 @@ export class RedisSessionBackend implements SessionBackend {
 		this.sessionId = options.sessionId ?? "default";
 		this.keys = keys;
 		this.#closeClient = options.closeClient ?? false;
+		this.#readOnly = options.readOnly === true;
 		this.#watch = new ConnectionWatch(options.client);
 		this.#run = new CommandRunner(
 			options.client,
@@ -132,7 +136,7 @@ export class RedisSessionBackend implements SessionBackend {
 		this.capabilities = {
 			persistent: true,
 			multiSession: true,
-			locking: options.lock ?? true,
+			locking: !options.readOnly && (options.lock ?? true),
 			nativeGranular: true,
 			coalescing: false,
 			extensions: true,
@@ -167,7 +171,7 @@ export class RedisSessionBackend implements SessionBackend {
 		const run = <T>(op: string, c: () => Promise<T>) => backend.#run.bounded(op, c);
 		try {
 			await checkDurabilitySupport(options.client, options, run);
-			if (options.lock ?? true) {
+			if (!options.readOnly && (options.lock ?? true)) {
 				backend.#lease = await Lease.acquire(
 					options.client as unknown as Scripted,
 					keys,
@@ -544,6 +548,12 @@ export class RedisSessionBackend implements SessionBackend {
 
 	#checkWritable(op: string): void {
 		this.#run.checkOpen();
+		if (this.#readOnly)
+			throw new SessionBackendError(
+				"UNSUPPORTED",
+				`${op}: session "${this.sessionId}" was opened read-only (readOnly: true); open it without readOnly to write`,
+				{ backend: BACKEND },
+			);
 		const lost = this.#lease?.lost;
 		if (lost !== undefined) {
 			throw new SessionLockedError(

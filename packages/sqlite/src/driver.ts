@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { CorruptSessionError, SessionBackendError } from "@x/session-core";
@@ -93,6 +93,13 @@ export interface SqliteDriverOptions {
 	 * that can fail under a running process (network file systems, removable disks).
 	 */
 	mmapSize?: number;
+	/**
+	 * Read the file without changing it or creating anything beside it (no -wal, -shm or journal;
+	 * the mode check is skipped: nothing is written). Without a -wal file the whole database is
+	 * in the file, which is read into memory; with one (a writer may be live) it is opened
+	 * read-only in place. Set by the backend's `readOnly` option.
+	 */
+	readOnly?: boolean;
 }
 
 const DEFAULT_MMAP_SIZE = 256 * 1024 * 1024;
@@ -111,8 +118,21 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 			},
 		);
 	const path = owned ? database : (database as Db).name;
-	const db = owned ? openFile(database as string) : (database as Db);
-	if (owned) {
+	const readOnly = owned && options.readOnly === true && database !== ":memory:";
+	const db = readOnly
+		? openReadOnly(database as string)
+		: owned
+			? openFile(database as string)
+			: (database as Db);
+	if (readOnly) {
+		try {
+			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
+			db.pragma("query_only = 1");
+		} catch (error) {
+			db.close();
+			throw mapError(error, "open", path);
+		}
+	} else if (owned) {
 		try {
 			// the busy timeout first: switching to WAL waits for other connections too
 			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
@@ -208,6 +228,37 @@ function readSnapshot(db: Db, enabled: boolean) {
 		},
 		end,
 	};
+}
+
+/**
+ * Opens a database file for reading only, creating nothing: a read-only connection to a WAL
+ * database creates -wal and -shm files and leaves them, so without a -wal file (no writer
+ * live, everything checkpointed) the bytes are read into an in-memory copy (marked rollback
+ * journal: a WAL header would not open from memory); with one, read-only in place.
+ */
+function openReadOnly(path: string): Db {
+	try {
+		if (existsSync(`${path}-wal`))
+			return new Database(path, { readonly: true, fileMustExist: true });
+		const bytes = readFileSync(path);
+		if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
+			bytes[18] = 1;
+			bytes[19] = 1;
+		}
+		return new Database(bytes);
+	} catch (error) {
+		const code = (error as { code?: unknown }).code;
+		if (code === "ENOENT" || code === "SQLITE_CANTOPEN")
+			throw new SessionBackendError(
+				"IO",
+				`${path} does not exist (a read-only open creates nothing)`,
+				{
+					backend: BACKEND,
+					cause: error,
+				},
+			);
+		throw mapError(error, "open", path);
+	}
 }
 
 /** Opens a database file, creating it 0600 first so SQLite's -wal and -shm files are 0600 too. */

@@ -14,9 +14,10 @@ export interface SqliteSessionOptions extends SqlSessionOptions, SqliteDriverOpt
 export type SqliteSessionBackend = SqlSessionBackend;
 
 /**
- * The SQLite backend on better-sqlite3. `open()` migrates the schema (and imports a
- * ferogram/layer database in place, after a 0600 backup copy), takes the session's lease and
- * returns a `SessionBackend` named `"sqlite"`.
+ * The SQLite backend on better-sqlite3. `open()` migrates the schema (and, with
+ * `migrateForeign: true`, imports a ferogram/layer database in place after a 0600 backup copy),
+ * takes the session's lease and returns a `SessionBackend` named `"sqlite"`. With
+ * `readOnly: true` it changes nothing and creates no file.
  */
 export const SqliteSessionBackend = {
 	async open(options: SqliteSessionOptions): Promise<SqliteSessionBackend> {
@@ -30,7 +31,7 @@ export const SqliteSessionBackend = {
 
 /** The session ids stored in a SQLite database (a path or an open Database, left open). */
 export async function listSqliteSessions(database: string | Database.Database): Promise<string[]> {
-	const driver = sqliteDriver(database);
+	const driver = sqliteDriver(database, { readOnly: true });
 	try {
 		return await SqlSessionBackend.listSessions(driver);
 	} finally {

@@ -1,5 +1,14 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+	existsSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,7 +94,7 @@ describe("ferogram and layer databases", () => {
 		it(`imports a ${legacy ? "layer-era (no is_chat, channel_kind, is_community, min_peers)" : "ferogram"} database in place, after a 0600 backup`, async () => {
 			const path = dbPath();
 			referenceDatabase(path, legacy);
-			const b = await SqliteSessionBackend.open({ database: path });
+			const b = await SqliteSessionBackend.open({ database: path, migrateForeign: true });
 			const s = await b.load();
 			await b.close();
 			expect(s?.homeDcId).toBe(2);
@@ -138,7 +147,7 @@ describe("ferogram and layer databases", () => {
 			INSERT INTO peers VALUES (1, 10, 1, 2, 0), (2, 20, 0, NULL, 1), (3, 30, 0, NULL, 0);
 		`);
 		db.close();
-		const b = await SqliteSessionBackend.open({ database: path });
+		const b = await SqliteSessionBackend.open({ database: path, migrateForeign: true });
 		const s = await b.load();
 		await b.close();
 		expect(s?.homeDcId).toBe(4);
@@ -157,7 +166,7 @@ describe("ferogram and layer databases", () => {
 		const db = rawDb(path);
 		db.exec(referenceDdl(false));
 		db.close();
-		const b = await SqliteSessionBackend.open({ database: path });
+		const b = await SqliteSessionBackend.open({ database: path, migrateForeign: true });
 		expect(await b.load()).toBeNull();
 		await b.setHomeDc(3);
 		expect((await b.load())?.homeDcId).toBe(3);
@@ -178,9 +187,9 @@ describe("ferogram and layer databases", () => {
 		const db = new Database(path);
 		db.prepare("UPDATE peers SET is_chat = 'yes' WHERE id = 5").run();
 		db.close();
-		await expect(SqliteSessionBackend.open({ database: path })).rejects.toBeInstanceOf(
-			CorruptSessionError,
-		);
+		await expect(
+			SqliteSessionBackend.open({ database: path, migrateForeign: true }),
+		).rejects.toBeInstanceOf(CorruptSessionError);
 	});
 
 	it("a reference row it cannot read is a typed error and leaves the database as it was", async () => {
@@ -189,7 +198,9 @@ describe("ferogram and layer databases", () => {
 		const db = new Database(path);
 		db.prepare("UPDATE dcs SET auth_key = ? WHERE flags = 0").run(Buffer.alloc(100));
 		db.close();
-		await expect(SqliteSessionBackend.open({ database: path })).rejects.toSatisfy(
+		await expect(
+			SqliteSessionBackend.open({ database: path, migrateForeign: true }),
+		).rejects.toSatisfy(
 			(e) =>
 				e instanceof CorruptSessionError &&
 				/auth key of DC 2 is 100 bytes/.test((e as Error).message),
@@ -198,6 +209,102 @@ describe("ferogram and layer databases", () => {
 		expect(after.prepare("SELECT COUNT(*) AS n FROM peers").get()).toEqual({ n: 5 });
 		expect(after.pragma("user_version", { simple: true })).toBe(0);
 		after.close();
+	});
+});
+
+describe("readOnly and migrateForeign", () => {
+	const snapshot = (dir: string) =>
+		readdirSync(dir)
+			.sort()
+			.map(
+				(n) =>
+					`${n}:${createHash("sha256")
+						.update(readFileSync(join(dir, n)))
+						.digest("hex")}`,
+			);
+
+	it("a ferogram database is refused without migrateForeign, and left as it was", async () => {
+		const path = dbPath();
+		referenceDatabase(path, false);
+		const before = snapshot(join(path, ".."));
+		await expect(SqliteSessionBackend.open({ database: path })).rejects.toSatisfy(
+			(e) =>
+				isSessionError(e, "UNSUPPORTED") &&
+				/ferogram\/layer database.*migrateForeign: true/.test((e as Error).message),
+		);
+		// the refused open switched the journal to WAL (the driver's first step), nothing else
+		expect(readdirSync(join(path, ".."))).toEqual(["s.db"]);
+		const after = new Database(path, { readonly: true });
+		const tables = after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+		expect(tables.map((t) => (t as { name: string }).name).sort()).toEqual([
+			"channel_pts",
+			"dcs",
+			"meta",
+			"min_peers",
+			"peers",
+			"update_state",
+		]);
+		expect(after.prepare("SELECT COUNT(*) AS n FROM peers").get()).toEqual({ n: 5 });
+		after.close();
+		expect(before).toHaveLength(1);
+	});
+
+	it("readOnly reads a ferogram database in memory: no import, no backup, no file changed", async () => {
+		const path = dbPath();
+		referenceDatabase(path, false);
+		const before = snapshot(join(path, ".."));
+		const b = await SqliteSessionBackend.open({ database: path, readOnly: true });
+		const s = await b.load();
+		expect(s?.homeDcId).toBe(2);
+		expect(s?.peers).toHaveLength(5);
+		await expect(b.setHomeDc(3)).rejects.toSatisfy((e) => isSessionError(e, "UNSUPPORTED"));
+		await b.close();
+		const other = await SqliteSessionBackend.open({
+			database: path,
+			readOnly: true,
+			sessionId: "x",
+		});
+		expect(await other.load()).toBeNull();
+		await other.close();
+		expect(await listSqliteSessions(path)).toEqual(["default"]);
+		expect(snapshot(join(path, ".."))).toEqual(before);
+	});
+
+	it("readOnly on a WAL database of ours: no lease row, no -wal/-shm left, writes refused", async () => {
+		const path = dbPath();
+		const w = await SqliteSessionBackend.open({ database: path, sessionId: "a" });
+		await w.save(sampleSession());
+		await w.close();
+		const before = snapshot(join(path, ".."));
+		const b = await SqliteSessionBackend.open({ database: path, sessionId: "a", readOnly: true });
+		assertSameSession(await b.load(), sampleSession());
+		await expect(b.save(sampleSession())).rejects.toSatisfy((e) =>
+			isSessionError(e, "UNSUPPORTED"),
+		);
+		await b.close();
+		expect(await listSqliteSessions(path)).toEqual(["a"]);
+		expect(snapshot(join(path, ".."))).toEqual(before);
+	});
+
+	it("readOnly on a database without our tables (a Telethon file) loads null and creates nothing", async () => {
+		const path = dbPath();
+		const db = rawDb(path);
+		db.exec(
+			"CREATE TABLE sessions (dc_id INTEGER PRIMARY KEY); CREATE TABLE entities (id INTEGER)",
+		);
+		db.close();
+		const before = snapshot(join(path, ".."));
+		const b = await SqliteSessionBackend.open({ database: path, readOnly: true });
+		expect(await b.load()).toBeNull();
+		await b.close();
+		expect(await listSqliteSessions(path)).toEqual([]);
+		expect(snapshot(join(path, ".."))).toEqual(before);
+		await expect(
+			SqliteSessionBackend.open({ database: join(path, "..", "missing.db"), readOnly: true }),
+		).rejects.toSatisfy(
+			(e) => isSessionError(e, "IO") && /creates nothing/.test((e as Error).message),
+		);
+		expect(existsSync(join(path, "..", "missing.db"))).toBe(false);
 	});
 });
 

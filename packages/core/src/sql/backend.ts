@@ -1,6 +1,7 @@
 import { type BackendCapabilities, BaseSessionBackend, preparePeers } from "../backend.js";
 import {
 	changesAreEmpty,
+	checkAuthKey,
 	checkedStateChange,
 	type PreparedChanges,
 	prepareChanges,
@@ -14,7 +15,7 @@ import {
 	normalizeUsername,
 } from "../extensions.js";
 import { SecretBytes } from "../secret.js";
-import { mergePeer, normalizeSession, peerKey } from "../session.js";
+import { cloneSession, mergePeer, normalizeSession, peerKey } from "../session.js";
 import type {
 	CachedPeer,
 	DcEntry,
@@ -37,7 +38,7 @@ import {
 	UPSERT_EXTENSION,
 	writePeerMeta,
 } from "./extensions.js";
-import { migrate } from "./migrate.js";
+import { type MigrationResult, migrate, readSchema } from "./migrate.js";
 import {
 	CHANNEL_KINDS,
 	dcFromRow,
@@ -67,6 +68,18 @@ export interface SqlSessionOptions {
 	 * and `close()` write them first. Default 0: every call is its own transaction.
 	 */
 	flushInterval?: number;
+	/**
+	 * Open without changing anything: no migration, no schema, no lease; every write rejects
+	 * `UNSUPPORTED`. A database without our tables loads `null`; a ferogram/layer database is
+	 * read in memory, as it would be imported (session `"default"`), and left as it is.
+	 */
+	readOnly?: boolean;
+	/**
+	 * Import a ferogram/layer database on open: its rows become session `"default"`, its tables
+	 * are dropped (after a 0600 backup copy, where the driver can make one), and the Rust client
+	 * that owns the file can no longer use it. Default `false`: such a database is refused.
+	 */
+	migrateForeign?: boolean;
 }
 
 /** Update-state changes not written yet (coalescing). */
@@ -126,6 +139,10 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	readonly #flushInterval: number;
 	#pending: PendingState | undefined;
 	#timer: ReturnType<typeof setTimeout> | undefined;
+	/** Read-only: what the database held when opened without our tables (see `readOnly`). */
+	#readOnly: { foreign: PersistedSession | null | undefined } | undefined;
+	/** Set when this open imported a ferogram/layer database (`migrateForeign`). */
+	imported: MigrationResult["importedReference"];
 
 	private constructor(
 		db: SqlDriver,
@@ -175,9 +192,24 @@ export class SqlSessionBackend extends BaseSessionBackend {
 				backend: db.name,
 			});
 		let owner: string | undefined;
+		let readOnly: { foreign: PersistedSession | null | undefined } | undefined;
+		let imported: MigrationResult["importedReference"];
 		try {
-			await guard(db, "open", () => migrate(db));
-			if (options.lock ?? true) {
+			if (options.readOnly) {
+				const state = await guard(db, "open", () => readSchema(db));
+				readOnly = {
+					foreign:
+						state.kind === "ours"
+							? undefined
+							: state.kind === "reference" && sessionId === "default"
+								? (state.session ?? null)
+								: null,
+				};
+			} else {
+				const foreign = options.migrateForeign === true;
+				imported = (await guard(db, "open", () => migrate(db, { foreign }))).importedReference;
+			}
+			if (!options.readOnly && (options.lock ?? true)) {
 				owner = randomOwner();
 				await acquireLease(db, sessionId, owner, ttl, options.lockWaitMs ?? 0);
 			}
@@ -191,6 +223,8 @@ export class SqlSessionBackend extends BaseSessionBackend {
 				backend: db.name,
 			});
 		const backend = new SqlSessionBackend(db, sessionId, owner, ttl, flushInterval);
+		backend.#readOnly = readOnly;
+		backend.imported = imported;
 		if (owner) {
 			backend.#renewal = setInterval(
 				() => {
@@ -205,9 +239,14 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		return backend;
 	}
 
-	/** The session ids stored in the database, sorted. Migrates the schema first if needed. */
+	/**
+	 * The session ids stored in the database, sorted. A read: nothing is migrated or created (a
+	 * database without our tables lists none; a ferogram/layer database lists `"default"`).
+	 */
 	static async listSessions(db: SqlDriver): Promise<string[]> {
-		await guard(db, "listSessions", () => migrate(db));
+		const state = await guard(db, "listSessions", () => readSchema(db));
+		if (state.kind === "none") return [];
+		if (state.kind === "reference") return state.session ? ["default"] : [];
 		const rows = await guard(db, "listSessions", () =>
 			db.all("SELECT session_id FROM xs_sessions ORDER BY session_id"),
 		);
@@ -260,8 +299,17 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		for (const [channelId, pts] of p.channels) await tx.run(UPSERT_CHANNEL, [id, channelId, pts]);
 	}
 
+	#readOnlyError(operation: string): SessionBackendError {
+		return new SessionBackendError(
+			"UNSUPPORTED",
+			`${operation}: ${this.#db.location} was opened read-only (readOnly: true); open it without readOnly to write`,
+			{ backend: this.name },
+		);
+	}
+
 	/** Keeps a change for the next write (coalescing). */
 	#coalesce(change: UpdateStateChange): Promise<void> {
+		if (this.#readOnly) return Promise.reject(this.#readOnlyError("applyUpdateState"));
 		return this.exclusive(async () => {
 			this.#pending ??= { channels: new Map<bigint, number>() };
 			const p = this.#pending;
@@ -280,6 +328,8 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	}
 
 	protected async loadSession(): Promise<PersistedSession | null> {
+		const foreign = this.#readOnly?.foreign;
+		if (foreign !== undefined) return foreign && cloneSession(foreign);
 		await this.#writePending();
 		return guard(this.#db, "load", () => readSession(this.#db, this.sessionId, this.#rows));
 	}
@@ -347,8 +397,13 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	}
 
 	override updateDc(dc: DcEntry): Promise<void> {
-		validateDc(dc, this.name);
-		const params = dcParams(this.sessionId, dc);
+		let params: SqlValue[];
+		try {
+			validateDc(dc, this.name);
+			params = dcParams(this.sessionId, dc);
+		} catch (error) {
+			return Promise.reject(error); // a bad argument rejects, as on every backend
+		}
 		return this.exclusive(() => this.#granular("updateDc", (tx) => tx.run(UPSERT_DC, params)));
 	}
 
@@ -536,6 +591,14 @@ export class SqlSessionBackend extends BaseSessionBackend {
 
 	/** A read after every call queued before it (read-your-writes), outside a transaction. */
 	#read<T>(operation: string, query: (db: SqlExecutor) => Promise<T>): Promise<T> {
+		if (this.#readOnly?.foreign !== undefined)
+			return Promise.reject(
+				new SessionBackendError(
+					"UNSUPPORTED",
+					`${operation}: ${this.#db.location} has no tables of ours (read-only open): only load() reads it`,
+					{ backend: this.name },
+				),
+			);
 		return this.exclusive(() => guard(this.#db, operation, () => query(this.#db)));
 	}
 
@@ -558,6 +621,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		body: (tx: SqlExecutor) => Promise<void>,
 		renew = false,
 	): Promise<void> {
+		if (this.#readOnly) return Promise.reject(this.#readOnlyError(operation));
 		return guard(this.#db, operation, () =>
 			this.#db.transaction(async (tx) => {
 				if (this.#owner) await this.#checkLease(tx, operation, renew);
@@ -854,10 +918,7 @@ function validateDc(dc: DcEntry, backend: string): void {
 	check.int(dc.flags, 0, 255, "flags", backend);
 	if (typeof dc.addr !== "string")
 		throw new SessionBackendError("INVALID_ARGUMENT", "dc.addr must be a string", { backend });
-	if (dc.authKey !== null && !(dc.authKey instanceof SecretBytes))
-		throw new SessionBackendError("INVALID_ARGUMENT", "dc.authKey must be SecretBytes or null", {
-			backend,
-		});
+	checkAuthKey(dc, backend);
 }
 
 function invalidKind(kind: unknown, backend: string): SessionBackendError {

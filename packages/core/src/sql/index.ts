@@ -11,6 +11,6 @@
  */
 export { guard, SqlSessionBackend, type SqlSessionOptions } from "./backend.js";
 export type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from "./driver.js";
-export { type MigrationResult, migrate } from "./migrate.js";
+export { type MigrationResult, migrate, readSchema, type SchemaState } from "./migrate.js";
 export { MIGRATIONS, POSTGRES_MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
 export { keyedQueue, redactSecrets } from "./util.js";

@@ -1,4 +1,4 @@
-import { UnsupportedVersionError } from "../errors.js";
+import { SessionBackendError, UnsupportedVersionError } from "../errors.js";
 import { SecretBytes } from "../secret.js";
 import { emptySession } from "../session.js";
 import type { CachedPeer, PersistedSession } from "../types.js";
@@ -74,13 +74,61 @@ async function isReferenceDatabase(db: SqlExecutor): Promise<boolean> {
 	);
 }
 
+/** What a read-only open finds, found without writing anything. */
+export type SchemaState =
+	/** Our tables at a version this code reads. */
+	| { kind: "ours"; version: number }
+	/** No tables of ours and not a ferogram/layer database: no session there. */
+	| { kind: "none" }
+	/** A ferogram/layer database, read in memory (`undefined`: opened by it, never saved). */
+	| { kind: "reference"; session: PersistedSession | undefined };
+
+/**
+ * The database as it is, for a read-only open: nothing is migrated or created. A schema older
+ * than {@link SCHEMA_VERSION} (which the current queries cannot read) and a newer one are errors;
+ * a ferogram/layer database is read through the import's own reader, in memory.
+ */
+export async function readSchema(db: SqlDriver): Promise<SchemaState> {
+	const postgres = db.dialect === "postgres";
+	const version = await userVersion(db, postgres);
+	if (version > SCHEMA_VERSION)
+		throw new UnsupportedVersionError(
+			version,
+			`${db.location} has schema version ${version}; this version of x-session reads up to ${SCHEMA_VERSION}`,
+			{ backend: db.name },
+		);
+	if (version === SCHEMA_VERSION) return { kind: "ours", version };
+	if (version === 0 && !postgres && (await isReferenceDatabase(db)))
+		return { kind: "reference", session: await readReference(db, db) };
+	if (version === 0 && !(postgres || (await tableNames(db)).has("xs_sessions")))
+		return { kind: "none" };
+	throw new UnsupportedVersionError(
+		version,
+		`${db.location} has schema version ${version}, which a read-only open cannot read; open it once for writing to migrate it to ${SCHEMA_VERSION}`,
+		{ backend: db.name },
+	);
+}
+
+/** The error of a ferogram/layer database opened for writing without `migrateForeign`. */
+export function foreignDatabaseError(db: SqlDriver): SessionBackendError {
+	return new SessionBackendError(
+		"UNSUPPORTED",
+		`${db.location} is a ferogram/layer database: importing it rewrites it in place (a backup is kept) and the Rust client can no longer use the file; open it with migrateForeign: true to import it (x-session migrate), or readOnly: true to read it unchanged`,
+		{ backend: db.name },
+	);
+}
+
 /**
  * Brings the schema to {@link SCHEMA_VERSION}: each step in one write transaction that re-reads
  * the version first, so two processes opening a fresh database at once migrate it once. A
- * ferogram/layer database is first copied aside (driver `backup()`, 0600), then imported into our
- * tables as session `"default"` and its tables dropped, in the same transaction as the schema.
+ * ferogram/layer database is imported only with `foreign` (else {@link foreignDatabaseError},
+ * nothing changed): first copied aside (driver `backup()`, 0600), then imported into our tables
+ * as session `"default"` and its tables dropped, in the same transaction as the schema.
  */
-export async function migrate(db: SqlDriver): Promise<MigrationResult> {
+export async function migrate(
+	db: SqlDriver,
+	options: { foreign?: boolean } = {},
+): Promise<MigrationResult> {
 	const postgres = db.dialect === "postgres";
 	const from = await userVersion(db, postgres);
 	if (from > SCHEMA_VERSION) {
@@ -93,11 +141,13 @@ export async function migrate(db: SqlDriver): Promise<MigrationResult> {
 	if (from === SCHEMA_VERSION) return { from, to: from };
 	if (postgres) return migratePostgres(db, from);
 	const reference = from === 0 && (await isReferenceDatabase(db));
+	if (reference && !options.foreign) throw foreignDatabaseError(db);
 	const backup = reference ? await db.backup?.() : undefined;
 	let imported = false;
 	await db.transaction(async (tx) => {
 		let version = await userVersion(tx);
 		const fromReference = version === 0 && (await isReferenceDatabase(tx));
+		if (fromReference && !options.foreign) throw foreignDatabaseError(db);
 		const session = fromReference ? await readReference(tx, db) : undefined;
 		while (version < SCHEMA_VERSION) {
 			for (const statement of MIGRATIONS[version] ?? []) await tx.run(statement);

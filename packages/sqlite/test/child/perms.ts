@@ -36,7 +36,7 @@ db.prepare("INSERT INTO dcs VALUES (2, 0, '149.154.167.51:443', ?, 0, 0)").run(
 	Buffer.from(testAuthKey(1).expose()),
 );
 db.close();
-const migrated = await SqliteSessionBackend.open({ database: ref });
+const migrated = await SqliteSessionBackend.open({ database: ref, migrateForeign: true });
 const homeDc = (await migrated.load())?.homeDcId;
 
 const modes: Record<string, string> = {};
