@@ -1,6 +1,6 @@
 // Side by side with the peers: our backends, GramJS (StringSession, StoreSession) and mtcute
 // (MemoryStorage, SqliteStorage) on the same generated data, plus the physical floors.
-// `pnpm bench compare` (installs the peers into bench/peers with npm on first use).
+// `pnpm bench compare` (installs the peers into bench/peers with npm ci on first use).
 // XS_COMPARE_SIZES=1000,100000,1000000 picks the peer counts; XS_COMPARE_SERVERS=0 leaves out
 // Redis and PostgreSQL; XS_COMPARE_SUBJECTS=<substring>,... keeps the subjects (and floors) whose
 // name holds one of them; XS_BENCH_RESULTS=<dir> writes the results elsewhere (a trial run).
@@ -63,9 +63,10 @@ type Any = any;
 function peersInstalled(): void {
 	if (!existsSync(join(peersDir, "node_modules", "telegram"))) {
 		console.error(
-			"[bench] installing the peers (telegram, @mtcute/node) into bench/peers with npm",
+			"[bench] installing the peers (telegram, @mtcute/node) into bench/peers with npm ci",
 		);
-		execFileSync("npm", ["install", "--no-audit", "--no-fund"], {
+		// `npm ci`: exactly bench/peers/package-lock.json, never a newer version in range
+		execFileSync("npm", ["ci", "--no-audit", "--no-fund"], {
 			cwd: peersDir,
 			stdio: "inherit",
 		});

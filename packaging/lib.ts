@@ -1,6 +1,7 @@
 // Shared by the packaging checks: which packages exist, how to run a command, how big a tree is.
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { connect } from "node:net";
 import { join, resolve } from "node:path";
 
 export const REPO_ROOT: string = resolve(import.meta.dirname, "..");
@@ -104,3 +105,22 @@ export function kib(bytes: number): string {
 
 /** The npm command line of this Node (the one users have), not pnpm. */
 export const NPM: string = "npm";
+
+/** The ports of the servers the recipes talk to. */
+export const SERVICE_PORTS = { redis: 6379, postgres: 5432 } as const;
+
+/** True when something accepts TCP connections on 127.0.0.1:port within 2 s. */
+export function reachable(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const socket = connect({ host: "127.0.0.1", port, timeout: 2000 });
+		socket.once("connect", () => {
+			socket.destroy();
+			resolve(true);
+		});
+		socket.once("error", () => resolve(false));
+		socket.once("timeout", () => {
+			socket.destroy();
+			resolve(false);
+		});
+	});
+}

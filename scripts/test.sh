@@ -10,6 +10,7 @@ ensure_pnpm || exit 1
 ensure_deps || exit 1
 ensure_redis || { [ -n "${REQUIRE_SERVICES:-}" ] && exit 1; }
 ensure_postgres || { [ -n "${REQUIRE_SERVICES:-}" ] && exit 1; }
+ensure_telethon || { [ -n "${REQUIRE_SERVICES:-}" ] && exit 1; }
 have_chromium=1
 ensure_chromium || { [ -n "${REQUIRE_SERVICES:-}" ] && exit 1; have_chromium=0; }
 build_all || exit 1

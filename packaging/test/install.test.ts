@@ -1,33 +1,57 @@
 // The install smoke test: for each package, a fresh project in a temporary folder outside the
-// workspace installs core and that package from the packed tarballs with plain npm (drivers come
-// from the registry, as the peer ranges allow), then runs, type-checks and require()s it.
+// workspace installs core and that package from the packed tarballs with plain npm, then runs,
+// type-checks and require()s it. Drivers and every other third-party package come from the
+// registry at the versions pnpm-lock.yaml resolved (npm overrides); `pnpm test:latest` installs the
+// newest each range allows instead and reports what differs from the lockfile.
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import semver from "semver";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { NPM, type PackedPackage, REPO_ROOT, run, treeSize } from "../lib.js";
+import {
+	NPM,
+	type PackedPackage,
+	REPO_ROOT,
+	reachable,
+	run,
+	SERVICE_PORTS,
+	treeSize,
+} from "../lib.js";
+import {
+	installedPackages,
+	LATEST,
+	lockedSpec,
+	lockedVersions,
+	lockOverrides,
+	unlockedPackages,
+} from "../lockfile.js";
 import { RECIPES, saveLoadScript } from "./recipes.js";
 
 const packDir = inject("packDir");
 const packed = inject("packed");
 const TSC = join(REPO_ROOT, "node_modules/typescript/bin/tsc");
+const locked = lockedVersions();
+const isOurs = (name: string) => name.startsWith("@x/session-");
 
-function reachable(port: number): Promise<boolean> {
-	return new Promise((resolve) => {
-		const socket = connect({ host: "127.0.0.1", port, timeout: 2000 });
-		socket.once("connect", () => {
-			socket.destroy();
-			resolve(true);
-		});
-		socket.once("error", () => resolve(false));
-		socket.once("timeout", () => {
-			socket.destroy();
-			resolve(false);
-		});
-	});
+/** What a project holds that the lockfile does not, as `name locked → installed` lines. */
+function drift(project: string): string[] {
+	return unlockedPackages(installedPackages(project), locked, isOurs).map(
+		(p) => `${p.name} ${p.locked.join("/") || "(not in the lockfile)"} → ${p.version} (${p.path})`,
+	);
 }
-const SERVICE_PORTS = { redis: 6379, postgres: 5432 } as const;
+
+/** Under `pnpm test:latest`, a failure names the packages newer than the lockfile first. */
+async function explained<T>(project: string, work: Promise<T>): Promise<T> {
+	if (!LATEST) return work;
+	try {
+		return await work;
+	} catch (error) {
+		const lines = drift(project);
+		const note = lines.length
+			? `installed newer than pnpm-lock.yaml:\n  ${lines.join("\n  ")}`
+			: "every package is at the lockfile's version";
+		throw new Error(`${note}\n${(error as Error).message}`);
+	}
+}
 
 /** The package and every @x/session-* package it needs (dependencies and required peers). */
 function closure(pkg: PackedPackage): PackedPackage[] {
@@ -56,14 +80,16 @@ function closure(pkg: PackedPackage): PackedPackage[] {
 
 /** Type packages a TypeScript user adds: @types/node and the optional @types peers. */
 function typePackages(pkgs: PackedPackage[]): string[] {
-	const out = new Set(["@types/node@^20.19.0"]);
+	const wanted = new Map([["@types/node", "^20.19.0"]]);
 	for (const p of pkgs) {
 		const peers = (p.manifest.peerDependencies ?? {}) as Record<string, string>;
 		for (const [dep, range] of Object.entries(peers)) {
-			if (dep.startsWith("@types/")) out.add(`${dep}@${range}`);
+			if (dep.startsWith("@types/")) wanted.set(dep, range);
 		}
 	}
-	return [...out];
+	return [...wanted].map(([dep, range]) =>
+		LATEST ? `${dep}@${range}` : lockedSpec(locked, dep, range),
+	);
 }
 
 function entryPoints(pkg: PackedPackage): string[] {
@@ -123,7 +149,16 @@ describe.each(targets.map((p) => [p.name, p] as const))("%s from its tarball", (
 			});
 		writeFileSync(
 			join(project, "package.json"),
-			JSON.stringify({ name: `smoke-${pkg.dir}`, private: true, type: "module" }, null, 2),
+			JSON.stringify(
+				{
+					name: `smoke-${pkg.dir}`,
+					private: true,
+					type: "module",
+					...(LATEST ? {} : { overrides: lockOverrides(locked) }),
+				},
+				null,
+				2,
+			),
 		);
 		await run(
 			NPM,
@@ -133,6 +168,8 @@ describe.each(targets.map((p) => [p.name, p] as const))("%s from its tarball", (
 				"--no-fund",
 				"--prefer-offline",
 				"--loglevel=error",
+				// a direct dependency must equal its override exactly, or npm refuses the install
+				"--save-exact",
 				...pkgs.map((p) => p.tarball),
 				...typePackages(pkgs),
 			],
@@ -167,6 +204,17 @@ describe.each(targets.map((p) => [p.name, p] as const))("%s from its tarball", (
 		);
 	});
 
+	it("installs no third-party version that pnpm-lock.yaml did not resolve", () => {
+		const found = drift(project);
+		if (LATEST) {
+			if (found.length)
+				console.log(`${pkg.name}: newer than pnpm-lock.yaml:\n  ${found.join("\n  ")}`);
+			return;
+		}
+		expect(installedPackages(project).length).toBeGreaterThan(pkgs.length);
+		expect(found).toEqual([]);
+	});
+
 	if (recipe) {
 		it("runs an ESM script that saves, reopens and loads a session", async (ctx) => {
 			if (!serviceUp) ctx.skip();
@@ -174,10 +222,10 @@ describe.each(targets.map((p) => [p.name, p] as const))("%s from its tarball", (
 				join(project, "smoke.mjs"),
 				saveLoadScript(recipe).replace("type SessionBackend", "").replace(": SessionBackend", ""),
 			);
-			const { stdout } = await run(process.execPath, ["smoke.mjs"], {
-				cwd: project,
-				timeout: 120_000,
-			});
+			const { stdout } = await explained(
+				project,
+				run(process.execPath, ["smoke.mjs"], { cwd: project, timeout: 120_000 }),
+			);
 			expect(stdout).toContain(`x-session smoke ok: ${pkg.dir}`);
 		});
 	}
@@ -224,10 +272,13 @@ describe.each(targets.map((p) => [p.name, p] as const))("%s from its tarball", (
 					files: ["smoke.ts"],
 				}),
 			);
-			await run(process.execPath, [TSC, "-p", `tsconfig.${mode}.json`], {
-				cwd: project,
-				timeout: 300_000,
-			});
+			await explained(
+				project,
+				run(process.execPath, [TSC, "-p", `tsconfig.${mode}.json`], {
+					cwd: project,
+					timeout: 300_000,
+				}),
+			);
 		},
 	);
 

@@ -12,6 +12,26 @@ export CHROMIUM_PATH
 
 log() { printf '[x-session] %s\n' "$*" >&2; }
 
+# What the tests install from Debian when it is missing, each held to the upstream version we test
+# (apt version globs): within a Debian release a package changes only by security fixes. Chromium
+# cannot be held: Debian ships it through security updates, and the archive keeps only the newest
+# build. Everything from npm comes from pnpm-lock.yaml (the packaging projects too).
+declare -A DEBIAN_PINS=(
+	[redis-server]="5:7.0.15-*"
+	[postgresql]="15+*"
+	[python3-telethon]="1.25.1-*"
+	[chromium]="*"
+)
+
+# apt-get install of pinned packages (root only); the version installed is logged.
+apt_install_pinned() {
+	local specs=() name
+	for name in "$@"; do specs+=("$name=${DEBIAN_PINS[$name]}"); done
+	log "installing ${specs[*]} with apt-get"
+	apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${specs[@]}" >&2 || return 1
+	for name in "$@"; do log "$name $(dpkg-query -W -f='${Version}' "$name")"; done
+}
+
 ensure_pnpm() {
 	if [ "$(pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; then return; fi
 	local tools="$REPO_ROOT/.tools"
@@ -43,8 +63,7 @@ ensure_redis() {
 	if redis_answers; then return; fi
 	if ! command -v redis-server >/dev/null; then
 		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-			log "installing redis-server with apt-get"
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >&2
+			apt_install_pinned redis-server || return 1
 		else
 			log "no Redis on 127.0.0.1:6379 and cannot install one (need root and apt-get)"
 			return 1
@@ -71,8 +90,7 @@ ensure_postgres() {
 	if postgres_answers; then return; fi
 	if ! command -v pg_ctlcluster >/dev/null; then
 		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-			log "installing postgresql with apt-get"
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2
+			apt_install_pinned postgresql || return 1
 		else
 			log "no PostgreSQL on 127.0.0.1:5432 and cannot install one (need root and apt-get)"
 			return 1
@@ -92,12 +110,21 @@ ensure_postgres() {
 	return 1
 }
 
+# Telethon 1.x under /usr/bin/python3, for the tests that check our Telethon formats against it.
+ensure_telethon() {
+	/usr/bin/python3 -c "import telethon, sys; sys.exit(0 if telethon.__version__.startswith('1.') else 3)" 2>/dev/null && return
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		apt_install_pinned python3-telethon && return
+	fi
+	log "no Telethon 1.x under /usr/bin/python3 and cannot install it (need root and apt-get)"
+	return 1
+}
+
 # Uses the Chromium at $CHROMIUM_PATH, or installs Debian's chromium package with apt-get.
 ensure_chromium() {
 	if [ -x "$CHROMIUM_PATH" ]; then return; fi
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		log "installing chromium with apt-get (for the browser tests)"
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >&2 || return 1
+		apt_install_pinned chromium || return 1
 		[ -x "$CHROMIUM_PATH" ] && return
 	fi
 	log "no Chromium at $CHROMIUM_PATH and cannot install one (need root and apt-get)"

@@ -87,21 +87,16 @@ function telethonImportable(): boolean {
 }
 
 /**
- * True when Telethon 1.x runs under /usr/bin/python3, installing Debian's python3-telethon with apt
- * when it is missing. Skips the caller when it cannot be had, but throws when REQUIRE_SERVICES is set.
+ * True when Telethon 1.x runs under /usr/bin/python3 (`bash scripts/test.sh` installs Debian's
+ * python3-telethon at the version pinned in scripts/lib/toolchain.sh). Skips the caller when it is
+ * missing, but throws when REQUIRE_SERVICES is set.
  */
 export async function telethonAvailable(): Promise<boolean> {
 	return serviceAvailable("Telethon (python3-telethon under /usr/bin/python3)", async () => {
-		if (telethonImportable()) return;
-		const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-		spawnSync("apt-get", ["update"], { stdio: "ignore", env, timeout: 300_000 });
-		spawnSync("apt-get", ["install", "-y", "python3-telethon"], {
-			stdio: "ignore",
-			env,
-			timeout: 300_000,
-		});
 		if (!telethonImportable())
-			throw new Error("python3-telethon is not installed and apt-get could not install it");
+			throw new Error(
+				"Telethon 1.x is not importable: run bash scripts/test.sh, which installs it",
+			);
 	});
 }
 
