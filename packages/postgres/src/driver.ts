@@ -36,6 +36,11 @@ export interface PostgresConnectOptions {
 	statementTimeoutMs?: number;
 	/** `application_name` of the connections, as `pg_stat_activity` shows it (default `x-session`). */
 	applicationName?: string;
+	/**
+	 * Create nothing (not even the schema) and, on connections opened here, run every
+	 * transaction read-only (`default_transaction_read_only`). Set by the backend's `readOnly`.
+	 */
+	readOnly?: boolean;
 }
 
 /** Reads int8 as bigint for our queries only: the pool's global parsers are left alone. */
@@ -214,22 +219,24 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 			query_timeout: statementTimeout + 5000,
 			application_name: options.applicationName ?? "x-session",
 			// set once per connection rather than on every checkout
-			options: `-c search_path=${schema} -c statement_timeout=${Math.floor(statementTimeout)}`,
+			options: `-c search_path=${schema} -c statement_timeout=${Math.floor(statementTimeout)}${options.readOnly ? " -c default_transaction_read_only=on" : ""}`,
 			max: 4,
 		});
 	if (owned) pool.on?.("error", () => undefined); // idle clients dropped by the server: reported on next use
 	let prepared: Promise<void> | undefined;
 	const ready = () =>
-		(prepared ??= pool
-			.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
-			.then(() => undefined)
-			.catch((error: unknown) => {
-				// two pools creating the schema at once: the loser sees a duplicate, which is fine
-				const code = (error as { code?: string }).code;
-				if (code === "23505" || code === "42P06") return;
-				prepared = undefined;
-				throw error;
-			}));
+		(prepared ??= options.readOnly
+			? Promise.resolve()
+			: pool
+					.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+					.then(() => undefined)
+					.catch((error: unknown) => {
+						// two pools creating the schema at once: the loser sees a duplicate, which is fine
+						const code = (error as { code?: string }).code;
+						if (code === "23505" || code === "42P06") return;
+						prepared = undefined;
+						throw error;
+					}));
 	/** A pooled client with the search path (and, for a caller's pool, the timeout) set. */
 	const connect = async () => {
 		await ready();

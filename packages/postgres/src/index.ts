@@ -32,7 +32,7 @@ export const PostgresSessionBackend = {
 	},
 	/** The session ids stored in the schema. */
 	listSessions(options: PostgresConnectOptions): Promise<string[]> {
-		return withDriver(options, (d) => SqlSessionBackend.listSessions(d));
+		return withDriver({ ...options, readOnly: true }, (d) => SqlSessionBackend.listSessions(d));
 	},
 	/** Deletes one session that no open backend holds; `false` when it did not exist. */
 	deleteSession(options: PostgresConnectOptions, sessionId: string): Promise<boolean> {

@@ -38,7 +38,7 @@ import {
 	UPSERT_EXTENSION,
 	writePeerMeta,
 } from "./extensions.js";
-import { type MigrationResult, migrate, readSchema } from "./migrate.js";
+import { type MigrationResult, migrate, readSchema, type SchemaState } from "./migrate.js";
 import {
 	CHANNEL_KINDS,
 	dcFromRow,
@@ -143,6 +143,8 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	#readOnly: { foreign: PersistedSession | null | undefined } | undefined;
 	/** Set when this open imported a ferogram/layer database (`migrateForeign`). */
 	imported: MigrationResult["importedReference"];
+	/** Set by a `readOnly` open: our tables, none (no session), or a ferogram/layer database. */
+	found: SchemaState["kind"] | undefined;
 
 	private constructor(
 		db: SqlDriver,
@@ -194,9 +196,11 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		let owner: string | undefined;
 		let readOnly: { foreign: PersistedSession | null | undefined } | undefined;
 		let imported: MigrationResult["importedReference"];
+		let found: SchemaState["kind"] | undefined;
 		try {
 			if (options.readOnly) {
 				const state = await guard(db, "open", () => readSchema(db));
+				found = state.kind;
 				readOnly = {
 					foreign:
 						state.kind === "ours"
@@ -225,6 +229,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		const backend = new SqlSessionBackend(db, sessionId, owner, ttl, flushInterval);
 		backend.#readOnly = readOnly;
 		backend.imported = imported;
+		backend.found = found;
 		if (owner) {
 			backend.#renewal = setInterval(
 				() => {

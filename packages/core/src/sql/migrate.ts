@@ -100,7 +100,7 @@ export async function readSchema(db: SqlDriver): Promise<SchemaState> {
 	if (version === SCHEMA_VERSION) return { kind: "ours", version };
 	if (version === 0 && !postgres && (await isReferenceDatabase(db)))
 		return { kind: "reference", session: await readReference(db, db) };
-	if (version === 0 && !(postgres || (await tableNames(db)).has("xs_sessions")))
+	if (version === 0 && (postgres || !(await tableNames(db)).has("xs_sessions")))
 		return { kind: "none" };
 	throw new UnsupportedVersionError(
 		version,
