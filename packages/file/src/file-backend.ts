@@ -72,6 +72,14 @@ export interface FileSessionOptions {
 	 * to rotate the key or to turn encryption off.
 	 */
 	encryption?: EncryptionSecret | SessionCipher;
+	/**
+	 * Let `save()` replace a file this instance cannot read: encrypted with another key or
+	 * passphrase (or encrypted and no `encryption` given), corrupt, from a newer version, or not a
+	 * session file at all. Default `false`: such a `save()` rejects with the error `load()` gives
+	 * and leaves every byte of the file as it was, so "load failed, log in again, save" cannot
+	 * destroy an account by accident. `true` when replacing it is what you mean.
+	 */
+	overwriteUnreadable?: boolean;
 	/** The file-system calls to use; for fault-injection tests. */
 	fs?: FileSystem;
 }
@@ -160,6 +168,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 	}
 
 	protected async saveSession(session: PersistedSession): Promise<void> {
+		await this.#checkReplaceable();
 		await this.#write(session);
 		this.#state = session;
 		this.#dirty = false;
@@ -397,6 +406,31 @@ export class FileSessionBackend extends BaseSessionBackend {
 					: `cannot save ${this.path}; the previous file is intact (${why})`,
 				{ backend: BACKEND, cause: renamed ? error.cause : error },
 			);
+		}
+	}
+
+	/**
+	 * A save replaces the file whole, without reading it: unless the caller said so, first make
+	 * sure it is a file this instance can read (or none), so a wrong passphrase or a foreign file
+	 * is refused instead of overwritten. Granular writes read it anyway (`#current`).
+	 */
+	async #checkReplaceable(): Promise<void> {
+		if (this.#state !== undefined || this.#options.overwriteUnreadable) return;
+		try {
+			await this.#current();
+		} catch (error) {
+			if (!(error instanceof SessionBackendError) || error.code === "IO") throw error;
+			const message = `not saved: ${detail(error).replace(/; the file was left untouched$/, "")}; nothing was written. ${
+				error instanceof SessionEncryptionError
+					? "Open it with the key or passphrase it was written with"
+					: "Move it away"
+			}, or pass overwriteUnreadable: true to replace it (the session it holds is then lost)`;
+			const options = { backend: BACKEND, cause: error };
+			if (error instanceof SessionEncryptionError)
+				throw new SessionEncryptionError(error.reason, message, options);
+			if (error instanceof UnsupportedVersionError)
+				throw new UnsupportedVersionError(error.version, message, options);
+			throw new CorruptSessionError(message, options);
 		}
 	}
 

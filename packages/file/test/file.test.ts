@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
 	existsSync,
 	readdirSync,
@@ -18,7 +19,7 @@ import {
 	UnsupportedVersionError,
 } from "@x/session-core";
 import { assertSameSession, sampleSession, testPeer, testPeers } from "@x/session-core/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { V1, V2, V3, V4, V5, V6, V7 } from "../../core/test/vectors.js";
 import { FileSessionBackend, type FileSystem, nodeFileSystem } from "../src/index.js";
 import { removeTempDirs, tempDir } from "./helpers.js";
@@ -418,6 +419,13 @@ describe("coalescing refuses values the encoder would refuse", () => {
 	});
 });
 
+/** How long save() took to refuse an unreadable file (reported after the suite). */
+const refusalMs: number[] = [];
+afterAll(() => {
+	if (refusalMs.length > 0)
+		console.log(`save() refused in ${refusalMs.map((ms) => ms.toFixed(0)).join(", ")} ms`);
+});
+
 describe("encryption at rest", () => {
 	const key = new Uint8Array(32).fill(3);
 	const sessionKey = () =>
@@ -473,6 +481,104 @@ describe("encryption at rest", () => {
 		);
 		await c.close();
 		expect(readFileSync(path).equals(raw)).toBe(true);
+	});
+
+	it("save() after a wrong-passphrase load refuses to replace the file: no byte changes, the error says what to do", async () => {
+		const dir = tempDir();
+		const path = join(dir, "e.session");
+		const right = { passphrase: "right horse battery", iterations: 100_000 };
+		const wrongPass = "wrong horse battery";
+		const a = await FileSessionBackend.open({ path, encryption: right });
+		await a.save(sampleSession());
+		await a.close();
+		const hash = () => createHash("sha256").update(readFileSync(path)).digest("hex");
+		const before = hash();
+		const relogin = sampleSession(7); // the "log in again" session
+		// a wrong passphrase, no passphrase at all, a wrong raw key: load fails, then save
+		for (const encryption of [
+			{ passphrase: wrongPass, iterations: 100_000 },
+			undefined,
+			{ key: new Uint8Array(32).fill(9) },
+		]) {
+			const b = await FileSessionBackend.open({ path, encryption });
+			await expect(b.load()).rejects.toBeInstanceOf(SessionEncryptionError);
+			const started = performance.now();
+			const error = await b.save(relogin).catch((e: unknown) => e);
+			refusalMs.push(performance.now() - started);
+			expect(error).toBeInstanceOf(SessionEncryptionError);
+			const message = (error as Error).message;
+			expect(message).toContain(path);
+			expect(message).toContain("overwriteUnreadable: true");
+			expect(message).toContain("nothing was written");
+			expect(message).not.toContain(wrongPass);
+			expect(message).not.toContain(right.passphrase);
+			await b.close();
+			expect(hash()).toBe(before);
+			expect(readdirSync(dir)).toEqual(["e.session"]);
+		}
+		// save() first, without a load: refused the same way
+		const fresh = await FileSessionBackend.open({ path, encryption: { passphrase: wrongPass } });
+		const started = performance.now();
+		await expect(fresh.save(relogin)).rejects.toSatisfy(
+			(e) => e instanceof SessionEncryptionError && e.reason === "wrong-key",
+		);
+		refusalMs.push(performance.now() - started); // includes stretching the passphrase (PBKDF2)
+		await fresh.close();
+		expect(hash()).toBe(before);
+		// said explicitly: replaced, and readable with the new passphrase
+		const over = await FileSessionBackend.open({
+			path,
+			encryption: { passphrase: wrongPass, iterations: 100_000 },
+			overwriteUnreadable: true,
+		});
+		await over.save(relogin);
+		await over.close();
+		expect(hash()).not.toBe(before);
+		const check = await FileSessionBackend.open({
+			path,
+			encryption: { passphrase: wrongPass, iterations: 100_000 },
+		});
+		assertSameSession(await check.load(), relogin);
+		await check.close();
+	});
+
+	it("save() never replaces a corrupt, foreign or newer-version file unless overwriteUnreadable", async () => {
+		const dir = tempDir();
+		const path = join(dir, "f.session");
+		const newer = encodeSession(sampleSession());
+		newer[0] = 0x7f; // a version byte from the future
+		const files: [string, Uint8Array, (e: unknown) => boolean][] = [
+			[
+				"a SQLite database (Telethon's .session)",
+				Buffer.concat([Buffer.from("SQLite format 3\0"), Buffer.alloc(4080, 1)]),
+				// its first byte reads as version 83
+				(e) => e instanceof UnsupportedVersionError,
+			],
+			[
+				"a truncated session",
+				encodeSession(sampleSession()).subarray(0, 40),
+				(e) => e instanceof CorruptSessionError,
+			],
+			[
+				"an envelope damaged in its header",
+				Buffer.from("XSE\x01garbage-garbage"),
+				(e) => isSessionError(e),
+			],
+			["a newer version", newer, (e) => e instanceof UnsupportedVersionError],
+		];
+		for (const [what, bytes, expected] of files) {
+			writeFileSync(path, bytes, { mode: 0o600 });
+			const b = await FileSessionBackend.open({ path });
+			const error = await b.save(sampleSession()).catch((e: unknown) => e);
+			expect(expected(error), `${what}: ${error}`).toBe(true);
+			expect((error as Error).message, what).toContain("overwriteUnreadable: true");
+			await b.close();
+			expect(Buffer.from(readFileSync(path)).equals(Buffer.from(bytes)), what).toBe(true);
+		}
+		const b = await FileSessionBackend.open({ path, overwriteUnreadable: true });
+		await b.save(sampleSession());
+		await b.close();
+		assertSameSession(decodeSession(readFileSync(path)), sampleSession());
 	});
 
 	it("encrypts a plain file on its next write, rotates keys and turns encryption off", async () => {
