@@ -1,6 +1,8 @@
 import {
 	applySessionChanges,
 	changesAreEmpty,
+	checkAuthKey,
+	checkedDc,
 	type PreparedChanges,
 	prepareChanges,
 } from "./changes.js";
@@ -121,11 +123,12 @@ export function preparePeers(peers: readonly CachedPeer[], backend: string): Cac
 	return peers.map((p) => preparedPeer(p, backend, slab));
 }
 
-/** A copy of `session` ready to store: peer metadata normalized, extension keys checked. */
+/** A copy of `session` ready to store: peer metadata normalized, auth and extension keys checked. */
 export function prepareSession(session: PersistedSession, backend: string): PersistedSession {
 	// the peers are copied once, as they are prepared (a clone first would copy their data twice)
 	const copy = cloneSession({ ...session, peers: [] });
 	copy.peers = preparePeers(session.peers, backend);
+	for (const dc of copy.dcs) checkAuthKey(dc, backend);
 	for (const [key, value] of copy.extensions ?? []) extensionValue(key, value, backend);
 	return copy;
 }
@@ -229,7 +232,12 @@ export abstract class BaseSessionBackend implements SessionBackend {
 	// Arguments are copied when the call is made, not when it runs: a caller may change its
 	// object right after the call, and the queued write must not see that.
 	updateDc(dc: DcEntry): Promise<void> {
-		const copy = { ...dc };
+		let copy: DcEntry;
+		try {
+			copy = checkedDc(dc, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.mutate((s) => upsertDc(s, copy));
 	}
 

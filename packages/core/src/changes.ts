@@ -1,4 +1,6 @@
 import { check } from "./codec/bytes.js";
+import { AUTH_KEY_LENGTH } from "./codec/format.js";
+import { isEncryptedEnvelope } from "./crypto.js";
 import { SessionBackendError } from "./errors.js";
 import {
 	ByteSlab,
@@ -60,9 +62,25 @@ export function checkedDc(dc: DcEntry, backend: string): DcEntry {
 	check.i64(dc.firstSalt, "firstSalt", backend);
 	check.int(dc.flags, 0, 255, "flags", backend);
 	if (typeof dc.addr !== "string") throw invalid("dc.addr must be a string", backend);
-	if (dc.authKey !== null && !(dc.authKey instanceof SecretBytes))
-		throw invalid("dc.authKey must be SecretBytes or null", backend);
+	checkAuthKey(dc, backend);
 	return { ...dc };
+}
+
+/**
+ * Checks a DC entry's auth key before it is written: `null`, 256 bytes, or (under
+ * `withEncryptedSecrets`) an envelope, which is never 256 bytes. Any other length used to be
+ * stored by some backends and then refused by every `load()`, locking the account out.
+ */
+export function checkAuthKey(dc: DcEntry, backend: string): void {
+	const key = dc.authKey;
+	if (key === null) return;
+	if (!(key instanceof SecretBytes))
+		throw invalid("dc.authKey must be SecretBytes or null", backend);
+	if (key.length !== AUTH_KEY_LENGTH && !key.read(isEncryptedEnvelope))
+		throw invalid(
+			`auth key of DC ${String(dc.dcId)} must be ${AUTH_KEY_LENGTH} bytes, got ${key.length}; nothing was written`,
+			backend,
+		);
 }
 
 /** Checks an update-state change's fields and copies it. */

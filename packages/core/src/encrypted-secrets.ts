@@ -1,4 +1,5 @@
 import type { BackendCapabilities, SessionBackend } from "./backend.js";
+import { checkedDc } from "./changes.js";
 import { AUTH_KEY_LENGTH } from "./codec/format.js";
 import { isEncryptedEnvelope, SessionCipher, SessionEncryptionError } from "./crypto.js";
 import { SessionBackendError } from "./errors.js";
@@ -107,7 +108,15 @@ class EncryptedSecretsBackend implements SessionBackend {
 	}
 
 	async #sealDc(dc: DcEntry): Promise<DcEntry> {
-		return { ...dc, authKey: await this.#seal(dc.authKey) };
+		// checked as plaintext: sealed, a key of any length would pass the inner backend's check
+		const plain = checkedDc(dc, this.name);
+		if (plain.authKey && plain.authKey.length !== AUTH_KEY_LENGTH)
+			throw new SessionBackendError(
+				"INVALID_ARGUMENT",
+				`auth key of DC ${plain.dcId} must be ${AUTH_KEY_LENGTH} bytes, got ${plain.authKey.length}; nothing was written`,
+				{ backend: this.name },
+			);
+		return { ...plain, authKey: await this.#seal(plain.authKey) };
 	}
 
 	/**

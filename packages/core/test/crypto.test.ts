@@ -140,7 +140,7 @@ describe("withEncryptedSecrets", async () => {
 				...(sealed.dcs[dc] as (typeof bad.dcs)[number]),
 				authKey: new SecretBytes(damage(envelope)),
 			};
-			await b.save(bad);
+			store.data.set("default", bad); // damage in storage: save() refuses such a key
 			await expect(withEncryptedSecrets(b, cipher).load()).rejects.toSatisfy(
 				(e) => e instanceof SessionEncryptionError && e.reason === "tampered",
 			);

@@ -6,6 +6,7 @@ import {
 	type CachedPeer,
 	changesAreEmpty,
 	checkExtensionKey,
+	checkedDc,
 	clonePeer,
 	cloneSession,
 	cloneUpdateStateChange,
@@ -84,7 +85,12 @@ export class MemorySessionBackend extends BaseSessionBackend {
 
 	// Arguments are copied when the call is made: changing them afterwards never reaches the store.
 	override updateDc(dc: DcEntry): Promise<void> {
-		const copy = { ...dc };
+		let copy: DcEntry;
+		try {
+			copy = checkedDc(dc, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.#inPlace((s) => upsertDc(s, copy));
 	}
 

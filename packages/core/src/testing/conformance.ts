@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import type { SessionBackend } from "../backend.js";
 import { isSessionError, SessionBackendError } from "../errors.js";
+import { SecretBytes } from "../secret.js";
 import { cloneSession, emptySession, upsertDc, upsertPeers } from "../session.js";
 import type { PersistedSession } from "../types.js";
 import { DcFlags } from "../types.js";
@@ -307,6 +308,38 @@ export function runConformanceSuite(
 				const loaded = await b.load();
 				assertSameSession(loaded, session);
 				assert.ok(loaded.futureAuthToken !== null, "the token survives granular writes");
+			});
+			test("an auth key of 255 or 257 bytes is refused on every write; the stored session stays loadable and unchanged", async (open) => {
+				const b = await open();
+				const session = sampleSession();
+				await b.save(session);
+				const slot = session.dcs.find((d) => d.authKey) ?? testDc();
+				for (const length of [255, 257]) {
+					const key = new SecretBytes(new Uint8Array(length).fill(0xa7));
+					const shown = Buffer.from(key.expose().subarray(0, 12)).toString("hex");
+					const refused = (e: unknown) =>
+						isSessionError(e, "INVALID_ARGUMENT") &&
+						e.message.includes(String(length)) &&
+						!e.message.includes(shown);
+					// in the slot of a working key (overwriting it is what locks an account out), and in a new one
+					for (const dc of [{ ...slot, authKey: key }, testDc({ dcId: 5, authKey: key })]) {
+						await assert.rejects(b.updateDc(dc), refused, `updateDc with ${length} bytes`);
+						await assert.rejects(
+							b.applyChanges({ dcs: [dc], homeDcId: 5 }),
+							refused,
+							`applyChanges with ${length} bytes`,
+						);
+						const bad = cloneSession(session);
+						upsertDc(bad, dc);
+						await assert.rejects(b.save(bad), refused, `save with ${length} bytes`);
+					}
+				}
+				await b.flush();
+				assertSameSession(await b.load(), session);
+				if (b.capabilities.persistent) {
+					await b.close();
+					assertSameSession(await (await open()).load(), session);
+				}
 			});
 		});
 
