@@ -1,5 +1,6 @@
+import type { SessionConnectionError } from "@x/session-core";
 import type { Cluster, Redis } from "ioredis";
-import { type ConnectionProbe, withTimeout } from "./errors.js";
+import { type ConnectionProbe, notConnected, withTimeout } from "./errors.js";
 
 /** An ioredis standalone client or cluster. */
 export type RedisLike = Redis | Cluster;
@@ -75,13 +76,14 @@ export class ConnectionWatch implements ConnectionProbe {
 	}
 }
 
-/** A bounded call: `command()` with the timeout and typed-error mapping. */
+/** A bounded call: `command()` with the timeout and typed-error mapping (`sent`: see withTimeout). */
 export function bounded<T>(
 	client: RedisLike,
 	probe: ConnectionProbe,
 	timeoutMs: number,
 	op: string,
 	command: () => Promise<T>,
+	sent = false,
 ): Promise<T> {
 	let p: Promise<T>;
 	try {
@@ -89,5 +91,41 @@ export function bounded<T>(
 	} catch (e) {
 		p = Promise.reject(e);
 	}
-	return withTimeout(p, timeoutMs, op, probe, clientSecrets(client));
+	return withTimeout(p, timeoutMs, op, probe, clientSecrets(client), sent);
+}
+
+/**
+ * Resolves once the client is `ready`, waiting at most `timeoutMs` (0: no bound); otherwise
+ * rejects with `CONNECTION` (or `AUTH`). Commands wait here instead of in ioredis's offline
+ * queue, which would send a write on reconnect even after its caller was told it failed: a
+ * write refused here was never sent, so `CONNECTION` means it was not applied. Waiters are
+ * released in call order, so calls still go out in the order they were made.
+ */
+export function whenReady(
+	client: RedisLike,
+	probe: ConnectionProbe,
+	secrets: readonly string[],
+	timeoutMs: number,
+	op: string,
+	write: boolean,
+): Promise<void> {
+	if (client.status === "ready") return Promise.resolve();
+	if (client.status === "end")
+		return Promise.reject(notConnected(op, timeoutMs, probe, secrets, write));
+	return new Promise<void>((resolve, reject) => {
+		const done = (error?: SessionConnectionError) => {
+			if (timer) clearTimeout(timer);
+			client.off("ready", onReady);
+			client.off("end", onEnd);
+			if (error) reject(error);
+			else resolve();
+		};
+		const onReady = () => done();
+		const onEnd = () => done(notConnected(op, timeoutMs, probe, secrets, write));
+		const timer = timeoutMs > 0 ? setTimeout(onEnd, timeoutMs) : undefined;
+		client.on("ready", onReady);
+		client.on("end", onEnd);
+		// a lazyConnect client connects on its first command, which now waits here
+		if (client.status === "wait") client.connect().catch(() => undefined);
+	});
 }

@@ -146,9 +146,49 @@ export interface ConnectionProbe {
 }
 
 /**
+ * A write that was sent and then lost its connection, or got no answer in time: `TIMEOUT`, never
+ * `CONNECTION`. The server may have applied it, and ioredis sends unanswered commands again when
+ * it reconnects (`autoResendUnfulfilledCommands`), so it may still be applied later.
+ */
+function outcomeUnknown(op: string, why: string): SessionConnectionError {
+	return new SessionConnectionError(
+		`${op}: ${why}; the write was sent, so it may or may not have been applied (ioredis may send it again on reconnect): load() to see`,
+		{ backend: BACKEND, code: "TIMEOUT" },
+	);
+}
+
+/**
+ * No ready connection within `ms`: `AUTH` when the last error says the login was refused, else
+ * `CONNECTION`. For a `write` that waited for the connection (and so was never sent), the
+ * message says it was not applied.
+ */
+export function notConnected(
+	op: string,
+	ms: number,
+	probe: ConnectionProbe,
+	secrets: readonly string[],
+	write: boolean,
+): SessionConnectionError {
+	const status = probe.status();
+	const last = probe.lastError();
+	if (last !== undefined && AUTH_RE.test(last))
+		return new SessionConnectionError(
+			`${op}: authentication failed: ${redact(last, secrets).slice(0, 200)}`,
+			{ backend: BACKEND, code: "AUTH" },
+		);
+	const waited = status === "end" ? "the client was closed" : `no answer within ${ms} ms`;
+	return new SessionConnectionError(
+		`${op}: ${waited}; the client is not connected (status ${status}${last ? `, last error: ${redact(last, secrets).slice(0, 200)}` : ""})${write ? "; the write was not sent, so it was not applied: retry it" : ""}`,
+		{ backend: BACKEND },
+	);
+}
+
+/**
  * Settles with `promise`, or rejects after `ms` with a {@link SessionConnectionError}: code
  * `CONNECTION` when the client is not connected, else `TIMEOUT`. The command itself is not
- * cancelled (Redis has no way to do that); its outcome is unknown.
+ * cancelled (Redis has no way to do that); its outcome is unknown. With `sent` (a write handed
+ * to a ready connection) every timeout and every loss of the connection is `TIMEOUT`, as the
+ * write may have been applied.
  */
 export function withTimeout<T>(
 	promise: Promise<T>,
@@ -156,30 +196,24 @@ export function withTimeout<T>(
 	op: string,
 	probe: ConnectionProbe,
 	secrets: readonly string[],
+	sent = false,
 ): Promise<T> {
+	const mapped = (e: unknown) => {
+		const error = toSessionError(e, op, secrets);
+		// "Connection is closed", MaxRetriesPerRequestError, a pipeline aborted by the close…
+		if (sent && (error.code === "CONNECTION" || /aborted due to connection close/i.test(String(e))))
+			return outcomeUnknown(op, `the connection was lost before the answer (${probe.status()})`);
+		return error;
+	};
 	if (!(ms > 0) || !Number.isFinite(ms))
-		return promise.catch((e: unknown) => Promise.reject(toSessionError(e, op, secrets)));
+		return promise.catch((e: unknown) => Promise.reject(mapped(e)));
 	return new Promise<T>((resolve, reject) => {
 		const timer = setTimeout(() => {
 			const status = probe.status();
-			const last = probe.lastError();
-			if (status !== "ready" && status !== "connect" && last !== undefined && AUTH_RE.test(last)) {
-				reject(
-					new SessionConnectionError(
-						`${op}: authentication failed: ${redact(last, secrets).slice(0, 200)}`,
-						{
-							backend: BACKEND,
-							code: "AUTH",
-						},
-					),
-				);
+			if (sent) {
+				reject(outcomeUnknown(op, `no answer within ${ms} ms (client status ${status})`));
 			} else if (status !== "ready" && status !== "connect") {
-				reject(
-					new SessionConnectionError(
-						`${op}: no answer within ${ms} ms; the client is not connected (status ${status}${last ? `, last error: ${redact(last, secrets).slice(0, 200)}` : ""})`,
-						{ backend: BACKEND },
-					),
-				);
+				reject(notConnected(op, ms, probe, secrets, false));
 			} else {
 				reject(
 					new SessionConnectionError(
@@ -196,7 +230,7 @@ export function withTimeout<T>(
 			},
 			(e: unknown) => {
 				clearTimeout(timer);
-				reject(toSessionError(e, op, secrets));
+				reject(mapped(e));
 			},
 		);
 	});

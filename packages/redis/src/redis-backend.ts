@@ -181,7 +181,8 @@ export class RedisSessionBackend implements SessionBackend {
 						waitMs: options.lockWaitMs ?? 0,
 						...(options.owner ? { owner: options.owner } : {}),
 					},
-					run,
+					// lease writes too are never left in ioredis's offline queue
+					(op, c) => backend.#run.sendWrite(op, c),
 				);
 			} else {
 				await run("connect", () => options.client.ping());

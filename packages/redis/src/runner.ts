@@ -1,6 +1,12 @@
 import { SessionBackendError } from "@x/session-core";
 import type { ChainableCommander } from "ioredis";
-import { bounded, type ConnectionWatch, clientSecrets, type RedisLike } from "./client.js";
+import {
+	bounded,
+	type ConnectionWatch,
+	clientSecrets,
+	type RedisLike,
+	whenReady,
+} from "./client.js";
 import { appendWaits, checkWaits, type Durability, durabilityAllowance } from "./durability.js";
 import { toSessionError } from "./errors.js";
 import { BACKEND } from "./keys.js";
@@ -61,10 +67,33 @@ export class CommandRunner {
 		return this.#timeout > 0 ? Math.floor(entries / 100_000) * this.#timeout : 0;
 	}
 
-	/** One command with the timeout and error mapping (not tracked). */
+	/**
+	 * One command with the timeout and error mapping (not tracked), sent once the connection is
+	 * ready (at once when it is: calls keep their order), never left in ioredis's offline queue.
+	 */
 	bounded<T>(op: string, command: () => Promise<T>, extraMs = 0): Promise<T> {
+		return this.#send(op, command, extraMs, false);
+	}
+
+	/**
+	 * One write command, sent only on a ready connection: when there is none within the timeout
+	 * it is `CONNECTION` and was not applied; once sent, a lost connection or a timeout is
+	 * `TIMEOUT` (it may have been).
+	 */
+	sendWrite<T>(op: string, command: () => Promise<T>, extraMs = 0): Promise<T> {
+		return this.#send(op, command, extraMs, true);
+	}
+
+	#send<T>(op: string, command: () => Promise<T>, extraMs: number, write: boolean): Promise<T> {
 		const ms = this.#timeout > 0 ? this.#timeout + extraMs : 0;
-		return bounded(this.#client, this.#watch, ms, op, command);
+		const client = this.#client;
+		if (client.status === "ready") return bounded(client, this.#watch, ms, op, command, write);
+		const started = Date.now();
+		const secrets = clientSecrets(client);
+		return whenReady(client, this.#watch, secrets, ms, op, write).then(() => {
+			const left = ms > 0 ? Math.max(1, ms - (Date.now() - started)) : 0;
+			return bounded(client, this.#watch, left, op, command, write);
+		});
 	}
 
 	/** Runs `task` as a tracked operation. */
@@ -92,7 +121,7 @@ export class CommandRunner {
 			return Promise.reject(e);
 		}
 		return this.track(async () => {
-			await this.bounded(op, () => send(this.#client as unknown as Scripted));
+			await this.sendWrite(op, () => send(this.#client as unknown as Scripted));
 		});
 	}
 
@@ -110,7 +139,7 @@ export class CommandRunner {
 		}
 		const d = this.#durability;
 		return this.track(async () => {
-			const replies = await this.bounded(
+			const replies = await this.sendWrite(
 				op,
 				() => {
 					const p = (multi ? this.#client.multi() : this.#client.pipeline()) as ScriptedPipeline;
