@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { usage } from "./errors.js";
+import { quoteInput, usage } from "./errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -33,7 +33,9 @@ export function positionals(command: string, parsed: Parsed, names: string[]): s
 		);
 	}
 	if (parsed.positionals.length > names.length) {
-		throw usage(`${command}: unexpected argument "${parsed.positionals[names.length]}"`);
+		throw usage(
+			`${command}: unexpected argument ${quoteInput(parsed.positionals[names.length] ?? "")}`,
+		);
 	}
 	return parsed.positionals;
 }
@@ -42,7 +44,7 @@ export function positionals(command: string, parsed: Parsed, names: string[]): s
 export function userIdOption(value: string | boolean | undefined): bigint | undefined {
 	if (value === undefined || typeof value === "boolean") return undefined;
 	if (!/^-?\d{1,20}$/.test(value))
-		throw usage(`--user-id must be a decimal number (got "${value}")`);
+		throw usage(`--user-id must be a decimal number (got ${quoteInput(value)})`);
 	const id = BigInt(value);
 	if (id < -(2n ** 63n) || id >= 2n ** 63n) throw usage("--user-id is outside the 64-bit range");
 	return id;

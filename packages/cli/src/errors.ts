@@ -35,6 +35,23 @@ export function usage(message: string): CliError {
 	return new CliError(EXIT.USAGE, message);
 }
 
+/**
+ * True when `text` may be a session string (any client's: base64 or hex, one long word): a
+ * message must not repeat it. Paths and names have dots, spaces or are short.
+ */
+export function looksLikeSessionString(text: string): boolean {
+	return /^[A-Za-z0-9+/_=-]{40,}$/.test(text.trim());
+}
+
+/**
+ * The user's input, quoted, for a message: only when short (≤ 48 characters) and not like a
+ * session string; otherwise its length only. A mistyped location can be a pasted credential.
+ */
+export function quoteInput(text: string): string {
+	if (text.length <= 48 && !/^[A-Za-z0-9+/_=-]{16,}$/.test(text.trim())) return `"${text}"`;
+	return `(${text.length} characters, not repeated here: they may be a secret)`;
+}
+
 /** A "nothing there" error (exit 3). */
 export function notFound(message: string): CliError {
 	return new CliError(EXIT.NOT_FOUND, message);
@@ -68,6 +85,8 @@ export function exitCodeOf(error: unknown): ExitCode {
 				return EXIT.FAILURE;
 		}
 	}
+	// a bad %-escape that escaped the location parser: a command-line problem, not a failure
+	if (error instanceof URIError) return EXIT.USAGE;
 	const errno = (error as { code?: unknown } | null)?.code;
 	if (errno === "ENOENT") return EXIT.NOT_FOUND;
 	if (typeof errno === "string" && CONNECTION_ERRNOS.has(errno)) return EXIT.CONNECTION;

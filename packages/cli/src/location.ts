@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { usage } from "./errors.js";
+import { looksLikeSessionString, quoteInput, usage } from "./errors.js";
 
 /** Other clients' formats, read and written through `@x/session-convert`. */
 export const FOREIGN_FORMATS = ["telethon", "pyrogram", "gramjs", "mtcute"] as const;
@@ -62,10 +62,11 @@ export function parseLocation(text: string, cwd: string): Location {
 				try {
 					url = new URL(text);
 				} catch {
-					throw usage(`malformed file URL "${text}"`);
+					throw usage(`malformed file URL ${quoteInput(text)}`);
 				}
-				if (url.host && url.host !== "localhost") throw usage(`file URLs must be local: "${text}"`);
-				const p = decodeURIComponent(url.pathname);
+				if (url.host && url.host !== "localhost")
+					throw usage(`file URLs must be local: ${quoteInput(text)}`);
+				const p = decoded(url.pathname, "file URL's path");
 				return { scheme: "file", path: p, display: `file:${p}`, text };
 			}
 			if (!rest) throw usage("file: needs a path, e.g. file:./bot.session");
@@ -85,7 +86,7 @@ export function parseLocation(text: string, cwd: string): Location {
 			};
 		case "env":
 			if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(rest))
-				throw usage(`env: needs a variable name, e.g. env:TG_SESSION (got "${rest}")`);
+				throw usage(`env: needs a variable name, e.g. env:TG_SESSION (got ${quoteInput(rest)})`);
 			return { scheme: "env", name: rest, display: `env:${rest}`, text };
 		case "sqlite": {
 			const { base, sessionId, explicit } = splitSession(rest);
@@ -111,7 +112,9 @@ export function parseLocation(text: string, cwd: string): Location {
 			if (!inner || inner === "file:") {
 				const p = inner ? base.slice(5) : base;
 				if (!p || p.startsWith("//"))
-					throw usage(`libsql: local databases are written libsql:file:PATH (got "${base}")`);
+					throw usage(
+						`libsql: local databases are written libsql:file:PATH (got ${quoteInput(base)})`,
+					);
 				localPath = path(p);
 				url = `file:${localPath}`;
 			} else if (!["libsql:", "http:", "https:", "ws:", "wss:"].includes(inner)) {
@@ -150,10 +153,15 @@ export function parseLocation(text: string, cwd: string): Location {
 				text,
 			};
 		default: {
-			const hint = colon < 0 && text ? ` (did you mean file:${text}?)` : "";
-			throw usage(
-				`unknown location "${text.length > 40 ? `${text.slice(0, 12)}...` : text}"${hint}; locations are ${SCHEMES}`,
-			);
+			// never repeated when it may be a pasted session string: the error line is not a secret
+			if (looksLikeSessionString(text))
+				throw usage(
+					`this looks like a session string, not a location; pass it as string:VALUE (x-session's), telethon:, gramjs:, pyrogram: or mtcute:VALUE, or on stdin as string:- (it is not repeated here)`,
+				);
+			const shown = quoteInput(text);
+			const hint =
+				colon < 0 && text && shown.startsWith('"') ? ` (did you mean file:${text}?)` : "";
+			throw usage(`unknown location ${shown}${hint}; locations are ${SCHEMES}`);
 		}
 	}
 }
@@ -163,10 +171,21 @@ export function isFileLike(value: string): boolean {
 	return /^(\.{0,2}\/|~\/)/.test(value) || /\.(session|json|txt)$/i.test(value);
 }
 
+/** `decodeURIComponent`, with a bad %-escape a usage error that does not repeat the part. */
+function decoded(part: string, what: string): string {
+	try {
+		return decodeURIComponent(part);
+	} catch {
+		throw usage(
+			`the location's ${what} has a malformed %-escape (write a literal % as %25); it is not repeated here`,
+		);
+	}
+}
+
 function splitSession(rest: string): { base: string; sessionId: string; explicit: boolean } {
 	const hash = rest.lastIndexOf("#");
 	if (hash < 0) return { base: rest, sessionId: DEFAULT_SESSION_ID, explicit: false };
-	const id = decodeURIComponent(rest.slice(hash + 1));
+	const id = decoded(rest.slice(hash + 1), "#SESSION");
 	if (!id) throw usage('empty #SESSION: leave it out to use "default"');
 	return { base: rest.slice(0, hash), sessionId: id, explicit: true };
 }
@@ -190,7 +209,7 @@ function parsePostgres(text: string): Location {
 	} catch {
 		throw usage("malformed PostgreSQL URL; expected postgres://USER@HOST:PORT/DB?schema=S#SESSION");
 	}
-	const id = url.hash ? decodeURIComponent(url.hash.slice(1)) : "";
+	const id = url.hash ? decoded(url.hash.slice(1), "#SESSION") : "";
 	const schema = url.searchParams.get("schema") ?? undefined;
 	url.searchParams.delete("schema");
 	url.hash = "";
@@ -200,7 +219,7 @@ function parsePostgres(text: string): Location {
 		scheme: "postgres",
 		url: url.toString(),
 		schema,
-		password: url.password ? decodeURIComponent(url.password) : undefined,
+		password: url.password ? decoded(url.password, "password") : undefined,
 		sessionId,
 		explicitSession: id !== "",
 		display: `${shown}#${sessionId}`,
@@ -218,7 +237,7 @@ function parseRedis(text: string, tls: boolean): Location {
 	const dbText = url.pathname.replace(/^\//, "") || "0";
 	if (!/^\d+$/.test(dbText)) throw usage(`Redis database must be a number (got "${dbText}")`);
 	const port = url.port ? Number(url.port) : 6379;
-	const id = url.hash ? decodeURIComponent(url.hash.slice(1)) : "";
+	const id = url.hash ? decoded(url.hash.slice(1), "#SESSION") : "";
 	for (const key of url.searchParams.keys()) {
 		if (key !== "prefix")
 			throw usage(`unknown Redis URL parameter "${key}" (only "prefix" is read)`);
@@ -234,8 +253,8 @@ function parseRedis(text: string, tls: boolean): Location {
 		port,
 		db: Number(dbText),
 		tls,
-		username: url.username ? decodeURIComponent(url.username) : undefined,
-		password: url.password ? decodeURIComponent(url.password) : undefined,
+		username: url.username ? decoded(url.username, "user name") : undefined,
+		password: url.password ? decoded(url.password, "password") : undefined,
 		prefix,
 		sessionId,
 		explicitSession: id !== "",

@@ -4,10 +4,11 @@ import { deleteCommand } from "./commands/delete.js";
 import { exportCommand } from "./commands/export.js";
 import { inspect } from "./commands/inspect.js";
 import { list } from "./commands/list.js";
+import { migrate } from "./commands/migrate.js";
 import { rekey } from "./commands/rekey.js";
 import { verify } from "./commands/verify.js";
 import { Context, type Io } from "./context.js";
-import { EXIT, type ExitCode, errorLine, exitCodeOf } from "./errors.js";
+import { EXIT, type ExitCode, errorLine, exitCodeOf, quoteInput } from "./errors.js";
 import { HELP, MAIN_HELP } from "./help.js";
 
 const COMMANDS: Record<string, (ctx: Context, args: string[]) => Promise<ExitCode>> = {
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, (ctx: Context, args: string[]) => Promise<ExitCod
 	list,
 	delete: deleteCommand,
 	rekey,
+	migrate,
 };
 
 /**
@@ -46,7 +48,7 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
 			ctx.progress.done();
 			await write(
 				io.stderr,
-				`x-session: unknown command "${command}"; commands are ${Object.keys(COMMANDS).join(", ")} (see x-session --help)\n`,
+				`x-session: unknown command ${quoteInput(command)}; commands are ${Object.keys(COMMANDS).join(", ")} (see x-session --help)\n`,
 			);
 			return EXIT.USAGE;
 		}

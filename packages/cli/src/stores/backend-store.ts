@@ -23,8 +23,18 @@ import { checkReadBack } from "./verify.js";
 
 /** How a backend-backed location is opened. */
 export interface BackendOpener {
-	/** Opens the backend; `"read"` skips the single-writer lock where the backend allows it. */
+	/**
+	 * Opens the backend. `"read"` opens it read-only: no migration, schema, lease or file beside
+	 * the database, nothing written (a ferogram/layer database is read as it is).
+	 */
 	open(mode: "read" | "write", options?: WriteOptions): Promise<SessionBackend>;
+	/**
+	 * What the location holds, found without writing (a refused write must change nothing);
+	 * default: {@link ensureExists}, then a read-only open.
+	 */
+	peek?(): Promise<"empty" | "session" | "corrupt">;
+	/** Imports a ferogram/layer database in place (`x-session migrate`); SQLite family only. */
+	migrate?(): Promise<MigrateResult>;
 	/** Rejects with NOT_FOUND when the storage itself (file, database) does not exist. */
 	ensureExists?(): Promise<void>;
 	/**
@@ -44,6 +54,16 @@ export interface BackendOpener {
 	format: { name: string; version: number | null };
 	list?(): Promise<string[]>;
 	dispose?(): Promise<void>;
+}
+
+/** What `x-session migrate` did. */
+export interface MigrateResult {
+	/** A ferogram/layer database was imported (as session "default"). */
+	imported: boolean;
+	/** Where the copy made before the import is (none for a remote database). */
+	backup: string | undefined;
+	/** Peers of the imported session "default" (when one was imported). */
+	peers: number | undefined;
 }
 
 /** A {@link Store} on a {@link SessionBackend}: locks on write, verifies by reading back. */
@@ -73,6 +93,7 @@ export class BackendStore implements Store {
 		const backend = await this.#opener.open("read");
 		let session: PersistedSession | null;
 		let encrypted = false;
+		const found = (backend as { found?: string }).found;
 		try {
 			session = await backend.load();
 			if (session && this.#opener.encryption === "secrets" && hasEncryptedSecrets(session)) {
@@ -82,7 +103,15 @@ export class BackendStore implements Store {
 		} finally {
 			await backend.close();
 		}
+		if (!session && found === "none" && this.location.scheme !== "postgres")
+			throw notFound(
+				`no session at ${this.location.display}: the database has no x-session or ferogram tables (a Telethon or Pyrogram .session file is read as telethon:PATH or pyrogram:PATH)`,
+			);
 		if (!session) throw notFound(`no session at ${this.location.display}`);
+		if (found === "reference")
+			await this.#ctx.note(
+				`x-session: ${this.location.display} is a ferogram/layer database, read as it is (nothing changed); x-session migrate converts it`,
+			);
 		return {
 			session,
 			format: encrypted ? `${this.#opener.format.name} (encrypted)` : this.#opener.format.name,
@@ -104,18 +133,14 @@ export class BackendStore implements Store {
 		const encryption = this.#opener.encryption;
 		if (options.encrypt && !encryption)
 			throw usage(`convert: --encrypt does not apply to ${this.location.scheme}: targets`);
+		progress.step(`checking ${this.location.display}`);
+		// read-only first: a refusal must not leave a lease row, a schema or a lock file behind
+		if (!options.force) refuseExisting(await this.#peek(), this.location.display);
 		const backend = await this.#opener.open("write", options);
 		let cipher: SessionCipher | undefined;
 		try {
-			progress.step(`checking ${this.location.display}`);
-			const state = await existing(backend);
-			if (state !== "empty" && !options.force) {
-				const what = state === "corrupt" ? "data that does not decode" : "a session";
-				throw new CliError(
-					EXIT.FAILURE,
-					`${this.location.display} already holds ${what}; pass --force to replace it`,
-				);
-			}
+			// again under the lock: a session may have been written since the peek
+			if (!options.force) refuseExisting(await existing(backend), this.location.display);
 			progress.step(`writing ${session.peers.length} peers to ${this.location.display}`);
 			if (options.encrypt && encryption === "secrets") {
 				cipher = options.cipher ?? (await requireCipher(this.#ctx, "the target"));
@@ -135,6 +160,49 @@ export class BackendStore implements Store {
 				`verification failed: ${this.location.display} holds unencrypted secrets after an encrypted write`,
 			);
 		return { readBack: back.session };
+	}
+
+	/** What the location holds, without writing anything. */
+	async #peek(): Promise<"empty" | "session" | "corrupt"> {
+		if (this.#opener.peek) return this.#opener.peek();
+		try {
+			await this.#opener.ensureExists?.();
+		} catch (error) {
+			if ((error as { exitCode?: number }).exitCode === EXIT.NOT_FOUND) return "empty";
+			throw error;
+		}
+		let backend: SessionBackend;
+		try {
+			backend = await this.#opener.open("read");
+		} catch (error) {
+			// our tables in a schema a read-only open cannot read: data is there, keep it
+			if (isSessionError(error, "UNSUPPORTED_VERSION")) return "session";
+			throw error;
+		}
+		try {
+			return await existing(backend);
+		} finally {
+			await backend.close();
+		}
+	}
+
+	/** Imports a ferogram/layer database in place (see {@link BackendOpener.migrate}). */
+	async migrate(): Promise<MigrateResult> {
+		if (!this.#opener.migrate)
+			throw usage(
+				`migrate: ${this.location.scheme}: locations hold no ferogram/layer database; migrate applies to sqlite: and libsql: databases`,
+			);
+		await this.#opener.ensureExists?.();
+		const backend = await this.#opener.open("read");
+		const found = (backend as { found?: string }).found;
+		await backend.close();
+		if (found === "none")
+			throw new CliError(
+				EXIT.FAILURE,
+				`migrate: ${this.location.display} is not a ferogram/layer database (it has no ferogram or x-session tables); nothing changed`,
+			);
+		if (found !== "reference") return { imported: false, backup: undefined, peers: undefined };
+		return this.#opener.migrate();
 	}
 
 	async rekey(from: SessionCipher | undefined, to: SessionCipher | null): Promise<RekeyResult> {
@@ -199,6 +267,12 @@ export function hasSecrets(session: PersistedSession): boolean {
 		session.futureAuthToken !== null ||
 		(session.extensions?.size ?? 0) > 0
 	);
+}
+
+function refuseExisting(state: "empty" | "session" | "corrupt", where: string): void {
+	if (state === "empty") return;
+	const what = state === "corrupt" ? "data that does not decode" : "a session";
+	throw new CliError(EXIT.FAILURE, `${where} already holds ${what}; pass --force to replace it`);
 }
 
 async function existing(backend: SessionBackend): Promise<"empty" | "session" | "corrupt"> {

@@ -28,6 +28,19 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 			if (!info.isFile()) throw new CliError(EXIT.FAILURE, `not a regular file: ${path}`);
 		},
 		encryption: "blob",
+		async peek() {
+			// the bytes, not the backend: opening it would take the lock (a file beside it)
+			if (!existsSync(path)) return "empty";
+			const bytes = new Uint8Array(await readFile(path));
+			if (bytes.length === 0) return "empty";
+			if (isEncryptedEnvelope(bytes)) return "session";
+			try {
+				decodeSessionDetailed(bytes);
+				return "session";
+			} catch {
+				return "corrupt";
+			}
+		},
 		async open(_mode, options) {
 			const Factory = await loadFactory<{ path: string; encryption?: SessionCipher }>(
 				"file",

@@ -9,6 +9,12 @@ import { StringStore } from "./string.js";
 
 /** Opens the store a location names. Nothing is touched until a method is called. */
 export function openStore(location: Location, ctx: Context): Store {
+	// `file:<a session string>` (a prefix mixed up) is kept out of "no such file" messages
+	if (location.scheme === "file" || location.scheme === "sqlite" || location.scheme === "libsql") {
+		const path = location.scheme === "libsql" ? (location.localPath ?? "") : location.path;
+		for (const [run] of `${location.text} ${path}`.matchAll(/[A-Za-z0-9+/_=-]{40,}/g))
+			if (/[A-Z]/.test(run) && /[a-z]/.test(run) && /\d/.test(run)) ctx.addSecret(run);
+	}
 	switch (location.scheme) {
 		case "file":
 			return fileStore(location, ctx);

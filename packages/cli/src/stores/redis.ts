@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Context } from "../context.js";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT, usage } from "../errors.js";
 import type { Location } from "../location.js";
 import { BackendStore } from "./backend-store.js";
 import { loadExport, loadFactory, tryExport } from "./modules.js";
@@ -10,6 +10,9 @@ const CONNECT_TIMEOUT_MS = 5000;
 /** `redis://HOST:PORT/DB?prefix=P#SESSION`: one session under a key prefix (default `xs`). */
 export function redisStore(location: Location & { scheme: "redis" }, ctx: Context): BackendStore {
 	ctx.addSecret(location.password);
+	// the parser reads the first prefix; a second one would be ignored without a word
+	if (new URL(location.text).searchParams.getAll("prefix").length > 1)
+		throw usage(`the Redis URL gives "prefix" more than once; give it once`);
 	let client: Redis | undefined;
 	let connecting: Promise<Redis> | undefined;
 	const connect = (): Promise<Redis> => {
@@ -32,11 +35,21 @@ export function redisStore(location: Location & { scheme: "redis" }, ctx: Contex
 				lastError = error; // reported through the failing command
 			});
 			client = c;
+			const where = `${location.host}:${location.port}`;
 			try {
 				await c.connect();
+				// ioredis reports a refused SELECT only as an 'error' event and stays on db 0, where
+				// convert would write and inspect find nothing: the db is selected again and checked
+				if (location.db !== 0) await c.select(location.db);
 			} catch (cause) {
-				const where = `${location.host}:${location.port}`;
 				const real = lastError ?? cause;
+				const refused = real instanceof Error && /DB index|invalid DB/i.test(real.message);
+				if (refused)
+					throw new CliError(
+						EXIT.USAGE,
+						`redis at ${where} has no database ${location.db} (${real.message}); use an index below its "databases" setting (16 by default)`,
+						{ cause },
+					);
 				const errno = (real as { code?: unknown }).code;
 				const message = real instanceof Error ? real.message : String(real);
 				const text =
@@ -72,6 +85,7 @@ export function redisStore(location: Location & { scheme: "redis" }, ctx: Contex
 				...common(),
 				sessionId: location.sessionId,
 				lock: mode === "write",
+				...(mode === "read" ? { readOnly: true } : {}),
 			});
 		},
 		async list() {

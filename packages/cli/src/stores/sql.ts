@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
+import type { SessionBackend } from "@x/session-core";
 import type { Context } from "../context.js";
 import { notFound } from "../errors.js";
 import type { Location } from "../location.js";
-import { BackendStore } from "./backend-store.js";
+import { BackendStore, type MigrateResult } from "./backend-store.js";
 import { loadExport, loadFactory } from "./modules.js";
 
 /** `sqlite:PATH#SESSION`: one session of a better-sqlite3 database. Never creates a database on read. */
@@ -24,8 +25,16 @@ export function sqliteStore(location: Location & { scheme: "sqlite" }, ctx: Cont
 			return Factory.open({
 				database: path,
 				sessionId,
-				...(mode === "read" ? { lock: false } : {}),
+				...(mode === "read" ? { lock: false, readOnly: true } : {}),
 			});
+		},
+		async migrate() {
+			const Factory = await loadFactory<Record<string, unknown>>(
+				"sqlite",
+				pkg,
+				"SqliteSessionBackend",
+			);
+			return migrated(await Factory.open({ database: path, migrateForeign: true }));
 		},
 		async list() {
 			const backend = await loadExport<{ listSessions(database: string): Promise<string[]> }>(
@@ -52,6 +61,16 @@ export function libsqlStore(location: Location & { scheme: "libsql" }, ctx: Cont
 			if (localPath && !existsSync(localPath)) throw notFound(`no such database: ${localPath}`);
 		},
 		async open(mode) {
+			// a local file is a SQLite file: read through better-sqlite3, which can read it without
+			// creating anything (libSQL leaves -wal and -shm files beside a WAL database it opened)
+			if (mode === "read" && localPath) {
+				const Sqlite = await loadFactory<Record<string, unknown>>(
+					"libsql",
+					"@x/session-sqlite",
+					"SqliteSessionBackend",
+				);
+				return Sqlite.open({ database: localPath, sessionId, readOnly: true });
+			}
 			const Factory = await loadFactory<Record<string, unknown>>(
 				"libsql",
 				pkg,
@@ -60,10 +79,26 @@ export function libsqlStore(location: Location & { scheme: "libsql" }, ctx: Cont
 			return Factory.open({
 				...connection,
 				sessionId,
-				...(mode === "read" ? { lock: false } : {}),
+				...(mode === "read" ? { lock: false, readOnly: true } : {}),
 			});
 		},
+		async migrate() {
+			const Factory = await loadFactory<Record<string, unknown>>(
+				"libsql",
+				pkg,
+				"LibsqlSessionBackend",
+			);
+			return migrated(await Factory.open({ ...connection, migrateForeign: true }));
+		},
 		async list() {
+			if (localPath) {
+				const sqlite = await loadExport<{ listSessions(database: string): Promise<string[]> }>(
+					"libsql",
+					"@x/session-sqlite",
+					"SqliteSessionBackend",
+				);
+				return sqlite.listSessions(localPath); // read-only, as open("read") above
+			}
 			const backend = await loadExport<{ listSessions(c: typeof connection): Promise<string[]> }>(
 				"libsql",
 				pkg,
@@ -97,7 +132,7 @@ export function postgresStore(
 			return Factory.open({
 				...connection,
 				sessionId: location.sessionId,
-				...(mode === "read" ? { lock: false } : {}),
+				...(mode === "read" ? { lock: false, readOnly: true } : {}),
 			});
 		},
 		async list() {
@@ -109,4 +144,19 @@ export function postgresStore(
 			return backend.listSessions(connection);
 		},
 	});
+}
+
+/** What a `migrateForeign` open did (the backend's `imported`), with the imported session's size. */
+async function migrated(backend: SessionBackend): Promise<MigrateResult> {
+	try {
+		const imported = (backend as { imported?: { backup: string | undefined } }).imported;
+		const session = imported ? await backend.load() : null;
+		return {
+			imported: imported !== undefined,
+			backup: imported?.backup,
+			peers: session?.peers.length,
+		};
+	} finally {
+		await backend.close();
+	}
 }

@@ -1,5 +1,6 @@
 import type { PersistedSession, SessionCipher } from "@x/session-core";
 import type { Location } from "../location.js";
+import type { MigrateResult } from "./backend-store.js";
 
 /** A session read from a location, with what is known about how it was stored. */
 export interface ReadResult {
@@ -69,6 +70,8 @@ export interface Store {
 	rekey(from: SessionCipher | undefined, to: SessionCipher | null): Promise<RekeyResult>;
 	/** Deletes the stored session; NOT_FOUND when there is none. */
 	remove(): Promise<void>;
+	/** Imports a ferogram/layer database in place (sqlite: and libsql: only). */
+	migrate?(): Promise<MigrateResult>;
 	/** Session ids held by a multi-session store; `undefined` when the store holds one session. */
 	list?(): Promise<string[]>;
 	/** Releases connections. Idempotent. */
