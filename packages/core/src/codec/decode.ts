@@ -1,7 +1,7 @@
 import { CorruptSessionError, SessionBackendError, UnsupportedVersionError } from "../errors.js";
 import { SecretBytes } from "../secret.js";
 import type { CachedMinPeer, CachedPeer, ChannelPts, DcEntry, PersistedSession } from "../types.js";
-import { ByteReader, utf8Decode } from "./bytes.js";
+import { ByteReader, utf8Decode, utf8Length } from "./bytes.js";
 import {
 	AUTH_KEY_LENGTH,
 	CHANNEL_KIND_OF_BYTE,
@@ -204,6 +204,13 @@ function readDcs(r: ByteReader, version: number, strict: boolean): DcEntry[] {
 		const timeOffset = r.i32("time_offset");
 		const addrLen = r.u8("addr_len");
 		const addr = utf8Decode(r.take(addrLen, "addr"), strict, BACKEND, `address of DC ${dcId}`);
+		// decoded lossily, as ferogram does, each invalid byte becomes U+FFFD (3 bytes): past 255
+		// bytes the address fits no u8 length and the session could never be written again
+		// (ferogram itself would write a wrapped length). Up to 85 bytes it always fits.
+		if (addrLen > 85 && utf8Length(addr) > 0xff)
+			throw corrupt(
+				`address of DC ${dcId} is not valid UTF-8 and is ${utf8Length(addr)} bytes once repaired (at most 255 can be written back)`,
+			);
 		const flags = version >= 3 ? r.u8("flags") : 0;
 		dcs.push({ dcId, addr, authKey, firstSalt, timeOffset, flags });
 	}

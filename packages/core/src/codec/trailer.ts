@@ -1,4 +1,5 @@
 import { CorruptSessionError, SessionBackendError } from "../errors.js";
+import { MAX_EXTENSION_KEY_BYTES } from "../extensions.js";
 import { SecretBytes } from "../secret.js";
 import { peerKey } from "../session.js";
 import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "../types.js";
@@ -41,7 +42,8 @@ export function encodeTrailer(
 	let entries = 0;
 	for (const [key, value] of session.extensions ?? []) {
 		const k = utf8Length(key);
-		if (k === 0 || k > 0xff) throw invalid("extension key must be 1 to 255 bytes");
+		if (k === 0 || k > MAX_EXTENSION_KEY_BYTES)
+			throw invalid(`extension key must be 1 to ${MAX_EXTENSION_KEY_BYTES} bytes`);
 		length += 5 + 2 + k + value.length;
 		entries++;
 	}
@@ -162,12 +164,13 @@ export function decodeTrailer(bytes: Uint8Array, offset: number, session: Persis
 		const size = r.u32("trailer entry length");
 		r.within(size, "trailer entry", (entry) => {
 			if (type === ENTRY_EXTENSION) {
-				const key = utf8Decode(
-					entry.take(entry.u16("key length"), "key"),
-					true,
-					CODEC,
-					"extension key",
-				);
+				// the encoder writes 1 to 255 bytes: any other key could never be written back
+				const keyLength = entry.u16("key length");
+				if (keyLength === 0 || keyLength > MAX_EXTENSION_KEY_BYTES)
+					throw damaged(
+						`an extension key is ${keyLength} bytes (1 to ${MAX_EXTENSION_KEY_BYTES} can be written back)`,
+					);
+				const key = utf8Decode(entry.take(keyLength, "key"), true, CODEC, "extension key");
 				session.extensions ??= new Map();
 				session.extensions.set(key, new SecretBytes(entry.take(entry.remaining, "value")));
 			} else if (type === ENTRY_PEER_META) {
