@@ -8,6 +8,7 @@ import {
 	CorruptSessionError,
 	changesAreEmpty,
 	checkExtensionKey,
+	checkedDc,
 	cloneSession,
 	type DcEntry,
 	decodeSessionDetailed,
@@ -188,7 +189,13 @@ export class FileSessionBackend extends BaseSessionBackend {
 	}
 
 	override updateDc(dc: DcEntry): Promise<void> {
-		const copy = { ...dc };
+		// checked as the other backends check it: a plain byte array is a typed error, not a TypeError
+		let copy: DcEntry;
+		try {
+			copy = checkedDc(dc, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.#change(
 			"dcs",
 			(s) => upsertDc(s, copy),

@@ -11,9 +11,11 @@ import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import {
 	CorruptSessionError,
+	type DcEntry,
 	decodeSession,
 	encodeSession,
 	isSessionError,
+	type SecretBytes,
 	SessionEncryptionError,
 	SessionLockedError,
 	UnsupportedVersionError,
@@ -131,6 +133,25 @@ describe("corrupt and unreadable files", () => {
 		expect(readFileSync(join(dir, aside as string))).toEqual(Buffer.from([8, 1, 2]));
 		expect(warnings.some((w) => w.includes("moved it to"))).toBe(true);
 		await b.close();
+	});
+});
+
+describe("arguments", () => {
+	it("updateDc with a plain byte array for the auth key is INVALID_ARGUMENT, as on the other backends; the file is unchanged", async () => {
+		const path = join(tempDir(), "s.session");
+		const b = await FileSessionBackend.open({ path });
+		await b.save(sampleSession());
+		const before = readFileSync(path);
+		const dc = sampleSession().dcs[0] as DcEntry;
+		for (const authKey of [new Uint8Array(256).fill(1), Array.from({ length: 256 }, () => 1)]) {
+			const error = await b
+				.updateDc({ ...dc, authKey: authKey as unknown as SecretBytes })
+				.catch((e: unknown) => e);
+			expect(isSessionError(error, "INVALID_ARGUMENT"), String(error)).toBe(true);
+			expect((error as Error).message).toContain("SecretBytes");
+		}
+		await b.close();
+		expect(readFileSync(path).equals(before)).toBe(true);
 	});
 });
 

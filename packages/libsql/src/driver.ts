@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, openSync, statSync } from "node:fs";
 import { hostname } from "node:os";
-import { resolve as resolvePath } from "node:path";
+import { dirname, resolve as resolvePath } from "node:path";
 import {
 	type Client,
 	type Config,
@@ -236,8 +236,24 @@ export function libsqlDriver(options: LibsqlConnectOptions): {
 function prepareLocalFile(path: string, create: boolean): void {
 	if (path === ":memory:" || path === "") return;
 	if (!existsSync(path)) {
+		const dir = dirname(resolvePath(path));
+		// else an ENOENT from the file system, or, for a replica, a misleading connection error
+		if (!existsSync(dir))
+			throw new SessionBackendError(
+				"IO",
+				`cannot create ${path}: its directory ${dir} does not exist; create it (mkdir -p -m 700 ${dir}) and open again`,
+				{ backend: BACKEND },
+			);
 		if (!create) return;
-		closeSync(openSync(path, "a", 0o600));
+		try {
+			closeSync(openSync(path, "a", 0o600));
+		} catch (error) {
+			throw new SessionBackendError(
+				"IO",
+				`cannot create ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+				{ backend: BACKEND, cause: error },
+			);
+		}
 	}
 	const mode = statSync(path).mode & 0o777;
 	if (mode & 0o077)

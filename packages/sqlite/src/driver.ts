@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { hostname } from "node:os";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { CorruptSessionError, SessionBackendError } from "@x/session-core";
 import {
 	keyedQueue,
@@ -263,7 +263,7 @@ function openReadOnly(path: string): Db {
 
 /** Opens a database file, creating it 0600 first so SQLite's -wal and -shm files are 0600 too. */
 function openFile(path: string): Db {
-	if (path !== ":memory:" && !existsSync(path)) closeSync(openSync(path, "a", 0o600));
+	if (path !== ":memory:" && !existsSync(path)) createFile(path);
 	if (path !== ":memory:") {
 		const mode = statSync(path).mode & 0o777;
 		if (mode & 0o077) {
@@ -278,6 +278,23 @@ function openFile(path: string): Db {
 		return new Database(path);
 	} catch (error) {
 		throw mapError(error, "open", path);
+	}
+}
+
+/** Creates the database file 0600; a missing directory is a typed error that says to create it. */
+function createFile(path: string): void {
+	try {
+		closeSync(openSync(path, "a", 0o600));
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		const dir = dirname(resolve(path));
+		throw new SessionBackendError(
+			"IO",
+			code === "ENOENT"
+				? `cannot create ${path}: its directory ${dir} does not exist; create it (mkdir -p -m 700 ${dir}) and open again`
+				: `cannot create ${path}: ${code ?? String(error)}`,
+			{ backend: BACKEND, cause: error },
+		);
 	}
 }
 
