@@ -1,6 +1,7 @@
-import type { SessionConnectionError } from "@x/session-core";
+import { SessionBackendError, type SessionConnectionError } from "@x/session-core";
 import type { Cluster, Redis } from "ioredis";
 import { type ConnectionProbe, notConnected, withTimeout } from "./errors.js";
+import { BACKEND } from "./keys.js";
 
 /** An ioredis standalone client or cluster. */
 export type RedisLike = Redis | Cluster;
@@ -128,4 +129,37 @@ export function whenReady(
 		// a lazyConnect client connects on its first command, which now waits here
 		if (client.status === "wait") client.connect().catch(() => undefined);
 	});
+}
+
+/** The database ioredis believes its connection is on: the `db` option, or a later `select()`. */
+function intendedDb(client: Redis): number {
+	const c = client as unknown as { condition?: { select?: unknown }; options?: { db?: unknown } };
+	const db = Number(c.condition?.select ?? c.options?.db ?? 0);
+	return Number.isInteger(db) ? db : 0;
+}
+
+/**
+ * Checks that a standalone client is on the database it was configured for. ioredis reports a
+ * refused `SELECT` (`ERR DB index is out of range`) only as an `error` event and stays on
+ * database 0, where the session would be read and written unnoticed; so `SELECT` is sent again
+ * (a no-op when it worked) and a refusal is `INVALID_ARGUMENT`.
+ */
+export async function checkDatabase(
+	client: RedisLike,
+	run: <T>(op: string, command: () => Promise<T>) => Promise<T>,
+): Promise<void> {
+	if (isCluster(client)) return; // a cluster has database 0 only, and ioredis sends no SELECT
+	const db = intendedDb(client);
+	if (db === 0) return;
+	try {
+		await run("open", () => client.select(db));
+	} catch (error) {
+		const text = error instanceof Error ? error.message : String(error);
+		if (!/DB index|invalid DB|SELECT is not allowed/i.test(text)) throw error;
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			`open: the server refused database ${db} (${text.replace(/^.*?(ERR )/, "$1").slice(0, 120)}), so the client stayed on another database: configure the client with a db the server has (its \`databases\` setting, 16 by default)`,
+			{ backend: BACKEND },
+		);
+	}
 }

@@ -17,7 +17,12 @@ import {
 	SessionLockedError,
 	type UpdateStateChange,
 } from "@x/session-core";
-import { ConnectionWatch, DEFAULT_COMMAND_TIMEOUT, type RedisLike } from "./client.js";
+import {
+	ConnectionWatch,
+	checkDatabase,
+	DEFAULT_COMMAND_TIMEOUT,
+	type RedisLike,
+} from "./client.js";
 import {
 	checkI32,
 	checkI64,
@@ -170,6 +175,7 @@ export class RedisSessionBackend implements SessionBackend {
 		const backend = new RedisSessionBackend(options, keys);
 		const run = <T>(op: string, c: () => Promise<T>) => backend.#run.bounded(op, c);
 		try {
+			await checkDatabase(options.client, run); // before the lease: it must land in that db
 			await checkDurabilitySupport(options.client, options, run);
 			if (!options.readOnly && (options.lock ?? true)) {
 				backend.#lease = await Lease.acquire(

@@ -2,10 +2,13 @@ import { SessionLockedError } from "@x/session-core";
 import type { Redis } from "ioredis";
 import {
 	bounded,
+	checkDatabase,
 	clientKeyPrefix,
+	clientSecrets,
 	DEFAULT_COMMAND_TIMEOUT,
 	isCluster,
 	type RedisLike,
+	whenReady,
 } from "./client.js";
 import { describeHolder, parseLeaseValue } from "./errors.js";
 import { BACKEND, metaScanPattern, sessionIdFromMetaKey, sessionKeys } from "./keys.js";
@@ -35,6 +38,7 @@ export async function listRedisSessions(location: RedisSessionsLocation): Promis
 	const timeout = location.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
 	const keyPrefix = clientKeyPrefix(client);
 	const pattern = keyPrefix.replace(/[*?[\]\\]/g, "\\$&") + metaScanPattern(prefix);
+	await checkDatabase(client, (op, c) => bounded(client, idleProbe(client), timeout, op, c));
 	const nodes: Redis[] = isCluster(client) ? client.nodes("master") : [client];
 	const found = new Set<string>();
 	for (const node of nodes) {
@@ -64,12 +68,19 @@ export async function deleteRedisSession(
 	const keys = sessionKeys(location.prefix ?? "xs", location.sessionId);
 	defineScripts(client);
 	const c = client as unknown as ScriptCommands<Promise<unknown>>;
+	const timeout = location.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
+	const probe = idleProbe(client);
+	// never another database's session of the same name
+	await checkDatabase(client, (op, x) => bounded(client, probe, timeout, op, x));
+	// as the backend's writes: sent on a ready connection only, so CONNECTION means not deleted
+	await whenReady(client, probe, clientSecrets(client), timeout, "delete session", true);
 	const reply = (await bounded(
 		client,
-		idleProbe(client),
-		location.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT,
+		probe,
+		timeout,
 		"delete session",
 		() => c.xsessionDeleteFree(keys.lease, keys.fence, ...keys.data),
+		true,
 	)) as [number, string | number, number?];
 	if (reply[0] === 0) {
 		const holder = parseLeaseValue(String(reply[1]), reply[2]);
