@@ -4,6 +4,7 @@ import { testPeers } from "@x/session-core/testing";
 import { SqliteSessionBackend } from "../../src/index.js";
 
 const [path, startText] = process.argv.slice(2) as [string, string];
+process.stdout.write("opening\n");
 const backend = await SqliteSessionBackend.open({ database: path, lockWaitMs: 5000 });
 const peers = testPeers(2000, 5);
 const key = new SecretBytes(new Uint8Array(256).fill(0x4b));
