@@ -15,15 +15,35 @@ import type {
 	UpdateStateChange,
 } from "./types.js";
 
+/** Options of {@link withEncryptedSecrets}. */
+export interface EncryptedSecretsOptions {
+	/**
+	 * Let `save()` replace a stored session whose secrets this cipher cannot open (another key or
+	 * passphrase, damaged envelopes); the session it held is then lost. Default `false`. Granular
+	 * writes of secrets are refused either way: they would mix two keys in one store.
+	 */
+	overwriteUnreadable?: boolean;
+}
+
 /**
  * Wraps a backend so the auth keys and the future-auth token it stores are AES-256-GCM envelopes
  * (see `SessionCipher`), while everything else keeps its layout: SQL and Redis backends still
  * write one row or field per granular call. Secrets found unencrypted are returned as they are
  * and encrypted on their next write, so an existing store can be switched on in place; an
  * envelope needs the right key, else `SessionEncryptionError`.
+ *
+ * A store holding envelopes this cipher cannot open (a wrong passphrase) refuses every write of
+ * secrets (`save`, `updateDc`, `setExtension`, `applyChanges` with DCs or extension values) with
+ * that `SessionEncryptionError`, and nothing is written: sealed under the wrong passphrase, a new
+ * key would lock the right one out. Checked once, before the first such write (or by a `load()`
+ * that succeeds); later writes pay nothing.
  */
-export function withEncryptedSecrets(inner: SessionBackend, cipher: SessionCipher): SessionBackend {
-	return new EncryptedSecretsBackend(inner, cipher);
+export function withEncryptedSecrets(
+	inner: SessionBackend,
+	cipher: SessionCipher,
+	options: EncryptedSecretsOptions = {},
+): SessionBackend {
+	return new EncryptedSecretsBackend(inner, cipher, options.overwriteUnreadable === true);
 }
 
 /** Re-encrypts every secret of a stored session: rotation (`from` → `to`), or on/off (`null`). */
@@ -47,7 +67,8 @@ export async function reencryptSecrets(
 					},
 				);
 	}
-	await (to ? withEncryptedSecrets(inner, to) : inner).save(session);
+	// the store was just read through `from`: it may be replaced even though `to` cannot open it
+	await (to ? new EncryptedSecretsBackend(inner, to, true) : inner).save(session);
 	return true;
 }
 
@@ -63,10 +84,13 @@ class EncryptedSecretsBackend implements SessionBackend {
 	readonly capabilities: BackendCapabilities;
 	readonly #inner: SessionBackend;
 	readonly #cipher: SessionCipher;
+	readonly #overwriteUnreadable: boolean;
 	/** Settles once every call made so far has been handed to the inner backend. */
 	#dispatched: Promise<unknown> = Promise.resolve();
+	/** The stored secrets were seen to open with this cipher (or there were none). */
+	#opens = false;
 
-	constructor(inner: SessionBackend, cipher: SessionCipher) {
+	constructor(inner: SessionBackend, cipher: SessionCipher, overwriteUnreadable = false) {
 		if (!(cipher instanceof SessionCipher))
 			throw new SessionBackendError(
 				"INVALID_ARGUMENT",
@@ -75,6 +99,7 @@ class EncryptedSecretsBackend implements SessionBackend {
 			);
 		this.#inner = inner;
 		this.#cipher = cipher;
+		this.#overwriteUnreadable = overwriteUnreadable;
 		this.name = inner.name;
 		this.capabilities = inner.capabilities;
 	}
@@ -123,9 +148,14 @@ class EncryptedSecretsBackend implements SessionBackend {
 	 * Hands calls to the inner backend in the order they were made, even though encrypting their
 	 * arguments takes a while: the inner backend's own ordering guarantee then carries over.
 	 */
-	#inOrder<T, R>(prepared: Promise<T> | T, send: (value: T) => Promise<R>): Promise<R> {
+	#inOrder<T, R>(
+		prepared: Promise<T> | T,
+		send: (value: T) => Promise<R>,
+		writesSecrets = false,
+	): Promise<R> {
 		let result!: Promise<R>;
-		const sent = Promise.all([this.#dispatched, prepared]).then(([, value]) => {
+		const sent = Promise.all([this.#dispatched, prepared]).then(async ([, value]) => {
+			if (writesSecrets && !this.#opens) await this.#checkStoredSecrets();
 			result = send(value);
 		});
 		this.#dispatched = sent.catch(() => undefined);
@@ -134,12 +164,38 @@ class EncryptedSecretsBackend implements SessionBackend {
 
 	async load(): Promise<PersistedSession | null> {
 		const s = await this.#inOrder(undefined, () => this.#inner.load());
-		if (!s) return null;
+		if (s) await this.#openAll(s);
+		this.#opens = true; // every stored secret opened: writes need no check of their own
+		return s;
+	}
+
+	/** Replaces every secret of `s` by its plaintext; throws on the first that does not open. */
+	async #openAll(s: PersistedSession): Promise<void> {
 		for (const dc of s.dcs) dc.authKey = await this.#open(dc.authKey, true);
 		s.futureAuthToken = await this.#open(s.futureAuthToken);
 		for (const [key, value] of s.extensions ?? [])
 			s.extensions?.set(key, (await this.#open(value)) as SecretBytes);
-		return s;
+	}
+
+	/**
+	 * Refuses a write of secrets into a store whose secrets this cipher cannot open: sealed under
+	 * a wrong passphrase, the new ones would sit next to the old ones, and the right passphrase
+	 * could no longer load the session. Runs in call order, before the write is handed on; a
+	 * success is kept, so only the first write (and only without an earlier load) reads the store.
+	 */
+	async #checkStoredSecrets(): Promise<void> {
+		const stored = await this.#inner.load();
+		try {
+			if (stored) await this.#openAll(stored);
+		} catch (error) {
+			if (!(error instanceof SessionEncryptionError)) throw error;
+			throw new SessionEncryptionError(
+				error.reason,
+				`the stored secrets do not open with this key or passphrase (${error.reason}); nothing was written. Use the key they were written with, rotate with reencryptSecrets, or delete() the session to start over`,
+				{ backend: this.name, cause: error },
+			);
+		}
+		this.#opens = true;
 	}
 
 	save(session: PersistedSession): Promise<void> {
@@ -157,11 +213,16 @@ class EncryptedSecretsBackend implements SessionBackend {
 			}
 			return out;
 		})();
-		return this.#inOrder(sealed, (s) => this.#inner.save(s));
+		// overwriteUnreadable: a full save replaces every secret, so nothing is mixed
+		return this.#inOrder(sealed, (s) => this.#inner.save(s), !this.#overwriteUnreadable).then(
+			() => {
+				this.#opens = true;
+			},
+		);
 	}
 
 	updateDc(dc: DcEntry): Promise<void> {
-		return this.#inOrder(this.#sealDc(dc), (d) => this.#inner.updateDc(d));
+		return this.#inOrder(this.#sealDc(dc), (d) => this.#inner.updateDc(d), true);
 	}
 
 	delete(): Promise<void> {
@@ -228,7 +289,8 @@ class EncryptedSecretsBackend implements SessionBackend {
 				);
 			return out;
 		})();
-		return this.#inOrder(sealed, (c) => this.#inner.applyChanges(c));
+		const writesSecrets = (copy.dcs?.length ?? 0) + plain.length > 0;
+		return this.#inOrder(sealed, (c) => this.#inner.applyChanges(c), writesSecrets);
 	}
 	setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
 		let plain: SecretBytes;
@@ -238,7 +300,7 @@ class EncryptedSecretsBackend implements SessionBackend {
 			return Promise.reject(error);
 		}
 		const sealed = this.#seal(plain);
-		return this.#inOrder(sealed, (v) => this.#inner.setExtension(key, v as SecretBytes));
+		return this.#inOrder(sealed, (v) => this.#inner.setExtension(key, v as SecretBytes), true);
 	}
 	deleteExtension(key: string): Promise<void> {
 		return this.#inOrder(undefined, () => this.#inner.deleteExtension(key));
