@@ -1,4 +1,4 @@
-import { SessionBackendError, type SessionConnectionError } from "@x/session-core";
+import { SessionBackendError } from "@x/session-core";
 import type { Cluster, Redis } from "ioredis";
 import { type ConnectionProbe, notConnected, withTimeout } from "./errors.js";
 import { BACKEND } from "./keys.js";
@@ -114,21 +114,49 @@ export function whenReady(
 	if (client.status === "end")
 		return Promise.reject(notConnected(op, timeoutMs, probe, secrets, write));
 	return new Promise<void>((resolve, reject) => {
-		const done = (error?: SessionConnectionError) => {
-			if (timer) clearTimeout(timer);
-			client.off("ready", onReady);
-			client.off("end", onEnd);
-			if (error) reject(error);
-			else resolve();
-		};
-		const onReady = () => done();
-		const onEnd = () => done(notConnected(op, timeoutMs, probe, secrets, write));
-		const timer = timeoutMs > 0 ? setTimeout(onEnd, timeoutMs) : undefined;
-		client.on("ready", onReady);
-		client.on("end", onEnd);
+		const timer =
+			timeoutMs > 0
+				? setTimeout(() => reject(notConnected(op, timeoutMs, probe, secrets, write)), timeoutMs)
+				: undefined;
+		nextReady(client).then(
+			() => {
+				clearTimeout(timer);
+				resolve();
+			},
+			() => {
+				clearTimeout(timer);
+				reject(notConnected(op, timeoutMs, probe, secrets, write));
+			},
+		);
+	});
+}
+
+/** One wait per client and outage, shared by every waiting call (not a listener per call). */
+const readyWaits = new WeakMap<RedisLike, Promise<void>>();
+
+/** Resolves on the client's next `ready`, rejects on `end`. */
+function nextReady(client: RedisLike): Promise<void> {
+	let wait = readyWaits.get(client);
+	if (!wait) {
+		wait = new Promise<void>((resolve, reject) => {
+			const settle = (ok: boolean) => {
+				client.off("ready", onReady);
+				client.off("end", onEnd);
+				readyWaits.delete(client);
+				if (ok) resolve();
+				else reject(new Error("end"));
+			};
+			const onReady = () => settle(true);
+			const onEnd = () => settle(false);
+			client.on("ready", onReady);
+			client.on("end", onEnd);
+		});
+		wait.catch(() => undefined); // a wait whose callers all timed out
+		readyWaits.set(client, wait);
 		// a lazyConnect client connects on its first command, which now waits here
 		if (client.status === "wait") client.connect().catch(() => undefined);
-	});
+	}
+	return wait;
 }
 
 /** The database ioredis believes its connection is on: the `db` option, or a later `select()`. */
