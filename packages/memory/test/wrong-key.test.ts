@@ -4,6 +4,7 @@ import {
 	type PersistedSession,
 	type SessionBackend,
 	SessionCipher,
+	SessionEncryptionError,
 	withEncryptedSecrets,
 } from "@x/session-core";
 import { sampleSession, testAuthKey, testDc } from "@x/session-core/testing";
@@ -58,5 +59,22 @@ describe("memory: withEncryptedSecrets with a wrong passphrase", () => {
 		await c.load();
 		await c.updateDc(testDc({ dcId: 2, authKey: testAuthKey(1) }));
 		expect(loads).toBe(1);
+	});
+
+	it("overwriteUnreadable lets save() replace the store (and only save)", async () => {
+		const inner = new MemorySessionBackend();
+		const right = await SessionCipher.create({ key: new Uint8Array(32).fill(1) });
+		const wrong = await SessionCipher.create({ key: new Uint8Array(32).fill(2) });
+		await withEncryptedSecrets(inner, right).save(sampleSession());
+		const replacing = withEncryptedSecrets(inner, wrong, { overwriteUnreadable: true });
+		await expect(replacing.updateDc(testDc({ authKey: testAuthKey(1) }))).rejects.toSatisfy(
+			(e) => e instanceof SessionEncryptionError && e.reason === "wrong-key",
+		);
+		await replacing.save(sampleSession());
+		expect(await withEncryptedSecrets(inner, wrong).load()).not.toBeNull();
+		await replacing.updateDc(testDc({ dcId: 9, authKey: testAuthKey(1) })); // one key now
+		await expect(withEncryptedSecrets(inner, right).load()).rejects.toBeInstanceOf(
+			SessionEncryptionError,
+		);
 	});
 });
