@@ -154,6 +154,17 @@ function isConnectionFault(error: unknown): boolean {
 	return code.startsWith("08") || code.startsWith("57P");
 }
 
+/**
+ * True when the server or the network ended the connection (not a timeout: a server that does
+ * not answer is not retried, the call's time bound holds).
+ */
+function wasDropped(error: unknown): boolean {
+	const e = error as { code?: unknown; message?: unknown };
+	const code = typeof e?.code === "string" ? e.code : "";
+	if (/^(57P0[123]|08\d\d\d|ECONNRESET|EPIPE)$/.test(code)) return true;
+	return /Connection terminated|not queryable/i.test(String(e?.message ?? ""));
+}
+
 /** One queue per caller's client: its statements and transactions never interleave. */
 const enqueue = keyedQueue();
 
@@ -271,6 +282,23 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 			release(fault);
 		}
 	};
+	/**
+	 * A client with a transaction begun. A pooled connection the server ended while it sat idle
+	 * (its notice not yet read) fails at BEGIN, before anything was done: it is dropped and
+	 * another tried, so the first write after a restart does not fail on a connection from before.
+	 */
+	const begin = async () => {
+		for (let attempt = 1; ; attempt++) {
+			const held = await connect();
+			try {
+				await executor(held.client, held.lost).run("BEGIN");
+				return held;
+			} catch (error) {
+				held.release(isConnectionFault(error) ? error : undefined);
+				if (!wasDropped(error) || attempt === 3) throw error;
+			}
+		}
+	};
 	return {
 		name: BACKEND,
 		dialect: "postgres",
@@ -279,12 +307,11 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 		run: (sql, params) => once((x) => x.run(sql, params)),
 		all: (sql, params) => once((x) => x.all(sql, params)),
 		async transaction(fn) {
-			const { client, lost, release } = await connect();
+			const { client, lost, release } = await begin();
 			const x = executor(client, lost);
 			let broken: unknown;
 			let committing = false;
 			try {
-				await x.run("BEGIN");
 				const result = await fn(x);
 				committing = true;
 				await x.run("COMMIT");

@@ -105,6 +105,32 @@ describe.skipIf(!available)("postgres faults", () => {
 			expect(await driver.all("SELECT count(*)::int AS n FROM t")).toEqual([{ n: 0 }]);
 		});
 
+	it("a pooled connection ended while idle, its notice not yet read: the next write succeeds (BEGIN is retried on another)", async () => {
+		const s = schema();
+		const app = `xs-idle-${s}`;
+		const b = await PostgresSessionBackend.open({
+			connectionString: PG_URL,
+			schema: s,
+			applicationName: app,
+		});
+		cleanups.push(() => b.close());
+		await b.setHomeDc(1);
+		const admin = new pg.Client({ connectionString: PG_URL });
+		await admin.connect();
+		cleanups.push(() => admin.end());
+		for (let round = 1; round <= 5; round++) {
+			await admin.query(
+				"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+				[app],
+			);
+			// the server's FATAL arrives while the event loop is blocked: the pool still holds the
+			// connection as idle when the next write checks it out
+			Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+			await b.setHomeDc(round + 1);
+		}
+		expect((await b.load())?.homeDcId).toBe(6);
+	});
+
 	it("connections terminated while writes are in flight, 20 rounds: CONNECTION or TIMEOUT, recovery, nothing acknowledged lost", async () => {
 		for (const mode of ["own", "pool"] as const) {
 			const counts = await terminateRounds(schema(), 20, mode);
