@@ -14,6 +14,8 @@ export const EXIT = {
 	LOCKED: 4,
 	/** The server could not be reached, refused the credentials, or timed out. */
 	CONNECTION: 5,
+	/** `convert --strict`: the target cannot hold all of the session; nothing was written. */
+	LOSSY: 6,
 } as const;
 
 /** One of the {@link EXIT} codes. */

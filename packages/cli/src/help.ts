@@ -1,5 +1,5 @@
 /** Top-level help. */
-export const MAIN_HELP = `x-session: inspect, convert, export, verify, list, delete and rekey MTProto sessions
+export const MAIN_HELP = `x-session: inspect, convert, export, verify, list, delete, rekey and migrate MTProto sessions
 
 Usage: x-session <command> [options]
 
@@ -11,6 +11,11 @@ Commands:
   list LOCATION [--json]             session ids in a multi-session store
   delete LOCATION [--yes]            delete a stored session
   rekey LOCATION [--decrypt]         rotate, switch on or remove encryption in place
+  migrate LOCATION                   import a ferogram/layer SQLite database in place
+
+inspect, list, verify and export only read: every backend is opened read-only (no
+migration, lease, schema or file beside the database), so a running client's store,
+a ferogram/layer database or a Telethon file is left exactly as it was.
 
 Locations:
   file:PATH                          ferogram-compatible binary file
@@ -31,7 +36,8 @@ Encrypted sessions (files, strings, and the secrets in SQL and Redis) are read w
 X_SESSION_PASSPHRASE (or X_SESSION_KEY, 64 hex digits) from the environment;
 convert --encrypt writes them, rekey changes the secret (X_SESSION_NEW_PASSPHRASE).
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 locked, 5 connection.
+Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 locked, 5 connection,
+6 convert --strict refused a conversion that would drop data (nothing written).
 Run "x-session <command> --help" for a command's options.
 `;
 
@@ -47,17 +53,26 @@ Options:
   --json      print exactly one JSON object on stdout
   -h, --help  show this help
 `,
-	convert: `Usage: x-session convert FROM TO [--force] [--format native|compact] [--user-id ID] [--encrypt]
+	convert: `Usage: x-session convert FROM TO [--force] [--strict] [--overwrite-unreadable] [--format native|compact] [--user-id ID] [--encrypt]
 
 Copies the session at FROM to TO, then reads TO back and compares it with FROM before
 reporting success. An existing session at TO is never replaced without --force.
-The source is only read, never changed.
+The source is only read, never changed. A refusal (TO exists) writes nothing.
+
+What TO's format cannot hold of this session (other DCs' auth keys, peers, min peers,
+the update state, peer metadata, the future auth token, the account's user id or bot
+flag) is named before writing: "verified what <format> holds; dropped: ...".
 
 string: and env: targets store nothing: the resulting string is printed on stdout and
 that is the only way to get it, e.g.  export TG_SESSION="$(x-session convert file:bot.session env:TG_SESSION)"
 
 Options:
   --force           replace a session already stored at TO
+  --strict          refuse (exit 6, nothing written) when TO cannot hold all of it
+  --overwrite-unreadable
+                    file: targets: replace a file that cannot be read (encrypted with another
+                    key or passphrase, corrupt, newer, not a session file); with --force when
+                    it may hold a session. What it held is lost
   --format F        for string:/env: targets: native (default) or compact
   --user-id ID      the account's user id, needed for --format compact and pyrogram:
   --encrypt         encrypt the target (AES-256-GCM) with the secret in X_SESSION_PASSPHRASE
@@ -124,6 +139,18 @@ is locked (exit 4) and is not deleted.
 
 Options:
   -y, --yes   do not ask
+  -h, --help  show this help
+`,
+	migrate: `Usage: x-session migrate LOCATION
+
+Imports a ferogram/layer SQLite database (sqlite:PATH or libsql:URL) into x-session's
+schema, in place, as session "default". A 0600 copy of the original is kept beside it
+(not for a remote libSQL database), and the output says where. Afterwards the Rust
+client that owned the file can no longer use it: point it at the backup, or use
+x-session. Nothing else ever migrates such a database: reads leave it as it is, and a
+write to it is refused until it is migrated.
+
+Options:
   -h, --help  show this help
 `,
 };

@@ -14,6 +14,7 @@ export {
 	GRAMJS_MAX_PORT,
 } from "./gramjs-string.js";
 export type { HomeDcOptions } from "./home-dc.js";
+export { type ConversionTarget, conversionLosses, type SourceFacts } from "./losses.js";
 export {
 	decodeMtcuteString,
 	encodeMtcuteString,

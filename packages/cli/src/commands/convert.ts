@@ -1,11 +1,14 @@
+import type { PersistedSession } from "@x/session-core";
 import { parseCommand, positionals, userIdOption } from "../args.js";
 import type { Context } from "../context.js";
-import { EXIT, type ExitCode, usage } from "../errors.js";
-import { parseLocation } from "../location.js";
+import { CliError, EXIT, type ExitCode, usage } from "../errors.js";
+import { isFileLike, type Location, parseLocation } from "../location.js";
 import { openStore } from "../stores/open.js";
 
 /**
- * `x-session convert FROM TO [--force] [--format native|compact] [--user-id ID] [--encrypt]`.
+ * `x-session convert FROM TO [--force] [--strict] [--format native|compact] [--user-id ID] [--encrypt]`.
+ * What the target's format cannot hold is named before anything is written (dropped, or with
+ * `--strict` a refusal, exit 6); "verified" then covers what the target holds.
  * Encrypted sources (files, strings, SQL and Redis secrets) are read with X_SESSION_PASSPHRASE /
  * X_SESSION_KEY; `--encrypt` encrypts the target with the same secret.
  */
@@ -15,6 +18,8 @@ export async function convert(ctx: Context, args: string[]): Promise<ExitCode> {
 		format: { type: "string" },
 		"user-id": { type: "string" },
 		encrypt: { type: "boolean" },
+		strict: { type: "boolean" },
+		"overwrite-unreadable": { type: "boolean" },
 	});
 	const [fromText, toText] = positionals("convert", parsed, ["FROM", "TO"]);
 	const from = parseLocation(fromText as string, ctx.io.cwd);
@@ -39,13 +44,29 @@ export async function convert(ctx: Context, args: string[]): Promise<ExitCode> {
 		const read = await source.read();
 		ctx.progress.sessionSize(read.session.peers.length);
 		const userId = userIdOption(parsed.values["user-id"]) ?? read.userId;
+		const holds = targetFormat(to, format);
+		const dropped = await losses(read, holds.format);
+		if (dropped.length > 0 && parsed.values.strict)
+			throw new CliError(
+				EXIT.LOSSY,
+				`convert --strict: ${holds.name} cannot hold ${dropped.join(", ")}; nothing written`,
+			);
 		const result = await target.write(read.session, {
 			force: parsed.values.force === true,
+			...(read.isBot !== undefined ? { isBot: read.isBot } : {}),
+			...(parsed.values["overwrite-unreadable"] ? { overwriteUnreadable: true } : {}),
 			...(format ? { stringFormat: format } : {}),
 			...(userId !== undefined ? { userId } : {}),
 			...(parsed.values.encrypt ? { encrypt: true } : {}),
 		});
 		ctx.progress.done();
+		const verified = dropped.length
+			? `verified what ${holds.name} holds; dropped: ${dropped.join(", ")}`
+			: "verified";
+		if (dropped.length > 0)
+			await ctx.note(
+				`x-session: warning: ${holds.name} cannot hold ${dropped.join(", ")}; they were dropped (--strict refuses instead)`,
+			);
 		if (result.printed !== undefined) {
 			if (ctx.io.stdout.isTTY) {
 				await ctx.note(
@@ -56,7 +77,7 @@ export async function convert(ctx: Context, args: string[]): Promise<ExitCode> {
 		} else {
 			const s = result.readBack;
 			await ctx.out(
-				`converted ${from.display} -> ${to.display} (${s.dcs.length} DCs, ${s.peers.length} peers, ${s.minPeers.length} min peers; verified)\n`,
+				`converted ${from.display} -> ${to.display} (${s.dcs.length} DCs, ${s.peers.length} peers, ${s.minPeers.length} min peers; ${verified})\n`,
 			);
 		}
 		return EXIT.OK;
@@ -77,4 +98,53 @@ function sameTarget(
 	if (a.scheme === "libsql" && b.scheme === "libsql")
 		return a.url === b.url && a.sessionId === b.sessionId;
 	return a.display === b.display;
+}
+
+type Target = import("@x/session-convert").ConversionTarget;
+
+/** What the target location's format can hold, and its name for messages. */
+function targetFormat(
+	to: Location,
+	format: string | boolean | undefined,
+): { format: Target; name: string } {
+	switch (to.scheme) {
+		case "string":
+		case "env":
+			return format === "compact"
+				? { format: "compact", name: "a compact string" }
+				: { format: "x-session", name: "a native string" };
+		case "telethon":
+			return isFileLike(to.value)
+				? { format: "telethon-file", name: "a Telethon session file" }
+				: { format: "telethon", name: "a Telethon string" };
+		case "gramjs":
+			return { format: "gramjs", name: "a GramJS string" };
+		case "mtcute":
+			return { format: "mtcute", name: "an mtcute string" };
+		case "pyrogram":
+			return { format: "pyrogram", name: "a Pyrogram string" };
+		default:
+			return { format: "x-session", name: `an x-session ${to.scheme} store` };
+	}
+}
+
+/** What `target` drops of what was read (the convert package's rules, per format). */
+async function losses(
+	read: { session: PersistedSession; userId?: bigint; isBot?: boolean },
+	target: Target,
+): Promise<string[]> {
+	const facts = {
+		...(read.userId !== undefined ? { userId: read.userId } : {}),
+		...(read.isBot !== undefined ? { isBot: read.isBot } : {}),
+	};
+	// x-session's own formats hold the whole model: only a string's own facts can be lost, and
+	// @x/session-convert is not loaded for them
+	if (target === "x-session") {
+		const out: string[] = [];
+		if (facts.userId !== undefined) out.push("the account's own user id");
+		if (facts.isBot === true) out.push("the bot flag");
+		return out;
+	}
+	const { conversionLosses } = await import("@x/session-convert");
+	return conversionLosses(read.session, target, facts);
 }

@@ -135,12 +135,23 @@ export class BackendStore implements Store {
 			throw usage(`convert: --encrypt does not apply to ${this.location.scheme}: targets`);
 		progress.step(`checking ${this.location.display}`);
 		// read-only first: a refusal must not leave a lease row, a schema or a lock file behind
-		if (!options.force) refuseExisting(await this.#peek(), this.location.display);
+		if (options.overwriteUnreadable && this.location.scheme !== "file")
+			throw usage("convert: --overwrite-unreadable applies to file: targets");
+		if (!options.force) {
+			const state = await this.#peek();
+			// data that does not decode is what --overwrite-unreadable is for
+			if (!(state === "corrupt" && options.overwriteUnreadable))
+				refuseExisting(state, this.location.display);
+		}
 		const backend = await this.#opener.open("write", options);
 		let cipher: SessionCipher | undefined;
 		try {
 			// again under the lock: a session may have been written since the peek
-			if (!options.force) refuseExisting(await existing(backend), this.location.display);
+			if (!options.force) {
+				const state = await existing(backend);
+				if (!(state === "corrupt" && options.overwriteUnreadable))
+					refuseExisting(state, this.location.display);
+			}
 			progress.step(`writing ${session.peers.length} peers to ${this.location.display}`);
 			if (options.encrypt && encryption === "secrets") {
 				cipher = options.cipher ?? (await requireCipher(this.#ctx, "the target"));
@@ -148,6 +159,16 @@ export class BackendStore implements Store {
 			} else {
 				await backend.save(session);
 			}
+		} catch (error) {
+			// the file backend refuses to replace what it cannot read: say it in the CLI's terms
+			const message = (error as Error | undefined)?.message ?? "";
+			if (/overwriteUnreadable: true/.test(message))
+				throw new CliError(
+					EXIT.FAILURE,
+					`${this.location.display} holds a file this key cannot read (another key or passphrase, corrupt, newer, or not a session file); nothing was written. Pass --overwrite-unreadable (with --force) to replace it: the session it holds is then lost`,
+					{ cause: error },
+				);
+			throw error;
 		} finally {
 			await backend.close();
 		}

@@ -42,16 +42,20 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 			}
 		},
 		async open(_mode, options) {
-			const Factory = await loadFactory<{ path: string; encryption?: SessionCipher }>(
-				"file",
-				"@x/session-file",
-				"FileSessionBackend",
-			);
+			const Factory = await loadFactory<{
+				path: string;
+				encryption?: SessionCipher;
+				overwriteUnreadable?: boolean;
+			}>("file", "@x/session-file", "FileSessionBackend");
 			// plain unless --encrypt: converting an encrypted source without it decrypts
 			const encryption = options?.encrypt
 				? (options.cipher ?? (await requireCipher(ctx, "the target")))
 				: undefined;
-			return Factory.open({ path, ...(encryption ? { encryption } : {}) });
+			return Factory.open({
+				path,
+				...(encryption ? { encryption } : {}),
+				...(options?.overwriteUnreadable ? { overwriteUnreadable: true } : {}),
+			});
 		},
 		async readDirect(options) {
 			let bytes: Uint8Array = new Uint8Array(await readFile(path));

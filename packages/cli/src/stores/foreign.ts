@@ -77,14 +77,20 @@ export class ForeignStore implements Store {
 		const text = (await this.#text()).trim();
 		if (text === "") throw notFound(`${this.location.display} is empty (no session stored)`);
 		const decoded = c.decodeForeignSession(text, { format: scheme });
-		const extra = decoded.extra as { userId?: bigint; self?: { userId?: bigint } };
+		const extra = decoded.extra as {
+			userId?: bigint;
+			isBot?: boolean;
+			self?: { userId?: bigint; isBot?: boolean } | null;
+		};
 		const userId = extra?.userId ?? extra?.self?.userId;
+		const isBot = extra?.isBot ?? extra?.self?.isBot;
 		return {
 			session: decoded.session,
 			format: `${scheme}-string`,
 			version: null,
 			size: { bytes: text.length, of: "string" },
 			...(userId !== undefined ? { userId: BigInt(userId) } : {}),
+			...(isBot !== undefined ? { isBot } : {}),
 		};
 	}
 
@@ -120,12 +126,12 @@ export class ForeignStore implements Store {
 		const printed = c.encodeForeignSession(
 			session,
 			scheme === "pyrogram"
-				? { format: "pyrogram", userId: options.userId as bigint }
+				? { format: "pyrogram", userId: options.userId as bigint, isBot: options.isBot === true }
 				: scheme === "mtcute"
 					? {
 							format: "mtcute",
 							...(options.userId !== undefined
-								? { self: { userId: options.userId, isBot: false } }
+								? { self: { userId: options.userId, isBot: options.isBot === true } }
 								: {}),
 						}
 					: { format: scheme },

@@ -11,8 +11,10 @@ export interface ReadResult {
 	version: number | null;
 	/** Size in bytes of the stored form (`of: "file"`/`"string"`), or of its v8 encoding. */
 	size: { bytes: number; of: "file" | "string" | "encoding" };
-	/** The user id a compact string carries. */
+	/** The user id a compact, mtcute or Pyrogram string carries. */
 	userId?: bigint;
+	/** The bot flag an mtcute or Pyrogram string carries. */
+	isBot?: boolean;
 }
 
 /** How to write a session. */
@@ -23,10 +25,17 @@ export interface WriteOptions {
 	stringFormat?: "native" | "compact";
 	/** For compact strings: the account's user id. */
 	userId?: bigint;
+	/** For mtcute and Pyrogram strings: whether the account is a bot (default false). */
+	isBot?: boolean;
 	/** Encrypt the target: whole blob for files and strings, the secrets for SQL and Redis. */
 	encrypt?: boolean;
 	/** The cipher to encrypt with; default: the one from X_SESSION_PASSPHRASE / X_SESSION_KEY. */
 	cipher?: SessionCipher;
+	/**
+	 * `file:` targets: replace a file that cannot be read (another key, corrupt, newer, not a
+	 * session file), passed as the file backend's `overwriteUnreadable`; its session is lost.
+	 */
+	overwriteUnreadable?: boolean;
 }
 
 /** How to read a session. */
