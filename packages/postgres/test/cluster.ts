@@ -1,7 +1,7 @@
 // A PostgreSQL cluster of the test's own (initdb in a temporary directory, trust auth, a free
 // port), so a test can stop and restart a real server without touching the shared one.
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,8 @@ export interface PrivateCluster {
 	url: string;
 	stop(): void;
 	start(): void;
+	/** SIGKILL of the postmaster (its backends exit when they notice); `start()` again after. */
+	killPostmaster(): void;
 	destroy(): void;
 }
 
@@ -66,6 +68,10 @@ export async function startPrivateCluster(): Promise<PrivateCluster | undefined>
 		url: `postgres://postgres@127.0.0.1:${port}/postgres`,
 		start,
 		stop,
+		killPostmaster() {
+			const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+			process.kill(pid, "SIGKILL");
+		},
 		destroy() {
 			try {
 				stop();

@@ -151,6 +151,68 @@ describe.skipIf(!available)("postgres faults", () => {
 		}
 	}, 120_000);
 
+	it("the postmaster killed (SIGKILL) with writes in flight, then started again: typed errors, the next call succeeds, nothing acknowledged lost", async (ctx) => {
+		const cluster = await startPrivateCluster();
+		if (!cluster) return ctx.skip();
+		cleanups.push(async () => cluster.destroy());
+		const b = await PostgresSessionBackend.open({
+			connectionString: cluster.url,
+			schema: "xs",
+			connectTimeoutMs: 2000,
+		});
+		cleanups.push(() => b.close());
+		await b.save({ ...sampleSession(), peers: [] });
+		const outcome = new Map<number, string>();
+		let k = 0;
+		let writing = true;
+		const writer = (async () => {
+			while (writing) {
+				const n = k++;
+				await b.cachePeers(peersOf(n)).then(
+					() => outcome.set(n, "ok"),
+					(e: unknown) => outcome.set(n, isSessionError(e) ? e.code : `untyped: ${String(e)}`),
+				);
+			}
+		})();
+		await sleep(150);
+		cluster.killPostmaster();
+		await sleep(1000); // the orphaned backends notice and exit
+		writing = false;
+		await writer;
+		for (let i = 0; i < 50; i++) {
+			try {
+				cluster.start();
+				break;
+			} catch {
+				await sleep(200); // a backend may still hold the shared memory for a moment
+			}
+		}
+		await b.setHomeDc(4); // the next call works, without reopening the backend
+		const stored = new Set(((await b.load())?.peers ?? []).map((p) => `${p.kind}:${p.id}`));
+		const codes: Record<string, number> = {};
+		let acknowledged = 0;
+		let lost = 0;
+		for (const [n, result] of outcome) {
+			const present = peersOf(n).filter((p) => stored.has(`${p.kind}:${p.id}`)).length;
+			if (result === "ok") {
+				acknowledged++;
+				if (present !== 8) lost++;
+			} else {
+				codes[result] = (codes[result] ?? 0) + 1;
+				if (result === "CONNECTION") expect(present).toBe(0);
+			}
+		}
+		console.info("postgres postmaster SIGKILL", {
+			writes: outcome.size,
+			acknowledged,
+			lost,
+			codes,
+		});
+		expect(acknowledged).toBeGreaterThan(0);
+		expect(lost).toBe(0);
+		expect(Object.keys(codes).every((c) => /^(CONNECTION|TIMEOUT)$/.test(c))).toBe(true);
+	}, 90_000);
+
 	it("the server restarted (pg_ctl stop -m fast, start) with writes in flight, 3 times: the next call succeeds, nothing acknowledged lost", async (ctx) => {
 		const cluster = await startPrivateCluster();
 		if (!cluster) return ctx.skip(); // no server binaries to run a cluster of our own
