@@ -52,6 +52,11 @@ export interface FileSessionOptions {
 	flushInterval?: number;
 	/** Take the single-writer lock `<path>.lock` (default `true`). */
 	lock?: boolean;
+	/**
+	 * Read only: no directory, lock file or temp-file cleanup (nothing is created or removed
+	 * beside the file), the mode is not checked, and every write rejects `UNSUPPORTED`.
+	 */
+	readOnly?: boolean;
 	/** How long `open()` waits for a held lock before rejecting (default 0: at once). */
 	lockWaitMs?: number;
 	/**
@@ -127,7 +132,8 @@ export class FileSessionBackend extends BaseSessionBackend {
 		this.#options = options;
 		this.#fs = fs;
 		this.#lock = lock;
-		if (options.lock === false) this.capabilities = { ...this.capabilities, locking: false };
+		if (options.lock === false || options.readOnly)
+			this.capabilities = { ...this.capabilities, locking: false };
 	}
 
 	/** Opens (and locks) the session file; it need not exist yet. */
@@ -146,6 +152,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 		const fs = options.fs ?? nodeFileSystem;
 		const path = resolve(options.path);
 		const cipher = await toCipher(options.encryption);
+		if (options.readOnly) return new FileSessionBackend(path, options, fs, undefined, cipher);
 		await io(`cannot create the directory of ${path}`, () =>
 			fs.mkdir(dirname(path), { recursive: true, mode: 0o700 }),
 		);
@@ -168,7 +175,17 @@ export class FileSessionBackend extends BaseSessionBackend {
 		return state && cloneSession(state);
 	}
 
+	#refuseReadOnly(operation: string): void {
+		if (this.#options.readOnly)
+			throw new SessionBackendError(
+				"UNSUPPORTED",
+				`${operation}: ${this.path} was opened read-only (readOnly: true); open it without readOnly to write`,
+				{ backend: BACKEND },
+			);
+	}
+
 	protected async saveSession(session: PersistedSession): Promise<void> {
+		this.#refuseReadOnly("save");
 		await this.#checkReplaceable();
 		await this.#write(session);
 		this.#state = session;
@@ -177,6 +194,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 	}
 
 	protected async deleteSession(): Promise<void> {
+		this.#refuseReadOnly("delete");
 		this.#cancelTimer();
 		await io(`cannot delete ${this.path}`, async () => {
 			await this.#fs.unlink(this.path).catch((error: unknown) => {
@@ -307,6 +325,7 @@ export class FileSessionBackend extends BaseSessionBackend {
 	 */
 	setEncryption(encryption: EncryptionSecret | SessionCipher | null): Promise<void> {
 		return this.exclusive(async () => {
+			this.#refuseReadOnly("setEncryption");
 			const next = await toCipher(encryption);
 			const state = await this.#current();
 			const previous = this.#cipher;
@@ -345,6 +364,11 @@ export class FileSessionBackend extends BaseSessionBackend {
 		validate?: (next: PersistedSession) => void,
 	): Promise<void> {
 		const parts = new Set<Touched>([touches].flat());
+		try {
+			this.#refuseReadOnly("write");
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.exclusive(async () => {
 			const current = (await this.#current()) ?? emptySession();
 			// copy only the part the change writes to: the hot path (update state) stays O(channels)
