@@ -62,6 +62,12 @@ describe.skipIf(!available)("x-session: redis:// locations are honoured or refus
 			expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 2, stderr: expected });
 			expect(r.stdout).toBe("");
 		}
+		const huge = await cli([
+			"inspect",
+			`redis://127.0.0.1:6379/99999999999999999999?prefix=${prefix}#x`,
+		]);
+		expect(huge.code).toBe(2);
+		expect(huge.stderr).toMatch(/^x-session: redis at 127\.0\.0\.1:6379 has no database /);
 		expect(await db0.keys(`${prefix}*`)).toEqual([]);
 	});
 

@@ -183,7 +183,8 @@ export async function checkDatabase(
 		await run("open", () => client.select(db));
 	} catch (error) {
 		const text = error instanceof Error ? error.message : String(error);
-		if (!/DB index|invalid DB|SELECT is not allowed/i.test(text)) throw error;
+		if (!/DB index|invalid DB|not an integer or out of range|SELECT is not allowed/i.test(text))
+			throw error;
 		throw new SessionBackendError(
 			"INVALID_ARGUMENT",
 			`open: the server refused database ${db} (${text.replace(/^.*?(ERR )/, "$1").slice(0, 120)}), so the client stayed on another database: configure the client with a db the server has (its \`databases\` setting, 16 by default)`,

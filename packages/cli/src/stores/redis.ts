@@ -43,7 +43,9 @@ export function redisStore(location: Location & { scheme: "redis" }, ctx: Contex
 				if (location.db !== 0) await c.select(location.db);
 			} catch (cause) {
 				const real = lastError ?? cause;
-				const refused = real instanceof Error && /DB index|invalid DB/i.test(real.message);
+				const refused =
+					real instanceof Error &&
+					/DB index|invalid DB|not an integer or out of range/i.test(real.message);
 				if (refused)
 					throw new CliError(
 						EXIT.USAGE,
