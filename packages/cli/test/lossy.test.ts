@@ -151,3 +151,24 @@ describe("--overwrite-unreadable", () => {
 		expect(r.code, r.stderr).toBe(0);
 	});
 });
+
+describe("a Pyrogram file's account facts", () => {
+	it("a bot's Pyrogram file names its user id and bot flag as dropped by a file: target, and keeps them in a Pyrogram string", async () => {
+		const { default: Database } = await import("better-sqlite3");
+		const path = join(dir, "bot-pyrogram.session");
+		const db = new Database(path);
+		db.exec(`CREATE TABLE sessions (dc_id INTEGER PRIMARY KEY, api_id INTEGER, test_mode INTEGER, auth_key BLOB, date INTEGER NOT NULL, user_id INTEGER, is_bot INTEGER);
+			CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER, type INTEGER NOT NULL, username TEXT, phone_number TEXT, last_update_on INTEGER NOT NULL DEFAULT 0);
+			CREATE TABLE version (number INTEGER PRIMARY KEY);
+			INSERT INTO version VALUES (3);`);
+		db.prepare(
+			"INSERT INTO sessions (dc_id, api_id, test_mode, auth_key, date, user_id, is_bot) VALUES (2, 1, 0, ?, 1700000000, 424242, 1)",
+		).run(Buffer.alloc(256, 9));
+		db.close();
+		const r = await cli(["convert", `pyrogram:${path}`, `file:${join(dir, "from-pyro.session")}`]);
+		expect(r.code, r.stderr).toBe(0);
+		expect(r.stdout).toContain("dropped: the account's own user id, the bot flag");
+		const s = await cli(["convert", `pyrogram:${path}`, "pyrogram:", "--strict"]);
+		expect(s.code, s.stderr).toBe(0);
+	});
+});

@@ -67,11 +67,15 @@ export class ForeignStore implements Store {
 						? await c.importPyrogramFile(value)
 						: undefined;
 			if (!imported) throw usage(`${scheme} sessions are strings, not files`);
+			// a Pyrogram file knows the account: a target that cannot hold it names the loss
+			const extra = imported.extra as { userId?: bigint | null; isBot?: boolean | null };
 			return {
 				session: imported.session,
 				format: `${scheme}-file`,
 				version: null,
 				size: { bytes: 0, of: "file" },
+				...(typeof extra.userId === "bigint" ? { userId: extra.userId } : {}),
+				...(typeof extra.isBot === "boolean" ? { isBot: extra.isBot } : {}),
 			};
 		}
 		const text = (await this.#text()).trim();
