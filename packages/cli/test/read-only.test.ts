@@ -222,6 +222,15 @@ describe("x-session migrate", () => {
 			expect(refused.stderr).toContain("not a ferogram/layer database");
 			expect(snapshot(folder)).toEqual(t);
 			expect((await cli(["migrate", `file:${source}`])).code).toBe(2);
+			// libsql: too, its backup made with VACUUM INTO
+			const lfero = join(folder, "lfero.db");
+			ferogramDatabase(lfero);
+			const l = await cli(["migrate", `libsql:file:${lfero}`]);
+			expect(l.code, l.stderr).toBe(0);
+			expect(l.stdout).toContain("can no longer use this file");
+			expect(readdirSync(folder).some((n) => n.startsWith("lfero.db.ferogram-backup"))).toBe(true);
+			const li = await cli(["inspect", `libsql:file:${lfero}`, "--json"]);
+			expect(JSON.parse(li.stdout).homeDcId).toBe(2);
 		} finally {
 			cleanup(folder);
 		}
