@@ -72,7 +72,7 @@ export function describeHolder(holder: LockHolder | undefined): string {
 const AUTH_RE =
 	/^(NOAUTH|WRONGPASS|NOPERM)\b|invalid password|invalid username-password|Client sent AUTH|AUTH failed|ERR AUTH/i;
 const CONNECTION_RE =
-	/Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Stream isn't writeable|enableOfflineQueue|All nodes failed|Failed to refresh slots cache|None of startup nodes|Cluster isn't ready|^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN|READONLY)\b|socket|disconnect/i;
+	/Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Stream isn't writeable|enableOfflineQueue|All nodes failed|Failed to refresh slots cache|None of startup nodes|Cluster isn't ready|^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN|READONLY)\b|socket|disconnect|aborted due to connection close/i;
 
 /** Removes every occurrence of each secret from `text`. */
 export function redact(text: string, secrets: readonly string[]): string {
@@ -150,7 +150,7 @@ export interface ConnectionProbe {
  * `CONNECTION`. The server may have applied it, and ioredis sends unanswered commands again when
  * it reconnects (`autoResendUnfulfilledCommands`), so it may still be applied later.
  */
-function outcomeUnknown(op: string, why: string): SessionConnectionError {
+export function outcomeUnknown(op: string, why: string): SessionConnectionError {
 	return new SessionConnectionError(
 		`${op}: ${why}; the write was sent, so it may or may not have been applied (ioredis may send it again on reconnect): load() to see`,
 		{ backend: BACKEND, code: "TIMEOUT" },
@@ -200,8 +200,8 @@ export function withTimeout<T>(
 ): Promise<T> {
 	const mapped = (e: unknown) => {
 		const error = toSessionError(e, op, secrets);
-		// "Connection is closed", MaxRetriesPerRequestError, a pipeline aborted by the close…
-		if (sent && (error.code === "CONNECTION" || /aborted due to connection close/i.test(String(e))))
+		// "Connection is closed", MaxRetriesPerRequestError, a MULTI aborted by the close…
+		if (sent && error.code === "CONNECTION")
 			return outcomeUnknown(op, `the connection was lost before the answer (${probe.status()})`);
 		return error;
 	};

@@ -8,7 +8,7 @@ import {
 	whenReady,
 } from "./client.js";
 import { appendWaits, checkWaits, type Durability, durabilityAllowance } from "./durability.js";
-import { toSessionError } from "./errors.js";
+import { outcomeUnknown, toSessionError } from "./errors.js";
 import { BACKEND } from "./keys.js";
 import type { ScriptCommands } from "./scripts.js";
 
@@ -149,14 +149,18 @@ export class CommandRunner {
 				},
 				extraMs + durabilityAllowance(d),
 			);
-			const values = this.unwrap(replies, op);
+			const values = this.unwrap(replies, op, true);
 			const waits = (d.waitForReplicas ? 1 : 0) + (d.waitForAof ? 1 : 0);
 			checkWaits(values.slice(values.length - waits), d, op);
 		});
 	}
 
-	/** Turns `[[err, value], …]` into values, throwing the first error as a typed error. */
-	unwrap(replies: [Error | null, unknown][] | null, op: string): unknown[] {
+	/**
+	 * Turns `[[err, value], …]` into values, throwing the first error as a typed error. For a
+	 * `sent` write, commands of the pipeline cut off by a lost connection are `TIMEOUT` (the ones
+	 * before them may have run).
+	 */
+	unwrap(replies: [Error | null, unknown][] | null, op: string, sent = false): unknown[] {
 		if (!replies)
 			throw new SessionBackendError("IO", `${op}: the transaction was aborted`, {
 				backend: BACKEND,
@@ -164,7 +168,15 @@ export class CommandRunner {
 		// a lease error outranks the follow-on errors of the same pipeline
 		const errors = replies.map((r) => r[0]).filter((e): e is Error => e !== null);
 		const first = errors.find((e) => e.message.includes("XSLEASE")) ?? errors[0];
-		if (first) throw toSessionError(first, op, clientSecrets(this.#client));
+		if (first) {
+			const error = toSessionError(first, op, clientSecrets(this.#client));
+			if (sent && error.code === "CONNECTION")
+				throw outcomeUnknown(
+					op,
+					`the connection was lost before the answer (${this.#client.status})`,
+				);
+			throw error;
+		}
 		return replies.map((r) => r[1]);
 	}
 }

@@ -145,7 +145,14 @@ describe.skipIf(!available)("redis write outcomes", () => {
 		for (let round = 0; round < 5; round++) {
 			const dc = 10 + round * 2;
 			p.mute = true;
-			const write = b.setHomeDc(dc).catch((e: unknown) => e);
+			// a single script, then a pipeline (save), then a MULTI (applyChanges)
+			const write = [
+				() => b.setHomeDc(dc),
+				() => b.save({ ...richSession(3), homeDcId: dc }),
+				() => b.applyChanges({ homeDcId: dc }),
+			]
+				[round % 3]?.()
+				.catch((e: unknown) => e);
 			await sleep(100);
 			p.refuse = true;
 			p.drop(); // the connection dies with the answer still owed
