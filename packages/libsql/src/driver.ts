@@ -166,7 +166,20 @@ export function libsqlDriver(options: LibsqlConnectOptions): {
 	}
 	const direct = executor(client);
 	const local = localPath(url);
+	// a local file we write (not a replica: its frames belong to the sync protocol)
+	const scrubbed =
+		owned && !!local && local !== ":memory:" && !options.syncUrl && !options.readOnly;
 	const key = options.client || !local ? client : resolvePath(local);
+	/**
+	 * Copies the -wal into the database and empties it: the older page images it holds (a key
+	 * before it was encrypted or deleted) go with it. Only on a local file this driver writes.
+	 */
+	const checkpoint = async () => {
+		if (!scrubbed) return;
+		await enqueue(key, () => client.execute("PRAGMA wal_checkpoint(TRUNCATE)")).catch(
+			() => undefined,
+		);
+	};
 	const driver: SqlDriver = {
 		name: BACKEND,
 		location,
@@ -184,6 +197,10 @@ export function libsqlDriver(options: LibsqlConnectOptions): {
 			enqueue(key, async () => {
 				const tx = await client.transaction("write");
 				try {
+					// per transaction: the client pools connections, and the setting is per connection.
+					// Deleted and overwritten content is zeroed, not left in free space (an auth key
+					// replaced by its envelope, or deleted)
+					if (scrubbed) await tx.execute("PRAGMA secure_delete = ON");
 					const result = await fn(executor(tx));
 					await tx.commit();
 					return result;
@@ -203,8 +220,11 @@ export function libsqlDriver(options: LibsqlConnectOptions): {
 			}
 		},
 		mapError: (error, operation) => mapError(error, operation, location, secrets),
+		checkpoint,
 		async close() {
-			if (owned) client.close();
+			if (!owned) return;
+			await checkpoint(); // libSQL leaves the -wal as it is on close
+			client.close();
 		},
 	};
 	const path = localPath(url);

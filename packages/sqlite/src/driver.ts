@@ -142,6 +142,9 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 			// large peer cache stay in memory instead of re-reading pages from the OS
 			db.pragma("cache_size = -65536");
 			if (path !== ":memory:") db.pragma(`mmap_size = ${mmap}`);
+			// deleted and overwritten content is zeroed, not left in free space: an auth key
+			// replaced by its envelope (encryption switched on) or deleted leaves no trace in a page
+			db.pragma("secure_delete = ON");
 		} catch (error) {
 			db.close();
 			throw mapError(error, "open", path);
@@ -149,6 +152,18 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 	}
 	const direct = executor(db);
 	const key = path === ":memory:" || path === "" ? db : resolve(path);
+	/**
+	 * Copies the -wal into the database and empties it: the older page images it holds (a key
+	 * before it was encrypted or deleted) go with it. Only on a file this driver writes.
+	 */
+	const checkpoint = () => {
+		if (!owned || readOnly || path === ":memory:" || !db.open) return;
+		try {
+			db.pragma("wal_checkpoint(TRUNCATE)");
+		} catch {
+			// busy (another connection's reader or writer): the next save, delete or close does it
+		}
+	};
 	const snapshot = readSnapshot(db, owned);
 	const queuedTask = <T>(task: () => Promise<T>) =>
 		enqueue(key, () => {
@@ -194,8 +209,14 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 			}
 		},
 		mapError: (error, operation) => mapError(error, operation, path),
+		checkpoint: () => queuedTask(async () => checkpoint()).catch(() => undefined),
 		async close() {
-			if (owned) await queuedTask(async () => db.close()).catch(() => undefined);
+			if (!owned) return;
+			// also while another connection is open (SQLite checkpoints only at the last close)
+			await queuedTask(async () => {
+				checkpoint();
+				db.close();
+			}).catch(() => undefined);
 		},
 	};
 }

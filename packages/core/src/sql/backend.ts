@@ -368,6 +368,8 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			for (const m of s.minPeers)
 				await tx.run(UPSERT_MIN_PEER, [this.sessionId, m.userId, m.peerId, m.msgId]);
 		});
+		// a save may replace secrets (encryption switched on, a new login): drop the old pages now
+		await this.#db.checkpoint?.().catch(() => undefined);
 	}
 
 	#dropPending(): void {
@@ -382,6 +384,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			for (const table of DATA_TABLES)
 				await tx.run(`DELETE FROM ${table} WHERE session_id = ?`, [this.sessionId]);
 		});
+		await this.#db.checkpoint?.().catch(() => undefined);
 	}
 
 	protected override async closeSession(): Promise<void> {

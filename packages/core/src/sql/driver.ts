@@ -46,6 +46,13 @@ export interface SqlDriver extends SqlExecutor {
 	isProcessAlive?(pid: number): boolean;
 	/** The identity written into leases. */
 	readonly processInfo?: { pid: number; host: string };
+	/**
+	 * Copies a write-ahead log into the database and empties it (SQLite's
+	 * `wal_checkpoint(TRUNCATE)`), so the page images it holds from before a write (a key before
+	 * it was encrypted, or deleted) do not outlive it. Best effort, never rejects; called after
+	 * `save()` and `delete()`, which replace or remove secrets and are rare.
+	 */
+	checkpoint?(): Promise<void>;
 	/** Releases what the driver opened itself; called once when the backend closes. */
 	close?(): Promise<void>;
 	/** Maps a driver error to a typed one (connection loss, auth, busy). */
