@@ -25,6 +25,8 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export class CliError extends Error {
 	override readonly name: string = "CliError";
 	readonly exitCode: ExitCode;
+	/** A better message found asynchronously (e.g. by loading a package), or the one given. */
+	refine?: () => Promise<string | undefined>;
 
 	constructor(exitCode: ExitCode, message: string, options?: { cause?: unknown }) {
 		super(message, options);

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { looksLikeSessionString, quoteInput, usage } from "./errors.js";
+import { type CliError, looksLikeSessionString, quoteInput, usage } from "./errors.js";
 
 /** Other clients' formats, read and written through `@x/session-convert`. */
 export const FOREIGN_FORMATS = ["telethon", "pyrogram", "gramjs", "mtcute"] as const;
@@ -154,10 +154,7 @@ export function parseLocation(text: string, cwd: string): Location {
 			};
 		default: {
 			// never repeated when it may be a pasted session string: the error line is not a secret
-			if (looksLikeSessionString(text))
-				throw usage(
-					`this looks like a session string, not a location; pass it as string:VALUE (x-session's), telethon:, gramjs:, pyrogram: or mtcute:VALUE, or on stdin as string:- (it is not repeated here)`,
-				);
+			if (looksLikeSessionString(text)) throw sessionStringGiven(text);
 			const shown = quoteInput(text);
 			const hint =
 				colon < 0 && text && shown.startsWith('"') ? ` (did you mean file:${text}?)` : "";
@@ -261,4 +258,35 @@ function parseRedis(text: string, tls: boolean): Location {
 		display: `${tls ? "rediss" : "redis"}://${shownHost}:${port}/${dbText}${shownPrefix}#${sessionId}`,
 		text,
 	};
+}
+
+const PREFIX: Record<string, string> = {
+	native: "string:",
+	compact: "string:",
+	telethon: "telethon:",
+	gramjs: "gramjs:",
+	pyrogram: "pyrogram:",
+	mtcute: "mtcute:",
+};
+
+/**
+ * The usage error for a session string given as a location (its prefix forgotten). It never
+ * holds the string; `refine()` names the string's format when @x/session-convert detects one.
+ */
+function sessionStringGiven(text: string): CliError {
+	const error = usage(
+		"this looks like a session string, not a location; pass it on stdin as string:- (x-session's; telethon:-, gramjs:-, pyrogram:- or mtcute:- for other clients') or as PREFIX:VALUE (it is not repeated here)",
+	);
+	error.refine = async () => {
+		const { detectSessionFormat } = await import("@x/session-convert");
+		const found = detectSessionFormat(text);
+		const prefix = found.format ? PREFIX[found.format] : undefined;
+		if (!found.format || !prefix) return undefined;
+		const name =
+			found.format === "native" || found.format === "compact"
+				? `an x-session ${found.format}`
+				: `a ${found.format}`;
+		return `this looks like ${name} session string, not a location; pass it on stdin as ${prefix}- (or as ${prefix}VALUE, which shows it in ps and the shell history); it is not repeated here`;
+	};
+	return error;
 }

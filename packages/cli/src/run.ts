@@ -8,7 +8,7 @@ import { migrate } from "./commands/migrate.js";
 import { rekey } from "./commands/rekey.js";
 import { verify } from "./commands/verify.js";
 import { Context, type Io } from "./context.js";
-import { EXIT, type ExitCode, errorLine, exitCodeOf, quoteInput } from "./errors.js";
+import { CliError, EXIT, type ExitCode, errorLine, exitCodeOf, quoteInput } from "./errors.js";
 import { HELP, MAIN_HELP } from "./help.js";
 
 const COMMANDS: Record<string, (ctx: Context, args: string[]) => Promise<ExitCode>> = {
@@ -63,7 +63,12 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
 			// opt-in diagnostics for bug reports; secrets are redacted from the stack too
 			await write(io.stderr, `${redactAll(error.stack ?? "", ctx.secrets)}\n`);
 		}
-		await write(io.stderr, `${errorLine(error, ctx.secrets)}\n`);
+		const refined =
+			error instanceof CliError && error.refine
+				? await error.refine().catch(() => undefined)
+				: undefined;
+		const shown = refined ? new CliError(exitCodeOf(error), refined) : error;
+		await write(io.stderr, `${errorLine(shown, ctx.secrets)}\n`);
 		return exitCodeOf(error);
 	}
 }
