@@ -248,8 +248,13 @@ async function takeOver(fs: FileSystem, path: string, dead: LockRecord | null): 
 		token: "takeover",
 	};
 	if (!(await tryCreate(fs, marker, mine))) {
+		// left by a taker killed mid-takeover: gone at once when its process is dead on this host
+		// (it holds its owner, linked into place as the lock is), else after STALE_TAKEOVER_MS
+		const taker = await readRecord(fs, marker).catch(() => undefined);
 		const info = await fs.stat(marker).catch(() => undefined);
-		if (info && Date.now() - info.mtimeMs > STALE_TAKEOVER_MS)
+		const age = info ? Date.now() - info.mtimeMs : 0;
+		const dead = taker ? taker.host === hostname() && !processAlive(taker.pid) : false;
+		if (info && (dead || age > STALE_TAKEOVER_MS || (taker === null && age >= STALE_UNREADABLE_MS)))
 			await fs.unlink(marker).catch(() => undefined);
 		await new Promise((r) => setTimeout(r, RETRY_MS));
 		return;
