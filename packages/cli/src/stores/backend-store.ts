@@ -155,7 +155,10 @@ export class BackendStore implements Store {
 			progress.step(`writing ${session.peers.length} peers to ${this.location.display}`);
 			if (options.encrypt && encryption === "secrets") {
 				cipher = options.cipher ?? (await requireCipher(this.#ctx, "the target"));
-				await withEncryptedSecrets(backend, cipher).save(session);
+				// --force replaces a session even when its secrets are sealed under another key
+				await withEncryptedSecrets(backend, cipher, {
+					overwriteUnreadable: options.force === true,
+				}).save(session);
 			} else {
 				await backend.save(session);
 			}
