@@ -172,6 +172,20 @@ describe("read-only commands change no file (sqlite:, libsql:, file:)", () => {
 		}
 	}, 90_000);
 
+	it("libsql: a database libSQL wrote (its -wal and -shm kept beside it) stays byte for byte", async () => {
+		const folder = tempDir();
+		try {
+			const db = join(folder, "l.db");
+			expect((await cli(["convert", `file:${source}`, `libsql:file:${db}#bot`])).code).toBe(0);
+			const before = snapshot(folder);
+			for (const r of await readAll(`libsql:file:${db}#bot`, `libsql:file:${db}`))
+				expect(r.code, r.stderr).toBe(0);
+			expect(snapshot(folder)).toEqual(before);
+		} finally {
+			cleanup(folder);
+		}
+	}, 60_000);
+
 	it("file: inspect, verify and export leave no lock file and no change", async () => {
 		const folder = tempDir();
 		try {
