@@ -251,6 +251,35 @@ describe("x-session migrate", () => {
 	}, 60_000);
 });
 
+describe("an x-session database in an older schema", () => {
+	it("is not migrated by a read (the error says x-session migrate), and x-session migrate brings it forward", async () => {
+		const { MIGRATIONS } = await import("@x/session-core/sql");
+		const folder = tempDir();
+		try {
+			const db = join(folder, "old.db");
+			writeFileSync(db, "", { mode: 0o600 });
+			const raw = new Database(db);
+			for (const step of MIGRATIONS.slice(0, 2)) for (const sql of step) raw.exec(sql);
+			raw.pragma("user_version = 2");
+			raw.prepare("INSERT INTO xs_sessions (session_id, home_dc_id) VALUES ('default', 4)").run();
+			raw.close();
+			const before = snapshot(folder);
+			const inspect = await cli(["inspect", `sqlite:${db}`]);
+			expect(inspect.code).toBe(1);
+			expect(inspect.stderr).toContain("x-session migrate");
+			expect(snapshot(folder)).toEqual(before);
+			const r = await cli(["migrate", `sqlite:${db}`]);
+			expect(r.code, r.stderr).toBe(0);
+			expect(r.stdout).toContain("brought forward from schema version 2");
+			const after = await cli(["inspect", `sqlite:${db}`, "--json"]);
+			expect(after.code, after.stderr).toBe(0);
+			expect(JSON.parse(after.stdout).homeDcId).toBe(4);
+		} finally {
+			cleanup(folder);
+		}
+	}, 60_000);
+});
+
 describe("a refused convert onto an existing session writes nothing", () => {
 	it("sqlite:, libsql: and file: targets stay byte for byte", async () => {
 		const folder = tempDir();

@@ -24,6 +24,12 @@ export async function migrate(ctx: Context, args: string[]): Promise<ExitCode> {
 		const result = await (store.migrate as NonNullable<typeof store.migrate>)();
 		ctx.progress.done();
 		const path = location.scheme === "sqlite" ? location.path : location.localPath;
+		if (!result.imported && result.schemaFrom !== undefined) {
+			await ctx.out(
+				`${path ?? location.display}: x-session's tables brought forward from schema version ${result.schemaFrom} (no ferogram/layer data involved)\n`,
+			);
+			return EXIT.OK;
+		}
 		if (!result.imported) {
 			await ctx.out(
 				`${path ?? location.display}: not a ferogram/layer database; it holds x-session's schema (nothing imported)\n`,

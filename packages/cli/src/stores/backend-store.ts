@@ -7,6 +7,7 @@ import {
 	type SessionCipher,
 	withEncryptedSecrets,
 } from "@x/session-core";
+import { SCHEMA_VERSION } from "@x/session-core/sql";
 import type { Context } from "../context.js";
 import { hasEncryptedSecrets, requireCipher } from "../encryption.js";
 import { CliError, EXIT, notFound, usage } from "../errors.js";
@@ -64,6 +65,8 @@ export interface MigrateResult {
 	backup: string | undefined;
 	/** Peers of the imported session "default" (when one was imported). */
 	peers: number | undefined;
+	/** Set when x-session's own tables were brought forward from this schema version. */
+	schemaFrom?: number;
 }
 
 /** A {@link Store} on a {@link SessionBackend}: locks on write, verifies by reading back. */
@@ -217,9 +220,18 @@ export class BackendStore implements Store {
 				`migrate: ${this.location.scheme}: locations hold no ferogram/layer database; migrate applies to sqlite: and libsql: databases`,
 			);
 		await this.#opener.ensureExists?.();
-		const backend = await this.#opener.open("read");
-		const found = (backend as { found?: string }).found;
-		await backend.close();
+		let found: string | undefined;
+		try {
+			const backend = await this.#opener.open("read");
+			found = (backend as { found?: string }).found;
+			await backend.close();
+		} catch (error) {
+			// our own tables in an older schema: a writable open brings them forward
+			const version = (error as { version?: unknown }).version;
+			if (!isSessionError(error, "UNSUPPORTED_VERSION") || !(Number(version) < SCHEMA_VERSION))
+				throw error;
+			return { ...(await this.#opener.migrate()), schemaFrom: Number(version) };
+		}
 		if (found === "none")
 			throw new CliError(
 				EXIT.FAILURE,

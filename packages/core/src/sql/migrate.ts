@@ -104,7 +104,7 @@ export async function readSchema(db: SqlDriver): Promise<SchemaState> {
 		return { kind: "none" };
 	throw new UnsupportedVersionError(
 		version,
-		`${db.location} has schema version ${version}, which a read-only open cannot read; open it once for writing to migrate it to ${SCHEMA_VERSION}`,
+		`${db.location} has schema version ${version}, which a read-only open cannot read; open it once for writing (x-session migrate) to migrate it to ${SCHEMA_VERSION}`,
 		{ backend: db.name },
 	);
 }
