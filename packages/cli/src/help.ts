@@ -148,7 +148,8 @@ schema, in place, as session "default". A 0600 copy of the original is kept besi
 (not for a remote libSQL database), and the output says where. Afterwards the Rust
 client that owned the file can no longer use it: point it at the backup, or use
 x-session. Nothing else ever migrates such a database: reads leave it as it is, and a
-write to it is refused until it is migrated.
+write to it is refused until it is migrated. An x-session database in an older schema
+(which inspect, list, verify and export no longer upgrade) is brought forward too.
 
 Options:
   -h, --help  show this help
