@@ -158,10 +158,15 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 	 */
 	const checkpoint = () => {
 		if (!owned || readOnly || path === ":memory:" || !db.open) return;
+		// it waits for readers of other connections: at most 100 ms (the thread is blocked), then
+		// copies what it can and leaves the rest to the next save, delete or close
+		db.pragma("busy_timeout = 100");
 		try {
 			db.pragma("wal_checkpoint(TRUNCATE)");
 		} catch {
-			// busy (another connection's reader or writer): the next save, delete or close does it
+			// busy: another connection's writer
+		} finally {
+			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
 		}
 	};
 	const snapshot = readSnapshot(db, owned);

@@ -11,6 +11,7 @@ import {
 	withEncryptedSecrets,
 } from "@x/session-core";
 import { assertSameSession, sampleSession, seededBytes, testPeers } from "@x/session-core/testing";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqliteSessionBackend } from "../src/index.js";
 
@@ -134,5 +135,25 @@ describe("plaintext auth keys after encryption is switched on", () => {
 		expect(traces(dir, key)).toEqual([]);
 		await other.close();
 		expect(traces(dir, key)).toEqual([]);
+	});
+});
+
+describe("the checkpoint after save(), delete() and close()", () => {
+	it("waits at most about 100 ms for a reader of another connection, then leaves the rest to the next one", async () => {
+		const dir = tempDir();
+		const path = join(dir, "s.db");
+		const b = await open(path);
+		await b.save(sampleSession());
+		const reader = new Database(path);
+		reader.exec("BEGIN");
+		reader.prepare("SELECT count(*) FROM xs_dcs").get(); // holds a read snapshot of the log
+		const started = performance.now();
+		await b.save(sampleSession(2));
+		const took = performance.now() - started;
+		expect(took).toBeLessThan(1500); // the busy timeout (5 s) before
+		reader.exec("COMMIT");
+		reader.close();
+		await b.close();
+		expect(existsSync(`${path}-wal`)).toBe(false);
 	});
 });
