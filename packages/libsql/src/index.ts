@@ -1,3 +1,4 @@
+import type { Client } from "@libsql/client";
 import { SqlSessionBackend, type SqlSessionOptions } from "@x/session-core/sql";
 import { type LibsqlConnectOptions, libsqlDriver } from "./driver.js";
 
@@ -34,6 +35,17 @@ async function withDriver<T>(
  * Same schema, migrations, leases and semantics as `@x/session-sqlite` (the SQL is shared,
  * in `@x/session-core/sql`).
  */
+/** True when the database has tables and none of them is x-session's (`xs_…`). */
+async function holdsOnlyOthersTables(client: Client): Promise<boolean> {
+	const { rows } = await client
+		.execute(
+			"SELECT count(*) AS tables, count(CASE WHEN name LIKE 'xs\\_%' ESCAPE '\\' THEN 1 END) AS ours FROM sqlite_master WHERE type = 'table'",
+		)
+		.catch(() => ({ rows: [] }));
+	const row = rows[0];
+	return !!row && Number(row.tables) > 0 && Number(row.ours) === 0;
+}
+
 export const LibsqlSessionBackend = {
 	async open(options: LibsqlSessionOptions): Promise<LibsqlSessionBackend> {
 		const { driver, client, sync } = libsqlDriver(options);
@@ -43,9 +55,12 @@ export const LibsqlSessionBackend = {
 			!options.syncUrl &&
 			!options.readOnly
 		) {
-			// as the SQLite backend: WAL, and synchronous=FULL unless the caller chose NORMAL
+			// as the SQLite backend: WAL, and synchronous=FULL unless the caller chose NORMAL; a
+			// database with tables but none of ours keeps its journal mode (a refused open changes
+			// no byte)
 			const level = options.synchronous === "normal" ? "NORMAL" : "FULL";
-			await client.execute("PRAGMA journal_mode = WAL").catch(() => undefined);
+			if (!(await holdsOnlyOthersTables(client)))
+				await client.execute("PRAGMA journal_mode = WAL").catch(() => undefined);
 			await client.execute(`PRAGMA synchronous = ${level}`).catch(() => undefined);
 		}
 		if (options.syncUrl) {

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -391,6 +392,27 @@ describe("local files", () => {
 		const backup = readdirSync(join(path, "..")).find((n) => n.includes("ferogram-backup"));
 		expect(backup).toBeDefined();
 		expect(statSync(join(path, "..", backup as string)).mode & 0o777).toBe(0o600);
+	});
+});
+
+describe("a ferogram database without migrateForeign", () => {
+	it("is refused and left byte for byte as it was (journal mode included)", async () => {
+		const path = dbPath();
+		ferogramDatabase(path);
+		const folder = () =>
+			readdirSync(join(path, ".."))
+				.sort()
+				.map(
+					(n) =>
+						`${n}:${createHash("sha256")
+							.update(readFileSync(join(path, "..", n)))
+							.digest("hex")}`,
+				);
+		const before = folder();
+		await expect(LibsqlSessionBackend.open({ url: `file:${path}` })).rejects.toSatisfy((e) =>
+			isSessionError(e, "UNSUPPORTED"),
+		);
+		expect(folder()).toEqual(before);
 	});
 });
 

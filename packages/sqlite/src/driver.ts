@@ -104,6 +104,16 @@ export interface SqliteDriverOptions {
 
 const DEFAULT_MMAP_SIZE = 256 * 1024 * 1024;
 
+/** True when the database has tables and none of them is x-session's (`xs_…`). */
+function holdsOnlyOthersTables(db: Db): boolean {
+	const row = db
+		.prepare(
+			"SELECT count(*) AS tables, count(CASE WHEN name LIKE 'xs\\_%' ESCAPE '\\' THEN 1 END) AS ours FROM sqlite_master WHERE type = 'table'",
+		)
+		.get() as { tables: number; ours: number };
+	return row.tables > 0 && row.ours === 0;
+}
+
 /** A better-sqlite3 connection as a {@link SqlDriver}: opened here from a path, or the caller's. */
 export function sqliteDriver(database: string | Db, options: SqliteDriverOptions = {}): SqlDriver {
 	const owned = typeof database === "string";
@@ -136,7 +146,9 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 		try {
 			// the busy timeout first: switching to WAL waits for other connections too
 			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
-			if (path !== ":memory:") db.pragma("journal_mode = WAL");
+			// a database with tables but none of ours (ferogram/layer, Telethon) keeps its journal
+			// mode: the backend refuses it unless asked to migrate, and a refusal changes no byte
+			if (path !== ":memory:" && !holdsOnlyOthersTables(db)) db.pragma("journal_mode = WAL");
 			db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
 			// a page cache of up to 64 MiB (filled only as pages are read): random lookups in a
 			// large peer cache stay in memory instead of re-reading pages from the OS
