@@ -1,8 +1,10 @@
 import {
 	applySessionChanges,
 	changesAreEmpty,
-	checkAuthKey,
 	checkedDc,
+	checkedStateChange,
+	checkHomeDc,
+	checkSessionFields,
 	type PreparedChanges,
 	prepareChanges,
 } from "./changes.js";
@@ -22,7 +24,6 @@ import type { SecretBytes } from "./secret.js";
 import {
 	applyUpdateStateChange,
 	cloneSession,
-	cloneUpdateStateChange,
 	emptySession,
 	findPeer,
 	upsertDc,
@@ -123,12 +124,14 @@ export function preparePeers(peers: readonly CachedPeer[], backend: string): Cac
 	return peers.map((p) => preparedPeer(p, backend, slab));
 }
 
-/** A copy of `session` ready to store: peer metadata normalized, auth and extension keys checked. */
+/** A copy of `session` ready to store: every field checked, peer metadata normalized. */
 export function prepareSession(session: PersistedSession, backend: string): PersistedSession {
+	// every backend refuses here what the v8 encoder would (a DC address over 255 bytes, a pts
+	// beyond i32, ...): stored by one backend, it would fail the next conversion to another
+	checkSessionFields(session, backend);
 	// the peers are copied once, as they are prepared (a clone first would copy their data twice)
 	const copy = cloneSession({ ...session, peers: [] });
 	copy.peers = preparePeers(session.peers, backend);
-	for (const dc of copy.dcs) checkAuthKey(dc, backend);
 	for (const [key, value] of copy.extensions ?? []) extensionValue(key, value, backend);
 	return copy;
 }
@@ -241,14 +244,25 @@ export abstract class BaseSessionBackend implements SessionBackend {
 		return this.mutate((s) => upsertDc(s, copy));
 	}
 
+	// checked as SQL and Redis check them: a value out of i32 range would fail every later save
 	setHomeDc(dcId: number): Promise<void> {
+		try {
+			checkHomeDc(dcId, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.mutate((s) => {
 			s.homeDcId = dcId;
 		});
 	}
 
 	applyUpdateState(change: UpdateStateChange): Promise<void> {
-		const copy = cloneUpdateStateChange(change);
+		let copy: UpdateStateChange;
+		try {
+			copy = checkedStateChange(change, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.mutate((s) => applyUpdateStateChange(s.updatesState, copy));
 	}
 

@@ -1,7 +1,7 @@
-import { check } from "./codec/bytes.js";
+import { check, utf8Length } from "./codec/bytes.js";
 import { AUTH_KEY_LENGTH } from "./codec/format.js";
 import { isEncryptedEnvelope } from "./crypto.js";
-import { SessionBackendError } from "./errors.js";
+import { EncodeOverflowError, SessionBackendError } from "./errors.js";
 import {
 	ByteSlab,
 	checkExtensionKey,
@@ -41,9 +41,6 @@ export interface PreparedChanges {
 	setExtensions: [string, SecretBytes][];
 }
 
-const PEER_KINDS = new Set(["user", "chat", "channel", "community"]);
-const CHANNEL_KINDS = new Set(["broadcast", "megagroup", "gigagroup"]);
-
 function invalid(message: string, backend: string): SessionBackendError {
 	return new SessionBackendError("INVALID_ARGUMENT", message, { backend });
 }
@@ -54,16 +51,44 @@ function list<T>(value: readonly T[] | undefined, what: string, backend: string)
 	return value;
 }
 
-/** Checks a DC entry's fields (ranges and types) and copies it. */
-export function checkedDc(dc: DcEntry, backend: string): DcEntry {
+/** Longest DC address, in UTF-8 bytes: the v8 format stores its length in one byte. */
+export const MAX_DC_ADDRESS_BYTES = 255;
+
+/**
+ * Checks a DC entry's fields (ranges, types, address length, auth key) before any backend
+ * writes it. Every backend calls this one check, so none stores a DC that the file and string
+ * backends (or a later conversion to them) would refuse.
+ */
+export function checkDc(dc: DcEntry, backend: string): void {
 	if (typeof dc !== "object" || dc === null) throw invalid("a DC entry must be an object", backend);
 	check.i32(dc.dcId, "dcId", backend);
 	check.i32(dc.timeOffset, "timeOffset", backend);
 	check.i64(dc.firstSalt, "firstSalt", backend);
 	check.int(dc.flags, 0, 255, "flags", backend);
 	if (typeof dc.addr !== "string") throw invalid("dc.addr must be a string", backend);
+	checkDcAddress(dc, backend);
 	checkAuthKey(dc, backend);
+}
+
+/** Checks a DC entry (see {@link checkDc}) and copies it. */
+export function checkedDc(dc: DcEntry, backend: string): DcEntry {
+	checkDc(dc, backend);
 	return { ...dc };
+}
+
+/**
+ * Checks a DC address's length. SQL, Redis and memory used to store a longer one, which then
+ * loaded there but failed every conversion to a file or string, long after the write.
+ */
+export function checkDcAddress(dc: DcEntry, backend: string): void {
+	// UTF-16 length × 3 bounds the UTF-8 length: the usual short address needs no count
+	if (dc.addr.length * 3 <= MAX_DC_ADDRESS_BYTES) return;
+	const bytes = utf8Length(dc.addr);
+	if (bytes > MAX_DC_ADDRESS_BYTES)
+		throw new EncodeOverflowError(
+			`address of DC ${String(dc.dcId)} is ${bytes} bytes in UTF-8, more than the ${MAX_DC_ADDRESS_BYTES} the session format holds; nothing was written (give host:port, e.g. 149.154.167.51:443)`,
+			{ backend },
+		);
 }
 
 /**
@@ -81,6 +106,40 @@ export function checkAuthKey(dc: DcEntry, backend: string): void {
 			`auth key of DC ${String(dc.dcId)} must be ${AUTH_KEY_LENGTH} bytes, got ${key.length}; nothing was written`,
 			backend,
 		);
+}
+
+/** Longest future auth token, in bytes: the v8 format stores its length in two. */
+const MAX_TOKEN_BYTES = 0xffff;
+
+/**
+ * Checks every field of a whole session that the v8 encoder range-checks (peers are checked as
+ * they are prepared), so `save()` on memory, SQL or Redis refuses at once what a file or string
+ * backend would refuse, not a later conversion. Counts (over 255 DCs, 65535 peers) are not
+ * checked here: a backend may merge repeats below them.
+ */
+export function checkSessionFields(session: PersistedSession, backend: string): void {
+	if (typeof session !== "object" || session === null)
+		throw invalid("session must be an object", backend);
+	check.i32(session.homeDcId, "homeDcId", backend);
+	for (const dc of list(session.dcs, "dcs", backend)) checkDc(dc, backend);
+	const st = session.updatesState;
+	if (typeof st !== "object" || st === null)
+		throw invalid("updatesState must be an object", backend);
+	for (const f of ["pts", "qts", "date", "seq"] as const) check.i32(st[f], f, backend);
+	for (const c of list(st.channels, "updatesState.channels", backend)) {
+		check.i64(c?.channelId, "channelId", backend);
+		check.i32(c.pts, "pts", backend);
+	}
+	for (const m of list(session.minPeers, "minPeers", backend)) checkedMinPeer(m, backend);
+	const token = session.futureAuthToken;
+	if (token !== null && !(token instanceof SecretBytes))
+		throw invalid("futureAuthToken must be SecretBytes or null", backend);
+	if (token) check.count(token.length, MAX_TOKEN_BYTES, "future auth token bytes", backend);
+}
+
+/** Checks a home DC id: an i32 in the v8 format, as every backend stores it. */
+export function checkHomeDc(dcId: number, backend: string): void {
+	check.i32(dcId, "dcId", backend);
 }
 
 /** Checks an update-state change's fields and copies it. */
@@ -108,15 +167,6 @@ export function checkedStateChange(change: UpdateStateChange, backend: string): 
 		default:
 			throw invalid("unknown update state change", backend);
 	}
-}
-
-function checkedPeer(peer: CachedPeer, backend: string): void {
-	if (typeof peer !== "object" || peer === null) throw invalid("a peer must be an object", backend);
-	if (!PEER_KINDS.has(peer.kind)) throw invalid(`unknown peer kind ${String(peer.kind)}`, backend);
-	check.i64(peer.id, "peer id", backend);
-	check.i64(peer.accessHash, "access hash", backend);
-	if (peer.channelKind !== null && !CHANNEL_KINDS.has(peer.channelKind))
-		throw invalid(`unknown channel kind ${String(peer.channelKind)}`, backend);
 }
 
 function checkedMinPeer(m: CachedMinPeer, backend: string): CachedMinPeer {
@@ -147,7 +197,6 @@ export function prepareChanges(
 	if (changes.homeDcId !== undefined) check.i32(changes.homeDcId, "homeDcId", backend);
 	const peers = list(changes.peers, "peers", backend);
 	const slab = new ByteSlab();
-	for (const p of peers) checkedPeer(p, backend);
 	return {
 		dcs: list(changes.dcs, "dcs", backend).map((dc) => checkedDc(dc, backend)),
 		homeDcId: changes.homeDcId,

@@ -1,3 +1,4 @@
+import { check } from "./codec/bytes.js";
 import { SessionBackendError } from "./errors.js";
 import { SecretBytes } from "./secret.js";
 import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "./types.js";
@@ -268,8 +269,33 @@ export function findPeerByPhoneIn(
 	return session.peers.find((p) => p.meta?.phone === n);
 }
 
-/** A validated copy of a peer in stored form: its fields, and its metadata normalized. */
+const PEER_KINDS = new Set(["user", "chat", "channel", "community"]);
+const CHANNEL_KINDS = new Set(["broadcast", "megagroup", "gigagroup"]);
+
+/** Checks a peer's kind, ids and channel kind: what the v8 format can hold. */
+export function checkPeer(peer: CachedPeer, backend: string): void {
+	if (typeof peer !== "object" || peer === null)
+		throw new SessionBackendError("INVALID_ARGUMENT", "a peer must be an object", { backend });
+	if (!PEER_KINDS.has(peer.kind))
+		throw new SessionBackendError("INVALID_ARGUMENT", `unknown peer kind ${String(peer.kind)}`, {
+			backend,
+		});
+	check.i64(peer.id, "peer id", backend);
+	check.i64(peer.accessHash, "access hash", backend);
+	if (peer.channelKind !== null && !CHANNEL_KINDS.has(peer.channelKind))
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			`unknown channel kind ${String(peer.channelKind)}`,
+			{ backend },
+		);
+}
+
+/**
+ * A validated copy of a peer in stored form: its fields checked (so memory's `cachePeers` refuses
+ * what SQL and Redis do), and its metadata normalized.
+ */
 export function preparedPeer(peer: CachedPeer, backend: string, slab?: ByteSlab): CachedPeer {
+	checkPeer(peer, backend);
 	const copy: CachedPeer = {
 		kind: peer.kind,
 		id: peer.id,

@@ -7,9 +7,10 @@ import {
 	changesAreEmpty,
 	checkExtensionKey,
 	checkedDc,
+	checkedStateChange,
+	checkHomeDc,
 	clonePeer,
 	cloneSession,
-	cloneUpdateStateChange,
 	type DcEntry,
 	emptySession,
 	extensionValue,
@@ -94,14 +95,26 @@ export class MemorySessionBackend extends BaseSessionBackend {
 		return this.#inPlace((s) => upsertDc(s, copy));
 	}
 
+	// checked as every other backend checks them: memory used to keep a pts beyond i32, which no
+	// conversion to a file or string could then write
 	override setHomeDc(dcId: number): Promise<void> {
+		try {
+			checkHomeDc(dcId, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.#inPlace((s) => {
 			s.homeDcId = dcId;
 		});
 	}
 
 	override applyUpdateState(change: UpdateStateChange): Promise<void> {
-		const copy = cloneUpdateStateChange(change);
+		let copy: UpdateStateChange;
+		try {
+			copy = checkedStateChange(change, this.name);
+		} catch (error) {
+			return Promise.reject(error);
+		}
 		return this.#inPlace((s) => applyUpdateStateChange(s.updatesState, copy));
 	}
 

@@ -4,6 +4,7 @@ import {
 	type CachedPeer,
 	type ChannelKind,
 	CorruptSessionError,
+	checkDcAddress,
 	DC_SLOT_MASK,
 	type DcEntry,
 	EncodeOverflowError,
@@ -93,6 +94,7 @@ export function checkDc(dc: DcEntry): void {
 	if (!Number.isInteger(dc.flags) || dc.flags < 0 || dc.flags > 0xff)
 		throw invalid("dc.flags must be a byte");
 	if (typeof dc.addr !== "string") throw invalid("dc.addr must be a string");
+	checkDcAddress(dc, BACKEND); // core's check: a longer address cannot be converted to a file or string
 	if (dc.authKey !== null && !(dc.authKey instanceof SecretBytes))
 		throw invalid("dc.authKey must be SecretBytes or null");
 	if (dc.authKey && dc.authKey.length !== AUTH_KEY_LENGTH && !isSealedKey(dc.authKey)) {

@@ -1,8 +1,9 @@
 import { type BackendCapabilities, BaseSessionBackend, preparePeers } from "../backend.js";
 import {
 	changesAreEmpty,
-	checkAuthKey,
+	checkDc,
 	checkedStateChange,
+	checkHomeDc,
 	type PreparedChanges,
 	prepareChanges,
 } from "../changes.js";
@@ -416,7 +417,11 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	}
 
 	override setHomeDc(dcId: number): Promise<void> {
-		check.i32(dcId, "dcId", this.name);
+		try {
+			checkHomeDc(dcId, this.name);
+		} catch (error) {
+			return Promise.reject(error); // it threw synchronously, unlike every other backend
+		}
 		return this.exclusive(() =>
 			this.#granular("setHomeDc", (tx) => tx.run(SET_HOME, [dcId, this.sessionId])),
 		);
@@ -919,14 +924,9 @@ function errorText(error: unknown): string {
 			: "error";
 }
 
+/** core's one DC check (address length and auth key included), as every backend makes. */
 function validateDc(dc: DcEntry, backend: string): void {
-	check.i32(dc.dcId, "dcId", backend);
-	check.i32(dc.timeOffset, "timeOffset", backend);
-	check.i64(dc.firstSalt, "firstSalt", backend);
-	check.int(dc.flags, 0, 255, "flags", backend);
-	if (typeof dc.addr !== "string")
-		throw new SessionBackendError("INVALID_ARGUMENT", "dc.addr must be a string", { backend });
-	checkAuthKey(dc, backend);
+	checkDc(dc, backend);
 }
 
 function invalidKind(kind: unknown, backend: string): SessionBackendError {

@@ -341,6 +341,127 @@ export function runConformanceSuite(
 					assertSameSession(await (await open()).load(), session);
 				}
 			});
+			test("a DC address over 255 bytes is refused on every write; the stored session stays loadable and unchanged", async (open) => {
+				const b = await open();
+				const session = sampleSession();
+				await b.save(session);
+				const slot = session.dcs.find((d) => d.authKey) ?? testDc();
+				// 256 bytes as ASCII, and as 128 two-byte characters (the limit counts UTF-8 bytes)
+				for (const addr of ["a".repeat(256), "\u00e9".repeat(128), "x".repeat(300)]) {
+					const refused = (e: unknown) =>
+						isSessionError(e, "ENCODE_OVERFLOW") && /255/.test(e.message);
+					for (const dc of [{ ...slot, addr }, testDc({ dcId: 5, addr })]) {
+						const what = `${addr.length} characters`;
+						await assert.rejects(b.updateDc(dc), refused, `updateDc, ${what}`);
+						await assert.rejects(
+							b.applyChanges({ dcs: [dc], homeDcId: 5 }),
+							refused,
+							`applyChanges, ${what}`,
+						);
+						const bad = cloneSession(session);
+						upsertDc(bad, dc);
+						await assert.rejects(b.save(bad), refused, `save, ${what}`);
+					}
+				}
+				await b.flush();
+				assertSameSession(await b.load(), session);
+				if (b.capabilities.persistent) {
+					await b.close();
+					assertSameSession(await (await open()).load(), session);
+				}
+			});
+			test("an address of exactly 255 UTF-8 bytes is stored on every backend", async (open) => {
+				const b = await open();
+				const session = sampleSession();
+				await b.save(session);
+				const dc = testDc({ dcId: 5, addr: `${"\u00e9".repeat(127)}a` });
+				await b.updateDc(dc);
+				upsertDc(session, dc);
+				assertSameSession(await b.load(), session);
+			});
+			test("values the session format cannot hold (i32, i64, kinds, token length) are refused on every write; nothing changes", async (open) => {
+				const b = await open();
+				const session = sampleSession();
+				await b.save(session);
+				const big = 2 ** 31;
+				const over = 2n ** 63n;
+				const refused = (e: unknown) => e instanceof SessionBackendError;
+				const attempts: [string, () => Promise<unknown>][] = [
+					["setHomeDc", () => b.setHomeDc(big)],
+					["updateDc dcId", () => b.updateDc(testDc({ dcId: big }))],
+					["primary pts", () => b.applyUpdateState({ type: "primary", pts: big, date: 1, seq: 1 })],
+					["secondary qts", () => b.applyUpdateState({ type: "secondary", qts: -big - 1 })],
+					["channel pts", () => b.applyUpdateState({ type: "channel", channelId: 7n, pts: big })],
+					["channel id", () => b.applyUpdateState({ type: "channel", channelId: over, pts: 1 })],
+					["peer id", () => b.cachePeer(testPeer("user", over))],
+					["peer kind", () => b.cachePeer({ ...testPeer("user", 7n), kind: "bot" as "user" })],
+					["applyChanges homeDcId", () => b.applyChanges({ homeDcId: big })],
+				];
+				const saved = (edit: (s: PersistedSession) => void) => () => {
+					const bad = cloneSession(session);
+					edit(bad);
+					return b.save(bad);
+				};
+				attempts.push(
+					[
+						"save homeDcId",
+						saved((s) => {
+							s.homeDcId = big;
+						}),
+					],
+					[
+						"save pts",
+						saved((s) => {
+							s.updatesState.pts = big;
+						}),
+					],
+					[
+						"save seq",
+						saved((s) => {
+							s.updatesState.seq = 1.5;
+						}),
+					],
+					[
+						"save dcId",
+						saved((s) => {
+							s.dcs.push(testDc({ dcId: big }));
+						}),
+					],
+					[
+						"save salt",
+						saved((s) => {
+							s.dcs.push(testDc({ dcId: 5, firstSalt: over }));
+						}),
+					],
+					[
+						"save channel pts",
+						saved((s) => {
+							s.updatesState.channels.push({ channelId: 1n, pts: big });
+						}),
+					],
+					[
+						"save min peer",
+						saved((s) => {
+							s.minPeers.push({ userId: over, peerId: 1n, msgId: 1 });
+						}),
+					],
+					[
+						"save peer hash",
+						saved((s) => {
+							s.peers.push(testPeer("user", 9n, over));
+						}),
+					],
+					[
+						"save token",
+						saved((s) => {
+							s.futureAuthToken = new SecretBytes(new Uint8Array(65_536));
+						}),
+					],
+				);
+				for (const [what, write] of attempts) await assert.rejects(write(), refused, what);
+				await b.flush();
+				assertSameSession(await b.load(), session);
+			});
 		});
 
 		runner.describe("concurrency", () => {
