@@ -96,7 +96,7 @@ export function parseLocation(text: string, cwd: string): Location {
 				path: path(base),
 				sessionId,
 				explicitSession: explicit,
-				display: `sqlite:${base}#${sessionId}`,
+				display: `sqlite:${base}#${shownId(sessionId)}`,
 				text,
 			};
 		}
@@ -127,7 +127,7 @@ export function parseLocation(text: string, cwd: string): Location {
 				localPath,
 				sessionId,
 				explicitSession: explicit,
-				display: `libsql:${shown}#${sessionId}`,
+				display: `libsql:${shown}#${shownId(sessionId)}`,
 				text,
 			};
 		}
@@ -164,6 +164,11 @@ export function parseLocation(text: string, cwd: string): Location {
 }
 
 /** True when a foreign-format value names a file rather than holding a string. */
+/** A session id for messages: one that looks like a pasted session string is not repeated. */
+function shownId(sessionId: string): string {
+	return looksLikeSessionString(sessionId) ? `(${sessionId.length} characters)` : sessionId;
+}
+
 export function isFileLike(value: string): boolean {
 	return /^(\.{0,2}\/|~\/)/.test(value) || /\.(session|json|txt)$/i.test(value);
 }
@@ -219,7 +224,7 @@ function parsePostgres(text: string): Location {
 		password: url.password ? decoded(url.password, "password") : undefined,
 		sessionId,
 		explicitSession: id !== "",
-		display: `${shown}#${sessionId}`,
+		display: `${shown}#${shownId(sessionId)}`,
 		text,
 	};
 }
@@ -255,7 +260,7 @@ function parseRedis(text: string, tls: boolean): Location {
 		prefix,
 		sessionId,
 		explicitSession: id !== "",
-		display: `${tls ? "rediss" : "redis"}://${shownHost}:${port}/${dbText}${shownPrefix}#${sessionId}`,
+		display: `${tls ? "rediss" : "redis"}://${shownHost}:${port}/${dbText}${shownPrefix}#${shownId(sessionId)}`,
 		text,
 	};
 }

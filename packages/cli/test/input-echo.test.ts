@@ -47,6 +47,9 @@ describe("a session string where a location belongs is never repeated", () => {
 				await cli(["inspect", `sqlite:${text}`]),
 				await cli(["inspect", "string:", text]),
 				await cli([text]),
+				// pasted where a session id belongs
+				await cli(["inspect", `sqlite:./none.db#${text}`]),
+				await cli(["inspect", `redis://127.0.0.1:6379/0?prefix=xs-echo#${text}`]),
 			];
 			const [inspect] = runs;
 			expect(inspect?.code).toBe(2);
