@@ -106,6 +106,27 @@ export function kib(bytes: number): string {
 /** The npm command line of this Node (the one users have), not pnpm. */
 export const NPM: string = "npm";
 
+/**
+ * `npm install` of `specs` into a project, quietly, as exact versions: a direct dependency must
+ * equal its override exactly, or npm refuses the install.
+ */
+export function npmInstall(project: string, specs: string[], flags: string[] = []) {
+	return run(
+		NPM,
+		[
+			"install",
+			"--no-audit",
+			"--no-fund",
+			"--prefer-offline",
+			"--loglevel=error",
+			"--save-exact",
+			...flags,
+			...specs,
+		],
+		{ cwd: project, timeout: 600_000 },
+	);
+}
+
 /** The ports of the servers the recipes talk to. */
 export const SERVICE_PORTS = { redis: 6379, postgres: 5432 } as const;
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import semver from "semver";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import {
-	NPM,
+	npmInstall,
 	type PackedPackage,
 	REPO_ROOT,
 	reachable,
@@ -160,21 +160,7 @@ describe.each(targets.map((p) => [p.name, p] as const))("%s from its tarball", (
 				2,
 			),
 		);
-		await run(
-			NPM,
-			[
-				"install",
-				"--no-audit",
-				"--no-fund",
-				"--prefer-offline",
-				"--loglevel=error",
-				// a direct dependency must equal its override exactly, or npm refuses the install
-				"--save-exact",
-				...pkgs.map((p) => p.tarball),
-				...typePackages(pkgs),
-			],
-			{ cwd: project, timeout: 600_000 },
-		);
+		await npmInstall(project, [...pkgs.map((p) => p.tarball), ...typePackages(pkgs)]);
 		const installed = JSON.parse(
 			readFileSync(join(project, "node_modules", pkg.name, "package.json"), "utf8"),
 		);

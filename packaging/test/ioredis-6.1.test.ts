@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { NPM, REPO_ROOT, reachable, run, SERVICE_PORTS } from "../lib.js";
+import { npmInstall, REPO_ROOT, reachable, run, SERVICE_PORTS } from "../lib.js";
 import { lockedSpec, lockedVersions, lockOverrides } from "../lockfile.js";
 import { RECIPES, saveLoadScript } from "./recipes.js";
 
@@ -64,22 +64,12 @@ describe(`@x/session-redis with ioredis ${IOREDIS}`, () => {
 			join(project, "package.json"),
 			JSON.stringify({ name: "smoke-ioredis-6-1", private: true, type: "module", overrides }),
 		);
-		await run(
-			NPM,
-			[
-				"install",
-				"--no-audit",
-				"--no-fund",
-				"--prefer-offline",
-				"--loglevel=error",
-				"--save-exact",
-				core.tarball,
-				redis.tarball,
-				`ioredis@${IOREDIS}`,
-				lockedSpec(locked, "@types/node", "^20.19.0"),
-			],
-			{ cwd: project, timeout: 600_000 },
-		);
+		await npmInstall(project, [
+			core.tarball,
+			redis.tarball,
+			`ioredis@${IOREDIS}`,
+			lockedSpec(locked, "@types/node", "^20.19.0"),
+		]);
 		writeFileSync(join(project, "smoke.ts"), `${saveLoadScript(recipe)}\nexport {};\n`);
 	});
 
@@ -122,20 +112,7 @@ describe(`@x/session-redis with ioredis ${IOREDIS}`, () => {
 	});
 
 	it(`type-checks with skipLibCheck: false once ${REDIS_ERRORS_TYPES} is added`, async () => {
-		await run(
-			NPM,
-			[
-				"install",
-				"--no-audit",
-				"--no-fund",
-				"--prefer-offline",
-				"--loglevel=error",
-				"--save-exact",
-				"--save-dev",
-				REDIS_ERRORS_TYPES,
-			],
-			{ cwd: project, timeout: 300_000 },
-		);
+		await npmInstall(project, [REDIS_ERRORS_TYPES], ["--save-dev"]);
 		const result = await typeCheck(tsconfig("tsconfig.strict.json", false));
 		expect(result.output).toBe("");
 		expect(result.ok).toBe(true);
