@@ -5,7 +5,6 @@ import {
 	SessionLockedError,
 	sessionsEqual,
 } from "@x/session-core";
-import { serviceAvailable } from "@x/session-core/testing";
 import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisDurabilityError, RedisSessionBackend } from "../src/index.js";
@@ -14,18 +13,11 @@ import {
 	deletePrefix,
 	type OwnCluster,
 	randomPrefix,
-	sharedClient,
+	sharedServerAvailable,
 	startCluster,
 } from "./servers.js";
 
-const probe = sharedClient();
-const available = await serviceAvailable("redis", async () => {
-	try {
-		await probe.ping();
-	} finally {
-		probe.disconnect();
-	}
-});
+const available = await sharedServerAvailable();
 
 let cluster: OwnCluster;
 let client: Cluster;

@@ -1,19 +1,11 @@
 // A client configured with a database the server refuses (`SELECT` fails, ioredis stays on 0).
 import { isSessionError } from "@x/session-core";
-import { serviceAvailable } from "@x/session-core/testing";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { RedisSessionBackend } from "../src/index.js";
-import { deletePrefix, randomPrefix, SHARED, sharedClient } from "./servers.js";
+import { deletePrefix, randomPrefix, SHARED, sharedServerAvailable } from "./servers.js";
 
-const probe = sharedClient();
-const available = await serviceAvailable("redis", async () => {
-	try {
-		await probe.ping();
-	} finally {
-		probe.disconnect();
-	}
-});
+const available = await sharedServerAvailable();
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

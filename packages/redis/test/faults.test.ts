@@ -6,21 +6,13 @@ import {
 	SessionConnectionError,
 	sessionsEqual,
 } from "@x/session-core";
-import { serviceAvailable } from "@x/session-core/testing";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { RedisSessionBackend } from "../src/index.js";
 import { richSession } from "./fixtures.js";
-import { freePort, type OwnServer, sharedClient, startServer } from "./servers.js";
+import { freePort, type OwnServer, sharedServerAvailable, startServer } from "./servers.js";
 
-const probe = sharedClient();
-const available = await serviceAvailable("redis", async () => {
-	try {
-		await probe.ping();
-	} finally {
-		probe.disconnect();
-	}
-});
+const available = await sharedServerAvailable();
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

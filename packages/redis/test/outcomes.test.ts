@@ -3,21 +3,20 @@
 // sent and its answer never came, so it may have been applied.
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import { isSessionError, type PersistedSession } from "@x/session-core";
-import { serviceAvailable } from "@x/session-core/testing";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { RedisSessionBackend } from "../src/index.js";
 import { richSession } from "./fixtures.js";
-import { deletePrefix, randomPrefix, SHARED, sharedClient, startServer } from "./servers.js";
+import {
+	deletePrefix,
+	randomPrefix,
+	SHARED,
+	sharedClient,
+	sharedServerAvailable,
+	startServer,
+} from "./servers.js";
 
-const probe = sharedClient();
-const available = await serviceAvailable("redis", async () => {
-	try {
-		await probe.ping();
-	} finally {
-		probe.disconnect();
-	}
-});
+const available = await sharedServerAvailable();
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

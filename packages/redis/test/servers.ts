@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { serviceAvailable } from "@x/session-core/testing";
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 
 const run = promisify(execFile);
@@ -33,6 +34,18 @@ export function sharedClient(options: RedisOptions = {}): Redis {
 		connectTimeout: 2000,
 		...options,
 	} as never);
+}
+
+/** Whether the shared server answers (see `serviceAvailable`: a skip, or a failure in CI). */
+export async function sharedServerAvailable(): Promise<boolean> {
+	const probe = sharedClient();
+	return serviceAvailable("redis", async () => {
+		try {
+			await probe.ping();
+		} finally {
+			probe.disconnect();
+		}
+	});
 }
 
 /** Deletes every key under `prefix` (SCAN + UNLINK; on a cluster, on every master). */
