@@ -86,7 +86,7 @@ export function checkDcAddress(dc: DcEntry, backend: string): void {
 	const bytes = utf8Length(dc.addr);
 	if (bytes > MAX_DC_ADDRESS_BYTES)
 		throw new EncodeOverflowError(
-			`address of DC ${String(dc.dcId)} is ${bytes} bytes in UTF-8, more than the ${MAX_DC_ADDRESS_BYTES} the session format holds; nothing was written (give host:port, e.g. 149.154.167.51:443)`,
+			`DC ${String(dc.dcId)}: ${bytes} address bytes in UTF-8, more than the ${MAX_DC_ADDRESS_BYTES} the session format holds; nothing was written (give host:port, e.g. 149.154.167.51:443)`,
 			{ backend },
 		);
 }

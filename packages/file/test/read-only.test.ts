@@ -35,7 +35,7 @@ describe("readOnly", () => {
 		assertSameSession(await b.load(), sampleSession());
 		const refused = (e: unknown) => isSessionError(e, "UNSUPPORTED");
 		await expect(b.save(sampleSession())).rejects.toSatisfy(refused);
-		await expect(b.cachePeers([testPeer(1)])).rejects.toSatisfy(refused);
+		await expect(b.cachePeers([testPeer("user", 1n)])).rejects.toSatisfy(refused);
 		await expect(b.delete()).rejects.toSatisfy(refused);
 		await expect(b.setEncryption(null)).rejects.toSatisfy(refused);
 		await b.close();
