@@ -1,4 +1,4 @@
-import { check } from "./codec/bytes.js";
+import { check, utf8Length } from "./codec/bytes.js";
 import { SessionBackendError } from "./errors.js";
 import { SecretBytes } from "./secret.js";
 import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "./types.js";
@@ -28,54 +28,82 @@ export function emptyPeerMeta(): PeerMeta {
 	return { usernames: [], phone: null, name: null, updatedAt: 0, isMin: false, data: null };
 }
 
+/** Longest username and phone, in UTF-8 bytes: the trailer stores each length in one byte. */
+const MAX_IDENTIFIER_BYTES = 255;
+/** Longest peer name, in UTF-8 bytes: the trailer stores its length in two. */
+const MAX_NAME_BYTES = 0xffff;
+
 /**
  * A validated copy in stored form: usernames folded and deduplicated, the phone reduced to
  * digits (empty → `null`), `data` copied. Throws `INVALID_ARGUMENT` for values no backend can
  * store faithfully.
  */
 export function normalizePeerMeta(meta: PeerMeta, backend: string, slab?: ByteSlab): PeerMeta {
-	if (!Array.isArray(meta.usernames)) throw invalidMeta("usernames must be an array", backend);
+	const stored = storedForm(meta);
+	if (typeof stored === "string") throw invalidMeta(stored, backend);
+	return {
+		usernames: stored.usernames,
+		phone: stored.phone,
+		name: meta.name,
+		updatedAt: meta.updatedAt,
+		isMin: meta.isMin,
+		data: meta.data && (slab ? slab.copy(meta.data) : meta.data.slice()),
+	};
+}
+
+/**
+ * Why `save()` on every backend would refuse `meta` (as `peer metadata: <reason>`), or `null`.
+ * The codec asks this of what it decodes and encodes, so a session that loads can be saved.
+ */
+export function peerMetaProblem(meta: PeerMeta): string | null {
+	const stored = storedForm(meta);
+	return typeof stored === "string" ? stored : null;
+}
+
+/** `meta`'s usernames and phone in stored form, or why it cannot be stored. */
+function storedForm(meta: PeerMeta): { usernames: string[]; phone: string | null } | string {
+	if (!Array.isArray(meta.usernames)) return "usernames must be an array";
 	const usernames: string[] = [];
 	for (const u of meta.usernames) {
-		if (typeof u !== "string") throw invalidMeta("every username must be a string", backend);
+		if (typeof u !== "string") return "every username must be a string";
 		let n = u;
 		// the usual case (already folded, in Telegram's alphabet) needs no rewriting or checking
 		if (!STORED_USERNAME.test(u)) {
 			n = normalizeUsername(u);
-			if (n.length > 255) throw invalidMeta("a username is longer than 255 characters", backend);
+			// bytes, as the trailer counts them: folding can lengthen one ("İ" is 2, "i̇" 3)
+			if (utf8Length(n) > MAX_IDENTIFIER_BYTES)
+				return `a username is longer than ${MAX_IDENTIFIER_BYTES} bytes in UTF-8`;
 			if (/[\s\x00-\x1f\x7f]/.test(n))
-				throw invalidMeta("a username must not contain whitespace or control characters", backend);
+				return "a username must not contain whitespace or control characters";
 		}
 		if (n.length > 0 && !usernames.includes(n)) usernames.push(n);
 	}
-	if (usernames.length > 255) throw invalidMeta("at most 255 usernames per peer", backend);
+	if (usernames.length > 255) return "at most 255 usernames per peer";
 	if (meta.phone !== null && typeof meta.phone !== "string")
-		throw invalidMeta("phone must be a string or null", backend);
+		return "phone must be a string or null";
 	const phone =
 		meta.phone === null
 			? null
 			: STORED_PHONE.test(meta.phone)
 				? meta.phone
 				: normalizePhone(meta.phone) || null;
-	if (phone !== null && phone.length > 32)
-		throw invalidMeta("phone has more than 32 digits", backend);
-	if (meta.name !== null && typeof meta.name !== "string")
-		throw invalidMeta("name must be a string or null", backend);
+	if (phone !== null && phone.length > 32) return "phone has more than 32 digits";
+	if (meta.name !== null && typeof meta.name !== "string") return "name must be a string or null";
+	// the name had no limit here, so memory, SQL and Redis kept one no file or string could hold
+	if (
+		meta.name !== null &&
+		meta.name.length > MAX_NAME_BYTES / 3 &&
+		utf8Length(meta.name) > MAX_NAME_BYTES
+	)
+		return `name is longer than ${MAX_NAME_BYTES} bytes in UTF-8`;
 	if (!Number.isSafeInteger(meta.updatedAt) || meta.updatedAt < 0)
-		throw invalidMeta("updatedAt must be a non-negative safe integer (unix ms)", backend);
-	if (typeof meta.isMin !== "boolean") throw invalidMeta("isMin must be a boolean", backend);
+		return "updatedAt must be a non-negative safe integer (unix ms)";
+	if (typeof meta.isMin !== "boolean") return "isMin must be a boolean";
 	if (meta.data !== null && !(meta.data instanceof Uint8Array))
-		throw invalidMeta("data must be a Uint8Array or null", backend);
+		return "data must be a Uint8Array or null";
 	if (meta.data && meta.data.length > MAX_EXTENSION_VALUE_BYTES)
-		throw invalidMeta(`data is larger than ${MAX_EXTENSION_VALUE_BYTES} bytes`, backend);
-	return {
-		usernames,
-		phone,
-		name: meta.name,
-		updatedAt: meta.updatedAt,
-		isMin: meta.isMin,
-		data: meta.data && (slab ? slab.copy(meta.data) : meta.data.slice()),
-	};
+		return `data is larger than ${MAX_EXTENSION_VALUE_BYTES} bytes`;
+	return { usernames, phone };
 }
 
 function invalidMeta(what: string, backend: string): SessionBackendError {

@@ -1,5 +1,9 @@
 import { CorruptSessionError, SessionBackendError } from "../errors.js";
-import { MAX_EXTENSION_KEY_BYTES } from "../extensions.js";
+import {
+	MAX_EXTENSION_KEY_BYTES,
+	MAX_EXTENSION_VALUE_BYTES,
+	peerMetaProblem,
+} from "../extensions.js";
 import { SecretBytes } from "../secret.js";
 import { peerKey } from "../session.js";
 import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "../types.js";
@@ -44,11 +48,16 @@ export function encodeTrailer(
 		const k = utf8Length(key);
 		if (k === 0 || k > MAX_EXTENSION_KEY_BYTES)
 			throw invalid(`extension key must be 1 to ${MAX_EXTENSION_KEY_BYTES} bytes`);
+		// what decodeSession refuses (a value no backend stores), this never writes
+		if (value.length > MAX_EXTENSION_VALUE_BYTES)
+			throw invalid(`extension value is larger than ${MAX_EXTENSION_VALUE_BYTES} bytes`);
 		length += 5 + 2 + k + value.length;
 		entries++;
 	}
 	for (const peer of session.peers) {
 		if (!peer.meta) continue;
+		const problem = peerMetaProblem(peer.meta);
+		if (problem) throw invalid(`peer metadata of ${peer.kind} ${peer.id}: ${problem}`);
 		length += 5 + peerMetaBody(peer.meta, keepData);
 		entries++;
 	}
@@ -171,6 +180,10 @@ export function decodeTrailer(bytes: Uint8Array, offset: number, session: Persis
 						`an extension key is ${keyLength} bytes (1 to ${MAX_EXTENSION_KEY_BYTES} can be written back)`,
 					);
 				const key = utf8Decode(entry.take(keyLength, "key"), true, CODEC, "extension key");
+				if (entry.remaining > MAX_EXTENSION_VALUE_BYTES)
+					throw damaged(
+						`extension value ${key} is ${entry.remaining} bytes, more than the ${MAX_EXTENSION_VALUE_BYTES} any backend saves${NOT_OURS}`,
+					);
 				session.extensions ??= new Map();
 				session.extensions.set(key, new SecretBytes(entry.take(entry.remaining, "value")));
 			} else if (type === ENTRY_PEER_META) {
@@ -179,7 +192,16 @@ export function decodeTrailer(bytes: Uint8Array, offset: number, session: Persis
 				const id = entry.i64("peer id");
 				const peer = peers.find(kind, id);
 				if (!peer) throw damaged(`metadata for ${kind} ${id}, which is not cached`);
-				peer.meta = readPeerMeta(entry);
+				const meta = readPeerMeta(entry);
+				// Metadata save() would refuse is refused here, typed, rather than normalised or
+				// dropped: x-session never writes it (every backend normalises first, and the encoder
+				// refuses it), a username with a space or a 33-digit phone is no Telegram identifier,
+				// and a repair would change typed data silently. What save() folds (case, "@",
+				// separators in a phone) still loads as written. The v8 body is ferogram's and is
+				// unaffected: only this trailer, which is ours, is judged.
+				const problem = peerMetaProblem(meta);
+				if (problem) throw damaged(`peer metadata of ${kind} ${id}: ${problem}${NOT_OURS}`);
+				peer.meta = meta;
 			}
 		});
 	}
@@ -216,6 +238,9 @@ class PeerFinder {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** What the decoder adds to a refusal of a value no backend would save. */
+const NOT_OURS =
+	"; no backend saves that, so this session would load but never save again (x-session does not write it: another tool wrote or edited the trailer; re-export the session from its source)";
 
 function readPeerMeta(r: ByteReader): PeerMeta {
 	const flags = r.u8("peer metadata flags");
