@@ -1,5 +1,6 @@
+import { prepareSession } from "./backend.js";
 import { base64Decode, base64Encode } from "./codec/base64.js";
-import { CorruptSessionError } from "./errors.js";
+import { CorruptSessionError, SessionBackendError } from "./errors.js";
 import { SecretBytes } from "./secret.js";
 import type { CachedPeer, ChannelKind, PeerKind, PeerMeta, PersistedSession } from "./types.js";
 
@@ -218,6 +219,14 @@ export function sessionFromJson(
 			if (v) values.set(key, v);
 		}
 		if (values.size > 0) session.extensions = values;
+	}
+	// what loads must save: a value every backend's save() refuses (a DC address over 255 bytes,
+	// a username with a space, data over 16 MiB, ...) is refused here, typed, not at the next save
+	try {
+		prepareSession(session, "json");
+	} catch (cause) {
+		if (!(cause instanceof SessionBackendError)) throw cause;
+		throw bad(cause.message.replace(/^\[x-session\] \[json\] /, ""), cause);
 	}
 	return session;
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
 	CorruptSessionError,
+	prepareSession,
 	REDACTED,
 	SESSION_JSON_FORMAT,
 	SecretBytes,
@@ -154,6 +155,39 @@ describe("sessionToJson / sessionFromJson", () => {
 		expect(e).toBeInstanceOf(CorruptSessionError);
 		expect(e.cause).toBeUndefined();
 		expectNoLeak(`${e.message}\n${e.stack}`);
+	});
+
+	it("what every backend's save() refuses is a CorruptSessionError at import, not at the next save", () => {
+		const refusals: [(j: SessionJson) => void, RegExp][] = [
+			[(j) => ((j.dcs[0] as SessionJson["dcs"][0]).addr = "a".repeat(256)), /256 address bytes/],
+			[(j) => (j.futureAuthToken = b64(new Uint8Array(65_536))), /future auth token/],
+			[
+				(j) => {
+					const peer = j.peers[0] as SessionJson["peers"][0];
+					peer.meta = {
+						usernames: ["a b"],
+						phone: null,
+						name: null,
+						updatedAt: 0,
+						isMin: false,
+						data: null,
+					};
+				},
+				/whitespace/,
+			],
+		];
+		for (const [edit, reason] of refusals) {
+			const j = sessionToJson(full(), { includeSecrets: true });
+			edit(j);
+			expect(() => sessionFromJson(j)).toThrow(CorruptSessionError);
+			expect(() => sessionFromJson(j)).toThrow(reason);
+			expect(() => sessionFromJson(j)).toThrow(
+				/^\[x-session\] \[json\] invalid session JSON: [^[]/,
+			);
+		}
+		const j = sessionToJson(full(), { includeSecrets: true });
+		(j.dcs[0] as SessionJson["dcs"][0]).addr = "a".repeat(255);
+		expect(() => prepareSession(sessionFromJson(j), "memory")).not.toThrow();
 	});
 
 	it("a huge secret in JSON is still a SecretBytes", () => {
