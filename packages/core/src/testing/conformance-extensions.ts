@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import type { SessionBackend } from "../backend.js";
+import { decodeSession } from "../codec/decode.js";
+import { encodeSession } from "../codec/encode.js";
 import { isSessionError } from "../errors.js";
 import { findPeerByPhoneIn, findPeerByUsernameIn, peerMetaEqual } from "../extensions.js";
 import { SecretBytes } from "../secret.js";
@@ -37,6 +39,37 @@ export function extensionTests(test: Register): void {
 			const session = sessionWithExtensions(3);
 			await b.save(session);
 			assertSameSession(await b.load(), session);
+		},
+		"extensions",
+	);
+	test(
+		"peer metadata at the limits decodeSession accepts saves on every backend, in stored form",
+		async (open) => {
+			const b = await open();
+			const session = sampleSession();
+			const [first, second] = session.peers as [CachedPeer, CachedPeer];
+			// what save() folds (case, "@", spaces around, separators) and what reaches each length limit
+			session.peers[0] = withMeta(
+				first,
+				meta(["@Durov ", "DUROV", "a".repeat(255)], "+1 (555) 010-99", {
+					name: `${"\u00e9".repeat(32_767)}a`, // 65 535 UTF-8 bytes
+					isMin: true,
+					data: seededBytes(1000, 4),
+				}),
+			);
+			session.peers[1] = withMeta(
+				second,
+				meta(["\u0130".repeat(63)], `+${"1".repeat(32)}`, { updatedAt: Number.MAX_SAFE_INTEGER }),
+			);
+			const decoded = decodeSession(encodeSession(session));
+			await b.save(decoded);
+			assertSameSession(await b.load(), decoded);
+			assert.equal((await b.findPeerByUsername("@durov"))?.id, first.id);
+			assert.equal((await b.findPeerByPhone("1".repeat(32)))?.id, second.id);
+			if (b.capabilities.persistent) {
+				await b.close();
+				assertSameSession(await (await open()).load(), decoded);
+			}
 		},
 		"extensions",
 	);
