@@ -4,7 +4,6 @@
 // account on its next save. Decode refuses those, typed; anything else that decodes re-encodes,
 // what it re-encodes to decodes again, and save() on the memory backend (prepareSession, which
 // every backend's save() runs) takes it.
-import { MemorySessionBackend } from "@x/session-memory";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -20,6 +19,7 @@ import {
 } from "../src/index.js";
 import { emptySession } from "../src/session.js";
 import { sessionArb, sessionWithMetaArb } from "./arbitraries.js";
+import { MemoryStore } from "./memory-store.js";
 
 const LONG = 120_000;
 let accepted = 0;
@@ -50,7 +50,7 @@ function reencodes(bytes: Uint8Array): PersistedSession | null {
 async function saves(bytes: Uint8Array): Promise<void> {
 	const session = reencodes(bytes);
 	if (!session) return;
-	const backend = new MemorySessionBackend();
+	const backend = await new MemoryStore().open();
 	await backend.save(session);
 	encodeSession((await backend.load()) as PersistedSession);
 }
@@ -345,7 +345,7 @@ describe("whatever decodes saves", () => {
 							return;
 						}
 						loaded++;
-						const backend = new MemorySessionBackend();
+						const backend = await new MemoryStore().open();
 						await backend.save(session);
 						const stored = (await backend.load()) as PersistedSession;
 						// what save() folds (case, "@", separators) is the only difference
@@ -420,7 +420,7 @@ describe("whatever decodes saves", () => {
 			decodeSession(withPeerMeta(body, { phone: utf8(`+${"123 ".repeat(11)}`) })),
 		).toThrow(CorruptSessionError);
 		const ok = decodeSession(withPeerMeta(body, { phone: utf8(`+${"1".repeat(32)}`) }));
-		await new MemorySessionBackend().save(ok);
+		await (await new MemoryStore().open()).save(ok);
 	});
 
 	it(
@@ -435,7 +435,7 @@ describe("whatever decodes saves", () => {
 				/extension value k is 16777217 bytes/,
 			);
 			const atMax = decodeSession(withPeerMeta(body, { data: new Uint8Array(max) }));
-			const backend = new MemorySessionBackend();
+			const backend = await new MemoryStore().open();
 			await backend.save(atMax);
 			const big = { ...atMax, peers: atMax.peers.map((p) => ({ ...p })) };
 			const meta = big.peers[0]?.meta;
@@ -472,10 +472,10 @@ describe("whatever decodes saves", () => {
 				],
 			};
 			expect(() => encodeSession(session)).toThrow(SessionBackendError);
-			await expect(new MemorySessionBackend().save(session)).rejects.toThrow(
+			await expect((await new MemoryStore().open()).save(session)).rejects.toThrow(
 				/name is longer than 65535 bytes/,
 			);
-			await expect(new MemorySessionBackend().cachePeers(session.peers)).rejects.toThrow(
+			await expect((await new MemoryStore().open()).cachePeers(session.peers)).rejects.toThrow(
 				/name is longer than 65535 bytes/,
 			);
 		}
