@@ -1,6 +1,6 @@
 import { check, utf8Length } from "./codec/bytes.js";
 import { AUTH_KEY_LENGTH } from "./codec/format.js";
-import { isEncryptedEnvelope } from "./crypto.js";
+import { isEncryptedEnvelope } from "./envelope.js";
 import { EncodeOverflowError, SessionBackendError } from "./errors.js";
 import {
 	ByteSlab,

@@ -1,3 +1,4 @@
+import { ENVELOPE_MAGIC, isEncryptedEnvelope } from "./envelope.js";
 import { SessionBackendError } from "./errors.js";
 
 /**
@@ -17,7 +18,6 @@ import { SessionBackendError } from "./errors.js";
  * | n + 16 | ciphertext and GCM tag |
  */
 
-const MAGIC = [0x58, 0x53, 0x45] as const;
 const VERSION = 1;
 const AES_256_GCM = 1;
 const KDF_RAW = 0;
@@ -69,13 +69,6 @@ function subtle(): Subtle {
 			backend: BACKEND,
 		});
 	return s;
-}
-
-/** True when `bytes` start like an envelope this module writes. */
-export function isEncryptedEnvelope(bytes: Uint8Array): boolean {
-	return (
-		bytes.length >= 6 && bytes[0] === MAGIC[0] && bytes[1] === MAGIC[1] && bytes[2] === MAGIC[2]
-	);
 }
 
 interface Derived {
@@ -266,7 +259,7 @@ function header(
 	iterations?: number,
 	salt?: Uint8Array,
 ): Uint8Array {
-	const parts: Uint8Array[] = [new Uint8Array([...MAGIC, VERSION, AES_256_GCM, kdf])];
+	const parts: Uint8Array[] = [new Uint8Array([...ENVELOPE_MAGIC, VERSION, AES_256_GCM, kdf])];
 	if (kdf === KDF_PBKDF2 && iterations !== undefined && salt) {
 		const cost = new Uint8Array(4);
 		new DataView(cost.buffer).setUint32(0, iterations, true);
@@ -304,3 +297,5 @@ export async function toCipher(
 	if (encryption == null) return null;
 	return encryption instanceof SessionCipher ? encryption : SessionCipher.create(encryption);
 }
+
+export { isEncryptedEnvelope };
