@@ -341,8 +341,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	}
 
 	protected async saveSession(session: PersistedSession): Promise<void> {
-		this.#dropPending(); // a full save replaces what was pending
-		validate(session, this.name);
+		this.#dropPending(); // a full save replaces what was pending (save() checked every field)
 		const s = normalizeSession(session);
 		await this.#write("save", async (tx) => {
 			for (const table of DATA_TABLES)
@@ -408,7 +407,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	override updateDc(dc: DcEntry): Promise<void> {
 		let params: SqlValue[];
 		try {
-			validateDc(dc, this.name);
+			checkDc(dc, this.name);
 			params = dcParams(this.sessionId, dc);
 		} catch (error) {
 			return Promise.reject(error); // a bad argument rejects, as on every backend
@@ -509,7 +508,6 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
 		let copy: CachedPeer[];
 		try {
-			for (const p of peers) validatePeer(p, this.name);
 			copy = preparePeers(peers, this.name);
 		} catch (error) {
 			return Promise.reject(error);
@@ -924,37 +922,10 @@ function errorText(error: unknown): string {
 			: "error";
 }
 
-/** core's one DC check (address length and auth key included), as every backend makes. */
-function validateDc(dc: DcEntry, backend: string): void {
-	checkDc(dc, backend);
-}
-
 function invalidKind(kind: unknown, backend: string): SessionBackendError {
 	return new SessionBackendError("INVALID_ARGUMENT", `unknown peer kind ${String(kind)}`, {
 		backend,
 	});
-}
-
-function validatePeer(p: CachedPeer, backend: string): void {
-	if (!PEER_KINDS.includes(p.kind)) throw invalidKind(p.kind, backend);
-	check.i64(p.id, "peer id", backend);
-	check.i64(p.accessHash, "access hash", backend);
-}
-
-function validate(s: PersistedSession, backend: string): void {
-	check.i32(s.homeDcId, "homeDcId", backend);
-	for (const f of ["pts", "qts", "date", "seq"] as const) check.i32(s.updatesState[f], f, backend);
-	for (const dc of s.dcs) validateDc(dc, backend);
-	for (const p of s.peers) validatePeer(p, backend);
-	for (const c of s.updatesState.channels) {
-		check.i64(c.channelId, "channelId", backend);
-		check.i32(c.pts, "pts", backend);
-	}
-	for (const m of s.minPeers) {
-		check.i64(m.userId, "userId", backend);
-		check.i64(m.peerId, "peerId", backend);
-		check.i32(m.msgId, "msgId", backend);
-	}
 }
 
 export type { SqlRow };
