@@ -31,7 +31,7 @@ async function main(): Promise<number> {
 	const path = args.db as string;
 	mkdirSync(dirname(path), { recursive: true });
 	const backend = await SqliteSessionBackend.open({ database: path, sessionId: "gramjs-bot" });
-	const session = gramjsSession<MemorySession>({ MemorySession, AuthKey }, backend, {
+	const session = gramjsSession({ MemorySession, AuthKey }, backend, {
 		onError: (error) => log(`session write failed, will retry: ${String(error)}`),
 	});
 	const { BOT_TOKEN, API_ID, API_HASH } = process.env;

@@ -1,9 +1,5 @@
+export type { AuthKeyLike, GramjsClasses } from "./classes.js";
 export { exportStringSession, importStoreSession, importStringSession } from "./migrate.js";
+export type { GramjsBackedSession, GramjsSessionOptions } from "./options.js";
 export { markedIdOf, peerOfMarkedId } from "./peers.js";
-export {
-	type AuthKeyLike,
-	type GramjsBackedSession,
-	type GramjsClasses,
-	type GramjsSessionOptions,
-	gramjsSession,
-} from "./session.js";
+export { gramjsSession } from "./session.js";
