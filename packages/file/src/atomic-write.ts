@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { basename, dirname, join } from "node:path";
-import { CREATE_EXCLUSIVE, type FileSystem } from "./fs.js";
+import { basename, dirname, join, resolve } from "node:path";
+import { SessionBackendError } from "@x/session-core";
+import { isProcessAlive } from "@x/session-core/node";
+import { CREATE_EXCLUSIVE, type FileSystem, reason } from "./fs.js";
+import { BACKEND } from "./options.js";
 
 const TEMP_SUFFIX = ".xs-tmp";
 
@@ -69,5 +72,49 @@ export async function syncDirectory(fs: FileSystem, dir: string): Promise<void> 
 		await handle.sync();
 	} finally {
 		await handle.close();
+	}
+}
+
+/**
+ * Removes temp files of this session left by crashed writers. With the lock held no other writer
+ * can be running, so every one is stale; without it, only those whose process is gone.
+ */
+export async function removeStaleTempFiles(
+	fs: FileSystem,
+	path: string,
+	locked: boolean,
+): Promise<void> {
+	const names = await fs.readdir(dirname(path)).catch(() => [] as string[]);
+	for (const name of names) {
+		const pid = tempFileOwner(path, name);
+		// the lock's own temp files: another process may be about to link one, lock held or not
+		const lockPid =
+			tempFileOwner(`${path}.lock`, name) ?? tempFileOwner(`${path}.lock.takeover`, name);
+		if (pid === undefined && lockPid === undefined) continue;
+		if (lockPid !== undefined ? isProcessAlive(lockPid) : !locked && isProcessAlive(pid as number))
+			continue;
+		await fs.unlink(resolve(dirname(path), name)).catch(() => undefined);
+	}
+}
+
+/** {@link writeFileAtomic} for the session file: a failure is an `IO` error saying what is intact. */
+export async function writeSessionFile(
+	fs: FileSystem,
+	path: string,
+	bytes: Uint8Array,
+): Promise<void> {
+	try {
+		await writeFileAtomic(fs, path, bytes);
+	} catch (error) {
+		if (error instanceof SessionBackendError) throw error;
+		const renamed = error instanceof DirectorySyncError;
+		const why = reason(renamed ? error.cause : error);
+		throw new SessionBackendError(
+			"IO",
+			renamed
+				? `wrote ${path} but could not fsync its directory (${why}); the save may not survive a power loss`
+				: `cannot save ${path}; the previous file is intact (${why})`,
+			{ backend: BACKEND, cause: renamed ? error.cause : error },
+		);
 	}
 }

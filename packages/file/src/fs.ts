@@ -1,5 +1,7 @@
 import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
+import { SessionBackendError } from "@x/session-core";
+import { BACKEND } from "./options.js";
 
 /**
  * The file-system calls the backend makes, so tests can inject faults (EIO, ENOSPC) at any
@@ -47,4 +49,17 @@ export function reason(error: unknown): string {
 	const e = error as NodeJS.ErrnoException;
 	if (e?.code) return `${e.code}${e.syscall ? ` during ${e.syscall}` : ""}`;
 	return e instanceof Error ? e.message : String(error);
+}
+
+/** Runs a file-system step, turning its error into an `IO` error that says what failed. */
+export async function io<T>(what: string, op: () => Promise<T>): Promise<T> {
+	try {
+		return await op();
+	} catch (error) {
+		if (error instanceof SessionBackendError) throw error;
+		throw new SessionBackendError("IO", `${what} (${reason(error)})`, {
+			backend: BACKEND,
+			cause: error,
+		});
+	}
 }

@@ -1,2 +1,3 @@
-export { FileSessionBackend, type FileSessionOptions } from "./file-backend.js";
+export { FileSessionBackend } from "./backend.js";
 export { type FileSystem, nodeFileSystem } from "./fs.js";
+export type { FileSessionOptions } from "./options.js";

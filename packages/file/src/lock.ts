@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type LockHolder, SessionBackendError, SessionLockedError } from "@x/session-core";
+import { isProcessAlive } from "@x/session-core/node";
 import { tempPathFor } from "./atomic-write.js";
 import { CREATE_EXCLUSIVE, errnoCode, type FileSystem, reason } from "./fs.js";
 
@@ -54,16 +55,6 @@ export function processStart(pid: number): string | undefined {
 		return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
 	} catch {
 		return undefined;
-	}
-}
-
-/** True when a process with this pid exists on this host. */
-export function processAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return errnoCode(error) === "EPERM";
 	}
 }
 
@@ -224,7 +215,7 @@ async function isStale(
 		const boot = bootId();
 		if (holder.bootId && boot && holder.bootId !== boot) return true;
 		if (holder.pid === process.pid) return !HELD.has(holder.token);
-		if (!processAlive(holder.pid)) return true;
+		if (!isProcessAlive(holder.pid)) return true;
 		const started = holder.procStart && processStart(holder.pid);
 		return started !== undefined && started !== "" && started !== holder.procStart;
 	}
@@ -253,7 +244,7 @@ async function takeOver(fs: FileSystem, path: string, dead: LockRecord | null): 
 		const taker = await readRecord(fs, marker).catch(() => undefined);
 		const info = await fs.stat(marker).catch(() => undefined);
 		const age = info ? Date.now() - info.mtimeMs : 0;
-		const dead = taker ? taker.host === hostname() && !processAlive(taker.pid) : false;
+		const dead = taker ? taker.host === hostname() && !isProcessAlive(taker.pid) : false;
 		if (info && (dead || age > STALE_TAKEOVER_MS || (taker === null && age >= STALE_UNREADABLE_MS)))
 			await fs.unlink(marker).catch(() => undefined);
 		await new Promise((r) => setTimeout(r, RETRY_MS));
