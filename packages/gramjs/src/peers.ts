@@ -1,5 +1,4 @@
-import type { CachedPeer, PeerKind } from "@x/session-core";
-import { normalizePhone } from "@x/session-core/backend";
+import { type CachedPeer, normalizePhone, type PeerKind } from "@x/session-core";
 
 /**
  * One GramJS entity row: marked id (a string: user `123`, chat `-123`, channel `-100123`),
