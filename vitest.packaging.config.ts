@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /** manifest and lint checks first, then the installs, then sizes (which read the installs). */
-const ORDER = ["manifest", "changesets", "docs", "install", "ioredis-6.1", "size"];
+const ORDER = ["manifest", "changesets", "docs", "readmes", "install", "ioredis-6.1", "size"];
 class NamedOrder extends BaseSequencer {
 	override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
 		const rank = (f: TestSpecification) => {

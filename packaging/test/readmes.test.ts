@@ -1,0 +1,91 @@
+// Every ```ts block of every README compiles, as a user would paste it, against the built packages
+// with moduleResolution nodenext and bundler. A block that is a fragment on purpose carries a
+// `<!-- fragment: why -->` line right above it (see FRAGMENT_MARKER); those stay few. A canary
+// block that must fail runs in the same program, so a check that silently passes everything fails.
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import ts from "typescript";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../lib.js";
+import {
+	extractSnippets,
+	RESOLUTIONS,
+	readmeFiles,
+	snippetProject,
+	writeTsconfig,
+} from "../readme-snippets.js";
+
+/** Fragments allowed across all READMEs: a block that needs one should usually be fixed instead. */
+const MAX_FRAGMENTS = 4;
+const CANARY = "const canary: string = 42;\nexport { canary };\n";
+
+const snippets = readmeFiles().flatMap((readme) =>
+	extractSnippets(readme, readFileSync(join(REPO_ROOT, readme), "utf8")),
+);
+const checked = snippets.filter((s) => s.fragment === undefined);
+const project = snippetProject();
+const files = checked.map((s, i) => {
+	const name = `${s.readme.replace(/[^A-Za-z0-9]+/g, "_")}_${s.line}_${i}.ts`;
+	writeFileSync(join(project, name), `${s.code}\nexport {};\n`);
+	return name;
+});
+writeFileSync(join(project, "canary.ts"), CANARY);
+
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+/** Syntax and type errors of each file, as `file(line,col) TS…: message`, with tsc's settings for `mode`. */
+function diagnose(mode: keyof typeof RESOLUTIONS, names: string[]): Map<string, string[]> {
+	const config = ts.readConfigFile(
+		join(project, writeTsconfig(project, mode, names)),
+		ts.sys.readFile,
+	);
+	const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, project);
+	expect(parsed.errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"))).toEqual(
+		[],
+	);
+	const program = ts.createProgram(parsed.fileNames, parsed.options);
+	const out = new Map<string, string[]>();
+	for (const name of names) {
+		const source = program.getSourceFile(join(project, name));
+		if (!source) throw new Error(`${name} is not in the program`);
+		const found = [
+			...program.getSyntacticDiagnostics(source),
+			...program.getSemanticDiagnostics(source),
+		].map((d) => {
+			const at = source.getLineAndCharacterOfPosition(d.start ?? 0);
+			const text = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+			return { line: at.line + 1, column: at.character + 1, text: `TS${d.code}: ${text}` };
+		});
+		out.set(
+			name,
+			found.map((e) => `${e.line}:${e.column} ${e.text}`),
+		);
+	}
+	return out;
+}
+
+describe("README TypeScript blocks", () => {
+	it("finds the blocks, and marks few as fragments, each with a reason", () => {
+		expect(checked.length).toBeGreaterThanOrEqual(15);
+		const fragments = snippets.filter((s) => s.fragment !== undefined);
+		expect(fragments.map((s) => `${s.readme}:${s.line} ${s.fragment}`).length).toBeLessThanOrEqual(
+			MAX_FRAGMENTS,
+		);
+	});
+
+	it.each(Object.keys(RESOLUTIONS) as (keyof typeof RESOLUTIONS)[])(
+		"every block type-checks against the built packages (moduleResolution %s)",
+		async (mode) => {
+			const found = diagnose(mode, [...files, "canary.ts"]);
+			const inReadmes = checked.flatMap((snippet, i) =>
+				(found.get(files[i] as string) ?? []).map((error) => {
+					const [line, column] = error.split(" ", 1)[0]?.split(":").map(Number) ?? [];
+					return `${snippet.readme}:${snippet.line + (line ?? 1) - 1}:${column} ${error.slice(error.indexOf(" ") + 1)}`;
+				}),
+			);
+			expect(inReadmes).toEqual([]);
+			// the canary proves the check reports type errors at all
+			expect(found.get("canary.ts")?.join("\n")).toMatch(/TS2322/);
+		},
+	);
+});
