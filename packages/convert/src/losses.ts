@@ -73,11 +73,21 @@ export function conversionLosses(
 				);
 		}
 		if (session.futureAuthToken) out.push("the future auth token");
-		count(
-			metaPeers,
-			"peer's metadata (username, phone, name)",
-			"peers' metadata (usernames, phones, names)",
-		);
+		if (target === "telethon-file")
+			// an entity row holds one username, the phone, the name and the date
+			count(
+				session.peers.filter(
+					(p) => p.meta && (p.meta.usernames.length > 1 || p.meta.data !== null || p.meta.isMin),
+				).length,
+				"peer's extra usernames or client data (Telethon keeps one username, phone and name)",
+				"peers' extra usernames or client data (Telethon keeps one username, phone and name)",
+			);
+		else
+			count(
+				metaPeers,
+				"peer's metadata (username, phone, name)",
+				"peers' metadata (usernames, phones, names)",
+			);
 		count(extensions, "client extension value");
 	}
 	const holdsUserId = target === "compact" || target === "mtcute" || target === "pyrogram";

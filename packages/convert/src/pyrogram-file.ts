@@ -1,6 +1,7 @@
 import { corrupt, unsupported } from "./errors.js";
 import { AUTH_KEY_LENGTH, oneDcSession } from "./home-dc.js";
 import { fromPyrogramPeer } from "./marked-id.js";
+import { peerMetaOf } from "./peer-meta.js";
 import { pyrogramDcAddress } from "./pyrogram-dcs.js";
 import { columnNames, openReadOnly, type SqliteDatabase, tableNames } from "./sqlite-driver.js";
 import type { Decoded } from "./types.js";
@@ -22,13 +23,16 @@ export interface PyrogramFileExtra {
 	date: number;
 	/** Peer rows not imported: version 1 peers, which Pyrogram itself deletes on upgrade. */
 	peersSkipped: number;
+	/** Rows whose username or phone the model cannot store (left out, the peer kept). */
+	metadataDropped: number;
 }
 
 /**
  * Imports a Pyrogram `.session` SQLite file (storage versions 1–3): the DC id and auth key (the
  * address comes from Pyrogram's DC table, as Pyrogram does), and the `peers` access-hash cache
  * (marked ids converted to bare id + kind; `channel` → broadcast, `supergroup` → megagroup;
- * usernames and phone numbers are not kept). Pyrogram stores no update state. api_id, user_id,
+ * the username, phone number and `last_update_on` kept as the peer's metadata; Pyrogram keeps no
+ * names). Pyrogram stores no update state. api_id, user_id,
  * is_bot and test mode are returned in `extra`. Opened read-only.
  */
 export async function importPyrogramFile(path: string): Promise<Decoded<PyrogramFileExtra>> {
@@ -90,25 +94,40 @@ function readPyrogram(db: SqliteDatabase): Decoded<PyrogramFileExtra> {
 	const { ip, port } = pyrogramDcAddress(dcId, testMode);
 	const session = oneDcSession(dcId, ip, port, key);
 
-	const peers = db.prepare("SELECT id, access_hash, type FROM peers").all() as Record<
+	const peerColumns = columnNames(db, "peers");
+	const optional = ["username", "phone_number", "last_update_on"]
+		.map((c) => (peerColumns.has(c) ? `, ${c}` : ""))
+		.join("");
+	const peers = db.prepare(`SELECT id, access_hash, type${optional} FROM peers`).all() as Record<
 		string,
 		unknown
 	>[];
 	let peersSkipped = 0;
+	let metadataDropped = 0;
 	if (version === 1) {
 		peersSkipped = peers.length; // Pyrogram's 1 → 2 upgrade deletes every peer.
 	} else {
 		for (const p of peers) {
 			const type = textCell(p.type, "peers.type");
 			if (type === null) throw corrupt("peers.type is NULL");
-			session.peers.push(
-				fromPyrogramPeer(
-					intCell(p.id, "peers.id"),
-					intCell(p.access_hash, "peers.access_hash", { nullable: true }) ?? 0n,
-					type,
-				),
+			const peer = fromPyrogramPeer(
+				intCell(p.id, "peers.id"),
+				intCell(p.access_hash, "peers.access_hash", { nullable: true }) ?? 0n,
+				type,
 			);
+			const { meta, dropped } = peerMetaOf({
+				username: textCell(p.username, "peers.username"),
+				phone: textCell(p.phone_number, "peers.phone_number"),
+				name: null,
+				date: intCell(p.last_update_on, "peers.last_update_on", { nullable: true }),
+			});
+			if (meta) peer.meta = meta;
+			if (dropped) metadataDropped++;
+			session.peers.push(peer);
 		}
 	}
-	return { session, extra: { version, apiId, userId, isBot, testMode, date, peersSkipped } };
+	return {
+		session,
+		extra: { version, apiId, userId, isBot, testMode, date, peersSkipped, metadataDropped },
+	};
 }

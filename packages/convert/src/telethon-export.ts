@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { constants, promises as fs } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { isSessionError, type PersistedSession } from "@x/session-core";
+import { type CachedPeer, isSessionError, type PersistedSession } from "@x/session-core";
 import { invalid, ioError } from "./errors.js";
 import { type HomeDcOptions, pickHomeDc } from "./home-dc.js";
 import { toMarked } from "./marked-id.js";
+import { telethonCellsOf } from "./peer-meta.js";
 import { loadSqlite } from "./sqlite-driver.js";
 import { TELETHON_SESSION_VERSION } from "./telethon-file.js";
 
@@ -55,7 +56,8 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * Writes `session` as a Telethon v1 `.session` file (schema 7) that Telethon opens as is: the home
- * DC (or `dcId`) with its key, the access-hash cache as marked-id entities, the update state (row
+ * DC (or `dcId`) with its key, the access-hash cache as marked-id entities (with the first username,
+ * the phone, the name and the date from each peer's metadata), the update state (row
  * 0) and channel pts (one row per channel). The file is built next to `path` with mode 0600, synced,
  * then renamed into place; an existing `path` is refused unless `overwrite`. Returns what was written
  * and what Telethon's schema cannot hold.
@@ -84,7 +86,7 @@ export async function exportTelethonFile(
 			futureAuthToken: session.futureAuthToken !== null,
 		},
 	};
-	const entities = new Map<bigint, bigint>();
+	const entities = new Map<bigint, { hash: bigint; peer: CachedPeer }>();
 	for (const peer of session.peers) {
 		if (peer.kind === "community") {
 			report.dropped.communities++;
@@ -99,7 +101,7 @@ export async function exportTelethonFile(
 			report.dropped.outOfRange++;
 			continue;
 		}
-		entities.set(marked, peer.kind === "chat" ? 0n : peer.accessHash);
+		entities.set(marked, { hash: peer.kind === "chat" ? 0n : peer.accessHash, peer });
 	}
 	report.entities = entities.size;
 	const channels = new Map<bigint, number>();
@@ -134,8 +136,11 @@ export async function exportTelethonFile(
 						.prepare("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)")
 						.run(home.entry.dcId, home.ip, home.port, Buffer.from(key), options.takeoutId ?? null),
 				);
-				const insertEntity = db.prepare("INSERT INTO entities (id, hash) VALUES (?, ?)");
-				for (const [id, hash] of entities) insertEntity.run(id, hash);
+				const insertEntity = db.prepare("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?)");
+				for (const [id, { hash, peer }] of entities) {
+					const c = telethonCellsOf(peer);
+					insertEntity.run(id, hash, c.username, c.phone, c.name, c.date);
+				}
 				const s = session.updatesState;
 				const insertState = db.prepare("INSERT INTO update_state VALUES (?, ?, ?, ?, ?)");
 				if (s.pts !== 0 || s.qts !== 0 || s.date !== 0 || s.seq !== 0)

@@ -2,6 +2,7 @@ import { emptySession, type PersistedSession, parseDcAddress } from "@x/session-
 import { corrupt, unsupported } from "./errors.js";
 import { AUTH_KEY_LENGTH, isHostname, oneDcSession, packIp } from "./home-dc.js";
 import { fromTelethonMarked } from "./marked-id.js";
+import { peerMetaOf } from "./peer-meta.js";
 import { columnNames, openReadOnly, type SqliteDatabase, tableNames } from "./sqlite-driver.js";
 import type { Decoded } from "./types.js";
 import { blobCell, i32Cell, intCell, textCell, unixCell } from "./values.js";
@@ -16,6 +17,8 @@ export interface TelethonFileExtra {
 	takeoutId: bigint | null;
 	/** Entity rows not imported: files before version 6 hold hashes Telethon itself discards. */
 	entitiesSkipped: number;
+	/** Rows whose username, phone or name the model cannot store (left out, the peer kept). */
+	metadataDropped: number;
 }
 
 /** Reads the single `sessions` row into a one-DC session (dc 0 / no address = a fresh, empty file). */
@@ -58,8 +61,8 @@ function readSessionsRow(
 
 /**
  * Imports a Telethon v1 `.session` SQLite file (schema version 7 and older): the DC row with its auth
- * key, the `entities` access-hash cache (marked ids converted to bare id + kind; usernames, phones
- * and names are not kept) and `update_state` (id 0 = common state, other ids = channel pts). The
+ * key, the `entities` access-hash cache (marked ids converted to bare id + kind; the username,
+ * phone, display name and date kept as the peer's metadata) and `update_state` (id 0 = common state, other ids = channel pts). The
  * file is opened read-only. Malformed content throws {@link CorruptSessionError}; a newer schema
  * throws {@link UnsupportedVersionError}.
  */
@@ -99,11 +102,12 @@ function readTelethon(db: SqliteDatabase): Decoded<TelethonFileExtra> {
 	const { session, takeoutId } = readSessionsRow(db, columnNames(db, "sessions").has("takeout_id"));
 
 	let entitiesSkipped = 0;
+	let metadataDropped = 0;
 	if (tables.has("entities")) {
-		const rows = db.prepare("SELECT id, hash FROM entities").all() as {
-			id: unknown;
-			hash: unknown;
-		}[];
+		const hasDate = columnNames(db, "entities").has("date");
+		const rows = db
+			.prepare(`SELECT id, hash, username, phone, name${hasDate ? ", date" : ""} FROM entities`)
+			.all() as Record<string, unknown>[];
 		if (version < 6) {
 			// Telethon's 5 → 6 upgrade deletes every entity: their hashes may be wrong.
 			entitiesSkipped = rows.length;
@@ -111,7 +115,17 @@ function readTelethon(db: SqliteDatabase): Decoded<TelethonFileExtra> {
 			for (const row of rows) {
 				const marked = intCell(row.id, "entities.id");
 				const hash = intCell(row.hash, "entities.hash");
-				session.peers.push(fromTelethonMarked(marked, hash));
+				const peer = fromTelethonMarked(marked, hash);
+				const { meta, dropped } = peerMetaOf({
+					username: textCell(row.username, "entities.username"),
+					phone: phoneCell(row.phone),
+					name: textCell(row.name, "entities.name"),
+					date:
+						hasDate && typeof row.date !== "string" ? (row.date as bigint | number | null) : null,
+				});
+				if (meta) peer.meta = meta;
+				if (dropped) metadataDropped++;
+				session.peers.push(peer);
 			}
 		}
 	}
@@ -136,5 +150,12 @@ function readTelethon(db: SqliteDatabase): Decoded<TelethonFileExtra> {
 			}
 		}
 	}
-	return { session, extra: { version, takeoutId, entitiesSkipped } };
+	return { session, extra: { version, takeoutId, entitiesSkipped, metadataDropped } };
+}
+
+/** Telethon's `phone` column (integer affinity): digits come back as an integer, else as text. */
+function phoneCell(value: unknown): string | bigint | null {
+	if (typeof value === "bigint" || typeof value === "string") return value;
+	if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+	return null;
 }

@@ -113,6 +113,7 @@ describe("Pyrogram .session import", () => {
 			testMode: false,
 			date: 1_700_000_123,
 			peersSkipped: 0,
+			metadataDropped: 0,
 		});
 		expect(session.homeDcId).toBe(4);
 		expect(session.dcs).toHaveLength(1);
@@ -127,6 +128,30 @@ describe("Pyrogram .session import", () => {
 			["user", 5_000_000_001n, -77n, null],
 		]);
 		expect(session.updatesState).toEqual({ pts: 0, qts: 0, date: 0, seq: 0, channels: [] });
+	});
+
+	it("keeps each peer's username, phone and last update as metadata; drops what cannot be stored", async () => {
+		const path = pyrogramFile(3);
+		const db = new Database(path);
+		db.prepare("UPDATE peers SET last_update_on = 1700000500 WHERE id = 5000000001").run();
+		db.prepare("UPDATE peers SET username = 'has space' WHERE id = 424242").run();
+		db.close();
+		const { session, extra } = await importPyrogramFile(path);
+		const meta = (id: bigint) => session.peers.find((p) => p.id === id)?.meta;
+		expect(meta(5_000_000_001n)).toEqual({
+			usernames: ["me"],
+			phone: "15550000",
+			name: null,
+			updatedAt: 1_700_000_500_000,
+			isMin: false,
+			data: null,
+		});
+		expect(meta(555n)?.usernames).toEqual(["news"]);
+		// a username outside Telegram's alphabet is left out; the peer and its hash are kept
+		expect(meta(424242n)).toBeUndefined();
+		expect(session.peers.some((p) => p.id === 424242n && p.accessHash === 12n)).toBe(true);
+		expect(extra.metadataDropped).toBe(1);
+		expect(meta(1_234_567_890n)).toBeUndefined();
 	});
 
 	it("storage v2 has no api_id; v1 peers are skipped as Pyrogram's upgrade deletes them", async () => {
@@ -174,7 +199,7 @@ describe("Pyrogram .session import", () => {
 describe("Telethon .session import, older schemas and damage", () => {
 	it("schema 6 (no entities.date): entities imported; REAL dates truncated as Telethon does", async () => {
 		const { session, extra } = await importTelethonFile(telethonFile(6, { dateReal: true }));
-		expect(extra).toEqual({ version: 6, takeoutId: null, entitiesSkipped: 0 });
+		expect(extra).toEqual({ version: 6, takeoutId: null, entitiesSkipped: 0, metadataDropped: 0 });
 		expect(session.updatesState).toEqual({
 			pts: 10,
 			qts: 2,
@@ -192,7 +217,12 @@ describe("Telethon .session import, older schemas and damage", () => {
 
 	it("before schema 6 entities are skipped (Telethon's upgrade wipes them); schema 4 has no takeout_id, 3 no update state", async () => {
 		const v4 = await importTelethonFile(telethonFile(4));
-		expect(v4.extra).toEqual({ version: 4, takeoutId: null, entitiesSkipped: 3 });
+		expect(v4.extra).toEqual({
+			version: 4,
+			takeoutId: null,
+			entitiesSkipped: 3,
+			metadataDropped: 0,
+		});
 		expect(v4.session.peers).toEqual([]);
 		expect(v4.session.updatesState.pts).toBe(10);
 		const v3 = await importTelethonFile(telethonFile(3));

@@ -99,7 +99,12 @@ describe.skipIf(!available)("Telethon 1.25 .session files", () => {
 
 	it("imports a file Telethon wrote: DC, key, entities (bare id + kind), update state, channel pts", async () => {
 		const { session, extra } = await importTelethonFile(telethonPath);
-		expect(extra).toEqual({ version: 7, takeoutId: 123456789012n, entitiesSkipped: 0 });
+		expect(extra).toEqual({
+			version: 7,
+			takeoutId: 123456789012n,
+			entitiesSkipped: 0,
+			metadataDropped: 0,
+		});
 		expect(session.homeDcId).toBe(2);
 		expect(session.dcs).toHaveLength(1);
 		expect(session.dcs[0]?.addr).toBe("149.154.167.51:443");
@@ -119,6 +124,69 @@ describe.skipIf(!available)("Telethon 1.25 .session files", () => {
 		expect(session.updatesState.channels.map((c) => [String(c.channelId), c.pts]).sort()).toEqual(
 			channelStates.map((c) => [c.id, c.pts]).sort(),
 		);
+	});
+
+	it("keeps each entity's username, phone, name and date as the peer's metadata", async () => {
+		const { session } = await importTelethonFile(telethonPath);
+		const meta = (kind: string, id: string) =>
+			session.peers.find((p) => p.kind === kind && String(p.id) === id)?.meta;
+		const alice = meta("user", "1234567");
+		expect(alice).toMatchObject({ usernames: ["alice"], phone: "15550001", name: "u" });
+		// Telethon writes time.time() as the row's date: kept in milliseconds
+		expect(alice?.updatedAt).toBeGreaterThan(1_700_000_000_000);
+		expect(meta("channel", "1700000000")).toMatchObject({ usernames: ["news"], name: "channel" });
+		expect(meta("chat", "987654")).toMatchObject({ usernames: [], phone: null, name: "chat" });
+	});
+
+	it("exports the metadata into Telethon's columns: Telethon finds peers by username, phone and name", async () => {
+		const s = oneDc(2, "149.154.167.51:443", key);
+		const meta = (usernames: string[], phone: string | null, name: string | null) => ({
+			usernames,
+			phone,
+			name,
+			updatedAt: 1_710_000_000_123,
+			isMin: false,
+			data: null,
+		});
+		s.peers = [
+			{
+				kind: "user",
+				id: 42n,
+				accessHash: 7n,
+				channelKind: null,
+				meta: meta(["ann", "ann_alt"], "15550100", "Ann Lee"),
+			},
+			{
+				kind: "channel",
+				id: 1_600_000_000n,
+				accessHash: -9n,
+				channelKind: "broadcast",
+				meta: meta(["news_x"], null, "News"),
+			},
+			{ kind: "chat", id: 77n, accessHash: 0n, channelKind: null },
+		];
+		const path = join(dir, "with-meta.session");
+		await exportTelethonFile(s, path);
+		const found = runPython<Record<string, unknown>>("telethon_file_lookup", {
+			path,
+			usernames: ["ann", "news_x", "ann_alt"],
+			phones: ["15550100"],
+			names: ["Ann Lee", "News"],
+		});
+		expect(found).toEqual({
+			// Telethon keeps one username a row: the first
+			byUsername: [["42", "7"], ["-1001600000000", "-9"], null],
+			byPhone: [["42", "7"]],
+			byName: [
+				["42", "7"],
+				["-1001600000000", "-9"],
+			],
+		});
+		const back = await importTelethonFile(path);
+		const ann = back.session.peers.find((p) => p.kind === "user")?.meta;
+		// the date is whole seconds in Telethon's column
+		expect(ann).toEqual({ ...meta(["ann"], "15550100", "Ann Lee"), updatedAt: 1_710_000_000_000 });
+		expect(back.session.peers.find((p) => p.kind === "chat")?.meta).toBeUndefined();
 	});
 
 	function richSession(): PersistedSession {
