@@ -44,7 +44,11 @@ ensure_pnpm() {
 
 ensure_deps() {
 	log "installing dependencies (pnpm install --frozen-lockfile)"
-	(cd "$REPO_ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2)
+	(cd "$REPO_ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2) || return 1
+	# @mtcute/convert 0.29.7, the tdata/MTKruto reference, beside the workspace's mtcute 0.30.3
+	log "installing packages/convert/test/mtcute-0.29 (its own pinned lockfile)"
+	(cd "$REPO_ROOT/packages/convert/test/mtcute-0.29" &&
+		pnpm install --frozen-lockfile --ignore-workspace --reporter=append-only >&2)
 }
 
 build_all() {

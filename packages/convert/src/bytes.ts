@@ -145,7 +145,10 @@ export class Reader {
 	}
 }
 
-/** A growable byte buffer for the encoders. */
+/**
+ * A growable byte buffer for the encoders. Every write calls #grow before touching #buf or #view:
+ * growing replaces both, and `this.#buf[this.#grow(1)] = v` would write into the old buffer.
+ */
 export class Writer {
 	#buf = new Uint8Array(512);
 	#view = new DataView(this.#buf.buffer);
@@ -164,42 +167,50 @@ export class Writer {
 	}
 
 	u8(v: number): this {
-		this.#buf[this.#grow(1)] = v;
+		const at = this.#grow(1);
+		this.#buf[at] = v;
 		return this;
 	}
 
 	u16be(v: number): this {
-		this.#view.setUint16(this.#grow(2), v, false);
+		const at = this.#grow(2);
+		this.#view.setUint16(at, v, false);
 		return this;
 	}
 
 	u32be(v: number): this {
-		this.#view.setUint32(this.#grow(4), v, false);
+		const at = this.#grow(4);
+		this.#view.setUint32(at, v, false);
 		return this;
 	}
 
 	u64be(v: bigint): this {
-		this.#view.setBigUint64(this.#grow(8), v, false);
+		const at = this.#grow(8);
+		this.#view.setBigUint64(at, v, false);
 		return this;
 	}
 
 	i32le(v: number): this {
-		this.#view.setInt32(this.#grow(4), v, true);
+		const at = this.#grow(4);
+		this.#view.setInt32(at, v, true);
 		return this;
 	}
 
 	u32le(v: number): this {
-		this.#view.setUint32(this.#grow(4), v, true);
+		const at = this.#grow(4);
+		this.#view.setUint32(at, v, true);
 		return this;
 	}
 
 	i64le(v: bigint): this {
-		this.#view.setBigInt64(this.#grow(8), v, true);
+		const at = this.#grow(8);
+		this.#view.setBigInt64(at, v, true);
 		return this;
 	}
 
 	raw(bytes: Uint8Array): this {
-		this.#buf.set(bytes, this.#grow(bytes.length));
+		const at = this.#grow(bytes.length);
+		this.#buf.set(bytes, at);
 		return this;
 	}
 

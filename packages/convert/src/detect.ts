@@ -8,6 +8,7 @@ import {
 import { corrupt, invalid } from "./errors.js";
 import { decodeGramjsString } from "./gramjs-string.js";
 import { decodeMtcuteString } from "./mtcute-string.js";
+import { decodeMtkrutoString } from "./mtkruto-string.js";
 import { decodePyrogramString } from "./pyrogram-string.js";
 import { decodeTelethonString, ONE_PREFIX } from "./telethon-string.js";
 import type { DecodedForeignSession, StringFormat } from "./types.js";
@@ -33,6 +34,7 @@ export const STRING_FORMATS: readonly StringFormat[] = [
 	"compact",
 	"pyrogram",
 	"mtcute",
+	"mtkruto",
 ];
 
 function errorReason(error: unknown): string {
@@ -51,6 +53,8 @@ function decodeAs(text: string, format: StringFormat): DecodedForeignSession {
 			return { format, ...decodePyrogramString(text) };
 		case "mtcute":
 			return { format, ...decodeMtcuteString(text) };
+		case "mtkruto":
+			return { format, ...decodeMtkrutoString(text) };
 		case "native": {
 			const { session, version } = decodeNativeStringDetailed(text);
 			return { format, session, extra: { version } };
@@ -111,7 +115,7 @@ export function detectSessionFormat(text: string): DetectedFormat {
 	} catch (error) {
 		rejected.native = rejected.compact = errorReason(error);
 	}
-	for (const format of ["pyrogram", "mtcute"] as const) {
+	for (const format of ["pyrogram", "mtcute", "mtkruto"] as const) {
 		try {
 			found.push(decodeAs(trimmed, format));
 		} catch (error) {

@@ -8,6 +8,7 @@ import { invalid } from "./errors.js";
 import { encodeGramjsString } from "./gramjs-string.js";
 import type { HomeDcOptions } from "./home-dc.js";
 import { encodeMtcuteString, type MtcuteEncodeOptions } from "./mtcute-string.js";
+import { encodeMtkrutoString, type MtkrutoEncodeOptions } from "./mtkruto-string.js";
 import { encodePyrogramString, type PyrogramEncodeOptions } from "./pyrogram-string.js";
 import { encodeTelethonString } from "./telethon-string.js";
 import type { StringFormat } from "./types.js";
@@ -17,6 +18,7 @@ export type EncodeForeignOptions =
 	| { format: "telethon" | "gramjs"; dcId?: number; ipv6?: boolean }
 	| ({ format: "pyrogram" } & PyrogramEncodeOptions)
 	| ({ format: "mtcute" } & MtcuteEncodeOptions)
+	| ({ format: "mtkruto" } & MtkrutoEncodeOptions)
 	| { format: "native" }
 	| { format: "compact"; userId: bigint };
 
@@ -38,6 +40,8 @@ export function encodeForeignSession(
 			return encodePyrogramString(session, options);
 		case "mtcute":
 			return encodeMtcuteString(session, options);
+		case "mtkruto":
+			return encodeMtkrutoString(session, options);
 		case "native":
 			return encodeNativeString(session);
 		case "compact": {
@@ -66,6 +70,7 @@ export const ENCODABLE_FORMATS: readonly StringFormat[] = [
 	"gramjs",
 	"pyrogram",
 	"mtcute",
+	"mtkruto",
 	"native",
 	"compact",
 ];

@@ -1,4 +1,10 @@
-import { CorruptSessionError, SessionBackendError, UnsupportedVersionError } from "@x/session-core";
+import {
+	CorruptSessionError,
+	type EncryptionFailure,
+	SessionBackendError,
+	SessionEncryptionError,
+	UnsupportedVersionError,
+} from "@x/session-core";
 
 /** The `backend` name every error of this package carries. */
 export const BACKEND = "convert";
@@ -32,4 +38,12 @@ export function ioError(message: string, cause?: unknown): SessionBackendError {
 		message,
 		cause === undefined ? { backend: BACKEND } : { backend: BACKEND, cause },
 	);
+}
+
+/** An `ENCRYPTION` error: a passcode that is wrong or missing (tdata). */
+export function encryptionError(
+	reason: EncryptionFailure,
+	message: string,
+): SessionEncryptionError {
+	return new SessionEncryptionError(reason, message, { backend: BACKEND });
 }

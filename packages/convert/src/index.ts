@@ -22,6 +22,11 @@ export {
 	type MtcuteEncodeOptions,
 } from "./mtcute-string.js";
 export {
+	decodeMtkrutoString,
+	encodeMtkrutoString,
+	type MtkrutoEncodeOptions,
+} from "./mtkruto-string.js";
+export {
 	importPyrogramFile,
 	PYROGRAM_STORAGE_VERSION,
 	type PyrogramFileExtra,
@@ -34,6 +39,7 @@ export {
 	PYROGRAM_OLD64_LENGTH,
 	type PyrogramEncodeOptions,
 } from "./pyrogram-string.js";
+export * from "./tdata/index.js";
 export {
 	exportTelethonFile,
 	type TelethonExportOptions,

@@ -1,7 +1,7 @@
 import type { CompactSession, PersistedSession } from "@x/session-core";
 
 /** Other clients' string formats this package reads and writes. */
-export type ForeignFormat = "telethon" | "gramjs" | "pyrogram" | "mtcute";
+export type ForeignFormat = "telethon" | "gramjs" | "pyrogram" | "mtcute" | "mtkruto";
 
 /** Every string format {@link decodeForeignSession} knows: the foreign ones and ours (native, compact). */
 export type StringFormat = ForeignFormat | "native" | "compact";
@@ -54,12 +54,18 @@ export interface MtcuteExtra {
 	mediaOnlyFlag: boolean | null;
 }
 
+/** What an MTKruto string carries besides the session: the environment ("2-test"). */
+export interface MtkrutoExtra {
+	testMode: boolean;
+}
+
 /** What {@link decodeForeignSession} returns: the format, our session, and the fields our model lacks. */
 export type DecodedForeignSession =
 	| { format: "telethon"; session: PersistedSession; extra: TelethonStringExtra }
 	| { format: "gramjs"; session: PersistedSession; extra: GramjsStringExtra }
 	| { format: "pyrogram"; session: PersistedSession; extra: PyrogramExtra }
 	| { format: "mtcute"; session: PersistedSession; extra: MtcuteExtra }
+	| { format: "mtkruto"; session: PersistedSession; extra: MtkrutoExtra }
 	| { format: "native"; session: PersistedSession; extra: { version: number } }
 	| { format: "compact"; session: PersistedSession; extra: { compact: CompactSession } };
 

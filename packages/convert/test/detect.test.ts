@@ -65,6 +65,7 @@ describe("detection and the one-call API", () => {
 				"compact",
 				"gramjs",
 				"mtcute",
+				"mtkruto",
 				"native",
 				"pyrogram",
 				"telethon",

@@ -1,0 +1,201 @@
+// Known answers for each piece of the tdata codec. The expected values come from
+// test/python/tdata_vectors.py, which computes them apart from our code (hashlib, the
+// `cryptography` package, the layouts written out in Python).
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import {
+	accountDataName,
+	decodeKeyData,
+	decodeMtpAuthorization,
+	decodeTdf,
+	decryptLocal,
+	derivePasscodeKey,
+	encodeKeyData,
+	encodeMtpAuthorization,
+	encodeTdf,
+	encryptLocal,
+	nodeTdataCrypto,
+	type TdataCrypto,
+	tdataFileName,
+} from "../src/index.js";
+import { aesIge, deriveAesKeyIv } from "../src/tdata/local-encryption.js";
+import { expectTypedError, hex, makeKey } from "./helpers.js";
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+const fromHex = (text: string) => new Uint8Array(Buffer.from(text, "hex"));
+const range = (from: number, length: number) => Uint8Array.from({ length }, (_, i) => from + i);
+
+/** node:crypto with fixed "random" bytes: 32-byte requests (salts) 0x11, others (padding) 0xAA. */
+const fixed: TdataCrypto = {
+	...nodeTdataCrypto(),
+	randomBytes: (n) => new Uint8Array(n).fill(n === 32 ? 0x11 : 0xaa),
+};
+const crypto = nodeTdataCrypto();
+
+describe("tdata key derivation", () => {
+	it("derives the passcode key: SHA-512(salt+pass+salt), PBKDF2-HMAC-SHA512, 1 round without a passcode", async () => {
+		const key = await derivePasscodeKey(crypto, "", range(0, 32));
+		expect(key.length).toBe(256);
+		expect(hex(key.subarray(0, 16))).toBe("7ce9b2c87b8b982b84434ca8cb61577b");
+		expect(sha256(key)).toBe("d392b2760d13fd232440506d53fd1aa8822ab4a2e342ce7d79d95ea82c0aeb70");
+	});
+
+	it("uses 100 000 rounds with a passcode", async () => {
+		const key = await derivePasscodeKey(crypto, "123123", range(0, 32));
+		expect(sha256(key)).toBe("d4207263a9949b30ff5fbed8351ce5860e72868c1ec3f13c59dffdbd60c1f9bf");
+	});
+
+	it("names account files by the nibble-swapped MD5 of the data name", () => {
+		expect(accountDataName(0)).toBe("data");
+		expect(accountDataName(1)).toBe("data#2");
+		expect(tdataFileName(crypto, accountDataName(0))).toBe("D877F783D5D3EF8C");
+		expect(tdataFileName(crypto, accountDataName(1))).toBe("A7FDF864FBC10B77");
+		expect(tdataFileName(crypto, accountDataName(2))).toBe("F8806DD0C461824F");
+	});
+
+	it("derives AES key and IV as MTProto v1 does for the receiving side (x = 8)", () => {
+		const { aesKey, aesIv } = deriveAesKeyIv(crypto, makeKey(1), range(100, 16));
+		expect(hex(aesKey)).toBe("50ddce48ff528a2c087d31a925a0e69d28779625f6081e6a7ea4410614fe6d92");
+		expect(hex(aesIv)).toBe("d8f57f5dd3670e3950875c52740ece753e5dfe6e4ad4b1316ad1824cd3a12349");
+	});
+});
+
+describe("tdata local encryption", () => {
+	it("AES-256-IGE, both directions", () => {
+		const aesKey = fromHex("50ddce48ff528a2c087d31a925a0e69d28779625f6081e6a7ea4410614fe6d92");
+		const aesIv = fromHex("d8f57f5dd3670e3950875c52740ece753e5dfe6e4ad4b1316ad1824cd3a12349");
+		const expected =
+			"21d559fe29efba0741ac1a6de722a7443992f54d8eb29b29649ae0af23af620249e4ecc5e673e9221180d79cea9cc363";
+		const cipher = crypto.aes256Blocks(aesKey);
+		expect(hex(aesIge(cipher, aesIv, range(0, 48), "encrypt"))).toBe(expected);
+		const back = aesIge(crypto.aes256Blocks(aesKey), aesIv, fromHex(expected), "decrypt");
+		expect(back).toEqual(range(0, 48));
+	});
+
+	it("encrypts as Desktop does (length prefix, padding, SHA-1 message key) and decrypts back", () => {
+		const data = new TextEncoder().encode("hello, desktop");
+		const encrypted = encryptLocal(fixed, data, makeKey(1));
+		expect(hex(encrypted)).toBe(
+			"dc9815f491ea249ad4e2a73b5b70cb36df4c663c0414ab95555183a7ab61b04ab7a5c1ddb02c725dfdafa1d3480f9b77",
+		);
+		expect(decryptLocal(crypto, encrypted, makeKey(1), "test", "wrong key")).toEqual(data);
+	});
+
+	it("a wrong key is ENCRYPTION / wrong-key; a damaged length is corrupt", () => {
+		const encrypted = encryptLocal(fixed, range(1, 20), makeKey(1));
+		const error = expectTypedError(
+			() => decryptLocal(crypto, encrypted, makeKey(2), "test", "wrong key"),
+			"ENCRYPTION",
+		);
+		expect((error as unknown as { reason: string }).reason).toBe("wrong-key");
+		expectTypedError(
+			() => decryptLocal(crypto, encrypted.subarray(0, 20), makeKey(1), "test", "x"),
+			"CORRUPT_DATA",
+		);
+	});
+});
+
+describe("TDF$ container", () => {
+	it("magic, version LE, payload, MD5 over payload + length + version + magic", () => {
+		const bytes = encodeTdf(crypto, new TextEncoder().encode("hello"));
+		expect(hex(bytes)).toBe("54444624836a4c0068656c6c6f74f6a8cd255dde089241888093a70e0a");
+		const back = decodeTdf(crypto, bytes, "test");
+		expect(back.version).toBe(5008003);
+		expect(new TextDecoder().decode(back.payload)).toBe("hello");
+	});
+
+	it("rejects a wrong magic, a truncated file and a failed MD5 with corrupt-data errors", () => {
+		const bytes = encodeTdf(crypto, range(0, 40));
+		const wrongMagic = bytes.slice();
+		wrongMagic[0] = 0x55;
+		expect(
+			expectTypedError(() => decodeTdf(crypto, wrongMagic, "f"), "CORRUPT_DATA").message,
+		).toMatch(/no TDF\$ magic/);
+		expectTypedError(() => decodeTdf(crypto, bytes.subarray(0, 20), "f"), "CORRUPT_DATA");
+		const flipped = bytes.slice();
+		flipped[12] = (flipped[12] as number) ^ 1;
+		expect(expectTypedError(() => decodeTdf(crypto, flipped, "f"), "CORRUPT_DATA").message).toMatch(
+			/MD5/,
+		);
+		expect(
+			expectTypedError(
+				() => decodeTdf(crypto, bytes.subarray(0, bytes.length - 3), "f"),
+				"CORRUPT_DATA",
+			).message,
+		).toMatch(/MD5/);
+	});
+});
+
+describe("key_datas", () => {
+	it("salt, local key under the passcode key, account list under the local key", async () => {
+		const localKey = makeKey(2);
+		const payload = await encodeKeyData(fixed, { localKey, accounts: [0, 1], active: 0 }, "");
+		expect(sha256(payload)).toBe(
+			"3175936307cbf757887aa9265b606404e97f23c19c9c9907188ba00539a53e36",
+		);
+		const back = await decodeKeyData(crypto, payload, "");
+		expect(back.accounts).toEqual([0, 1]);
+		expect(back.active).toBe(0);
+		expect(back.localKey).toEqual(localKey);
+	});
+
+	it("a passcode-protected key_datas: missing passcode and wrong passcode are ENCRYPTION errors", async () => {
+		const payload = await encodeKeyData(
+			crypto,
+			{ localKey: makeKey(3), accounts: [0], active: 0 },
+			"secret-pass",
+		);
+		await expect(decodeKeyData(crypto, payload, "")).rejects.toMatchObject({
+			code: "ENCRYPTION",
+			reason: "missing-key",
+		});
+		await expect(decodeKeyData(crypto, payload, "wrong")).rejects.toMatchObject({
+			code: "ENCRYPTION",
+			reason: "wrong-key",
+		});
+		expect((await decodeKeyData(crypto, payload, "secret-pass")).localKey).toEqual(makeKey(3));
+	});
+});
+
+describe("MTP authorization block", () => {
+	const auth = { userId: 5_123_456_789n, mainDcId: 2, authKeys: [{ dcId: 2, key: makeKey(1) }] };
+
+	it("block 0x4B: -1, -1, user id (u64), main DC, keys, keys to destroy (none)", () => {
+		const bytes = encodeMtpAuthorization({ ...auth, keysToDestroy: [] });
+		expect(sha256(bytes)).toBe("6fd502de89291655eea742c4e78de2e1d6d82ccd2183e0050358130b12218337");
+		expect(decodeMtpAuthorization(bytes)).toEqual({ ...auth, keysToDestroy: [] });
+	});
+
+	it("several keys (past the encoder's first buffer) round-trip", () => {
+		const keys = [1, 2, 3, 4, 5].map((dcId) => ({ dcId, key: makeKey(dcId) }));
+		const many = { userId: 1n, mainDcId: 3, authKeys: keys, keysToDestroy: [] };
+		expect(decodeMtpAuthorization(encodeMtpAuthorization(many))).toEqual(many);
+	});
+
+	it("reads the legacy layout (32-bit user id and DC first)", () => {
+		const inner = Buffer.alloc(8 + 4 + 260 + 4);
+		inner.writeInt32BE(123456, 0);
+		inner.writeInt32BE(4, 4);
+		inner.writeUInt32BE(1, 8);
+		inner.writeInt32BE(4, 12);
+		Buffer.from(makeKey(9)).copy(inner, 16);
+		const outer = Buffer.alloc(8);
+		outer.writeUInt32BE(0x4b, 0);
+		outer.writeUInt32BE(inner.length, 4);
+		const decoded = decodeMtpAuthorization(new Uint8Array(Buffer.concat([outer, inner])));
+		expect(decoded.userId).toBe(123456n);
+		expect(decoded.mainDcId).toBe(4);
+		expect(decoded.authKeys[0]?.key).toEqual(makeKey(9));
+	});
+
+	it("rejects another block, a key count beyond the data, and truncation", () => {
+		const bytes = encodeMtpAuthorization({ ...auth, keysToDestroy: [] });
+		const other = bytes.slice();
+		other[3] = 0x4c;
+		expectTypedError(() => decodeMtpAuthorization(other), "CORRUPT_DATA");
+		const many = bytes.slice();
+		many[8 + 20 + 3] = 200; // the key count
+		expectTypedError(() => decodeMtpAuthorization(many), "CORRUPT_DATA");
+		expectTypedError(() => decodeMtpAuthorization(bytes.subarray(0, 100)), "CORRUPT_DATA");
+	});
+});
