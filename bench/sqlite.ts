@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BaseSessionBackend } from "../packages/core/src/index.js";
 import { sampleSession, testPeers } from "../packages/core/src/testing/index.js";
+import { BaseSessionBackend } from "../packages/core/src/toolkit.js";
 import { SqliteSessionBackend } from "../packages/sqlite/src/index.js";
 import { loadAverage, type Measurement, report, time } from "./lib.js";
 

@@ -2,13 +2,13 @@ import { open, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
 	type BackendCapabilities,
-	BaseSessionBackend,
 	CorruptSessionError,
 	type PersistedSession,
 	SessionBackendError,
 	sessionFromJson,
 	sessionToJson,
 } from "@x/session-core";
+import { BaseSessionBackend } from "@x/session-core/backend";
 import { LockFile } from "./lock.js";
 
 /** Options of {@link JsonFileSessionBackend.open}. */

@@ -1,4 +1,5 @@
-import { base64Encode, type PersistedSession } from "@x/session-core";
+import type { PersistedSession } from "@x/session-core";
+import { base64Encode } from "@x/session-core/backend";
 import { Reader, Writer } from "./bytes.js";
 import { corrupt, invalid } from "./errors.js";
 import {

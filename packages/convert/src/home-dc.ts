@@ -4,10 +4,9 @@ import {
 	emptySession,
 	type PersistedSession,
 	parseDcAddress,
-	parseIpv4,
-	parseIpv6,
 	SecretBytes,
 } from "@x/session-core";
+import { parseIpv4, parseIpv6 } from "@x/session-core/backend";
 import { invalid } from "./errors.js";
 
 /** Which DC entry a one-DC format (Telethon, GramJS, Pyrogram, mtcute) exports. */

@@ -1,15 +1,12 @@
 import {
-	base64Decode,
-	base64Encode,
 	type DcEntry,
 	DcFlags,
 	emptySession,
 	type PersistedSession,
 	parseDcAddress,
-	parseIpv4,
-	parseIpv6,
 	SecretBytes,
 } from "@x/session-core";
+import { base64Decode, base64Encode, parseIpv4, parseIpv6 } from "@x/session-core/backend";
 import { Reader, Writer } from "./bytes.js";
 import { corrupt, invalid, unsupported } from "./errors.js";
 import { AUTH_KEY_LENGTH, type HomeDcOptions, pickHomeDc } from "./home-dc.js";

@@ -1,4 +1,5 @@
-import { base64Decode, base64Encode, type PersistedSession } from "@x/session-core";
+import type { PersistedSession } from "@x/session-core";
+import { base64Decode, base64Encode } from "@x/session-core/backend";
 import { Reader, Writer } from "./bytes.js";
 import { corrupt, invalid } from "./errors.js";
 import { AUTH_KEY_LENGTH, type HomeDcOptions, oneDcSession, pickHomeDc } from "./home-dc.js";

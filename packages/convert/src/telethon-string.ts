@@ -1,10 +1,5 @@
-import {
-	base64Decode,
-	base64Encode,
-	formatIpv4,
-	formatIpv6,
-	type PersistedSession,
-} from "@x/session-core";
+import type { PersistedSession } from "@x/session-core";
+import { base64Decode, base64Encode, formatIpv4, formatIpv6 } from "@x/session-core/backend";
 import { Reader, Writer } from "./bytes.js";
 import { corrupt, invalid } from "./errors.js";
 import {

@@ -1,11 +1,5 @@
-import {
-	DcFlags,
-	formatIpv4,
-	formatIpv6,
-	isSessionError,
-	type PersistedSession,
-	SecretBytes,
-} from "@x/session-core";
+import { DcFlags, isSessionError, type PersistedSession, SecretBytes } from "@x/session-core";
+import { formatIpv4, formatIpv6 } from "@x/session-core/backend";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {

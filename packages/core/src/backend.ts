@@ -8,6 +8,7 @@ import {
 	type PreparedChanges,
 	prepareChanges,
 } from "./changes.js";
+import { upsertDc } from "./dc-slots.js";
 import { SessionBackendError } from "./errors.js";
 import {
 	ByteSlab,
@@ -20,15 +21,10 @@ import {
 	sessionExtensionKeys,
 	setSessionExtension,
 } from "./extensions.js";
+import { upsertPreparedPeers } from "./peer-index.js";
+import { findPeer } from "./peers.js";
 import type { SecretBytes } from "./secret.js";
-import {
-	applyUpdateStateChange,
-	cloneSession,
-	emptySession,
-	findPeer,
-	upsertDc,
-	upsertPreparedPeers,
-} from "./session.js";
+import { cloneSession, emptySession } from "./session.js";
 import type {
 	CachedPeer,
 	DcEntry,
@@ -37,6 +33,7 @@ import type {
 	SessionChanges,
 	UpdateStateChange,
 } from "./types.js";
+import { applyUpdateStateChange } from "./update-state.js";
 
 /**
  * What a backend can do, read by the conformance suite and by callers. A capability a backend

@@ -1,5 +1,6 @@
 import { check, utf8Length } from "./codec/bytes.js";
 import { AUTH_KEY_LENGTH } from "./codec/format.js";
+import { upsertDc } from "./dc-slots.js";
 import { isEncryptedEnvelope } from "./envelope.js";
 import { EncodeOverflowError, SessionBackendError } from "./errors.js";
 import {
@@ -9,14 +10,9 @@ import {
 	preparedPeer,
 	setSessionExtension,
 } from "./extensions.js";
+import { type PeerIndex, upsertPreparedPeers } from "./peer-index.js";
+import { upsertMinPeer } from "./peers.js";
 import { SecretBytes } from "./secret.js";
-import {
-	applyUpdateStateChange,
-	type PeerIndex,
-	upsertDc,
-	upsertMinPeer,
-	upsertPreparedPeers,
-} from "./session.js";
 import type {
 	CachedMinPeer,
 	CachedPeer,
@@ -25,6 +21,7 @@ import type {
 	SessionChanges,
 	UpdateStateChange,
 } from "./types.js";
+import { applyUpdateStateChange } from "./update-state.js";
 
 /**
  * A batch for `applyChanges`, checked and copied: every list present (maybe empty), peers in

@@ -23,11 +23,6 @@ const STORED_USERNAME = /^[a-z0-9_]{1,64}$/;
 /** A phone already in stored form. */
 const STORED_PHONE = /^\d{1,32}$/;
 
-/** Metadata with nothing in it. */
-export function emptyPeerMeta(): PeerMeta {
-	return { usernames: [], phone: null, name: null, updatedAt: 0, isMin: false, data: null };
-}
-
 /** Longest username and phone, in UTF-8 bytes: the trailer stores each length in one byte. */
 const MAX_IDENTIFIER_BYTES = 255;
 /** Longest peer name, in UTF-8 bytes: the trailer stores its length in two. */
@@ -184,11 +179,6 @@ export function setSessionExtension(
 /** Extension keys starting with `prefix`, sorted. */
 export function sessionExtensionKeys(session: PersistedSession, prefix = ""): string[] {
 	return [...(session.extensions?.keys() ?? [])].filter((k) => k.startsWith(prefix)).sort();
-}
-
-/** True when the session has extension values or peer metadata. */
-export function hasExtensionData(session: PersistedSession): boolean {
-	return (session.extensions?.size ?? 0) > 0 || session.peers.some((p) => p.meta !== undefined);
 }
 
 /**

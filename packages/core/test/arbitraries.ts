@@ -4,12 +4,11 @@ import {
 	type CachedPeer,
 	type CompactSession,
 	type DcEntry,
-	formatIpv4,
-	formatIpv6,
 	type PeerMeta,
 	type PersistedSession,
 	SecretBytes,
 } from "../src/index.js";
+import { formatIpv4, formatIpv6 } from "../src/toolkit.js";
 
 export const i64: fc.Arbitrary<bigint> = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 export const i32: fc.Arbitrary<number> = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });

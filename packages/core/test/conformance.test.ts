@@ -3,7 +3,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
 	type BackendCapabilities,
-	BaseSessionBackend,
 	type CachedPeer,
 	cloneSession,
 	decodeSession,
@@ -17,6 +16,7 @@ import {
 	runConformanceSuite,
 	type TestRunner,
 } from "../src/testing/index.js";
+import { BaseSessionBackend } from "../src/toolkit.js";
 
 interface Flaws {
 	/** Peers matched on id alone, as the reference's cache_peer does (B5). */

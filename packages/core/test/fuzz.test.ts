@@ -2,10 +2,9 @@
 // changes, truncation, insertion, splices, random tails). Each must decode or throw the typed
 // error; nothing else, and no input may take long. XS_FUZZ_INPUTS raises the count (soak).
 import { describe, expect, it } from "vitest";
+import { crc32 } from "../src/codec/trailer.js";
 import {
-	base64Encode,
 	compactFromSession,
-	crc32,
 	decodeSession,
 	decodeSessionString,
 	encodeCompactString,
@@ -20,6 +19,7 @@ import {
 	sessionWithExtensions,
 	testPeers,
 } from "../src/testing/index.js";
+import { base64Encode } from "../src/toolkit.js";
 
 const TOTAL = Number(process.env.XS_FUZZ_INPUTS ?? 120_000);
 

@@ -1,7 +1,8 @@
 // Shared helpers for core's tests: hex literals, recognisable secrets, session builders.
 import { expect } from "vitest";
 import type { DcEntry, PersistedSession } from "../src/index.js";
-import { normalizeSession, prepareSession, SecretBytes, sessionsEqual } from "../src/index.js";
+import { normalizeSession, SecretBytes, sessionsEqual } from "../src/index.js";
+import { prepareSession } from "../src/toolkit.js";
 
 /** Bytes from hex text; whitespace, `|` and `_` are ignored so vectors can be laid out by field. */
 export function hex(...parts: string[]): Uint8Array {

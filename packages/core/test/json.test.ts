@@ -2,7 +2,6 @@
 import { describe, expect, it } from "vitest";
 import {
 	CorruptSessionError,
-	prepareSession,
 	REDACTED,
 	SESSION_JSON_FORMAT,
 	SecretBytes,
@@ -10,6 +9,7 @@ import {
 	sessionFromJson,
 	sessionToJson,
 } from "../src/index.js";
+import { prepareSession } from "../src/toolkit.js";
 import { b64, expectNoLeak, patternBytes, plain, seqKey, thrown } from "./helpers.js";
 import { PEERS_SESSION } from "./vectors.js";
 

@@ -1,6 +1,7 @@
 // Sessions kept as objects in a map, one per id: storage that accepts secrets of any length
 // (the v8 codec only takes 256-byte keys), for testing wrappers such as withEncryptedSecrets.
-import { BaseSessionBackend, cloneSession, type PersistedSession } from "../src/index.js";
+import { cloneSession, type PersistedSession } from "../src/index.js";
+import { BaseSessionBackend } from "../src/toolkit.js";
 
 class MapObjectBackend extends BaseSessionBackend {
 	readonly name = "map-objects";

@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ByteWriter, utf8Length } from "../src/codec/bytes.js";
+import { peerMetaProblem } from "../src/extensions.js";
 import {
 	type CachedPeer,
 	decodeCompactString,
@@ -13,16 +14,14 @@ import {
 	encodedSize,
 	encodeNativeString,
 	encodeSession,
-	formatIpv6,
 	type PeerMeta,
-	parseIpv6,
-	peerMetaProblem,
 	SessionBackendError,
 	sessionFromJson,
 	sessionsEqual,
 	sessionToJson,
 } from "../src/index.js";
 import { emptySession } from "../src/session.js";
+import { formatIpv6, parseIpv6 } from "../src/toolkit.js";
 import { compactArb, sessionArb, sessionWithMetaArb } from "./arbitraries.js";
 import { b64url, plain, toHex } from "./helpers.js";
 

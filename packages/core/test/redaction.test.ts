@@ -9,10 +9,10 @@ import {
 	encodeCompactString,
 	encodeSession,
 	SecretBytes,
-	secret,
 	sessionFromJson,
 	sessionToJson,
 } from "../src/index.js";
+import { secret } from "../src/secret.js";
 import { dc, expectNoLeak, PATTERN, patternBytes, session } from "./helpers.js";
 
 const key = () => new SecretBytes(patternBytes(256));

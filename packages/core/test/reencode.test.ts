@@ -6,18 +6,17 @@
 // every backend's save() runs) takes it.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { crc32 } from "../src/codec/trailer.js";
 import {
 	CorruptSessionError,
-	crc32,
 	decodeSession,
 	encodeSession,
-	MAX_EXTENSION_VALUE_BYTES,
 	type PersistedSession,
-	prepareSession,
 	SecretBytes,
 	SessionBackendError,
 } from "../src/index.js";
 import { emptySession } from "../src/session.js";
+import { MAX_EXTENSION_VALUE_BYTES, prepareSession } from "../src/toolkit.js";
 import { sessionArb, sessionWithMetaArb } from "./arbitraries.js";
 import { MemoryStore } from "./memory-store.js";
 

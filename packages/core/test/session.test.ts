@@ -14,12 +14,12 @@ import {
 	mergePeer,
 	normalizeSession,
 	parseDcAddress,
-	sameDcSlot,
 	sessionsEqual,
 	upsertDc,
 	upsertMinPeer,
 	upsertPeers,
 } from "../src/index.js";
+import { sameDcSlot } from "../src/toolkit.js";
 import { dc, plain, seqKey, session } from "./helpers.js";
 import { MemoryStore } from "./memory-store.js";
 

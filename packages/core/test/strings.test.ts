@@ -1,8 +1,6 @@
 // Native and compact strings (spec §4), detection order, base64 strictness, IPv6 text as Rust prints it.
 import { describe, expect, it } from "vitest";
 import {
-	base64Decode,
-	base64Encode,
 	type CompactSession,
 	CorruptSessionError,
 	compactFromSession,
@@ -14,13 +12,11 @@ import {
 	emptySession,
 	encodeCompactString,
 	encodeNativeString,
-	formatIpv6,
 	isSessionError,
-	parseIpv4,
-	parseIpv6,
 	SecretBytes,
 	UnsupportedVersionError,
 } from "../src/index.js";
+import { base64Decode, base64Encode, formatIpv6, parseIpv4, parseIpv6 } from "../src/toolkit.js";
 import {
 	b64,
 	b64url,

@@ -1,10 +1,10 @@
 // The extension trailer: what we add to ferogram's v8 travels after the body, so a session
 // without client metadata is byte-identical to ferogram's and ferogram still reads one with it.
 import { describe, expect, it } from "vitest";
+import { crc32 } from "../src/codec/trailer.js";
 import {
 	type CachedPeer,
 	CorruptSessionError,
-	crc32,
 	decodeSession,
 	decodeSessionDetailed,
 	encodeSession,

@@ -1,4 +1,4 @@
-import { normalizePhone } from "@x/session-core";
+import { normalizePhone } from "@x/session-core/backend";
 import { type EntityRow, hashOf, phoneKey } from "./peers.js";
 
 /**

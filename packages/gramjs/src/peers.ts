@@ -1,4 +1,5 @@
-import { type CachedPeer, normalizePhone, type PeerKind } from "@x/session-core";
+import type { CachedPeer, PeerKind } from "@x/session-core";
+import { normalizePhone } from "@x/session-core/backend";
 
 /**
  * One GramJS entity row: marked id (a string: user `123`, chat `-123`, channel `-100123`),

@@ -1,32 +1,34 @@
 import {
-	applySessionChanges,
 	applyUpdateStateChange,
 	type BackendCapabilities,
-	BaseSessionBackend,
 	type CachedPeer,
+	cloneSession,
+	type DcEntry,
+	emptySession,
+	extensionValue,
+	type PeerKind,
+	type PersistedSession,
+	type SecretBytes,
+	type SessionChanges,
+	setSessionExtension,
+	type UpdateStateChange,
+	upsertDc,
+} from "@x/session-core";
+import {
+	applySessionChanges,
+	BaseSessionBackend,
 	changesAreEmpty,
 	checkExtensionKey,
 	checkedDc,
 	checkedStateChange,
 	checkHomeDc,
 	clonePeer,
-	cloneSession,
-	type DcEntry,
-	emptySession,
-	extensionValue,
 	PeerIndex,
-	type PeerKind,
-	type PersistedSession,
 	type PreparedChanges,
 	prepareChanges,
 	preparePeers,
-	type SecretBytes,
-	type SessionChanges,
-	setSessionExtension,
-	type UpdateStateChange,
-	upsertDc,
 	upsertPreparedPeers,
-} from "@x/session-core";
+} from "@x/session-core/backend";
 
 /**
  * Keeps the session in memory, for tests and short-lived clients. What is stored is a private

@@ -1,4 +1,5 @@
-import { type CachedPeer, normalizePhone, normalizeUsername, type PeerMeta } from "@x/session-core";
+import type { CachedPeer, PeerMeta } from "@x/session-core";
+import { normalizePhone, normalizeUsername } from "@x/session-core/backend";
 import {
 	isPeerData,
 	PeerDataPacker,

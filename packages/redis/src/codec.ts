@@ -4,8 +4,6 @@ import {
 	type CachedPeer,
 	type ChannelKind,
 	CorruptSessionError,
-	checkDcAddress,
-	DC_SLOT_MASK,
 	type DcEntry,
 	EncodeOverflowError,
 	isEncryptedEnvelope,
@@ -15,6 +13,7 @@ import {
 	SessionBackendError,
 	UnsupportedVersionError,
 } from "@x/session-core";
+import { checkDcAddress, DC_SLOT_MASK } from "@x/session-core/backend";
 import { BACKEND } from "./keys.js";
 
 /** Version of the key layout, stored in the meta hash as field `v`. */

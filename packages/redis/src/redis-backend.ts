@@ -2,14 +2,10 @@ import { randomBytes } from "node:crypto";
 import {
 	type BackendCapabilities,
 	type CachedPeer,
-	checkExtensionKey,
 	type DcEntry,
 	extensionValue,
-	normalizePhone,
-	normalizeUsername,
 	type PeerKind,
 	type PersistedSession,
-	preparePeers,
 	type SecretBytes,
 	type SessionBackend,
 	SessionBackendError,
@@ -17,6 +13,12 @@ import {
 	SessionLockedError,
 	type UpdateStateChange,
 } from "@x/session-core";
+import {
+	checkExtensionKey,
+	normalizePhone,
+	normalizeUsername,
+	preparePeers,
+} from "@x/session-core/backend";
 import {
 	ConnectionWatch,
 	checkDatabase,

@@ -4,10 +4,10 @@ import {
 	CorruptSessionError,
 	normalizeSession,
 	type PersistedSession,
-	prepareSession,
 	SecretBytes,
 	SessionBackendError,
 } from "@x/session-core";
+import { prepareSession } from "@x/session-core/backend";
 import {
 	checkI32,
 	checkI64,

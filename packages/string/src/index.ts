@@ -1,8 +1,5 @@
 import {
 	type BackendCapabilities,
-	BaseSessionBackend,
-	base64Decode,
-	base64Encode,
 	type CompactSession,
 	CorruptSessionError,
 	cloneSession,
@@ -14,9 +11,9 @@ import {
 	SessionBackendError,
 	type SessionCipher,
 	SessionEncryptionError,
-	toCipher,
 	UnsupportedVersionError,
 } from "@x/session-core";
+import { BaseSessionBackend, base64Decode, base64Encode, toCipher } from "@x/session-core/backend";
 
 const BACKEND = "string";
 /** Encrypted strings: this prefix, then the base64url (no padding) of an AES-256-GCM envelope. */

@@ -1,11 +1,7 @@
 // An xse1_ string whose envelope claims a PBKDF2 cost of 2^31 - 1 must be refused before
 // deriving (about half an hour of CPU otherwise), as tampering. Public API only.
-import {
-	base64Decode,
-	base64Encode,
-	MAX_PBKDF2_ITERATIONS,
-	SessionEncryptionError,
-} from "@x/session-core";
+import { MAX_PBKDF2_ITERATIONS, SessionEncryptionError } from "@x/session-core";
+import { base64Decode, base64Encode } from "@x/session-core/backend";
 import { describe, expect, it } from "vitest";
 import { StringSessionBackend } from "../src/index.js";
 

@@ -4,8 +4,8 @@ import {
 	MAX_EXTENSION_VALUE_BYTES,
 	peerMetaProblem,
 } from "../extensions.js";
+import { peerKey } from "../peers.js";
 import { SecretBytes } from "../secret.js";
-import { peerKey } from "../session.js";
 import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "../types.js";
 import { ByteReader, ByteWriter, utf8Decode, utf8Length } from "./bytes.js";
 import { CODEC } from "./format.js";

@@ -15,8 +15,10 @@ import {
 	normalizePhone,
 	normalizeUsername,
 } from "../extensions.js";
+import { normalizeSession } from "../normalize.js";
+import { mergePeer, peerKey } from "../peers.js";
 import { SecretBytes } from "../secret.js";
-import { cloneSession, mergePeer, normalizeSession, peerKey } from "../session.js";
+import { cloneSession } from "../session.js";
 import type {
 	CachedPeer,
 	DcEntry,

@@ -1,7 +1,7 @@
 import { AUTH_KEY_LENGTH } from "../codec/format.js";
+import { DC_SLOT_MASK } from "../dc-slots.js";
 import { CorruptSessionError } from "../errors.js";
 import { SecretBytes } from "../secret.js";
-import { DC_SLOT_MASK } from "../session.js";
 import type { CachedMinPeer, CachedPeer, ChannelKind, DcEntry, PeerKind } from "../types.js";
 import type { SqlRow, SqlValue } from "./driver.js";
 

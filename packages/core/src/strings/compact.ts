@@ -1,9 +1,10 @@
 import { base64Decode, base64Encode } from "../codec/base64.js";
 import { AUTH_KEY_LENGTH } from "../codec/binary.js";
 import { ByteReader, ByteWriter, check } from "../codec/bytes.js";
+import { dcFor, formatDcAddress, parseDcAddress } from "../dc-slots.js";
 import { CorruptSessionError, SessionBackendError, UnsupportedVersionError } from "../errors.js";
 import { SecretBytes } from "../secret.js";
-import { dcFor, emptySession, formatDcAddress, parseDcAddress } from "../session.js";
+import { emptySession } from "../session.js";
 import { DcFlags, type PersistedSession } from "../types.js";
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from "./ip.js";
 import { trimSessionString } from "./trim.js";

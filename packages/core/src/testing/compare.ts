@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { prepareSession } from "../backend.js";
+import { canonicalSession, sessionsEqual } from "../equality.js";
+import { normalizeSession } from "../normalize.js";
 import type { SecretBytes } from "../secret.js";
-import { canonicalSession, normalizeSession, sessionsEqual } from "../session.js";
 import type { PersistedSession } from "../types.js";
 
 /** FNV-1a of the bytes: tells secrets apart in a diff without printing them. */

@@ -1,17 +1,14 @@
 import assert from "node:assert/strict";
 import type { SessionBackend } from "../backend.js";
+import { upsertDc } from "../dc-slots.js";
 import { isSessionError, SessionBackendError } from "../errors.js";
+import { upsertPeers } from "../peer-index.js";
+import { upsertMinPeer } from "../peers.js";
 import { SecretBytes } from "../secret.js";
-import {
-	applyUpdateStateChange,
-	cloneSession,
-	emptySession,
-	upsertDc,
-	upsertMinPeer,
-	upsertPeers,
-} from "../session.js";
+import { cloneSession, emptySession } from "../session.js";
 import type { CachedPeer, PersistedSession, SessionChanges } from "../types.js";
 import { DcFlags } from "../types.js";
+import { applyUpdateStateChange } from "../update-state.js";
 import { assertSameSession } from "./compare.js";
 import {
 	I64_MAX,

@@ -5,8 +5,10 @@ import { decodeSession } from "../codec/decode.js";
 import { encodeSession } from "../codec/encode.js";
 import { isSessionError } from "../errors.js";
 import { findPeerByPhoneIn, findPeerByUsernameIn, peerMetaEqual } from "../extensions.js";
+import { upsertPeers } from "../peer-index.js";
+import { findPeer } from "../peers.js";
 import { SecretBytes } from "../secret.js";
-import { cloneSession, emptySession, findPeer, upsertPeers } from "../session.js";
+import { cloneSession, emptySession } from "../session.js";
 import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "../types.js";
 import { assertSameSession } from "./compare.js";
 import {

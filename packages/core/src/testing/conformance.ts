@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import type { SessionBackend } from "../backend.js";
+import { upsertDc } from "../dc-slots.js";
 import { isSessionError, SessionBackendError } from "../errors.js";
+import { upsertPeers } from "../peer-index.js";
 import { SecretBytes } from "../secret.js";
-import { cloneSession, emptySession, upsertDc, upsertPeers } from "../session.js";
+import { cloneSession, emptySession } from "../session.js";
 import type { PersistedSession } from "../types.js";
 import { DcFlags } from "../types.js";
 import { assertSameSession } from "./compare.js";
