@@ -1,5 +1,6 @@
 import { check, utf8Length } from "./codec/bytes.js";
 import { SessionBackendError } from "./errors.js";
+import { isChannelKind, isPeerKind } from "./kinds.js";
 import { SecretBytes } from "./secret.js";
 import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "./types.js";
 
@@ -287,20 +288,17 @@ export function findPeerByPhoneIn(
 	return session.peers.find((p) => p.meta?.phone === n);
 }
 
-const PEER_KINDS = new Set(["user", "chat", "channel", "community"]);
-const CHANNEL_KINDS = new Set(["broadcast", "megagroup", "gigagroup"]);
-
 /** Checks a peer's kind, ids and channel kind: what the v8 format can hold. */
 export function checkPeer(peer: CachedPeer, backend: string): void {
 	if (typeof peer !== "object" || peer === null)
 		throw new SessionBackendError("INVALID_ARGUMENT", "a peer must be an object", { backend });
-	if (!PEER_KINDS.has(peer.kind))
+	if (!isPeerKind(peer.kind))
 		throw new SessionBackendError("INVALID_ARGUMENT", `unknown peer kind ${String(peer.kind)}`, {
 			backend,
 		});
 	check.i64(peer.id, "peer id", backend);
 	check.i64(peer.accessHash, "access hash", backend);
-	if (peer.channelKind !== null && !CHANNEL_KINDS.has(peer.channelKind))
+	if (peer.channelKind !== null && !isChannelKind(peer.channelKind))
 		throw new SessionBackendError(
 			"INVALID_ARGUMENT",
 			`unknown channel kind ${String(peer.channelKind)}`,

@@ -60,6 +60,7 @@ export {
 	sessionFromJson,
 	sessionToJson,
 } from "./json.js";
+export { CHANNEL_KINDS, PEER_KINDS } from "./kinds.js";
 export { normalizeSession } from "./normalize.js";
 export { upsertPeers } from "./peer-index.js";
 export { findPeer, mergePeer, upsertMinPeer } from "./peers.js";

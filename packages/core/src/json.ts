@@ -1,6 +1,7 @@
 import { prepareSession } from "./backend.js";
 import { base64Decode, base64Encode } from "./codec/base64.js";
 import { CorruptSessionError, SessionBackendError } from "./errors.js";
+import { isChannelKind, isPeerKind } from "./kinds.js";
 import { SecretBytes } from "./secret.js";
 import type { CachedPeer, ChannelKind, PeerKind, PeerMeta, PersistedSession } from "./types.js";
 
@@ -188,9 +189,8 @@ export function sessionFromJson(
 		},
 		peers: arr(root.peers, "peers").map((x, i): CachedPeer => {
 			const p = obj(x, `peers[${i}]`);
-			if (!PEER_KINDS.includes(p.kind as PeerKind))
-				throw bad(`peers[${i}].kind is not a peer kind`);
-			if (p.channelKind !== null && !CHANNEL_KINDS.includes(p.channelKind as ChannelKind))
+			if (!isPeerKind(p.kind)) throw bad(`peers[${i}].kind is not a peer kind`);
+			if (p.channelKind !== null && !isChannelKind(p.channelKind))
 				throw bad(`peers[${i}].channelKind is not a channel kind`);
 			const peer: CachedPeer = {
 				kind: p.kind as PeerKind,
@@ -258,9 +258,6 @@ function metaFromJson(v: unknown, field: string): PeerMeta {
 		data: bytes,
 	};
 }
-
-const PEER_KINDS: readonly PeerKind[] = ["user", "chat", "channel", "community"];
-const CHANNEL_KINDS: readonly ChannelKind[] = ["broadcast", "megagroup", "gigagroup"];
 
 function bad(message: string, cause?: unknown): CorruptSessionError {
 	return new CorruptSessionError(`invalid session JSON: ${message}`, { backend: "json", cause });

@@ -29,5 +29,12 @@ export {
 	normalizePhone,
 	normalizeUsername,
 } from "./extensions.js";
+export {
+	CHANNEL_KIND_CODE,
+	type CodeTable,
+	isChannelKind,
+	isPeerKind,
+	SQL_PEER_KIND,
+} from "./kinds.js";
 export { PeerIndex, upsertPreparedPeers } from "./peer-index.js";
 export { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from "./strings/ip.js";

@@ -1,3 +1,4 @@
+import type { CHANNEL_KINDS, PEER_KINDS } from "./kinds.js";
 import type { SecretBytes } from "./secret.js";
 
 /** DC capability bits, laid out as in tdesktop's DcOption (spec §2). Bits 5–7 are kept as-is. */
@@ -40,19 +41,19 @@ export interface UpdatesState {
 	channels: ChannelPts[];
 }
 
-/** Channel kinds as stored in the v6+ binary format (0, 1, 2). */
+/** What kind of channel a channel peer is (their stored codes: `CHANNEL_KIND_CODE` in kinds.ts). */
 export const ChannelKind = {
 	Broadcast: "broadcast",
 	Megagroup: "megagroup",
 	Gigagroup: "gigagroup",
-} as const;
-export type ChannelKind = (typeof ChannelKind)[keyof typeof ChannelKind];
+} as const satisfies Record<string, (typeof CHANNEL_KINDS)[number]>;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 /**
  * The kind of a cached peer. A peer's identity is `(kind, id)`: bare ids of different
  * kinds can be equal and never overwrite each other.
  */
-export type PeerKind = "user" | "chat" | "channel" | "community";
+export type PeerKind = (typeof PEER_KINDS)[number];
 
 /** An entry of the access-hash cache. */
 export interface CachedPeer {

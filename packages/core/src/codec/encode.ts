@@ -1,4 +1,5 @@
 import { EncodeOverflowError, SessionBackendError } from "../errors.js";
+import { BINARY_PEER_TYPE, CHANNEL_KIND_CODE } from "../kinds.js";
 import type { PersistedSession } from "../types.js";
 import { check, utf8Encode, utf8Length } from "./bytes.js";
 import { AUTH_KEY_LENGTH, CODEC, NO_CHANNEL_KIND, SESSION_FORMAT_VERSION } from "./format.js";
@@ -143,16 +144,13 @@ export function encodeSession(session: PersistedSession, options: EncodeOptions 
 		put64(view, o + 8, hash);
 		switch (p.kind) {
 			case "user":
-				bytes[o + 16] = 0;
-				break;
 			case "channel":
-				bytes[o + 16] = 1;
-				break;
 			case "chat":
-				bytes[o + 16] = 2;
+				bytes[o + 16] = BINARY_PEER_TYPE.code[p.kind];
 				break;
 			case "community":
-				// written as type 0 (user) plus the v8 community byte, as the reference does
+				// written as a user plus the v8 community byte, as the reference does
+				bytes[o + 16] = BINARY_PEER_TYPE.code.user;
 				bytes[o + 18] = 1;
 				break;
 			default:
@@ -163,12 +161,9 @@ export function encodeSession(session: PersistedSession, options: EncodeOptions 
 				bytes[o + 17] = NO_CHANNEL_KIND;
 				break;
 			case "broadcast":
-				break;
 			case "megagroup":
-				bytes[o + 17] = 1;
-				break;
 			case "gigagroup":
-				bytes[o + 17] = 2;
+				bytes[o + 17] = CHANNEL_KIND_CODE.code[p.channelKind];
 				break;
 			default:
 				throw invalid(`unknown channel kind ${String(p.channelKind)}`);

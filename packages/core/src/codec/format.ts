@@ -1,3 +1,4 @@
+import { BINARY_PEER_TYPE, CHANNEL_KIND_CODE } from "../kinds.js";
 import type { ChannelKind, PeerKind } from "../types.js";
 
 /** The version this library writes. */
@@ -9,17 +10,15 @@ export const AUTH_KEY_LENGTH = 256;
 export const CODEC = "codec";
 /** Channel kind byte meaning "none". */
 export const NO_CHANNEL_KIND = 0xff;
-/** Channel kinds by their byte (0, 1, 2). */
-export const CHANNEL_KIND_BYTES: readonly ChannelKind[] = ["broadcast", "megagroup", "gigagroup"];
-
 /** Byte → channel kind for all 256 values (3–255 → null), so the decoder never reads out of bounds. */
 export const CHANNEL_KIND_OF_BYTE: readonly (ChannelKind | null)[] = Array.from(
 	{ length: 256 },
-	(_, b) => CHANNEL_KIND_BYTES[b] ?? null,
+	(_, b) => CHANNEL_KIND_CODE.kindOf(b) ?? null,
 );
 /** Peer type byte → kind for all 256 values (1 channel, 2 chat, anything else user). */
-export const PEER_KIND_OF_BYTE: readonly PeerKind[] = Array.from({ length: 256 }, (_, b) =>
-	b === 1 ? "channel" : b === 2 ? "chat" : "user",
+export const PEER_KIND_OF_BYTE: readonly PeerKind[] = Array.from(
+	{ length: 256 },
+	(_, b) => BINARY_PEER_TYPE.kindOf(b) ?? "user",
 );
 
 /** Size of a peer entry: 17 bytes in v2–v5, 18 in v6–v7, 19 in v8. */

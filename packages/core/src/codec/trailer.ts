@@ -4,6 +4,7 @@ import {
 	MAX_EXTENSION_VALUE_BYTES,
 	peerMetaProblem,
 } from "../extensions.js";
+import { TRAILER_PEER_KIND } from "../kinds.js";
 import { peerKey } from "../peers.js";
 import { SecretBytes } from "../secret.js";
 import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "../types.js";
@@ -22,8 +23,6 @@ const TRAILER_VERSION = 1;
 const HEADER = 13;
 const ENTRY_EXTENSION = 1;
 const ENTRY_PEER_META = 2;
-const KIND_BYTES: Record<PeerKind, number> = { user: 0, channel: 1, chat: 2, community: 3 };
-const KINDS: readonly PeerKind[] = ["user", "channel", "chat", "community"];
 const FLAG_MIN = 1;
 const FLAG_PHONE = 2;
 const FLAG_NAME = 4;
@@ -108,7 +107,7 @@ function writePeerMeta(w: ByteWriter, peer: CachedPeer, meta: PeerMeta, keepData
 	const name = meta.name !== null;
 	const data = keepData ? meta.data : null;
 	entryHeader(w, ENTRY_PEER_META, peerMetaBody(meta, keepData));
-	w.u8(KIND_BYTES[peer.kind]);
+	w.u8(TRAILER_PEER_KIND.code[peer.kind]);
 	w.i64(peer.id);
 	w.u8(
 		(meta.isMin ? FLAG_MIN : 0) |
@@ -187,7 +186,7 @@ export function decodeTrailer(bytes: Uint8Array, offset: number, session: Persis
 				session.extensions ??= new Map();
 				session.extensions.set(key, new SecretBytes(entry.take(entry.remaining, "value")));
 			} else if (type === ENTRY_PEER_META) {
-				const kind = KINDS[entry.u8("peer kind")];
+				const kind = TRAILER_PEER_KIND.kindOf(entry.u8("peer kind"));
 				if (!kind) throw damaged("unknown peer kind in peer metadata");
 				const id = entry.i64("peer id");
 				const peer = peers.find(kind, id);

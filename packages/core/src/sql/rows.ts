@@ -1,12 +1,17 @@
 import { AUTH_KEY_LENGTH } from "../codec/format.js";
 import { DC_SLOT_MASK } from "../dc-slots.js";
 import { CorruptSessionError } from "../errors.js";
+import { CHANNEL_KIND_CODE, SQL_PEER_KIND } from "../kinds.js";
 import { SecretBytes } from "../secret.js";
 import type { CachedMinPeer, CachedPeer, ChannelKind, DcEntry, PeerKind } from "../types.js";
 import type { SqlRow, SqlValue } from "./driver.js";
 
-export const PEER_KINDS: readonly PeerKind[] = ["user", "chat", "channel", "community"];
-export const CHANNEL_KINDS: readonly ChannelKind[] = ["broadcast", "megagroup", "gigagroup"];
+/**
+ * Peer kinds at their stored `kind` code and channel kinds at their `channel_kind` code (the
+ * explicit tables in kinds.ts): `PEER_KINDS.indexOf(kind)` is the code, `PEER_KINDS[code]` the kind.
+ */
+export const PEER_KINDS: readonly PeerKind[] = SQL_PEER_KIND.byCode;
+export const CHANNEL_KINDS: readonly ChannelKind[] = CHANNEL_KIND_CODE.byCode;
 
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;

@@ -5,6 +5,7 @@ import { decodeSession } from "../codec/decode.js";
 import { encodeSession } from "../codec/encode.js";
 import { isSessionError } from "../errors.js";
 import { findPeerByPhoneIn, findPeerByUsernameIn, peerMetaEqual } from "../extensions.js";
+import { PEER_KINDS } from "../kinds.js";
 import { upsertPeers } from "../peer-index.js";
 import { findPeer } from "../peers.js";
 import { SecretBytes } from "../secret.js";
@@ -421,7 +422,7 @@ export function nativeLookupTests(test: Register): void {
 			const b = await open();
 			const next = seededRandom(77);
 			const model: PersistedSession = emptySession();
-			const kinds: PeerKind[] = ["user", "chat", "channel", "community"];
+			const kinds = PEER_KINDS;
 			for (let round = 0; round < 20; round++) {
 				const batch: CachedPeer[] = [];
 				for (let i = 0; i < 100; i++) {

@@ -1,5 +1,6 @@
 // Deterministic sessions for the conformance suite and for backend tests.
 import { defaultDcTable } from "../dc-table.js";
+import { CHANNEL_KINDS, PEER_KINDS } from "../kinds.js";
 import { SecretBytes } from "../secret.js";
 import { emptySession } from "../session.js";
 import {
@@ -73,8 +74,8 @@ export function testPeer(
 /** `count` peers of every kind with distinct `(kind, id)`, hashes spread over the i64 range. */
 export function testPeers(count: number, seed = 1): CachedPeer[] {
 	const next = seededRandom(seed);
-	const kinds: PeerKind[] = ["user", "chat", "channel", "community"];
-	const channelKinds: (ChannelKind | null)[] = ["broadcast", "megagroup", "gigagroup", null];
+	const kinds = PEER_KINDS;
+	const channelKinds: (ChannelKind | null)[] = [...CHANNEL_KINDS, null];
 	const peers: CachedPeer[] = [];
 	for (let i = 0; i < count; i++) {
 		const kind = kinds[i % 4] as PeerKind;
