@@ -18,7 +18,7 @@ import {
 	SecretBytes,
 	sessionFromJson,
 	sessionToJson,
-} from "../packages/core/src/index.js";
+} from "@x/session-core";
 import { type Measurement, report, time } from "./lib.js";
 
 const SIZES = [1_000, 100_000, 1_000_000] as const;
@@ -119,7 +119,7 @@ export async function run(): Promise<void> {
 		const runs = n >= 1_000_000 ? 7 : n >= 100_000 ? 31 : 300;
 		const size = label(n);
 		const parts = chunks(benchSession(n));
-		const encoded = parts.map(encodeSession);
+		const encoded = parts.map((p) => encodeSession(p));
 		const bytes = encoded.reduce((a, b) => a + b.length, 0);
 		const jsonData = parts.map((p) => sessionToJson(p, { includeSecrets: true }));
 		const jsonText = jsonData.map((j) => JSON.stringify(j));
@@ -131,7 +131,7 @@ export async function run(): Promise<void> {
 		};
 		const mbs = (ms: number, b: number) => b / 1e6 / (ms / 1000);
 
-		const enc = await measure(() => parts.map(encodeSession));
+		const enc = await measure(() => parts.map((p) => encodeSession(p)));
 		const dec = await measure(() => encoded.map((b) => decodeSession(b)));
 		const floor = await measure(() => encoded.map((b) => b.slice()));
 		const allocFloor = await measure(() => allocationFloor(n, 10_000, 1_000));

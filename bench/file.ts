@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloneSession, encodeSession } from "../packages/core/src/index.js";
-import { sampleSession, testPeerMeta, testPeers } from "../packages/core/src/testing/index.js";
-import { FileSessionBackend } from "../packages/file/src/index.js";
+import { cloneSession, encodeSession } from "@x/session-core";
+import { sampleSession, testPeerMeta, testPeers } from "@x/session-core/testing";
+import { FileSessionBackend } from "@x/session-file";
 import { type Measurement, report, time } from "./lib.js";
 
 const dir = mkdtempSync(join(tmpdir(), "xs-bench-file-"));

@@ -6,19 +6,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import type { SessionBackend } from "../packages/core/src/index.js";
-import { FileSessionBackend } from "../packages/file/src/index.js";
-import { gramjsSession } from "../packages/gramjs/src/index.js";
-import { MemorySessionBackend } from "../packages/memory/src/index.js";
-import { SqliteSessionBackend } from "../packages/sqlite/src/index.js";
+import type { SessionBackend } from "@x/session-core";
+import { FileSessionBackend } from "@x/session-file";
+import { gramjsSession } from "@x/session-gramjs";
+import { MemorySessionBackend } from "@x/session-memory";
+import { SqliteSessionBackend } from "@x/session-sqlite";
 import { type Measurement, report, time } from "./lib.js";
 
-// telegram is a dependency of packages/gramjs, not of the repository root
-const fromGramjs = createRequire(new URL("../packages/gramjs/package.json", import.meta.url));
-const { Api } = fromGramjs("telegram");
-const { MemorySession, StoreSession } = fromGramjs("telegram/sessions/index.js");
-const { AuthKey } = fromGramjs("telegram/crypto/AuthKey.js");
-const bigInt = createRequire(fromGramjs.resolve("telegram"))("big-integer");
+// telegram (GramJS) is CommonJS without an exports map: required by path
+const require = createRequire(import.meta.url);
+const { Api } = require("telegram");
+const { MemorySession, StoreSession } = require("telegram/sessions/index.js");
+const { AuthKey } = require("telegram/crypto/AuthKey.js");
+const bigInt = require("big-integer");
 
 const SIZES = (process.env.XS_GRAMJS_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const ONLY = process.env.XS_GRAMJS_SUBJECTS?.split(",");

@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sampleSession, testPeers } from "../packages/core/src/testing/index.js";
-import { LibsqlSessionBackend } from "../packages/libsql/src/index.js";
+import { sampleSession, testPeers } from "@x/session-core/testing";
+import { LibsqlSessionBackend } from "@x/session-libsql";
 import { startHranaServer } from "../packages/libsql/test/hrana/server.js";
 import { loadAverage, type Measurement, report, time } from "./lib.js";
 

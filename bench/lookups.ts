@@ -9,16 +9,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CachedPeer, SessionBackend } from "../packages/core/src/index.js";
-import { LibsqlSessionBackend } from "../packages/libsql/src/index.js";
-import { PostgresSessionBackend, postgresDriver } from "../packages/postgres/src/index.js";
-import { type RedisLike, RedisSessionBackend } from "../packages/redis/src/index.js";
-import { SqliteSessionBackend } from "../packages/sqlite/src/index.js";
+import type { CachedPeer, SessionBackend } from "@x/session-core";
+import { LibsqlSessionBackend } from "@x/session-libsql";
+import { PostgresSessionBackend, postgresDriver } from "@x/session-postgres";
+import { type RedisLike, RedisSessionBackend } from "@x/session-redis";
+import { SqliteSessionBackend } from "@x/session-sqlite";
 import { type Measurement, report } from "./lib.js";
 
-const { Redis } = createRequire(new URL("../packages/redis/package.json", import.meta.url))(
-	"ioredis",
-) as { Redis: new (options: object) => RedisLike };
+const { Redis } = createRequire(import.meta.url)("ioredis") as {
+	Redis: new (options: object) => RedisLike;
+};
 
 const PG_URL = process.env.PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SIZES = (process.env.BENCH_LOOKUP_SIZES ?? "1000,100000,1000000").split(",").map(Number);

@@ -6,19 +6,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import type { SessionBackend } from "../packages/core/src/index.js";
-import { LibsqlSessionBackend } from "../packages/libsql/src/index.js";
-import { MemorySessionBackend } from "../packages/memory/src/index.js";
-import { mtcuteStorage } from "../packages/mtcute/src/index.js";
-import { RedisSessionBackend } from "../packages/redis/src/index.js";
-import { SqliteSessionBackend } from "../packages/sqlite/src/index.js";
+import type { SessionBackend } from "@x/session-core";
+import { LibsqlSessionBackend } from "@x/session-libsql";
+import { MemorySessionBackend } from "@x/session-memory";
+import { mtcuteStorage } from "@x/session-mtcute";
+import { RedisSessionBackend } from "@x/session-redis";
+import { SqliteSessionBackend } from "@x/session-sqlite";
 import { type Measurement, mtcutePlatform, mtcuteQuietLog, report } from "./lib.js";
 
-// @mtcute/core and @mtcute/node are devDependencies of packages/mtcute, not of the repository root
-const fromMtcute = createRequire(new URL("../packages/mtcute/package.json", import.meta.url));
-const { MemoryStorage } = fromMtcute("@mtcute/core");
-const { SqliteStorage } = fromMtcute("@mtcute/node");
+const require = createRequire(import.meta.url);
+const { MemoryStorage } = require("@mtcute/core");
+const { SqliteStorage } = require("@mtcute/node");
 
 const SIZES = (process.env.XS_MTCUTE_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const ONLY = process.env.XS_MTCUTE_SUBJECTS?.split(",");
@@ -90,21 +88,7 @@ function adapter(open: () => Promise<SessionBackend>): Omit<Store, "cleanup"> {
 	};
 }
 
-// ioredis is a dependency of packages/redis
-const { Redis } = await import(
-	pathToFileURL(
-		join(
-			import.meta.dirname,
-			"..",
-			"packages",
-			"redis",
-			"node_modules",
-			"ioredis",
-			"built",
-			"index.js",
-		),
-	).href
-);
+const { Redis } = require("ioredis");
 // biome-ignore lint/suspicious/noExplicitAny: ioredis client
 let redis: any;
 async function redisClient(): Promise<unknown> {

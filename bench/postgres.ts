@@ -2,8 +2,8 @@
 // on sessions of those sizes (flat in session size), a 100k-peer cachePeers batch (one unnest
 // statement).
 import { randomBytes } from "node:crypto";
-import { sampleSession, testPeers } from "../packages/core/src/testing/index.js";
-import { PostgresSessionBackend, postgresDriver } from "../packages/postgres/src/index.js";
+import { sampleSession, testPeers } from "@x/session-core/testing";
+import { PostgresSessionBackend, postgresDriver } from "@x/session-postgres";
 import { loadAverage, type Measurement, report, time } from "./lib.js";
 
 const URL = process.env.PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";

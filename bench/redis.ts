@@ -4,18 +4,11 @@
 // Uses its own random key prefix and deletes its keys at the end.
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import {
-	type CachedPeer,
-	emptySession,
-	type PersistedSession,
-} from "../packages/core/src/index.js";
-import { type RedisLike, RedisSessionBackend } from "../packages/redis/src/index.js";
+import { type CachedPeer, emptySession, type PersistedSession } from "@x/session-core";
+import { type RedisLike, RedisSessionBackend } from "@x/session-redis";
 import { type Measurement, report, time } from "./lib.js";
 
-// ioredis is a dependency of packages/redis, not of the repository root
-const { Redis } = createRequire(new URL("../packages/redis/package.json", import.meta.url))(
-	"ioredis",
-) as {
+const { Redis } = createRequire(import.meta.url)("ioredis") as {
 	Redis: new (options: object) => RedisLike;
 };
 

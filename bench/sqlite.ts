@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sampleSession, testPeers } from "../packages/core/src/testing/index.js";
-import { BaseSessionBackend } from "../packages/core/src/toolkit.js";
-import { SqliteSessionBackend } from "../packages/sqlite/src/index.js";
+import { BaseSessionBackend } from "@x/session-core/backend";
+import { sampleSession, testPeers } from "@x/session-core/testing";
+import { SqliteSessionBackend } from "@x/session-sqlite";
 import { loadAverage, type Measurement, report, time } from "./lib.js";
 
 export async function run(): Promise<void> {

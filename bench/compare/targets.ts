@@ -1,0 +1,64 @@
+import type { Measurement } from "../lib.js";
+import { type Meta, meta, RANK_NAME, rows } from "./rows.js";
+import { FLOOR_TARGET, TARGET } from "./settings.js";
+
+const opsOf = (r: Measurement) => Number(r.extra?.["ops/s"]);
+const fmtOps = (v: number) =>
+	v >= 100 ? Math.round(v).toLocaleString("en") : v.toPrecision(3).replace(/\.?0+$/, "");
+
+/**
+ * For every workload: at each durability a peer offers, our best store at that durability or a
+ * stronger one against the best peer there (target: at least TARGET times its ops/s); and each
+ * durable store of ours with a floor against that floor (target: within FLOOR_TARGET of it).
+ */
+export function targets(): string[] {
+	const lines: string[] = [];
+	const groups = new Map<string, Measurement[]>();
+	for (const r of rows) {
+		const g = meta.get(r)?.group as string;
+		groups.set(g, [...(groups.get(g) ?? []), r]);
+	}
+	const best = (list: Measurement[]) =>
+		list.reduce<Measurement | undefined>((a, r) => (a && opsOf(a) >= opsOf(r) ? a : r), undefined);
+	for (const [group, list] of groups) {
+		const ok = list.filter((r) => meta.get(r)?.comparable && Number.isFinite(opsOf(r)));
+		const of = (role: Meta["role"]) => ok.filter((r) => meta.get(r)?.role === role);
+		const peerRanks = [...new Set(of("peer").map((r) => meta.get(r)?.durability.rank ?? 0))].sort();
+		const out: string[] = [];
+		for (const rank of peerRanks) {
+			const peer = best(of("peer").filter((r) => meta.get(r)?.durability.rank === rank));
+			const mine = best(of("ours").filter((r) => (meta.get(r)?.durability.rank ?? 0) >= rank));
+			if (!peer) continue;
+			const surviving = rank === 0 ? "in memory" : `surviving ${RANK_NAME[rank]}`;
+			if (!mine) {
+				out.push(
+					`${surviving}: no store of ours ran; best peer ${peer.subject} ${fmtOps(opsOf(peer))}/s`,
+				);
+				continue;
+			}
+			const ratio = opsOf(mine) / opsOf(peer);
+			out.push(
+				`${surviving}: ${mine.subject} ${fmtOps(opsOf(mine))}/s vs ${peer.subject} ${fmtOps(opsOf(peer))}/s = ${ratio.toFixed(2)}x, ${ratio >= TARGET ? "met" : "**not met**"}`,
+			);
+		}
+		if (peerRanks.length === 0) {
+			const why = list
+				.filter((r) => meta.get(r)?.role === "peer")
+				.map((r) => `${r.subject}: ${r.extra?.note || "not comparable"}`);
+			out.push(`no peer does this comparably (${why.join("; ") || "no peer row"}): no target`);
+		}
+		for (const r of of("ours")) {
+			const m = meta.get(r);
+			if (!m?.floor || m.durability.rank < 2 || !/save|auth-key/.test(group)) continue;
+			const floor = of("floor").find((f) => meta.get(f)?.floor === m.floor);
+			if (!floor) continue;
+			// fastest run against fastest run: a floor is a best case, and the machine is shared
+			const ratio = r.minMs / floor.minMs;
+			out.push(
+				`${r.subject} takes ${ratio.toFixed(2)}x the ${m.floor} floor's time (fastest runs), ${ratio <= FLOOR_TARGET ? "within" : "**not within**"} ${FLOOR_TARGET}x`,
+			);
+		}
+		lines.push(`- ${group}: ${out.join("; ")}.`);
+	}
+	return lines;
+}
