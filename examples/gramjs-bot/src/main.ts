@@ -7,7 +7,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
 import { gramjsSession } from "@x/session-gramjs";
 import { SqliteSessionBackend } from "@x/session-sqlite";
 import bigInt from "big-integer";
@@ -15,10 +14,18 @@ import { Api, TelegramClient } from "telegram";
 import { AuthKey } from "telegram/crypto/AuthKey.js";
 import { Logger, LogLevel } from "telegram/extensions/Logger.js";
 import { MemorySession } from "telegram/sessions/index.js";
+import { parseOptions } from "../../shared/cli.js";
 
-const { values: args } = parseArgs({
-	options: { db: { type: "string", default: "data/gramjs-bot.db" } },
-});
+const { values: args } = parseOptions({
+	name: "gramjs-bot",
+	usage: "pnpm start [--] [options]",
+	summary:
+		"A GramJS bot whose session lives in SQLite. Offline without BOT_TOKEN, API_ID and API_HASH: the first run stores a fresh auth key and two entities, the second resumes them.",
+	options: {
+		db: { type: "string", default: "data/gramjs-bot.db", value: "path", help: "the SQLite file" },
+	},
+	notes: ["", "BOT_TOKEN, API_ID and API_HASH (all three) make it log in for real."],
+} as const);
 const log = (line: string) => console.log(`[gramjs-bot] ${line}`);
 
 // GramJS's private steps of connect(), used offline exactly as the client uses them
@@ -28,7 +35,7 @@ interface ClientInternals {
 }
 
 async function main(): Promise<number> {
-	const path = args.db as string;
+	const path = args.db;
 	mkdirSync(dirname(path), { recursive: true });
 	const backend = await SqliteSessionBackend.open({ database: path, sessionId: "gramjs-bot" });
 	const session = gramjsSession({ MemorySession, AuthKey }, backend, {

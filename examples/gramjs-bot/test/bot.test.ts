@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,5 +44,10 @@ describe("gramjs-bot (offline)", () => {
 		expect(second.out).toMatch(/resumed: home DC 4 at 149\.154\.167\.91, auth key stored/);
 		expect(second.out).toContain("@gramjs_demo resolved offline: InputPeerUser 777000123");
 		expect(second.out).toContain("channel -1001234567 resolved offline: InputPeerChannel");
+		// the README shows the two runs line for line
+		const readme = readFileSync(join(here, "README.md"), "utf8");
+		const shown = /```text\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+		const runs = shown.split(/^\$ .*\n/m).filter(Boolean);
+		expect(runs).toEqual([first.out, second.out]);
 	}, 60_000);
 });

@@ -5,21 +5,35 @@
 // resumes it and answers from the store without the network.
 //
 //   node --conditions=@x/source --import tsx src/main.ts [--data data] [--session mtcute-bot]
-import { parseArgs } from "node:util";
 import type { tl } from "@mtcute/core";
 import { TelegramClient } from "@mtcute/node";
 import type { PersistedSession } from "@x/session-core";
 import { importMtcuteString, type MtcuteStorage, mtcuteStorage } from "@x/session-mtcute";
+import { parseOptions } from "../../shared/cli.js";
 import { type OpenedBackend, openBackend } from "./backend.js";
 import { DEMO_CHANNEL, DEMO_USER, demoSessionString, demoUpdates } from "./demo.js";
 import { guardNetwork, offlineTransport } from "./offline.js";
 
-const { values: args } = parseArgs({
+const { values: args } = parseOptions({
+	name: "mtcute-bot",
+	usage: "pnpm start [--] [options]",
+	summary:
+		"An mtcute bot whose storage lives in SQLite (or Redis with REDIS_URL). Offline without BOT_TOKEN, API_ID and API_HASH: the first run imports a session, the second resumes it.",
 	options: {
-		data: { type: "string", default: "data" },
-		session: { type: "string", default: "mtcute-bot" },
+		data: {
+			type: "string",
+			default: "data",
+			value: "dir",
+			help: "where <dir>/mtcute-bot.db is kept",
+		},
+		session: { type: "string", default: "mtcute-bot", value: "id", help: "the session id" },
 	},
-});
+	notes: [
+		"",
+		"REDIS_URL keeps the storage in Redis instead; MTCUTE_SESSION imports an mtcute string on the first run;",
+		"BOT_TOKEN, API_ID and API_HASH (all three) make it log in for real.",
+	],
+} as const);
 const log = (line: string) => console.log(`[mtcute-bot] ${line}`);
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -36,7 +50,7 @@ async function main(): Promise<number> {
 	const { BOT_TOKEN, API_ID, API_HASH, MTCUTE_SESSION } = process.env;
 	const online = Boolean(BOT_TOKEN && API_ID && API_HASH);
 	const unguard = online ? () => undefined : guardNetwork();
-	const opened = await openBackend(args.data as string, args.session as string);
+	const opened = await openBackend(args.data, args.session);
 	const storage = mtcuteStorage(opened.backend, {
 		onError: (error) => log(`storage write failed, will retry: ${message(error)}`),
 	});

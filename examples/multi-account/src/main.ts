@@ -3,7 +3,6 @@
 // instances in one process) can never drive the same account, while different accounts never
 // block each other.
 import { randomBytes } from "node:crypto";
-import { parseArgs } from "node:util";
 import {
 	emptySession,
 	SecretBytes,
@@ -11,16 +10,29 @@ import {
 	SessionLockedError,
 } from "@x/session-core";
 import { SqliteSessionBackend } from "@x/session-sqlite";
+import { exitWithUsageError, parseOptions, UsageError, wholeNumber } from "../../shared/cli.js";
 
-const { values } = parseArgs({
+const program = {
+	name: "multi-account",
+	usage: "pnpm start [--] [options]",
+	summary:
+		"Runs several accounts at once in one SQLite database, one session id and lock each; run it again and each resumes.",
 	options: {
-		db: { type: "string", default: "accounts.db" },
-		accounts: { type: "string", default: "alice,bob,carol" },
-		ticks: { type: "string", default: "5" },
+		db: { type: "string", default: "accounts.db", value: "path", help: "the SQLite file" },
+		accounts: {
+			type: "string",
+			default: "alice,bob,carol",
+			value: "ids",
+			help: "comma-separated session ids",
+		},
+		ticks: { type: "string", default: "5", value: "n", help: "update-state changes per account" },
 	},
-});
+} as const;
+const { values } = parseOptions(program);
 const accounts = values.accounts.split(",").filter(Boolean);
-const ticks = Number(values.ticks);
+if (accounts.length === 0)
+	exitWithUsageError(program.name, new UsageError("--accounts names no session id"));
+const ticks = wholeNumber(program, "ticks", values.ticks, 1);
 
 async function runAccount(id: string, index: number): Promise<void> {
 	const log = (line: string) => console.log(`[${id}] ${line}`);

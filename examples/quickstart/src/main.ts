@@ -1,7 +1,6 @@
 // The quickstart bot: lives through an MTProto client's session lifecycle on x-session.
 // First run "logs in" (fresh auth keys for two DCs); later runs resume and say so.
 // Usage: start [--backend file|memory|string|sqlite|libsql|redis] [--data DIR] [--ticks N] [--interval MS] [--forever]
-import { parseArgs } from "node:util";
 import {
 	type CachedPeer,
 	type ChannelKind,
@@ -13,20 +12,40 @@ import {
 	sessionStats,
 	upsertMinPeer,
 } from "@x/session-core";
+import { exitWithUsageError, parseOptions, UsageError, wholeNumber } from "../../shared/cli.js";
 import { BACKENDS, type BackendName, openBackend } from "./backends.js";
 
 const HOME_DC = 2;
 const MEDIA_DC = 4;
 
-const { values: args } = parseArgs({
+const program = {
+	name: "quickstart",
+	usage:
+		"bash scripts/quickstart.sh [options]   (or, in examples/quickstart: pnpm start [--] [options])",
+	summary:
+		"A bot-shaped program that lives through an MTProto client's session lifecycle, offline: the first run logs in, later runs resume.",
 	options: {
-		backend: { type: "string", default: "file" },
-		data: { type: "string", default: "./data" },
-		ticks: { type: "string", default: "25" },
-		interval: { type: "string", default: "200" },
-		forever: { type: "boolean", default: false },
+		backend: { type: "string", default: "file", value: "name", help: BACKENDS.join(", ") },
+		data: {
+			type: "string",
+			default: "./data",
+			value: "dir",
+			help: "where file, sqlite and libsql keep their files",
+		},
+		ticks: { type: "string", default: "25", value: "n", help: "simulated update batches to run" },
+		interval: { type: "string", default: "200", value: "ms", help: "milliseconds between ticks" },
+		forever: { type: "boolean", default: false, help: "run until Ctrl-C" },
 	},
-});
+	notes: ["", "REDIS_URL picks the server of --backend redis (default redis://127.0.0.1:6379)."],
+} as const;
+const { values: args } = parseOptions(program);
+if (!(BACKENDS as readonly string[]).includes(args.backend))
+	exitWithUsageError(
+		program.name,
+		new UsageError(`unknown backend "${args.backend}"; choose one of ${BACKENDS.join(", ")}`),
+	);
+const ticksOption = wholeNumber(program, "ticks", args.ticks, 1);
+const interval = wholeNumber(program, "interval", args.interval, 0);
 
 function log(line: string): void {
 	console.log(`[quickstart] ${line}`);
@@ -113,11 +132,7 @@ async function tick(
 
 async function main(): Promise<number> {
 	const name = args.backend as BackendName;
-	if (!BACKENDS.includes(name)) {
-		console.error(`[quickstart] unknown backend "${name}"; choose one of ${BACKENDS.join(", ")}`);
-		return 2;
-	}
-	const { backend, where, dispose } = await openBackend(name, args.data as string);
+	const { backend, where, dispose } = await openBackend(name, args.data);
 	log(`backend ${backend.name}: ${where}`);
 
 	const existing = await backend.load();
@@ -145,8 +160,7 @@ async function main(): Promise<number> {
 	process.once("SIGINT", () => stop("SIGINT"));
 	process.once("SIGTERM", () => stop("SIGTERM"));
 
-	const ticks = args.forever ? Number.POSITIVE_INFINITY : Number(args.ticks);
-	const interval = Number(args.interval);
+	const ticks = args.forever ? Number.POSITIVE_INFINITY : ticksOption;
 	log(
 		`receiving updates: ${args.forever ? "until Ctrl-C" : `${ticks} ticks`}, one every ${interval} ms (Ctrl-C flushes and exits)`,
 	);
@@ -158,7 +172,7 @@ async function main(): Promise<number> {
 	}
 	await backend.close();
 	await dispose?.();
-	const reopened = await openBackend(name, args.data as string);
+	const reopened = await openBackend(name, args.data);
 	const final = await reopened.backend.load();
 	await reopened.backend.close();
 	await reopened.dispose?.();

@@ -4,8 +4,33 @@
 import { randomBytes } from "node:crypto";
 import { emptySession, SecretBytes } from "@x/session-core";
 import { StringSessionBackend } from "@x/session-string";
+import { exitWithUsageError, parseOptions, UsageError } from "../../shared/cli.js";
 
-const command = process.argv[2];
+const program = {
+	name: "serverless-string",
+	usage: "pnpm -s start [--] login | handle [--migrate]",
+	summary:
+		"login prints a new session string (stdout only) to store as TG_SESSION; handle restores from TG_SESSION, as every invocation of a function would.",
+	options: {
+		migrate: {
+			type: "boolean",
+			default: false,
+			help: "with handle: move to DC 4 (the string changes)",
+		},
+	},
+	positionals: true,
+	notes: ["", 'Example: TG_SESSION="$(pnpm -s start login)" pnpm -s start handle'],
+} as const;
+const { values, positionals } = parseOptions(program);
+const command = positionals[0];
+if (positionals.length !== 1 || (command !== "login" && command !== "handle"))
+	exitWithUsageError(
+		program.name,
+		// what was given is not echoed: it may be a session string pasted in the wrong place
+		new UsageError(positionals.length === 0 ? "say login or handle" : "expected login or handle"),
+	);
+if (values.migrate && command !== "handle")
+	exitWithUsageError(program.name, new UsageError("--migrate goes with handle"));
 
 if (command === "login") {
 	// Stand-in for the MTProto login: the client would fill the session while logging in.
@@ -25,7 +50,7 @@ if (command === "login") {
 	await backend.close();
 	console.error("logged in; store this string as TG_SESSION (it is a credential):");
 	console.log(printed);
-} else if (command === "handle") {
+} else {
 	// One invocation: restore, work, and say whether the stored string must be updated.
 	const initial = process.env.TG_SESSION;
 	if (!initial) {
@@ -46,7 +71,7 @@ if (command === "login") {
 	// Update counters change on every run; losing them only means catching up a little more on
 	// the next cold start, so a function usually does not write them back. A new auth key (a DC
 	// migration) must be saved, though.
-	if (process.argv.includes("--migrate")) {
+	if (values.migrate) {
 		await backend.updateDc({
 			dcId: 4,
 			addr: "149.154.167.91:443",
@@ -64,7 +89,4 @@ if (command === "login") {
 	} else {
 		console.log("session unchanged; nothing to store");
 	}
-} else {
-	console.error("usage: main.ts login | handle [--migrate]");
-	process.exit(2);
 }

@@ -1,6 +1,5 @@
 // A worker process that owns one Telegram account's session while it runs. Start two of them
 // on the same Redis and session id: the lease lets only one work; the other waits or exits.
-import { parseArgs } from "node:util";
 import {
 	emptySession,
 	isSessionError,
@@ -9,17 +8,42 @@ import {
 } from "@x/session-core";
 import { RedisSessionBackend } from "@x/session-redis";
 import { Redis } from "ioredis";
+import { parseOptions, wholeNumber } from "../../shared/cli.js";
 
-const { values } = parseArgs({
+const program = {
+	name: "worker",
+	usage: "pnpm start [--] [options]",
+	summary:
+		"A worker that holds one session's lease in Redis while it runs; a second worker on the same session waits (--wait-ms) or exits 75.",
 	options: {
-		name: { type: "string", default: `worker-${process.pid}` },
-		session: { type: "string", default: "bot" },
-		prefix: { type: "string", default: "xs-workers" },
-		"wait-ms": { type: "string", default: "0" },
-		ticks: { type: "string", default: "5" },
-		"tick-ms": { type: "string", default: "200" },
+		name: {
+			type: "string",
+			default: `worker-${process.pid}`,
+			value: "label",
+			help: "this worker's name, shown to the others",
+		},
+		session: { type: "string", default: "bot", value: "id", help: "the session id" },
+		prefix: {
+			type: "string",
+			default: "xs-workers",
+			value: "prefix",
+			help: "the Redis key prefix",
+		},
+		"wait-ms": {
+			type: "string",
+			default: "0",
+			value: "ms",
+			help: "how long to wait for a busy session (0: fail at once)",
+		},
+		ticks: { type: "string", default: "5", value: "n", help: "update-state changes to write" },
+		"tick-ms": { type: "string", default: "200", value: "ms", help: "milliseconds between them" },
 	},
-});
+	notes: ["", "REDIS_URL picks the server (default redis://127.0.0.1:6379)."],
+} as const;
+const { values } = parseOptions(program);
+const waitMs = wholeNumber(program, "wait-ms", values["wait-ms"]);
+const ticks = wholeNumber(program, "ticks", values.ticks);
+const tickMs = wholeNumber(program, "tick-ms", values["tick-ms"]);
 const name = values.name;
 const log = (line: string) => console.log(`[${name}] ${line}`);
 
@@ -36,7 +60,7 @@ try {
 		prefix: values.prefix,
 		sessionId: values.session,
 		owner: name, // shown to whoever finds the session taken
-		lockWaitMs: Number(values["wait-ms"]), // 0: fail at once; more: wait for the holder to stop
+		lockWaitMs: waitMs, // 0: fail at once; more: wait for the holder to stop
 	});
 } catch (error) {
 	await client.quit();
@@ -71,8 +95,8 @@ if (session.homeDcId === 0) await backend.setHomeDc(2);
 
 // stand-in for the MTProto client's update loop: every tick persists the new pts
 let pts = session.updatesState.pts;
-for (let i = 0; i < Number(values.ticks) && !stopping; i++) {
-	await new Promise((r) => setTimeout(r, Number(values["tick-ms"])));
+for (let i = 0; i < ticks && !stopping; i++) {
+	await new Promise((r) => setTimeout(r, tickMs));
 	pts += 10;
 	await backend.applyUpdateState({
 		type: "primary",
