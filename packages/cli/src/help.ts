@@ -29,8 +29,12 @@ Locations:
   pyrogram:STRING | pyrogram:./my.session     Pyrogram string or .session file (read)
   gramjs:STRING                      GramJS / teleproto StringSession
   mtcute:STRING                      mtcute v3 string
+  mtkruto:STRING                     MTKruto string
+  tdata:DIR#ACCOUNT                  Telegram Desktop tdata folder, account 1, 2, ...
+                                     (passcode from X_SESSION_TDATA_PASSCODE or asked)
   #SESSION defaults to "default"; the Redis prefix to "xs". An empty value after
-  telethon:, pyrogram:, gramjs: or mtcute: as a target prints the string.
+  telethon:, pyrogram:, gramjs:, mtcute: or mtkruto: as a target prints the string;
+  a tdata: target is a new folder (--force writes into an existing one).
 
 Encrypted sessions (files, strings, and the secrets in SQL and Redis) are read with
 X_SESSION_PASSPHRASE (or X_SESSION_KEY, 64 hex digits) from the environment;

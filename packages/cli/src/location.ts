@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import { type CliError, looksLikeSessionString, quoteInput, usage } from "./errors.js";
 
 /** Other clients' formats, read and written through `@x/session-convert`. */
-export const FOREIGN_FORMATS = ["telethon", "pyrogram", "gramjs", "mtcute"] as const;
+export const FOREIGN_FORMATS = ["telethon", "pyrogram", "gramjs", "mtcute", "mtkruto"] as const;
 /** One of {@link FOREIGN_FORMATS}. */
 export type ForeignFormat = (typeof FOREIGN_FORMATS)[number];
 
@@ -44,10 +44,12 @@ export type Location = { display: string; text: string } & (
 			explicitSession: boolean;
 	  }
 	| { scheme: ForeignFormat; value: string }
+	/** A Telegram Desktop tdata folder; `account` is 0-based (`#1` is 0). */
+	| { scheme: "tdata"; path: string; account: number; explicitAccount: boolean }
 );
 
 const SCHEMES =
-	"file:PATH, string:VALUE, string:-, env:VAR, sqlite:PATH#SESSION, libsql:URL#SESSION, redis://HOST:PORT/DB#SESSION, postgres://USER@HOST/DB?schema=S#SESSION, telethon:, pyrogram:, gramjs:, mtcute:";
+	"file:PATH, string:VALUE, string:-, env:VAR, sqlite:PATH#SESSION, libsql:URL#SESSION, redis://HOST:PORT/DB#SESSION, postgres://USER@HOST/DB?schema=S#SESSION, telethon:, pyrogram:, gramjs:, mtcute:, mtkruto:, tdata:DIR#ACCOUNT";
 
 /** Parses a location URI (see the README); relative paths resolve against `cwd`. */
 export function parseLocation(text: string, cwd: string): Location {
@@ -137,10 +139,13 @@ export function parseLocation(text: string, cwd: string): Location {
 		case "postgres":
 		case "postgresql":
 			return parsePostgres(text);
+		case "tdata":
+			return parseTdata(rest, text, path);
 		case "telethon":
 		case "pyrogram":
 		case "gramjs":
 		case "mtcute":
+		case "mtkruto":
 			return {
 				scheme,
 				value: rest,
@@ -161,6 +166,24 @@ export function parseLocation(text: string, cwd: string): Location {
 			throw usage(`unknown location ${shown}${hint}; locations are ${SCHEMES}`);
 		}
 	}
+}
+
+/** `tdata:DIR[#ACCOUNT]`: ACCOUNT counts from 1, as Desktop names its folders (`data#2`). */
+function parseTdata(rest: string, text: string, path: (p: string) => string): Location {
+	const hash = rest.lastIndexOf("#");
+	const dir = hash < 0 ? rest : rest.slice(0, hash);
+	const account = hash < 0 ? "1" : rest.slice(hash + 1);
+	if (!dir) throw usage("tdata: needs the tdata folder, e.g. tdata:./tdata or tdata:./tdata#2");
+	if (!/^[1-9][0-9]?$/.test(account))
+		throw usage(`tdata: the #ACCOUNT is a number from 1 to 99 (got ${quoteInput(account)})`);
+	return {
+		scheme: "tdata",
+		path: path(dir),
+		account: Number(account) - 1,
+		explicitAccount: hash >= 0,
+		display: `tdata:${dir}#${account}`,
+		text,
+	};
 }
 
 /** True when a foreign-format value names a file rather than holding a string. */
@@ -272,6 +295,7 @@ const PREFIX: Record<string, string> = {
 	gramjs: "gramjs:",
 	pyrogram: "pyrogram:",
 	mtcute: "mtcute:",
+	mtkruto: "mtkruto:",
 };
 
 /**
@@ -280,7 +304,7 @@ const PREFIX: Record<string, string> = {
  */
 function sessionStringGiven(text: string): CliError {
 	const error = usage(
-		"this looks like a session string, not a location; pass it on stdin as string:- (x-session's; telethon:-, gramjs:-, pyrogram:- or mtcute:- for other clients') or as PREFIX:VALUE (it is not repeated here)",
+		"this looks like a session string, not a location; pass it on stdin as string:- (x-session's; telethon:-, gramjs:-, pyrogram:-, mtcute:- or mtkruto:- for other clients') or as PREFIX:VALUE (it is not repeated here)",
 	);
 	error.refine = async () => {
 		const { detectSessionFormat } = await import("@x/session-convert");

@@ -14,7 +14,11 @@ export type ConversionTarget =
 	/** One DC (and its media entry) with the key, and the self user id and bot flag. */
 	| "mtcute"
 	/** One DC's key, the user id and the bot flag. */
-	| "pyrogram";
+	| "pyrogram"
+	/** One DC's key (and the test flag). */
+	| "mtkruto"
+	/** A Telegram Desktop folder: every DC's key (addresses are Desktop's own) and the user id. */
+	| "tdata";
 
 /** What the source knew beyond the session model (a string's self user id, bot flag). */
 export interface SourceFacts {
@@ -49,7 +53,10 @@ export function conversionLosses(
 		);
 	}
 	const metaPeers = session.peers.filter((p) => p.meta).length;
-	const extensions = session.extensions?.size ?? 0;
+	// a tdata target writes the tdata: values (the user id) into the folder itself
+	const extensions = [...(session.extensions?.keys() ?? [])].filter(
+		(k) => target !== "tdata" || !k.startsWith("tdata:"),
+	).length;
 	if (target === "telethon-file") {
 		const dropped = session.peers.filter(
 			(p) =>
@@ -90,7 +97,8 @@ export function conversionLosses(
 			);
 		count(extensions, "client extension value");
 	}
-	const holdsUserId = target === "compact" || target === "mtcute" || target === "pyrogram";
+	const holdsUserId =
+		target === "compact" || target === "mtcute" || target === "pyrogram" || target === "tdata";
 	if (facts.userId !== undefined && !holdsUserId) out.push("the account's own user id");
 	const holdsBot = target === "mtcute" || target === "pyrogram";
 	if (facts.isBot === true && !holdsBot) out.push("the bot flag");
@@ -101,6 +109,12 @@ export function conversionLosses(
 function keptEntries(session: PersistedSession, target: ConversionTarget): Set<DcEntry> {
 	if (target === "x-session") return new Set(session.dcs);
 	const main = (d: DcEntry) => (d.flags & (DcFlags.MEDIA_ONLY | DcFlags.CDN)) === 0;
+	if (target === "tdata") {
+		// one key per DC: the first main entry with a key, as writeTdataFolder takes it
+		const kept = new Map<number, DcEntry>();
+		for (const d of session.dcs) if (main(d) && d.authKey && !kept.has(d.dcId)) kept.set(d.dcId, d);
+		return new Set(kept.values());
+	}
 	const home = session.dcs.filter((d) => d.dcId === session.homeDcId);
 	const keyed = home.filter((d) => main(d) && d.authKey);
 	const entry = keyed.find((d) => (d.flags & DcFlags.IPV6) === 0) ?? keyed[0];

@@ -17,6 +17,7 @@ import { inspect } from "node:util";
 import { SecretBytes } from "@x/session-core";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+	conversionLosses,
 	decodeMtkrutoString,
 	encodeMtkrutoString,
 	listTdataAccounts,
@@ -143,6 +144,26 @@ describe("tdata folders", () => {
 		writeFileSync(join(dir, "D877F783D5D3EF8C0"), good);
 		writeFileSync(join(dir, "D877F783D5D3EF8C1"), good.subarray(0, 50)); // newer, damaged
 		expect((await readTdataFolder(dir)).session.homeDcId).toBe(2);
+	});
+
+	it("conversionLosses: tdata keeps every DC's key and the user id, MTKruto one key", async () => {
+		const dir = fresh();
+		const two = session();
+		two.dcs.push({
+			...(two.dcs[0] as (typeof two.dcs)[0]),
+			dcId: 4,
+			authKey: new SecretBytes(makeKey(9)),
+		});
+		two.peers.push({ kind: "user", id: 5n, accessHash: 6n, channelKind: null });
+		await writeTdataFolder(dir, [{ session: two, userId: 77n }]);
+		const read = await readTdataFolder(dir);
+		expect(conversionLosses(read.session, "tdata", { userId: 77n })).toEqual([]);
+		expect(conversionLosses(two, "tdata", { userId: 77n })).toEqual(["1 peer"]);
+		expect(conversionLosses(read.session, "mtkruto", { userId: 77n })).toEqual([
+			"the auth key of DC 4",
+			"2 client extension values",
+			"the account's own user id",
+		]);
 	});
 
 	it("keys never show in errors, inspect or JSON", async () => {

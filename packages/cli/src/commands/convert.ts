@@ -123,6 +123,10 @@ function targetFormat(
 			return { format: "mtcute", name: "an mtcute string" };
 		case "pyrogram":
 			return { format: "pyrogram", name: "a Pyrogram string" };
+		case "mtkruto":
+			return { format: "mtkruto", name: "an MTKruto string" };
+		case "tdata":
+			return { format: "tdata", name: "a tdata folder" };
 		default:
 			return { format: "x-session", name: `an x-session ${to.scheme} store` };
 	}

@@ -6,6 +6,7 @@ import { redisStore } from "./redis.js";
 import { libsqlStore, postgresStore, sqliteStore } from "./sql.js";
 import type { Store } from "./store.js";
 import { StringStore } from "./string.js";
+import { TdataStore } from "./tdata.js";
 
 /** Opens the store a location names. Nothing is touched until a method is called. */
 export function openStore(location: Location, ctx: Context): Store {
@@ -29,6 +30,8 @@ export function openStore(location: Location, ctx: Context): Store {
 			return redisStore(location, ctx);
 		case "postgres":
 			return postgresStore(location, ctx);
+		case "tdata":
+			return new TdataStore(location, ctx);
 		default:
 			return new ForeignStore(location, ctx);
 	}

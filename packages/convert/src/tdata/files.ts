@@ -33,7 +33,7 @@ export async function readTdfFile(
 	crypto: TdataCrypto,
 	dir: string,
 	name: string,
-): Promise<(TdfFile & { file: string }) | null> {
+): Promise<(TdfFile & { file: string; bytes: number }) | null> {
 	const files = await candidates(dir, name);
 	let lastError: unknown;
 	for (const file of files) {
@@ -43,7 +43,7 @@ export async function readTdfFile(
 			if (size > MAX_FILE_BYTES)
 				throw corrupt(`${file} is ${size} bytes, too large for a tdata file of this kind`);
 			const bytes = new Uint8Array(await fs.readFile(path));
-			return { ...decodeTdf(crypto, bytes, file), file };
+			return { ...decodeTdf(crypto, bytes, file), file, bytes: bytes.length };
 		} catch (error) {
 			if (!isSessionError(error)) throw ioError(`cannot read ${file}`, error);
 			lastError = error;

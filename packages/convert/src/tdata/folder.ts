@@ -53,6 +53,8 @@ export interface TdataExtra {
 	testMode: boolean;
 	/** Desktop's version number in the account file's container. */
 	version: number;
+	/** Bytes read: key_datas and the account's file. */
+	bytes: number;
 }
 
 /** The accounts of a folder, as key_datas lists them. */
@@ -67,7 +69,7 @@ export async function listTdataAccounts(
 async function openKeyData(
 	dir: string,
 	options: TdataFolderOptions,
-): Promise<{ keyData: TdataKeyData; crypto: TdataCrypto }> {
+): Promise<{ keyData: TdataKeyData; crypto: TdataCrypto; bytes: number }> {
 	const crypto = options.crypto ?? nodeTdataCrypto();
 	const stat = await fs.stat(dir).catch((cause: unknown) => {
 		throw ioError("the tdata folder does not exist or cannot be read", cause);
@@ -80,7 +82,7 @@ async function openKeyData(
 			`not a Telegram Desktop tdata folder: it has no ${name}s (point at the folder named tdata)`,
 		);
 	const keyData = await decodeKeyData(crypto, file.payload, options.passcode ?? "");
-	return { keyData, crypto };
+	return { keyData, crypto, bytes: file.bytes };
 }
 
 /**
@@ -95,7 +97,7 @@ export async function readTdataFolder(
 	const index = options.account ?? 0;
 	if (!Number.isInteger(index) || index < 0 || index >= MAX_ACCOUNTS)
 		throw invalid(`account index must be an integer from 0 to ${MAX_ACCOUNTS - 1}`);
-	const { keyData, crypto } = await openKeyData(dir, options);
+	const { keyData, crypto, bytes } = await openKeyData(dir, options);
 	const shown = (i: number) => `#${i + 1}`;
 	if (!keyData.accounts.includes(index))
 		throw invalid(
@@ -123,6 +125,7 @@ export async function readTdataFolder(
 			userId: auth.userId,
 			testMode,
 			version: file.version,
+			bytes: bytes + file.bytes,
 		},
 	};
 }
