@@ -49,15 +49,17 @@ Run "x-session <command> --help" for a command's options.
 export const HELP: Record<string, string> = {
 	inspect: `Usage: x-session inspect LOCATION [--json]
 
-Shows the home DC, the DCs with and without auth keys, peers by kind, min peers,
-channel pts entries, the update state, the storage format and version, and the size.
+Shows the home DC, the DCs with and without auth keys, each key's auth key id (Telegram's
+64-bit fingerprint of the key, safe to print: compare two copies with it), peers by kind,
+min peers, channel pts entries, the update state, the storage format and version, and the
+size (on disk for files; for SQL and Redis stores the session's size as a v8 file).
 Auth keys, salts and tokens are never shown.
 
 Options:
   --json      print exactly one JSON object on stdout
   -h, --help  show this help
 `,
-	convert: `Usage: x-session convert FROM TO [--force] [--strict] [--overwrite-unreadable] [--format native|compact] [--user-id ID] [--encrypt]
+	convert: `Usage: x-session convert FROM TO [--force] [--strict] [--overwrite-unreadable] [--format native|compact] [--user-id ID] [--bot] [--api-id N] [--encrypt]
 
 Copies the session at FROM to TO, then reads TO back and compares it with FROM before
 reporting success. An existing session at TO is never replaced without --force.
@@ -79,6 +81,9 @@ Options:
                     it may hold a session. What it held is lost
   --format F        for string:/env: targets: native (default) or compact
   --user-id ID      the account's user id, needed for --format compact and pyrogram:
+                    (default: the source's own, or the account the mtcute adapter stored)
+  --bot             pyrogram: and mtcute: targets: the account is a bot
+  --api-id N        pyrogram: targets: the app's api_id (default: the source's, else 0)
   --encrypt         encrypt the target (AES-256-GCM) with the secret in X_SESSION_PASSPHRASE
                     or X_SESSION_KEY: the whole file: or string:, or each auth key and token
                     of a sqlite:, libsql:, postgres:// or redis:// target; without it the

@@ -1,4 +1,5 @@
 import { DcFlags, type PersistedSession, sessionStats } from "@x/session-core";
+import { authKeyId } from "./auth-key-id.js";
 import type { ReadResult } from "./stores/store.js";
 
 /** What `inspect` reports: counts and addresses, never key bytes, salts or tokens. */
@@ -12,7 +13,15 @@ export interface InspectReport {
 	dcsWithKeys: number[];
 	/** DC ids none of whose entries has an auth key. */
 	dcsWithoutKeys: number[];
-	dcs: { dcId: number; addr: string; flags: string[]; hasAuthKey: boolean; timeOffset: number }[];
+	dcs: {
+		dcId: number;
+		addr: string;
+		flags: string[];
+		hasAuthKey: boolean;
+		/** The key's auth key id (see {@link authKeyId}), `null` without a key: compares two copies. */
+		authKeyId: string | null;
+		timeOffset: number;
+	}[];
 	peers: {
 		total: number;
 		users: number;
@@ -25,8 +34,12 @@ export interface InspectReport {
 	channelPtsEntries: number;
 	updateState: { pts: number; qts: number; date: number; seq: number; initialised: boolean };
 	futureAuthToken: boolean;
-	/** From compact strings, which carry it. */
+	/** The account's user id, from the strings and files that carry it (compact, Pyrogram, mtcute). */
 	userId?: string;
+	/** The account's bot flag, from Pyrogram and mtcute strings and Pyrogram files. */
+	isBot?: boolean;
+	/** The api_id a Pyrogram string or file carries. */
+	apiId?: number;
 }
 
 const FLAG_NAMES: [number, string][] = [
@@ -64,6 +77,7 @@ export function inspectReport(location: string, read: ReadResult): InspectReport
 			addr: d.addr,
 			flags: flagNames(d.flags),
 			hasAuthKey: d.authKey !== null,
+			authKeyId: d.authKey ? authKeyId(d.authKey) : null,
 			timeOffset: d.timeOffset,
 		})),
 		peers: {
@@ -85,23 +99,42 @@ export function inspectReport(location: string, read: ReadResult): InspectReport
 		},
 		futureAuthToken: s.futureAuthToken !== null,
 		...(read.userId !== undefined ? { userId: read.userId.toString() } : {}),
+		...(read.isBot !== undefined ? { isBot: read.isBot } : {}),
+		...(read.apiId !== undefined ? { apiId: read.apiId } : {}),
 	};
 }
 
 const n = (v: number) => v.toLocaleString("en-US");
 
+/** `1 DC`, `2 DCs`, `1,200 peers`: a count with its noun, singular for one. */
+export function counted(count: number, singular: string, plural = `${singular}s`): string {
+	return `${n(count)} ${count === 1 ? singular : plural}`;
+}
+
+/** `3 DCs, 6 peers, 1 min peer`: what a session holds, for one-line results. */
+export function sessionCounts(s: PersistedSession): string {
+	return `${counted(s.dcs.length, "DC")}, ${counted(s.peers.length, "peer")}, ${counted(s.minPeers.length, "min peer")}`;
+}
+
+/** The size line: what the number measures, spelled out (an SQL store's is not its database's). */
+function sizeText(size: InspectReport["size"]): string {
+	switch (size.of) {
+		case "file":
+			return `${n(size.bytes)} bytes on disk`;
+		case "string":
+			return counted(size.bytes, "character");
+		default:
+			return `${n(size.bytes)} bytes as a v8 session file (the store keeps rows or keys; this is not the database's size)`;
+	}
+}
+
 /** The human-readable form of an {@link InspectReport}. */
 export function formatReport(r: InspectReport): string {
-	const sizeOf =
-		r.size.of === "encoding"
-			? " (v8 encoding)"
-			: r.size.of === "string"
-				? " characters"
-				: " bytes on disk";
+	const u = r.updateState;
 	const lines: [string, string][] = [
 		["location", r.location],
 		["format", r.version === null ? r.format : `${r.format} v${r.version}`],
-		["size", `${n(r.size.bytes)}${r.size.of === "encoding" ? " bytes" : ""}${sizeOf}`],
+		["size", sizeText(r.size)],
 		["home DC", r.homeDcId ? String(r.homeDcId) : "0 (not set)"],
 		["DCs with keys", r.dcsWithKeys.join(", ") || "none"],
 		["DCs without keys", r.dcsWithoutKeys.join(", ") || "none"],
@@ -110,24 +143,26 @@ export function formatReport(r: InspectReport): string {
 			`${n(r.peers.total)} (users ${n(r.peers.users)}, chats ${n(r.peers.chats)}, channels ${n(r.peers.channels)} of which min ${n(r.peers.minChannels)}, communities ${n(r.peers.communities)})`,
 		],
 		["min peers", n(r.minPeers)],
-		["channel pts", `${n(r.channelPtsEntries)} entries`],
+		["channel pts", counted(r.channelPtsEntries, "entry", "entries")],
 		[
 			"update state",
-			r.updateState.initialised
-				? `pts ${r.updateState.pts}, qts ${r.updateState.qts}, seq ${r.updateState.seq}, date ${r.updateState.date ? new Date(r.updateState.date * 1000).toISOString() : "0"}`
+			u.initialised
+				? `pts ${n(u.pts)}, qts ${n(u.qts)}, seq ${n(u.seq)}, date ${u.date ? new Date(u.date * 1000).toISOString() : "0"}`
 				: "not initialised (pts 0)",
 		],
 		["future auth token", r.futureAuthToken ? "present (redacted)" : "none"],
 	];
-	if (r.userId !== undefined) lines.splice(3, 0, ["user id", r.userId]);
+	if (r.userId !== undefined)
+		lines.splice(3, 0, ["user id", `${r.userId}${r.isBot === true ? " (bot)" : ""}`]);
+	if (r.apiId !== undefined) lines.splice(3, 0, ["api id", String(r.apiId)]);
 	const width = Math.max(...lines.map(([k]) => k.length));
 	let out = lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
 	if (r.dcs.length) {
-		out += "\n\nDC  address                                  key  flags\n";
+		out += "\n\nDC  address                                  auth key id       flags\n";
 		out += r.dcs
 			.map(
 				(d) =>
-					`${String(d.dcId).padEnd(3)} ${d.addr.padEnd(40)} ${d.hasAuthKey ? "yes" : "no "}  ${d.flags.join(",") || "-"}`,
+					`${String(d.dcId).padEnd(3)} ${d.addr.padEnd(40)} ${(d.authKeyId ?? "none").padEnd(16)}  ${d.flags.join(",") || "-"}`,
 			)
 			.join("\n");
 	}

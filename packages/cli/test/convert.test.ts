@@ -113,7 +113,7 @@ describe("x-session convert", () => {
 			const r = await cli(["convert", `string:${nativeString(session)}`, `file:${target}`]);
 			expect(r.code).toBe(0);
 			expect(r.stdout).toBe(
-				`converted string:<${nativeString(session).length} characters> -> file:${target} (3 DCs, 6 peers, 1 min peers; verified)\n`,
+				`converted string:<${nativeString(session).length} characters> -> file:${target} (3 DCs, 6 peers, 1 min peer; verified)\n`,
 			);
 			expect(leakedSecret(r.stdout + r.stderr, secrets)).toBeUndefined();
 			expect(statSync(target).mode & 0o777).toBe(0o600);

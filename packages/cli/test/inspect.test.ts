@@ -33,8 +33,8 @@ describe("x-session inspect", () => {
 		expect(r.stdout).toMatch(/DCs without keys\s+1/);
 		expect(r.stdout).toContain("users 2, chats 2, channels 1 of which min 1, communities 1");
 		expect(r.stdout).toMatch(/min peers\s+1/);
-		expect(r.stdout).toMatch(/channel pts\s+1 entries/);
-		expect(r.stdout).toContain("pts 4021, qts 7, seq 12");
+		expect(r.stdout).toMatch(/channel pts\s+1 entry\n/);
+		expect(r.stdout).toContain("pts 4,021, qts 7, seq 12");
 		expect(r.stdout).toContain("present (redacted)");
 		expect(leakedSecret(r.stdout, secrets)).toBeUndefined();
 	});
@@ -64,6 +64,7 @@ describe("x-session inspect", () => {
 			addr: "[2001:b28:f23d:f001::a]:443",
 			flags: ["ipv6"],
 			hasAuthKey: false,
+			authKeyId: null,
 			timeOffset: 0,
 		});
 		expect(leakedSecret(r.stdout, secrets)).toBeUndefined();

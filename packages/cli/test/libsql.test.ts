@@ -32,7 +32,7 @@ describe("x-session on libsql:file:PATH#SESSION", () => {
 		const first = await cli(["convert", `file:${file}`, to]);
 		expect(first.code, first.stderr).toBe(0);
 		expect(first.stdout).toMatch(
-			/^converted file:.* -> libsql:.*#bot \(3 DCs, 6 peers, 1 min peers; verified\)\n$/,
+			/^converted file:.* -> libsql:.*#bot \(3 DCs, 6 peers, 1 min peer; verified\)\n$/,
 		);
 		expect(leakedSecret(first.stdout + first.stderr, secrets)).toBeUndefined();
 

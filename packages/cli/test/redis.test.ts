@@ -65,7 +65,7 @@ describe.skipIf(!available)("x-session on Redis (127.0.0.1:6379)", () => {
 		expect(r.stderr).toBe("");
 		expect(r.code).toBe(0);
 		expect(r.stdout).toBe(
-			`converted file:${file} -> redis://127.0.0.1:6379/0?prefix=${prefix}#alice (3 DCs, 500 peers, 1 min peers; verified)\n`,
+			`converted file:${file} -> redis://127.0.0.1:6379/0?prefix=${prefix}#alice (3 DCs, 500 peers, 1 min peer; verified)\n`,
 		);
 		const backend = await RedisSessionBackend.open({
 			client,

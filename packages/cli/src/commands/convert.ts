@@ -1,12 +1,16 @@
 import type { PersistedSession } from "@x/session-core";
-import { parseCommand, positionals, userIdOption } from "../args.js";
+import { storedAccount } from "../account.js";
+import { type Parsed, parseCommand, positionals, userIdOption } from "../args.js";
 import type { Context } from "../context.js";
-import { CliError, EXIT, type ExitCode, usage } from "../errors.js";
+import { CliError, EXIT, type ExitCode, quoteInput, usage } from "../errors.js";
 import { isFileLike, type Location, parseLocation } from "../location.js";
+import { sessionCounts } from "../report.js";
 import { openStore } from "../stores/open.js";
+import type { ReadResult } from "../stores/store.js";
 
 /**
- * `x-session convert FROM TO [--force] [--strict] [--format native|compact] [--user-id ID] [--encrypt]`.
+ * `x-session convert FROM TO [--force] [--strict] [--format native|compact] [--user-id ID] [--bot]
+ * [--api-id N] [--encrypt]`.
  * What the target's format cannot hold is named before anything is written (dropped, or with
  * `--strict` a refusal, exit 6); "verified" then covers what the target holds.
  * Encrypted sources (files, strings, SQL and Redis secrets) are read with X_SESSION_PASSPHRASE /
@@ -17,6 +21,8 @@ export async function convert(ctx: Context, args: string[]): Promise<ExitCode> {
 		force: { type: "boolean", short: "f" },
 		format: { type: "string" },
 		"user-id": { type: "string" },
+		bot: { type: "boolean" },
+		"api-id": { type: "string" },
 		encrypt: { type: "boolean" },
 		strict: { type: "boolean" },
 		"overwrite-unreadable": { type: "boolean" },
@@ -43,9 +49,9 @@ export async function convert(ctx: Context, args: string[]): Promise<ExitCode> {
 		ctx.progress.step(`reading ${from.display}`);
 		const read = await source.read();
 		ctx.progress.sessionSize(read.session.peers.length);
-		const userId = userIdOption(parsed.values["user-id"]) ?? read.userId;
+		const account = accountFor(to, format, read, parsed.values);
 		const holds = targetFormat(to, format);
-		const dropped = await losses(read, holds.format);
+		const dropped = await losses({ ...read, ...account }, holds.format);
 		if (dropped.length > 0 && parsed.values.strict)
 			throw new CliError(
 				EXIT.LOSSY,
@@ -53,10 +59,9 @@ export async function convert(ctx: Context, args: string[]): Promise<ExitCode> {
 			);
 		const result = await target.write(read.session, {
 			force: parsed.values.force === true,
-			...(read.isBot !== undefined ? { isBot: read.isBot } : {}),
+			...account,
 			...(parsed.values["overwrite-unreadable"] ? { overwriteUnreadable: true } : {}),
 			...(format ? { stringFormat: format } : {}),
-			...(userId !== undefined ? { userId } : {}),
 			...(parsed.values.encrypt ? { encrypt: true } : {}),
 		});
 		ctx.progress.done();
@@ -77,7 +82,7 @@ export async function convert(ctx: Context, args: string[]): Promise<ExitCode> {
 		} else {
 			const s = result.readBack;
 			await ctx.out(
-				`converted ${from.display} -> ${to.display} (${s.dcs.length} DCs, ${s.peers.length} peers, ${s.minPeers.length} min peers; ${verified})\n`,
+				`converted ${from.display} -> ${to.display} (${sessionCounts(s)}; ${verified})\n`,
 			);
 		}
 		return EXIT.OK;
@@ -85,6 +90,50 @@ export async function convert(ctx: Context, args: string[]): Promise<ExitCode> {
 		await source.close();
 		await target.close();
 	}
+}
+
+/**
+ * The account facts written with the session: `--user-id`, `--bot` and `--api-id` first, then
+ * what the source carries (a Pyrogram or mtcute string or file), then, for targets that need them,
+ * the account the mtcute adapter stored (its `current_user`).
+ */
+function accountFor(
+	to: Location,
+	format: string | boolean | undefined,
+	read: ReadResult,
+	values: Parsed["values"],
+): { userId?: bigint; isBot?: boolean; apiId?: number } {
+	const needsAccount =
+		to.scheme === "pyrogram" ||
+		to.scheme === "mtcute" ||
+		to.scheme === "tdata" ||
+		format === "compact";
+	if (values.bot && to.scheme !== "pyrogram" && to.scheme !== "mtcute")
+		throw usage(
+			"convert: --bot applies to pyrogram: and mtcute: targets (their strings hold the flag)",
+		);
+	const apiId = apiIdOption(values["api-id"]);
+	if (apiId !== undefined && to.scheme !== "pyrogram")
+		throw usage("convert: --api-id applies to pyrogram: targets");
+	const stored = needsAccount ? storedAccount(read.session) : undefined;
+	const userId = userIdOption(values["user-id"]) ?? read.userId ?? stored?.userId;
+	const isBot = values.bot ? true : (read.isBot ?? stored?.isBot);
+	const sourceApiId = apiId ?? read.apiId;
+	return {
+		...(userId !== undefined ? { userId } : {}),
+		...(isBot !== undefined ? { isBot } : {}),
+		...(sourceApiId !== undefined ? { apiId: sourceApiId } : {}),
+	};
+}
+
+/** Parses `--api-id`: Telegram's api_id, a u32 (Pyrogram stores it in 4 bytes). */
+function apiIdOption(value: string | boolean | undefined): number | undefined {
+	if (value === undefined || typeof value === "boolean") return undefined;
+	if (!/^\d{1,10}$/.test(value) || Number(value) > 0xffffffff)
+		throw usage(
+			`convert: --api-id must be a number from 0 to 4294967295 (got ${quoteInput(value)})`,
+		);
+	return Number(value);
 }
 
 function sameTarget(

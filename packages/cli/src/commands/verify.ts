@@ -7,9 +7,11 @@ import {
 	sessionsEqual,
 } from "@x/session-core";
 import { parseCommand, positionals } from "../args.js";
+import { authKeyId } from "../auth-key-id.js";
 import type { Context } from "../context.js";
 import { CliError, EXIT, type ExitCode } from "../errors.js";
 import { parseLocation } from "../location.js";
+import { counted, sessionCounts } from "../report.js";
 import { openStore } from "../stores/open.js";
 
 /** `x-session verify LOCATION [--strict]`: decode everything, encode again, compare. */
@@ -47,7 +49,7 @@ export async function verify(ctx: Context, args: string[]): Promise<ExitCode> {
 		if (problem) throw new CliError(EXIT.FAILURE, `verify failed: ${location.display}: ${problem}`);
 		const s = read.session;
 		await ctx.out(
-			`ok: ${location.display} decodes (${read.format}${read.version === null ? "" : ` v${read.version}`}; ${s.dcs.length} DCs, ${s.peers.length} peers, ${s.minPeers.length} min peers, ${s.updatesState.channels.length} channel pts)\n`,
+			`ok: ${location.display} decodes (${read.format}${read.version === null ? "" : ` v${read.version}`}; ${sessionCounts(s)}, ${counted(s.updatesState.channels.length, "channel pts entry", "channel pts entries")}${homeKeyId(s)})\n`,
 		);
 		return EXIT.OK;
 	} finally {
@@ -71,4 +73,10 @@ export function checkSession(session: PersistedSession): string | undefined {
 	if (!sessionsEqual(decodeSession(bytes), session, { ordered: true }))
 		return "it does not survive an encode/decode round trip";
 	return undefined;
+}
+
+/** `; home DC auth key id 0123…`: lets two copies of a session be compared without the key. */
+function homeKeyId(session: PersistedSession): string {
+	const key = session.dcs.find((d) => d.dcId === session.homeDcId && d.authKey)?.authKey;
+	return key ? `; home DC auth key id ${authKeyId(key)}` : "";
 }

@@ -59,6 +59,7 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 		},
 		async readDirect(options) {
 			let bytes: Uint8Array = new Uint8Array(await readFile(path));
+			const onDisk = bytes.length;
 			const encrypted = isEncryptedEnvelope(bytes);
 			if (encrypted)
 				bytes = await (options.cipher ?? (await requireCipher(ctx, location.display))).decrypt(
@@ -76,7 +77,8 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 				);
 			}
 			const format = encrypted ? "binary (encrypted)" : "binary";
-			return { session, format, version, size: { bytes: bytes.length, of: "file" } };
+			// the file's size, envelope included: what ls shows, not the decrypted session's
+			return { session, format, version, size: { bytes: onDisk, of: "file" } };
 		},
 		async rekey(from, to) {
 			const Factory = await loadFactory<{ path: string; encryption?: SessionCipher }>(

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import type { PersistedSession } from "@x/session-core";
 import { type Context, readAll } from "../context.js";
 import { CliError, EXIT, notFound, usage } from "../errors.js";
@@ -68,14 +69,21 @@ export class ForeignStore implements Store {
 						: undefined;
 			if (!imported) throw usage(`${scheme} sessions are strings, not files`);
 			// a Pyrogram file knows the account: a target that cannot hold it names the loss
-			const extra = imported.extra as { userId?: bigint | null; isBot?: boolean | null };
+			const extra = imported.extra as {
+				userId?: bigint | null;
+				isBot?: boolean | null;
+				apiId?: number | null;
+				version: number;
+			};
 			return {
 				session: imported.session,
 				format: `${scheme}-file`,
-				version: null,
-				size: { bytes: 0, of: "file" },
+				// Telethon's schema version, Pyrogram's storage version
+				version: extra.version,
+				size: { bytes: (await stat(value)).size, of: "file" },
 				...(typeof extra.userId === "bigint" ? { userId: extra.userId } : {}),
 				...(typeof extra.isBot === "boolean" ? { isBot: extra.isBot } : {}),
+				...(extra.apiId ? { apiId: extra.apiId } : {}),
 			};
 		}
 		const text = (await this.#text()).trim();
@@ -84,6 +92,7 @@ export class ForeignStore implements Store {
 		const extra = decoded.extra as {
 			userId?: bigint;
 			isBot?: boolean;
+			apiId?: number | null;
 			self?: { userId?: bigint; isBot?: boolean } | null;
 		};
 		const userId = extra?.userId ?? extra?.self?.userId;
@@ -95,6 +104,7 @@ export class ForeignStore implements Store {
 			size: { bytes: text.length, of: "string" },
 			...(userId !== undefined ? { userId: BigInt(userId) } : {}),
 			...(isBot !== undefined ? { isBot } : {}),
+			...(extra?.apiId ? { apiId: extra.apiId } : {}),
 		};
 	}
 
@@ -126,11 +136,18 @@ export class ForeignStore implements Store {
 				`a ${scheme}: target takes no value: write ${scheme}: and the string is printed on stdout`,
 			);
 		if (scheme === "pyrogram" && options.userId === undefined)
-			throw usage("a Pyrogram string needs the account's --user-id");
+			throw usage(
+				"a Pyrogram string needs the account's --user-id (and --bot for a bot, --api-id for the app's api_id)",
+			);
 		const printed = c.encodeForeignSession(
 			session,
 			scheme === "pyrogram"
-				? { format: "pyrogram", userId: options.userId as bigint, isBot: options.isBot === true }
+				? {
+						format: "pyrogram",
+						userId: options.userId as bigint,
+						isBot: options.isBot === true,
+						...(options.apiId !== undefined ? { apiId: options.apiId } : {}),
+					}
 				: scheme === "mtcute"
 					? {
 							format: "mtcute",

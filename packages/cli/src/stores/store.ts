@@ -9,12 +9,19 @@ export interface ReadResult {
 	format: string;
 	/** Format or layout version, when the store has one. */
 	version: number | null;
-	/** Size in bytes of the stored form (`of: "file"`/`"string"`), or of its v8 encoding. */
+	/**
+	 * `of: "file"`: the file's size on disk (an encrypted file's envelope included, a Telethon or
+	 * Pyrogram SQLite file's whole size); `"string"`: the string's length in characters;
+	 * `"encoding"` (SQL and Redis stores, which keep rows or keys): the size the session would
+	 * have as a v8 binary file, not the database's size.
+	 */
 	size: { bytes: number; of: "file" | "string" | "encoding" };
 	/** The user id a compact, mtcute or Pyrogram string carries. */
 	userId?: bigint;
 	/** The bot flag an mtcute or Pyrogram string carries. */
 	isBot?: boolean;
+	/** The api_id a Pyrogram string or file carries (when not 0 / NULL). */
+	apiId?: number;
 }
 
 /** How to write a session. */
@@ -27,6 +34,8 @@ export interface WriteOptions {
 	userId?: bigint;
 	/** For mtcute and Pyrogram strings: whether the account is a bot (default false). */
 	isBot?: boolean;
+	/** For Pyrogram strings: the api_id (default 0: Pyrogram then takes the Client's). */
+	apiId?: number;
 	/** Encrypt the target: whole blob for files and strings, the secrets for SQL and Redis. */
 	encrypt?: boolean;
 	/** The cipher to encrypt with; default: the one from X_SESSION_PASSPHRASE / X_SESSION_KEY. */
