@@ -117,8 +117,9 @@ Options:
 `,
 	list: `Usage: x-session list LOCATION [--json]
 
-Lists the session ids held by a multi-session store: sqlite:PATH, libsql:URL or
-redis://HOST:PORT/DB?prefix=P (a #SESSION part is ignored). One id per line.
+Lists the session ids held by a multi-session store: sqlite:PATH, libsql:URL,
+postgres://USER@HOST:PORT/DB?schema=S or redis://HOST:PORT/DB?prefix=P (a #SESSION part
+is ignored). One id per line.
 
 Options:
   --json      print {"sessions": [...]} on stdout
