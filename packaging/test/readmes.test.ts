@@ -4,6 +4,7 @@
 // block that must fail runs in the same program, so a check that silently passes everything fails.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../lib.js";
@@ -88,4 +89,21 @@ describe("README TypeScript blocks", () => {
 			expect(found.get("canary.ts")?.join("\n")).toMatch(/TS2322/);
 		},
 	);
+});
+
+describe("core's README error table", () => {
+	it("has a row for every error class @x/session-core exports", async () => {
+		const built = pathToFileURL(join(REPO_ROOT, "packages/core/dist/index.js")).href;
+		const core: Record<string, unknown> = await import(built);
+		const base = core.SessionBackendError as abstract new (...args: never[]) => Error;
+		const classes = Object.entries(core)
+			.filter(([, value]) => typeof value === "function" && value.prototype instanceof base)
+			.map(([name]) => name);
+		const table = readFileSync(join(REPO_ROOT, "packages/core/README.md"), "utf8")
+			.split("\n")
+			.filter((line) => /^\| `\w+Error` \|/.test(line))
+			.map((line) => /^\| `(\w+Error)`/.exec(line)?.[1]);
+		expect(classes.length).toBeGreaterThanOrEqual(5);
+		expect(table.sort()).toEqual(expect.arrayContaining(classes.sort()));
+	});
 });
