@@ -24,7 +24,7 @@ import { readQBytes, writeQBytes } from "./qt-bytes.js";
 /** Options shared by reading and writing. */
 export interface TdataFolderOptions {
 	/** The local passcode (default: none). Take it from the user, never from a command line. */
-	passcode?: string;
+	passcode?: string | undefined;
 	/** Desktop's `-key` data name (default `data`). */
 	dataName?: string;
 	/** Crypto primitives (default: `node:crypto`). */

@@ -10,6 +10,7 @@ export const MTP_AUTHORIZATION_BLOCK = 0x4b;
 const AUTH_KEY_LENGTH = 256;
 const MAX_U64 = (1n << 64n) - 1n;
 
+/** One DC's permanent auth key as Desktop stores it. */
 export interface TdataAuthKey {
 	dcId: number;
 	key: Uint8Array;

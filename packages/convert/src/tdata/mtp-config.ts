@@ -4,6 +4,7 @@
 // Desktop's own cache, rebuilt from the server.
 import { Reader } from "../bytes.js";
 
+/** Telegram's two environments, as Desktop's config names them. */
 export type TdataEnvironment = "production" | "test";
 
 /** The environment of a decrypted configs file, or `null` when it does not say (left as unknown). */
