@@ -21,6 +21,7 @@ import {
 	encodeTelethonString,
 } from "../src/index.js";
 import { makeKey, oneDc } from "./helpers.js";
+import { mutateBytes } from "./mutate.js";
 
 const TOTAL = Number(process.env.XS_FUZZ_INPUTS ?? 104_000);
 
@@ -111,30 +112,7 @@ function editChars(text: string, next: () => number): string {
 function editBytes(text: string, next: () => number): string {
 	const prefixed = /^[0-9]/.test(text) && text.length % 4 !== 0;
 	const body = prefixed ? text.slice(1) : text;
-	let bytes = Buffer.from(body, "base64");
-	for (let e = 0; e < 1 + (next() % 4); e++) {
-		const at = bytes.length === 0 ? 0 : next() % bytes.length;
-		switch (next() % 5) {
-			case 0:
-				if (bytes.length) bytes[at] = (bytes[at] as number) ^ (1 << (next() % 8));
-				break;
-			case 1:
-				if (bytes.length) bytes[at] = [0, 1, 4, 6, 16, 0x7f, 0x80, 0xff][next() % 8] as number;
-				break;
-			case 2:
-				bytes = bytes.subarray(0, at);
-				break;
-			case 3:
-				bytes = Buffer.concat([
-					bytes.subarray(0, at),
-					Buffer.from(Array.from({ length: 1 + (next() % 16) }, () => next() & 0xff)),
-					bytes.subarray(at),
-				]);
-				break;
-			default:
-				bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + 1 + (next() % 32))]);
-		}
-	}
+	const bytes = mutateBytes(Buffer.from(body, "base64"), next, [0, 1, 4, 6, 16, 0x7f, 0x80, 0xff]);
 	const encoded = bytes.toString(next() % 2 ? "base64" : "base64url");
 	return (prefixed ? text[0] : "") + encoded;
 }

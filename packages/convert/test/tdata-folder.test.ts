@@ -18,9 +18,14 @@ import { SecretBytes } from "@x/session-core";
 import { afterAll, describe, expect, it } from "vitest";
 import {
 	conversionLosses,
+	decodeKeyData,
 	decodeMtkrutoString,
+	decodeTdf,
 	encodeMtkrutoString,
+	encodeTdf,
+	encryptLocal,
 	listTdataAccounts,
+	nodeTdataCrypto,
 	readTdataFolder,
 	TDATA_EXTENSION_KEYS,
 	writeTdataFolder,
@@ -144,6 +149,38 @@ describe("tdata folders", () => {
 		writeFileSync(join(dir, "D877F783D5D3EF8C0"), good);
 		writeFileSync(join(dir, "D877F783D5D3EF8C1"), good.subarray(0, 50)); // newer, damaged
 		expect((await readTdataFolder(dir)).session.homeDcId).toBe(2);
+	});
+
+	it("an account whose MTP config says test environment reads with the test DCs; it is not written back", async () => {
+		const dir = fresh();
+		await writeTdataFolder(dir, session());
+		const crypto = nodeTdataCrypto();
+		const keyFile = decodeTdf(crypto, new Uint8Array(readFileSync(join(dir, "key_datas"))), "k");
+		const { localKey } = await decodeKeyData(crypto, keyFile.payload, "");
+		// Desktop's serialized config: a Qt byte array starting with its version and the environment
+		const config = Buffer.alloc(4 + 12);
+		config.writeUInt32BE(12, 0);
+		config.writeInt32BE(1, 4); // config format version
+		config.writeInt32BE(1, 8); // environment: test
+		const sealed = encryptLocal(crypto, new Uint8Array(config), localKey);
+		const payload = Buffer.alloc(4 + sealed.length);
+		payload.writeUInt32BE(sealed.length, 0);
+		Buffer.from(sealed).copy(payload, 4);
+		writeFileSync(
+			join(dir, "D877F783D5D3EF8C", "configs"),
+			encodeTdf(crypto, new Uint8Array(payload)),
+		);
+
+		const read = await readTdataFolder(dir);
+		expect(read.extra.testMode).toBe(true);
+		expect(read.session.dcs[0]?.addr).toBe("149.154.167.40:443");
+		expect(read.session.extensions?.get(TDATA_EXTENSION_KEYS.testMode)?.expose()).toEqual(
+			new Uint8Array([1]),
+		);
+		await expectTypedRejection(() => writeTdataFolder(fresh(), read.session), "INVALID_ARGUMENT");
+		expect((await readTdataFolder(dir, { testMode: false })).session.dcs[0]?.addr).toBe(
+			"149.154.167.51:443",
+		);
 	});
 
 	it("conversionLosses: tdata keeps every DC's key and the user id, MTKruto one key", async () => {

@@ -20,37 +20,14 @@ import {
 } from "../src/index.js";
 import { readEnvironment } from "../src/tdata/mtp-config.js";
 import { makeKey, oneDc } from "./helpers.js";
+import { mutateBytes } from "./mutate.js";
 
 const TOTAL = Number(process.env.XS_FUZZ_INPUTS ?? 30_000);
 const crypto = nodeTdataCrypto();
 
-/** One to four byte edits: bit flips, special values, truncation, insertion, deletion. */
+/** One to four byte edits (see mutate.ts), with the block id among the special values. */
 function mutate(seed: Uint8Array, next: () => number): Uint8Array {
-	let bytes = Buffer.from(seed);
-	for (let e = 0; e < 1 + (next() % 4); e++) {
-		const at = bytes.length === 0 ? 0 : next() % bytes.length;
-		switch (next() % 5) {
-			case 0:
-				if (bytes.length) bytes[at] = (bytes[at] as number) ^ (1 << (next() % 8));
-				break;
-			case 1:
-				if (bytes.length) bytes[at] = [0, 1, 0x4b, 0x7f, 0x80, 0xff][next() % 6] as number;
-				break;
-			case 2:
-				bytes = bytes.subarray(0, at);
-				break;
-			case 3:
-				bytes = Buffer.concat([
-					bytes.subarray(0, at),
-					Buffer.from(Array.from({ length: 1 + (next() % 16) }, () => next() & 0xff)),
-					bytes.subarray(at),
-				]);
-				break;
-			default:
-				bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + 1 + (next() % 32))]);
-		}
-	}
-	return new Uint8Array(bytes);
+	return new Uint8Array(mutateBytes(Buffer.from(seed), next, [0, 1, 0x4b, 0x7f, 0x80, 0xff]));
 }
 
 async function onlyTypedErrors(name: string, run: () => unknown): Promise<"ok" | "failed"> {
