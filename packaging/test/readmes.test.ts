@@ -2,7 +2,9 @@
 // with moduleResolution nodenext and bundler. A block that is a fragment on purpose carries a
 // `<!-- fragment: why -->` line right above it (see FRAGMENT_MARKER); those stay few. A canary
 // block that must fail runs in the same program, so a check that silently passes everything fails.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import ts from "typescript";
@@ -105,5 +107,68 @@ describe("core's README error table", () => {
 			.map((line) => /^\| `(\w+Error)`/.exec(line)?.[1]);
 		expect(classes.length).toBeGreaterThanOrEqual(5);
 		expect(table.sort()).toEqual(expect.arrayContaining(classes.sort()));
+	});
+});
+
+describe("benchmark figures in the READMEs", () => {
+	const script = join(REPO_ROOT, "scripts/bench-readme.mjs");
+	const check = (root: string) =>
+		spawnSync(process.execPath, [join(root, "scripts/bench-readme.mjs"), "--check"], {
+			encoding: "utf8",
+		});
+
+	it("are what scripts/bench-readme.mjs generates from bench/results", () => {
+		const run = check(REPO_ROOT);
+		expect(run.stderr).toBe("");
+		expect(run.status).toBe(0);
+	});
+
+	it("a figure edited by hand fails the check, naming the README", () => {
+		const copy = mkdtempSync(join(tmpdir(), "x-session-bench-readme-"));
+		try {
+			for (const path of ["scripts", "bench/results", "packages"])
+				mkdirSync(join(copy, path), { recursive: true });
+			cpSync(script, join(copy, "scripts/bench-readme.mjs"));
+			cpSync(join(REPO_ROOT, "bench/results"), join(copy, "bench/results"), { recursive: true });
+			for (const readme of readmeFiles()) {
+				mkdirSync(join(copy, readme, ".."), { recursive: true });
+				cpSync(join(REPO_ROOT, readme), join(copy, readme));
+			}
+			const sqlite = join(copy, "packages/sqlite/README.md");
+			const text = readFileSync(sqlite, "utf8");
+			const edited = text.replace(
+				/(<!-- bench:sqlite[\s\S]*?\| )(\d+(?:\.\d+)?)( \|)/,
+				"$1999999$3",
+			);
+			expect(edited).not.toBe(text);
+			writeFileSync(sqlite, edited);
+			const run = check(copy);
+			expect(run.status).toBe(1);
+			expect(run.stderr).toContain("packages/sqlite/README.md");
+		} finally {
+			rmSync(copy, { recursive: true, force: true });
+		}
+	});
+});
+
+describe("the TypeScript settings the root README promises", () => {
+	it("a CommonJS .cts file imports the packages with module nodenext", () => {
+		writeFileSync(
+			join(project, "commonjs.cts"),
+			'import { emptySession } from "@x/session-core";\nexport const empty = emptySession();\n',
+		);
+		const program = ts.createProgram([join(project, "commonjs.cts")], {
+			module: ts.ModuleKind.NodeNext,
+			moduleResolution: ts.ModuleResolutionKind.NodeNext,
+			target: ts.ScriptTarget.ES2022,
+			strict: true,
+			noEmit: true,
+			skipLibCheck: true,
+			types: ["node"],
+		});
+		const errors = ts
+			.getPreEmitDiagnostics(program)
+			.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+		expect(errors).toEqual([]);
 	});
 });
