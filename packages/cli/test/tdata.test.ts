@@ -1,6 +1,7 @@
 // tdata: and mtkruto: locations: the CLI reads a Telegram Desktop folder written by
 // @mtcute/convert 0.29.7 (with a passcode, two accounts), converts it to every backend and
 // format and back into a new tdata folder, which @mtcute/convert reads again.
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import {
 	mtcute,
 	mtcuteConvertAvailable,
 } from "../../convert/test/mtcute-interop.js";
-import { buildCli, cleanup, cli, tempDir, uniquePrefix } from "./helpers.js";
+import { bin, buildCli, cleanup, cli, tempDir, uniquePrefix } from "./helpers.js";
 
 const hasMtcute = await mtcuteConvertAvailable();
 const hasRedis = await serviceAvailable("redis", async () => {
@@ -117,6 +118,30 @@ describe.skipIf(!hasMtcute)("x-session and Telegram Desktop tdata folders", () =
 		expect((await cli(["inspect", `tdata:${join(dir, "nope")}`])).code).toBe(3);
 		expect((await cli(["inspect", `tdata:${source}#0`])).code).toBe(2);
 	});
+
+	it.skipIf(spawnSync("script", ["--version"]).status !== 0)(
+		"on a terminal, asks for the passcode without echoing it (util-linux script gives the pty)",
+		async () => {
+			const command = `${process.execPath} ${bin} inspect tdata:${source}#2`;
+			const child = spawn("script", ["-qec", command, "/dev/null"], {
+				env: { ...process.env, X_SESSION_TDATA_PASSCODE: "", X_SESSION_PROGRESS: "0" },
+			});
+			let output = "";
+			let answered = false;
+			child.stdout.on("data", (d: Buffer) => {
+				output += d.toString();
+				if (!answered && output.includes("passcode of")) {
+					answered = true;
+					child.stdin.write(`${PASSCODE}\r`);
+				}
+			});
+			const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+			expect(answered).toBe(true);
+			expect(code, output).toBe(0);
+			expect(output).toMatch(/user id\s+424[,.]?242/);
+			expect(output).not.toContain(PASSCODE);
+		},
+	);
 
 	const targets: { name: string; to: string; keepsUser: boolean; skip?: boolean }[] = [
 		{ name: "file", to: `file:${join(dir, "a.session")}`, keepsUser: true },

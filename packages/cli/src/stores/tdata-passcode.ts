@@ -8,10 +8,11 @@ export async function askPasscode(ctx: Context, prompt: string): Promise<string 
 	const stdin = ctx.io.stdin as NodeJS.ReadStream;
 	if (!stdin.isTTY || !ctx.io.stderr.isTTY || typeof stdin.setRawMode !== "function")
 		return undefined;
-	await ctx.note(prompt.trimEnd());
+	// raw mode (no echo) before the prompt shows, so nothing typed after it is echoed
 	stdin.setRawMode(true);
-	stdin.resume();
 	try {
+		stdin.resume();
+		await ctx.note(prompt.trimEnd());
 		return await new Promise<string>((resolve, reject) => {
 			let typed = "";
 			const onData = (chunk: Buffer) => {
@@ -21,7 +22,7 @@ export async function askPasscode(ctx: Context, prompt: string): Promise<string 
 						resolve(typed);
 						return;
 					}
-					if (ch === "\u0003") {
+					if (ch === "\u0003" || ch === "\u0004") {
 						stdin.off("data", onData);
 						reject(new Error("interrupted"));
 						return;
@@ -35,5 +36,6 @@ export async function askPasscode(ctx: Context, prompt: string): Promise<string 
 	} finally {
 		stdin.setRawMode(false);
 		stdin.pause();
+		await ctx.note(""); // Enter is not echoed in raw mode: end the prompt's line
 	}
 }

@@ -24,7 +24,8 @@ export class TdataStore implements Store {
 	constructor(location: Location & { scheme: "tdata" }, ctx: Context) {
 		this.location = location;
 		this.#ctx = ctx;
-		this.#passcode = ctx.io.env[TDATA_PASSCODE_ENV];
+		// an empty variable is unset: Desktop has no empty passcode
+		this.#passcode = ctx.io.env[TDATA_PASSCODE_ENV] || undefined;
 		ctx.addSecret(this.#passcode);
 	}
 
