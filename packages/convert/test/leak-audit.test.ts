@@ -12,18 +12,22 @@ import {
 	decodeForeignSession,
 	decodeGramjsString,
 	decodeMtcuteString,
+	decodeMtkrutoString,
 	decodePyrogramString,
 	decodeTelethonString,
 	detectSessionFormat,
 	encodeForeignSession,
 	encodeGramjsString,
 	encodeMtcuteString,
+	encodeMtkrutoString,
 	encodePyrogramString,
 	encodeTelethonString,
 	exportTelethonFile,
 	importPyrogramFile,
 	importTelethonFile,
+	readTdataFolder,
 	STRING_FORMATS,
+	writeTdataFolder,
 } from "../src/index.js";
 import { oneDc } from "./helpers.js";
 
@@ -57,6 +61,7 @@ const strings = {
 	gramjs: encodeGramjsString(session),
 	pyrogram: encodePyrogramString(session, { userId: 5_123_456_789n, isBot: true, apiId: 9 }),
 	mtcute: encodeMtcuteString(session, { self: { userId: 777n, isBot: false } }),
+	mtkruto: encodeMtkrutoString(session),
 };
 // 24-character windows of each string: an error quoting the input would contain one
 const FORMS = [
@@ -122,6 +127,7 @@ describe("secret-leak audit of @x/session-convert", () => {
 			gramjs: decodeGramjsString,
 			pyrogram: decodePyrogramString,
 			mtcute: decodeMtcuteString,
+			mtkruto: decodeMtkrutoString,
 		};
 		for (const [format, text] of Object.entries(strings) as [keyof typeof strings, string][]) {
 			const decoded = decoders[format](text);
@@ -162,9 +168,23 @@ describe("secret-leak audit of @x/session-convert", () => {
 		await attempt("importTelethonFile junk", () => importTelethonFile(junk));
 		await attempt("importPyrogramFile junk", () => importPyrogramFile(junk));
 		await attempt("importPyrogramFile telethon file", () => importPyrogramFile(file));
+		const tdata = join(dir, "tdata");
+		await writeTdataFolder(tdata, session, { passcode: "audit-passcode" });
+		record("tdata read", await readTdataFolder(tdata, { passcode: "audit-passcode" }));
+		await attempt("tdata without passcode", () => readTdataFolder(tdata));
+		await attempt("tdata wrong passcode", () => readTdataFolder(tdata, { passcode: "nope" }));
+		await attempt("tdata existing target", () => writeTdataFolder(tdata, session));
+		writeFileSync(
+			join(tdata, "D877F783D5D3EF8Cs"),
+			Buffer.concat([Buffer.from("TDF$"), Buffer.from(KEY)]),
+		);
+		await attempt("tdata damaged", () => readTdataFolder(tdata, { passcode: "audit-passcode" }));
 		expect(errors).toBeGreaterThan(100);
 		record("a SecretBytes", new SecretBytes(KEY)); // the yardstick: core's own redaction
 		const found = texts.flatMap(({ where, text }) => leaks(text).map((f) => `${where}: ${f}`));
 		expect(found).toEqual([]);
+		expect(texts.filter(({ text }) => text.includes("audit-passcode")).map((t) => t.where)).toEqual(
+			[],
+		);
 	});
 });
