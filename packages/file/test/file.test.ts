@@ -535,7 +535,7 @@ describe("encryption at rest", () => {
 			undefined,
 			{ key: new Uint8Array(32).fill(9) },
 		]) {
-			const b = await FileSessionBackend.open({ path, encryption });
+			const b = await FileSessionBackend.open({ path, ...(encryption ? { encryption } : {}) });
 			await expect(b.load()).rejects.toBeInstanceOf(SessionEncryptionError);
 			const started = performance.now();
 			const error = await b.save(relogin).catch((e: unknown) => e);
