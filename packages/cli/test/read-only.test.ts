@@ -4,12 +4,12 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SecretBytes } from "@x/session-core";
 import { serviceAvailable } from "@x/session-core/testing";
 import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ferogramDatabase } from "../../core/test/sql/reference-database.js";
 import {
 	buildCli,
 	type CliResult,
@@ -44,30 +44,6 @@ function snapshot(folder: string): string[] {
 			);
 	}
 	return out;
-}
-
-/** A ferogram/layer SQLite database as the Rust client leaves it (spec §6.4), 0600. */
-function ferogramDatabase(path: string): void {
-	writeFileSync(path, "", { mode: 0o600 });
-	const db = new Database(path);
-	db.exec(`
-		CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE dcs (dc_id INTEGER NOT NULL, flags INTEGER NOT NULL DEFAULT 0, addr TEXT NOT NULL, auth_key BLOB,
-			first_salt INTEGER NOT NULL DEFAULT 0, time_offset INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (dc_id, flags));
-		CREATE TABLE update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL DEFAULT 0,
-			qts INTEGER NOT NULL DEFAULT 0, date INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
-		CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, is_channel INTEGER NOT NULL DEFAULT 0,
-			is_chat INTEGER NOT NULL DEFAULT 0, channel_kind INTEGER, is_community INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE min_peers (user_id INTEGER PRIMARY KEY, peer_id INTEGER NOT NULL, msg_id INTEGER NOT NULL);
-		INSERT INTO meta VALUES ('home_dc_id', 2);
-		INSERT INTO update_state VALUES (1, 100, 7, 1700000000, 9);
-		INSERT INTO peers (id, access_hash, is_channel) VALUES (77, 770, 1), (78, 780, 0);
-	`);
-	db.prepare("INSERT INTO dcs VALUES (2, 0, '149.154.167.51:443', ?, -5, 3)").run(
-		Buffer.from(new SecretBytes(new Uint8Array(256).fill(7)).expose()),
-	);
-	db.close();
 }
 
 /** A Telethon `.session` file (its own tables, no x-session or ferogram ones). */
@@ -220,7 +196,7 @@ describe("x-session migrate", () => {
 			expect(r.stdout).toContain(backup as string);
 			expect(statSync(join(folder, backup as string)).mode & 0o777).toBe(0o600);
 			const copy = new Database(join(folder, backup as string), { readonly: true });
-			expect(copy.prepare("SELECT COUNT(*) AS n FROM peers").get()).toEqual({ n: 2 });
+			expect(copy.prepare("SELECT COUNT(*) AS n FROM peers").get()).toEqual({ n: 3 });
 			copy.close();
 			const inspect = await cli(["inspect", `sqlite:${db}`, "--json"]);
 			expect(JSON.parse(inspect.stdout).homeDcId).toBe(2);

@@ -1,6 +1,6 @@
-import { chmodSync, closeSync, existsSync, openSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname, resolve as resolvePath } from "node:path";
+import { resolve as resolvePath } from "node:path";
 import {
 	type Client,
 	type Config,
@@ -8,15 +8,18 @@ import {
 	type InArgs,
 	type Transaction,
 } from "@libsql/client";
-import { CorruptSessionError, SessionBackendError, SessionConnectionError } from "@x/session-core";
+import { SessionBackendError } from "@x/session-core";
+import { createBackupFile, isProcessAlive } from "@x/session-core/node";
 import {
 	keyedQueue,
-	redactSecrets,
 	type SqlDriver,
 	type SqlExecutor,
+	type SqlParam,
 	type SqlRow,
 	type SqlValue,
 } from "@x/session-core/sql";
+import { mapError } from "./errors.js";
+import { localPath, prepareLocalFile, restrictReplicaFiles } from "./local-file.js";
 
 const BACKEND = "libsql";
 
@@ -51,7 +54,7 @@ export interface LibsqlConnectOptions {
  */
 const enqueue = keyedQueue();
 
-function args(params: readonly SqlValue[] = []): InArgs {
+function args(params: readonly SqlParam[] = []): InArgs {
 	// whole numbers go as integers: a JS number would be sent as a float over HTTP
 	return params.map((v) =>
 		typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v,
@@ -113,23 +116,19 @@ export function displayUrl(url: string): string {
 	}
 }
 
-function localPath(url: string | undefined): string | undefined {
-	if (!url?.startsWith("file:")) return undefined;
-	return decodeURIComponent(
-		url
-			.slice(5)
-			.replace(/\?.*$/, "")
-			.replace(/^\/\/(?=\/)/, ""),
-	);
+/** The driver of a libSQL database, with its client. */
+export interface LibsqlDriver extends SqlDriver {
+	/** The @libsql/client client: the caller's, or the one opened here (closed by `close()`). */
+	readonly client: Client;
+	/** Pulls the remote's changes into an embedded replica, queued with this client's transactions. */
+	sync(): Promise<void>;
 }
 
+/** How long `close()` waits for another connection's reader to let its checkpoint finish. */
+const CLOSE_CHECKPOINT_WAIT_MS = 2000;
+
 /** A @libsql/client connection as the shared SQL layer's driver. */
-export function libsqlDriver(options: LibsqlConnectOptions): {
-	driver: SqlDriver;
-	client: Client;
-	/** Pulls the remote's changes into an embedded replica, queued with this client's transactions. */
-	sync: () => Promise<void>;
-} {
+export function libsqlDriver(options: LibsqlConnectOptions): LibsqlDriver {
 	const owned = !options.client;
 	const url = options.url ?? ":memory:";
 	const secrets = [options.authToken, tokenInUrl(options.url)].filter((s): s is string => !!s);
@@ -172,15 +171,38 @@ export function libsqlDriver(options: LibsqlConnectOptions): {
 	const key = options.client || !local ? client : resolvePath(local);
 	/**
 	 * Copies the -wal into the database and empties it: the older page images it holds (a key
-	 * before it was encrypted or deleted) go with it. Only on a local file this driver writes.
+	 * before it was encrypted or deleted) go with it, and the database file alone holds the
+	 * session. Only on a local file this driver writes. A reader of another connection keeps
+	 * the checkpoint from finishing (SQLite answers `busy`, it does not throw): on close, where
+	 * libSQL leaves the -wal as it is, it is retried for up to `waitMs`.
 	 */
-	const checkpoint = async () => {
+	const checkpoint = async (waitMs = 0) => {
 		if (!scrubbed) return;
-		await enqueue(key, () => client.execute("PRAGMA wal_checkpoint(TRUNCATE)")).catch(
-			() => undefined,
-		);
+		const deadline = Date.now() + waitMs;
+		for (;;) {
+			const result = await enqueue(key, () =>
+				client.execute("PRAGMA wal_checkpoint(TRUNCATE)"),
+			).catch(() => undefined);
+			if (!result || Number(result.rows[0]?.busy ?? 0) === 0 || Date.now() >= deadline) return;
+			await new Promise((r) => setTimeout(r, 50));
+		}
 	};
-	const driver: SqlDriver = {
+	const sync = async () => {
+		if (!options.syncUrl && !options.client)
+			throw new SessionBackendError(
+				"INVALID_ARGUMENT",
+				`sync: ${location} is not an embedded replica (open it with syncUrl)`,
+				{ backend: BACKEND },
+			);
+		try {
+			await enqueue(key, () => client.sync());
+		} catch (error) {
+			throw mapError(error, "sync", location, secrets);
+		}
+	};
+	const driver: LibsqlDriver = {
+		client,
+		sync,
 		name: BACKEND,
 		location,
 		processInfo: { pid: process.pid, host: hostname() },
@@ -211,141 +233,24 @@ export function libsqlDriver(options: LibsqlConnectOptions): {
 					tx.close();
 				}
 			}),
-		isProcessAlive(pid) {
-			try {
-				process.kill(pid, 0);
-				return true;
-			} catch (error) {
-				return (error as NodeJS.ErrnoException).code === "EPERM";
-			}
-		},
+		isProcessAlive,
 		mapError: (error, operation) => mapError(error, operation, location, secrets),
-		checkpoint,
+		checkpoint: () => checkpoint(),
 		async close() {
 			if (!owned) return;
-			await checkpoint(); // libSQL leaves the -wal as it is on close
+			// libSQL's close() leaves the -wal as it is: without this, the session would live in
+			// the -wal and a copy of the database file alone would hold none of it
+			await checkpoint(CLOSE_CHECKPOINT_WAIT_MS);
 			client.close();
 		},
 	};
 	const path = localPath(url);
 	if (path && !options.syncUrl) {
 		driver.backup = async () => {
-			const dest = `${path}.ferogram-backup-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-			closeSync(openSync(dest, "wx", 0o600));
+			const dest = createBackupFile(path);
 			await client.execute({ sql: "VACUUM INTO ?", args: [dest] });
 			return dest;
 		};
 	}
-	const sync = async () => {
-		if (!options.syncUrl && !options.client)
-			throw new SessionBackendError(
-				"INVALID_ARGUMENT",
-				`sync: ${location} is not an embedded replica (open it with syncUrl)`,
-				{ backend: BACKEND },
-			);
-		try {
-			await enqueue(key, () => client.sync());
-		} catch (error) {
-			throw mapError(error, "sync", location, secrets);
-		}
-	};
-	return { driver, client, sync };
-}
-
-/** Creates a local database file 0600 (so its journal is too); refuses one readable by others. */
-function prepareLocalFile(path: string, create: boolean): void {
-	if (path === ":memory:" || path === "") return;
-	if (!existsSync(path)) {
-		const dir = dirname(resolvePath(path));
-		// else an ENOENT from the file system, or, for a replica, a misleading connection error
-		if (!existsSync(dir))
-			throw new SessionBackendError(
-				"IO",
-				`cannot create ${path}: its directory ${dir} does not exist; create it (mkdir -p -m 700 ${dir}) and open again`,
-				{ backend: BACKEND },
-			);
-		if (!create) return;
-		try {
-			closeSync(openSync(path, "a", 0o600));
-		} catch (error) {
-			throw new SessionBackendError(
-				"IO",
-				`cannot create ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-				{ backend: BACKEND, cause: error },
-			);
-		}
-	}
-	const mode = statSync(path).mode & 0o777;
-	if (mode & 0o077)
-		throw new SessionBackendError(
-			"INVALID_ARGUMENT",
-			`${path} has mode ${mode.toString(8).padStart(4, "0")}: other users can read the auth keys; run chmod 600 on it`,
-			{ backend: BACKEND },
-		);
-}
-
-/** The replica's database and the files libSQL keeps beside it, 0600. */
-function restrictReplicaFiles(path: string): void {
-	for (const suffix of ["", "-wal", "-shm", "-info", "-client_wal_index"])
-		if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
-}
-
-export function mapError(
-	error: unknown,
-	operation: string,
-	location: string,
-	secrets: readonly string[],
-): SessionBackendError {
-	if (error instanceof SessionBackendError) return error;
-	const e = error as {
-		code?: string;
-		message?: string;
-		cause?: { code?: string; name?: string; message?: string };
-		name?: string;
-		status?: number;
-	};
-	const code = String(e?.code ?? "");
-	const text = redactSecrets(`${e?.message ?? ""} ${e?.cause?.message ?? ""}`, secrets);
-	const where = `${operation} on ${location}`;
-	const chain = [e, e?.cause, (e?.cause as { cause?: typeof e })?.cause];
-	const has = (pred: (x: { code?: string; name?: string; message?: string }) => boolean) =>
-		chain.some((x) => x && pred(x));
-	if (
-		has((x) => x.name === "TimeoutError" || x.name === "AbortError") ||
-		/HandshakeTimeout/.test(text)
-	)
-		return new SessionConnectionError(`${where}: no answer in time`, {
-			backend: BACKEND,
-			code: "TIMEOUT",
-		});
-	if (
-		/\b401\b|\b403\b|unauthori[sz]ed|forbidden/i.test(text) ||
-		(code === "SERVER_ERROR" && /40[13]/.test(text))
-	)
-		return new SessionConnectionError(`${where}: the server refused the auth token`, {
-			backend: BACKEND,
-			code: "AUTH",
-		});
-	if (
-		has((x) =>
-			/ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|fetch failed|connection refused|error trying to connect/i.test(
-				`${x.code ?? ""} ${x.message ?? ""}`,
-			),
-		)
-	)
-		return new SessionConnectionError(`${where}: cannot reach the server`, {
-			backend: BACKEND,
-			code: "CONNECTION",
-		});
-	if (/SQLITE_NOTADB|SQLITE_CORRUPT|file is not a database/i.test(`${code} ${text}`))
-		return new CorruptSessionError(`${location} is not a readable SQLite database`, {
-			backend: BACKEND,
-		});
-	if (/SQLITE_BUSY|database is locked/i.test(`${code} ${text}`))
-		return new SessionBackendError("TIMEOUT", `${where}: the database stayed locked`, {
-			backend: BACKEND,
-		});
-	return new SessionBackendError("IO", `${where} failed: ${code || text.trim().slice(0, 200)}`, {
-		backend: BACKEND,
-	});
+	return driver;
 }

@@ -17,6 +17,7 @@ import {
 } from "@x/session-core/testing";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { ferogramDatabase, referenceDdl } from "../../core/test/sql/reference-database.js";
 import { LibsqlSessionBackend } from "../src/index.js";
 import { startHranaServer } from "./hrana/server.js";
 
@@ -42,45 +43,9 @@ function databaseAtVersion(path: string, start: number): void {
 	db.close();
 }
 
-/** A database as ferogram's SqliteBackend / LibSqlBackend leaves it (spec §6.4). */
-function ferogramDatabase(path: string): void {
-	writeFileSync(path, "", { mode: 0o600 });
-	const db = new Database(path);
-	db.exec(`
-		CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE dcs (dc_id INTEGER NOT NULL, flags INTEGER NOT NULL DEFAULT 0, addr TEXT NOT NULL, auth_key BLOB,
-			first_salt INTEGER NOT NULL DEFAULT 0, time_offset INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (dc_id, flags));
-		CREATE TABLE update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL DEFAULT 0,
-			qts INTEGER NOT NULL DEFAULT 0, date INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
-		CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, is_channel INTEGER NOT NULL DEFAULT 0,
-			is_chat INTEGER NOT NULL DEFAULT 0, channel_kind INTEGER, is_community INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE min_peers (user_id INTEGER PRIMARY KEY, peer_id INTEGER NOT NULL, msg_id INTEGER NOT NULL);
-		INSERT INTO meta VALUES ('home_dc_id', 2);
-		INSERT INTO update_state VALUES (1, 100, 7, 1700000000, 9);
-		INSERT INTO channel_pts VALUES (1500000001, 42);
-		INSERT INTO peers VALUES (9223372036854775807, -9223372036854775808, 0, 0, NULL, 0), (77, 770, 1, 0, 1, 0), (5, 0, 0, 1, NULL, 0);
-		INSERT INTO min_peers VALUES (11, 12, 13);
-	`);
-	db.prepare("INSERT INTO dcs VALUES (2, 0, '149.154.167.51:443', ?, -5, 3)").run(
-		Buffer.from(testAuthKey(2).expose()),
-	);
-	db.close();
-}
-
-/** What ferogram's LibSqlBackend runs on open (spec §6.5): the six tables, then best-effort ALTERs. */
+/** What ferogram's LibSqlBackend runs on open: the six tables, then best-effort ALTERs. */
 function referenceLibsqlOpen(db: Database.Database): void {
-	db.exec(`
-		CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE IF NOT EXISTS dcs (dc_id INTEGER NOT NULL, flags INTEGER NOT NULL DEFAULT 0, addr TEXT NOT NULL, auth_key BLOB,
-			first_salt INTEGER NOT NULL DEFAULT 0, time_offset INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (dc_id, flags));
-		CREATE TABLE IF NOT EXISTS update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL DEFAULT 0,
-			qts INTEGER NOT NULL DEFAULT 0, date INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE IF NOT EXISTS channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
-		CREATE TABLE IF NOT EXISTS peers (id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, is_channel INTEGER NOT NULL DEFAULT 0,
-			is_chat INTEGER NOT NULL DEFAULT 0, channel_kind INTEGER, is_community INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE IF NOT EXISTS min_peers (user_id INTEGER PRIMARY KEY, peer_id INTEGER NOT NULL, msg_id INTEGER NOT NULL);
-	`);
+	db.exec(referenceDdl());
 	for (const column of ["channel_kind INTEGER", "is_community INTEGER NOT NULL DEFAULT 0"])
 		try {
 			db.exec(`ALTER TABLE peers ADD COLUMN ${column}`);

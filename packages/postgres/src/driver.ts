@@ -1,14 +1,16 @@
 import { hostname } from "node:os";
 import { SessionBackendError, SessionConnectionError } from "@x/session-core";
+import { isProcessAlive } from "@x/session-core/node";
 import {
 	keyedQueue,
 	redactSecrets,
 	type SqlDriver,
 	type SqlExecutor,
+	type SqlParam,
 	type SqlRow,
-	type SqlValue,
 } from "@x/session-core/sql";
 import pg from "pg";
+import { postgresDialect } from "./dialect.js";
 
 const BACKEND = "postgres";
 const INT8 = 20;
@@ -58,7 +60,7 @@ function numbered(sql: string): string {
 }
 
 /** Bytes as Buffers (what pg sends as bytea), inside array parameters too. */
-function bind(params: readonly SqlValue[] = []): unknown[] {
+function bind(params: readonly SqlParam[] = []): unknown[] {
 	return params.map(bindOne);
 }
 
@@ -73,7 +75,7 @@ function executor(
 	client: pg.Pool | pg.PoolClient,
 	lost: () => unknown = () => undefined,
 ): SqlExecutor {
-	const query = (sql: string, params: readonly SqlValue[] | undefined) => {
+	const query = (sql: string, params: readonly SqlParam[] | undefined) => {
 		// the server's own reason (57P01…) rather than pg's "not queryable"
 		const fault = lost();
 		if (fault) return Promise.reject(fault);
@@ -301,7 +303,7 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 	};
 	return {
 		name: BACKEND,
-		dialect: "postgres",
+		dialect: postgresDialect,
 		location,
 		processInfo: { pid: process.pid, host: hostname() },
 		run: (sql, params) => once((x) => x.run(sql, params)),
@@ -331,14 +333,7 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 				release(broken);
 			}
 		},
-		isProcessAlive(pid) {
-			try {
-				process.kill(pid, 0);
-				return true;
-			} catch (error) {
-				return (error as NodeJS.ErrnoException).code === "EPERM";
-			}
-		},
+		isProcessAlive,
 		mapError: (error, operation) => mapError(error, operation, location, secrets),
 		async close() {
 			if (owned) await pool.end?.().catch(() => undefined);

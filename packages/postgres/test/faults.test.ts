@@ -10,7 +10,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { PostgresSessionBackend, postgresDriver } from "../src/index.js";
 import { startPrivateCluster } from "./cluster.js";
-import { available, dropSchema, PG_URL, randomSchema } from "./helpers.js";
+import { adminQuery, available, dropSchema, PG_URL, randomSchema } from "./helpers.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -22,13 +22,7 @@ function schema(): string {
 	return s;
 }
 async function terminate(pid: number): Promise<void> {
-	const admin = new pg.Client({ connectionString: PG_URL });
-	await admin.connect();
-	try {
-		await admin.query("SELECT pg_terminate_backend($1)", [pid]);
-	} finally {
-		await admin.end();
-	}
+	await adminQuery("SELECT pg_terminate_backend($1)", [pid]);
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

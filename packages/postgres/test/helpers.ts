@@ -15,12 +15,17 @@ export function randomSchema(): string {
 	return `xs_test_${randomBytes(6).toString("hex")}`;
 }
 
-export async function dropSchema(schema: string): Promise<void> {
+/** Runs one statement on a connection of its own (the tests' admin connection), then ends it. */
+export async function adminQuery(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
 	const client = new pg.Client({ connectionString: PG_URL });
 	await client.connect();
 	try {
-		await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+		return await client.query(text, values);
 	} finally {
 		await client.end();
 	}
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+	await adminQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }

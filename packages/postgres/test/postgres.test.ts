@@ -4,7 +4,7 @@ import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { isSessionError, SessionLockedError } from "@x/session-core";
-import { POSTGRES_MIGRATIONS, SCHEMA_VERSION } from "@x/session-core/sql";
+import { SCHEMA_VERSION } from "@x/session-core/sql";
 import {
 	assertSameSession,
 	I64_MAX,
@@ -15,9 +15,9 @@ import {
 } from "@x/session-core/testing";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { PostgresSessionBackend } from "../src/index.js";
+import { POSTGRES_MIGRATIONS, PostgresSessionBackend } from "../src/index.js";
 import { startPrivateCluster } from "./cluster.js";
-import { available, dropSchema, PG_URL, randomSchema } from "./helpers.js";
+import { adminQuery, available, dropSchema, PG_URL, randomSchema } from "./helpers.js";
 
 const schemas: string[] = [];
 afterEach(async () => {
@@ -28,15 +28,7 @@ function schema(): string {
 	schemas.push(s);
 	return s;
 }
-async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
-	const client = new pg.Client({ connectionString: PG_URL });
-	await client.connect();
-	try {
-		return await client.query(text, values);
-	} finally {
-		await client.end();
-	}
-}
+const sql = adminQuery;
 
 describe.skipIf(!available)("postgres", () => {
 	it("two pools opening a new schema at once migrate it exactly once", async () => {

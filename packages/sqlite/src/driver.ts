@@ -1,11 +1,13 @@
-import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { CorruptSessionError, SessionBackendError } from "@x/session-core";
+import { checkOwnerOnly, createBackupFile, isProcessAlive } from "@x/session-core/node";
 import {
 	keyedQueue,
 	type SqlDriver,
 	type SqlExecutor,
+	type SqlParam,
 	type SqlRow,
 	type SqlValue,
 } from "@x/session-core/sql";
@@ -62,7 +64,7 @@ function prepared(db: Db, sql: string, raw = false): Statement {
 
 // Parameters go to better-sqlite3 as they are: any Uint8Array (a subarray included) binds as a
 // blob of its own bytes, so a long batch is never copied.
-const NO_PARAMS: readonly SqlValue[] = [];
+const NO_PARAMS: readonly SqlParam[] = [];
 
 function executor(db: Db): SqlExecutor {
 	return {
@@ -114,8 +116,24 @@ function holdsOnlyOthersTables(db: Db): boolean {
 	return row.tables > 0 && row.ours === 0;
 }
 
+/** Where the database is, with how to open it: what `sqliteDriver` takes. */
+export interface SqliteDriverTarget extends SqliteDriverOptions {
+	/** A file path (created 0600), `":memory:"`, or an open better-sqlite3 Database (not closed by us). */
+	database: string | Db;
+}
+
 /** A better-sqlite3 connection as a {@link SqlDriver}: opened here from a path, or the caller's. */
-export function sqliteDriver(database: string | Db, options: SqliteDriverOptions = {}): SqlDriver {
+export function sqliteDriver(target: SqliteDriverTarget): SqlDriver;
+/** @deprecated Pass one object: `sqliteDriver({ database, ...options })`. */
+export function sqliteDriver(database: string | Db, options?: SqliteDriverOptions): SqlDriver;
+export function sqliteDriver(
+	target: SqliteDriverTarget | string | Db,
+	legacyOptions: SqliteDriverOptions = {},
+): SqlDriver {
+	const { database, ...options } =
+		typeof target === "object" && "database" in target
+			? target
+			: { ...legacyOptions, database: target };
 	const owned = typeof database === "string";
 	const mmap = options.mmapSize ?? DEFAULT_MMAP_SIZE;
 	// checked before the file is created: a bad option leaves nothing behind
@@ -212,19 +230,11 @@ export function sqliteDriver(database: string | Db, options: SqliteDriverOptions
 				}
 			}),
 		async backup() {
-			const dest = `${path}.ferogram-backup-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-			closeSync(openSync(dest, "wx", 0o600));
+			const dest = createBackupFile(path);
 			await db.backup(dest);
 			return dest;
 		},
-		isProcessAlive(pid) {
-			try {
-				process.kill(pid, 0);
-				return true;
-			} catch (error) {
-				return (error as NodeJS.ErrnoException).code === "EPERM";
-			}
-		},
+		isProcessAlive,
 		mapError: (error, operation) => mapError(error, operation, path),
 		checkpoint: () => queuedTask(async () => checkpoint()).catch(() => undefined),
 		async close() {
@@ -302,16 +312,7 @@ function openReadOnly(path: string): Db {
 /** Opens a database file, creating it 0600 first so SQLite's -wal and -shm files are 0600 too. */
 function openFile(path: string): Db {
 	if (path !== ":memory:" && !existsSync(path)) createFile(path);
-	if (path !== ":memory:") {
-		const mode = statSync(path).mode & 0o777;
-		if (mode & 0o077) {
-			throw new SessionBackendError(
-				"INVALID_ARGUMENT",
-				`${path} has mode ${mode.toString(8).padStart(4, "0")}: other users can read the auth keys; run chmod 600 on it`,
-				{ backend: BACKEND },
-			);
-		}
-	}
+	if (path !== ":memory:") checkOwnerOnly(path, BACKEND);
 	try {
 		return new Database(path);
 	} catch (error) {

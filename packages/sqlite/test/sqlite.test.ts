@@ -23,6 +23,7 @@ import {
 } from "@x/session-core/testing";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { referenceDdl } from "../../core/test/sql/reference-database.js";
 import {
 	deleteSqliteSession,
 	listSqliteSessions,
@@ -44,21 +45,6 @@ const mode = (p: string) => statSync(p).mode & 0o777;
 function rawDb(path: string): Database.Database {
 	writeFileSync(path, "", { mode: 0o600, flag: "a" });
 	return new Database(path);
-}
-
-/** The reference's DDL (spec §6.4), as it runs on open; `legacy` drops what layer-era databases lack. */
-function referenceDdl(legacy: boolean): string {
-	return `
-		CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE IF NOT EXISTS dcs (dc_id INTEGER NOT NULL, flags INTEGER NOT NULL DEFAULT 0, addr TEXT NOT NULL, auth_key BLOB,
-			first_salt INTEGER NOT NULL DEFAULT 0, time_offset INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (dc_id, flags));
-		CREATE TABLE IF NOT EXISTS update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL DEFAULT 0,
-			qts INTEGER NOT NULL DEFAULT 0, date INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE IF NOT EXISTS channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
-		CREATE TABLE IF NOT EXISTS peers (id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, is_channel INTEGER NOT NULL DEFAULT 0
-			${legacy ? "" : ", is_chat INTEGER NOT NULL DEFAULT 0, channel_kind INTEGER, is_community INTEGER NOT NULL DEFAULT 0"});
-		${legacy ? "" : "CREATE TABLE IF NOT EXISTS min_peers (user_id INTEGER PRIMARY KEY, peer_id INTEGER NOT NULL, msg_id INTEGER NOT NULL);"}
-	`;
 }
 
 function referenceDatabase(path: string, legacy: boolean): void {

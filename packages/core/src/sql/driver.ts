@@ -1,30 +1,38 @@
+import type { Dialect } from "./dialect.js";
+
 /** A value bound to or read from SQL. Integer columns must come back as `bigint` (exact 64-bit). */
 export type SqlValue = null | number | bigint | string | Uint8Array;
+/**
+ * A bound parameter: a value, or an array of values for dialects that bind arrays (PostgreSQL's
+ * `unnest(?::int8[])`). The SQLite family never binds an array.
+ */
+export type SqlParam = SqlValue | readonly SqlValue[];
 /** One result row, by column name. */
 export type SqlRow = Record<string, SqlValue>;
 
 /** Runs statements: a connection, or a transaction on one. */
 export interface SqlExecutor {
 	/** Runs one statement; `changes` is the number of rows it changed. */
-	run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+	run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }>;
 	/** Runs a query and returns every row, integers as `bigint`. */
-	all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
+	all(sql: string, params?: readonly SqlParam[]): Promise<SqlRow[]>;
 }
 
 /**
- * What a SQLite-family backend package supplies to {@link SqlSessionBackend}: a connection that
- * can run a write transaction. Implemented over better-sqlite3 (`@x/session-sqlite`) and
- * `@libsql/client` (`@x/session-libsql`).
+ * What a SQL backend package supplies to `SqlSessionBackend`: a connection that can run a write
+ * transaction, and the {@link Dialect} its statements are written in. Implemented over
+ * better-sqlite3 (`@x/session-sqlite`), `@libsql/client` (`@x/session-libsql`) and `pg`
+ * (`@x/session-postgres`).
  */
 export interface SqlDriver extends SqlExecutor {
 	/** Backend label for errors, e.g. `"sqlite"`. */
 	readonly name: string;
 	/**
-	 * The SQL flavour (default `"sqlite"`). With `"postgres"` the driver turns `?` placeholders
-	 * into `$1…`, integer columns of 64 bits must come back as `bigint`, and batches of peers are
-	 * written with one `unnest` statement.
+	 * What differs between SQL flavours: schema and migrations, batch writes, lookups. Default:
+	 * the SQLite family's (`sqliteDialect`). A PostgreSQL driver passes `postgresDialect` from
+	 * `@x/session-postgres` and turns `?` placeholders into `$1…` itself.
 	 */
-	readonly dialect?: "sqlite" | "postgres";
+	readonly dialect?: Dialect;
 	/** Where the database is, for messages (a path or a URL without credentials). */
 	readonly location: string;
 	/**

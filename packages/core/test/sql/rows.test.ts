@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CorruptSessionError } from "../src/errors.js";
-import { SecretBytes } from "../src/secret.js";
+import { CorruptSessionError } from "../../src/errors.js";
+import { SecretBytes } from "../../src/secret.js";
+import type { SqlRow, SqlValue } from "../../src/sql/driver.js";
 import {
 	authKeyOf,
 	dcFromRow,
@@ -11,9 +12,10 @@ import {
 	peerFromRow,
 	peerParams,
 	RowReader,
-} from "../src/sql/rows.js";
-import { MIGRATIONS, POSTGRES_MIGRATIONS, SCHEMA_VERSION } from "../src/sql/schema.js";
-import type { CachedPeer, DcEntry } from "../src/types.js";
+} from "../../src/sql/rows.js";
+import { SCHEMA_VERSION } from "../../src/sql/schema.js";
+import { MIGRATIONS } from "../../src/sql/sqlite-family/schema.js";
+import type { CachedPeer, DcEntry } from "../../src/types.js";
 
 const I64_MAX = 2n ** 63n - 1n;
 const I64_MIN = -(2n ** 63n);
@@ -27,12 +29,12 @@ describe("SQL rows ↔ model", () => {
 			accessHash: I64_MIN,
 			channelKind: "gigagroup",
 		};
-		const [, kind, id, accessHash, channelKind] = peerParams("s", peer);
+		const [, kind, id, accessHash, channelKind] = peerParams("s", peer) as SqlValue[];
 		const back = peerFromRow(reader(), {
-			kind,
-			id,
-			access_hash: accessHash,
-			channel_kind: channelKind,
+			kind: kind ?? null,
+			id: id ?? null,
+			access_hash: accessHash ?? null,
+			channel_kind: channelKind ?? null,
 		});
 		expect(back).toEqual(peer);
 		expect(typeof back.id).toBe("bigint");
@@ -50,14 +52,15 @@ describe("SQL rows ↔ model", () => {
 			timeOffset: -2147483648,
 			flags: 0b101,
 		};
-		const [, dcId, , flags, addr, authKey, firstSalt, timeOffset] = dcParams("s", dc);
-		const row = {
-			dc_id: dcId,
-			flags,
-			addr,
-			auth_key: authKey,
-			first_salt: firstSalt,
-			time_offset: timeOffset,
+		const params = dcParams("s", dc);
+		const at = (i: number): SqlValue => params[i] ?? null;
+		const row: SqlRow = {
+			dc_id: at(1),
+			flags: at(3),
+			addr: at(4),
+			auth_key: at(5),
+			first_salt: at(6),
+			time_offset: at(7),
 		};
 		const back = dcFromRow(reader(), row);
 		expect(back.authKey).toBeInstanceOf(SecretBytes);
@@ -111,16 +114,17 @@ describe("SQL rows ↔ model", () => {
 });
 
 describe("SQL schema", () => {
-	it("SQLite and PostgreSQL have the same versions; peers are keyed by (session, kind, id)", () => {
-		expect(POSTGRES_MIGRATIONS).toHaveLength(MIGRATIONS.length);
+	it("the SQLite family reaches SCHEMA_VERSION; peers are keyed by (session, kind, id)", () => {
 		expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
 		const peers = MIGRATIONS.flat().find((s) => s.includes("CREATE TABLE xs_peers"));
 		expect(peers?.replace(/\s+/g, " ")).toContain("PRIMARY KEY (session_id, kind, id)");
 	});
 
 	it("imports nothing from node: (core runs in browsers)", () => {
-		const dir = join(import.meta.dirname, "../src/sql");
-		for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
+		const dir = join(import.meta.dirname, "../../src/sql");
+		const files = readdirSync(dir, { recursive: true }).map(String);
+		expect(files).toContain("sqlite-family/dialect.ts");
+		for (const file of files.filter((f) => f.endsWith(".ts"))) {
 			expect(readFileSync(join(dir, file), "utf8"), file).not.toMatch(/from\s+["']node:/);
 		}
 	});

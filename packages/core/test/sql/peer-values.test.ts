@@ -2,10 +2,10 @@
 // exactly as the same row by column name, and a bad value is a CorruptSessionError naming the
 // backend and the column, whichever form the row comes in.
 import { describe, expect, it } from "vitest";
-import { CorruptSessionError } from "../src/errors.js";
-import type { SqlValue } from "../src/sql/driver.js";
-import { peerWithMetaFromRow, peerWithMetaFromValues } from "../src/sql/extensions.js";
-import { RowReader } from "../src/sql/rows.js";
+import { CorruptSessionError } from "../../src/errors.js";
+import type { SqlValue } from "../../src/sql/driver.js";
+import { peerWithMetaFromRow, peerWithMetaFromValues } from "../../src/sql/peer-meta.js";
+import { RowReader } from "../../src/sql/rows.js";
 
 const COLUMNS = [
 	"kind",
