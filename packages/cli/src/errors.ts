@@ -1,4 +1,5 @@
 import { isSessionError } from "@x/session-core";
+import { redactSecrets } from "@x/session-core/backend";
 
 /** Exit codes of `x-session`, as documented in the README. */
 export const EXIT = {
@@ -111,8 +112,6 @@ export function errorLine(error: unknown, secrets: readonly string[]): string {
 	}
 	message = message.replace(/^\[x-session\] /, "");
 	message = message.split(/\r?\n/)[0] ?? "";
-	for (const s of secrets) {
-		if (s.length >= 4) message = message.split(s).join("***");
-	}
+	message = redactSecrets(message, secrets, "***");
 	return `x-session: ${message.trim() || "unknown error"}`;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { redactSecrets } from "@x/session-core/backend";
 import { convert } from "./commands/convert.js";
 import { deleteCommand } from "./commands/delete.js";
 import { exportCommand } from "./commands/export.js";
@@ -61,7 +62,7 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
 		ctx.progress.done();
 		if (io.env.X_SESSION_DEBUG === "1" && error instanceof Error) {
 			// opt-in diagnostics for bug reports; secrets are redacted from the stack too
-			await write(io.stderr, `${redactAll(error.stack ?? "", ctx.secrets)}\n`);
+			await write(io.stderr, `${redactSecrets(error.stack ?? "", ctx.secrets, "***")}\n`);
 		}
 		const refined =
 			error instanceof CliError && error.refine
@@ -71,12 +72,6 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
 		await write(io.stderr, `${errorLine(shown, ctx.secrets)}\n`);
 		return exitCodeOf(error);
 	}
-}
-
-function redactAll(text: string, secrets: readonly string[]): string {
-	let out = text;
-	for (const s of secrets) out = out.split(s).join("***");
-	return out;
 }
 
 function version(): string {

@@ -24,6 +24,7 @@ import {
 import { upsertPreparedPeers } from "./peer-index.js";
 import { findPeer } from "./peers.js";
 import type { SecretBytes } from "./secret.js";
+import { SerialQueue } from "./serial-queue.js";
 import { cloneSession, emptySession } from "./session.js";
 import type {
 	CachedPeer,
@@ -150,12 +151,8 @@ export abstract class BaseSessionBackend implements SessionBackend {
 		extensions: false,
 		nativeLookups: false,
 	};
-	#tail: Promise<unknown> = Promise.resolve();
-	/** Calls queued by {@link exclusive} that have not settled yet. */
-	#queued = 0;
-	readonly #settled = () => {
-		this.#queued--;
-	};
+	/** The calls queued by {@link exclusive}. */
+	readonly #queue = new SerialQueue();
 	#closed = false;
 
 	protected abstract loadSession(): Promise<PersistedSession | null>;
@@ -167,11 +164,8 @@ export abstract class BaseSessionBackend implements SessionBackend {
 	/** Runs `task` after every call queued before it; a failure does not block later calls. */
 	protected exclusive<T>(task: () => Promise<T>): Promise<T> {
 		if (this.#closed) return Promise.reject(this.closedError());
-		this.#queued++;
-		const run = this.#tail.then(task, task);
-		// settles before any caller's continuation: `idle` is true again when the caller resumes
-		this.#tail = run.then(this.#settled, this.#settled);
-		return run;
+		// the queue counts a task out before the caller resumes: `idle` is true again by then
+		return this.#queue.run(task);
 	}
 
 	/**
@@ -179,7 +173,7 @@ export abstract class BaseSessionBackend implements SessionBackend {
 	 * sees every earlier call's effect and comes before every later one (a fast path).
 	 */
 	protected get idle(): boolean {
-		return this.#queued === 0 && !this.#closed;
+		return this.#queue.pending === 0 && !this.#closed;
 	}
 
 	/** Load (or start empty) → `mutate` → save, as one exclusive step. */
@@ -223,7 +217,7 @@ export abstract class BaseSessionBackend implements SessionBackend {
 
 	async close(): Promise<void> {
 		if (this.#closed) return;
-		const pending = this.#tail;
+		const pending = this.#queue.settled();
 		this.#closed = true;
 		await pending;
 		await this.closeSession();

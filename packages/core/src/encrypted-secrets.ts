@@ -5,6 +5,7 @@ import { isEncryptedEnvelope, SessionCipher, SessionEncryptionError } from "./cr
 import { SessionBackendError } from "./errors.js";
 import { clonePeer, extensionValue } from "./extensions.js";
 import { SecretBytes } from "./secret.js";
+import { SerialQueue } from "./serial-queue.js";
 import { cloneSession } from "./session.js";
 import type {
 	CachedPeer,
@@ -85,8 +86,8 @@ class EncryptedSecretsBackend implements SessionBackend {
 	readonly #inner: SessionBackend;
 	readonly #cipher: SessionCipher;
 	readonly #overwriteUnreadable: boolean;
-	/** Settles once every call made so far has been handed to the inner backend. */
-	#dispatched: Promise<unknown> = Promise.resolve();
+	/** Hands calls to the inner backend one at a time, in the order they were made. */
+	readonly #dispatch = new SerialQueue();
 	/** The stored secrets were seen to open with this cipher (or there were none). */
 	#opens = false;
 
@@ -154,11 +155,13 @@ class EncryptedSecretsBackend implements SessionBackend {
 		writesSecrets = false,
 	): Promise<R> {
 		let result!: Promise<R>;
-		const sent = Promise.all([this.#dispatched, prepared]).then(async ([, value]) => {
+		const ready = Promise.resolve(prepared);
+		ready.catch(() => undefined); // a failure is reported through `sent`, once its turn comes
+		const sent = this.#dispatch.run(async () => {
+			const value = await ready;
 			if (writesSecrets && !this.#opens) await this.#checkStoredSecrets();
 			result = send(value);
 		});
-		this.#dispatched = sent.catch(() => undefined);
 		return sent.then(() => result);
 	}
 

@@ -37,4 +37,6 @@ export {
 	SQL_PEER_KIND,
 } from "./kinds.js";
 export { PeerIndex, upsertPreparedPeers } from "./peer-index.js";
+export { redactSecrets } from "./redact.js";
+export { keyedQueue, SerialQueue } from "./serial-queue.js";
 export { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from "./strings/ip.js";

@@ -5,6 +5,7 @@ import {
 	SessionConnectionError,
 	SessionLockedError,
 } from "@x/session-core";
+import { redactSecrets } from "@x/session-core/backend";
 import { BACKEND } from "./keys.js";
 
 /** Error-reply prefix of the Lua scripts when the caller no longer holds the session's lease. */
@@ -74,13 +75,6 @@ const AUTH_RE =
 const CONNECTION_RE =
 	/Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Stream isn't writeable|enableOfflineQueue|All nodes failed|Failed to refresh slots cache|None of startup nodes|Cluster isn't ready|^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN|READONLY)\b|socket|disconnect|aborted due to connection close/i;
 
-/** Removes every occurrence of each secret from `text`. */
-export function redact(text: string, secrets: readonly string[]): string {
-	let out = text;
-	for (const s of secrets) if (s.length > 0) out = out.split(s).join("[redacted]");
-	return out;
-}
-
 /**
  * Converts whatever ioredis threw into a typed error. The original error is never attached:
  * ioredis errors carry the command's arguments (auth keys, and the password for AUTH/HELLO).
@@ -93,7 +87,7 @@ export function toSessionError(
 ): SessionBackendError {
 	if (error instanceof SessionBackendError) return error;
 	const raw = error instanceof Error ? error.message : String(error);
-	const message = redact(raw, secrets).slice(0, 500);
+	const message = redactSecrets(raw, secrets).slice(0, 500);
 	const cause = new Error(message);
 	cause.name = error instanceof Error ? error.name : "Error";
 	if (raw.includes(LEASE_LOST_REPLY)) {
@@ -173,12 +167,12 @@ export function notConnected(
 	const last = probe.lastError();
 	if (last !== undefined && AUTH_RE.test(last))
 		return new SessionConnectionError(
-			`${op}: authentication failed: ${redact(last, secrets).slice(0, 200)}`,
+			`${op}: authentication failed: ${redactSecrets(last, secrets).slice(0, 200)}`,
 			{ backend: BACKEND, code: "AUTH" },
 		);
 	const waited = status === "end" ? "the client was closed" : `no answer within ${ms} ms`;
 	return new SessionConnectionError(
-		`${op}: ${waited}; the client is not connected (status ${status}${last ? `, last error: ${redact(last, secrets).slice(0, 200)}` : ""})${write ? "; the write was not sent, so it was not applied: retry it" : ""}`,
+		`${op}: ${waited}; the client is not connected (status ${status}${last ? `, last error: ${redactSecrets(last, secrets).slice(0, 200)}` : ""})${write ? "; the write was not sent, so it was not applied: retry it" : ""}`,
 		{ backend: BACKEND },
 	);
 }

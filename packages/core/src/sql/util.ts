@@ -1,26 +1,5 @@
-/**
- * Runs tasks one after another per key: `queue(key, task)` starts `task` once every task queued
- * before it under the same key has settled. Drivers use it so transactions on one database
- * never interleave inside one process.
- */
-export function keyedQueue(): <T>(key: unknown, task: () => Promise<T>) => Promise<T> {
-	const tails = new Map<unknown, Promise<unknown>>();
-	return (key, task) => {
-		const run = (tails.get(key) ?? Promise.resolve()).then(task, task);
-		tails.set(
-			key,
-			run.catch(() => undefined),
-		);
-		return run;
-	};
-}
-
-/** `text` with every occurrence of each secret (a password, a token) replaced. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-	let out = text;
-	for (const s of secrets) if (s.length >= 3) out = out.split(s).join("[redacted]");
-	return out;
-}
+export { redactSecrets } from "../redact.js";
+export { keyedQueue } from "../serial-queue.js";
 
 const ROWS_SQL = new Map<string, string>();
 
