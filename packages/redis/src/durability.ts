@@ -22,9 +22,9 @@ export interface WaitForAof {
 	timeoutMs: number;
 }
 
-/** The durability settings of a backend. */
+/** The durability settings of a backend (`false`: explicitly none). */
 export interface Durability {
-	waitForReplicas?: WaitForReplicas | undefined;
+	waitForReplicas?: WaitForReplicas | false | undefined;
 	waitForAof?: WaitForAof | undefined;
 }
 
@@ -81,7 +81,7 @@ export async function checkDurabilitySupport(
 
 /** Extra time the client allows on top of commandTimeout for the server-side waits. */
 export function durabilityAllowance(d: Durability): number {
-	return (d.waitForReplicas?.timeoutMs ?? 0) + (d.waitForAof?.timeoutMs ?? 0);
+	return ((d.waitForReplicas || undefined)?.timeoutMs ?? 0) + (d.waitForAof?.timeoutMs ?? 0);
 }
 
 /** Appends the wait commands to a pipeline; returns how many were appended. */
@@ -102,10 +102,10 @@ export function appendWaits(p: ChainableCommander, d: Durability): number {
 export function checkWaits(replies: unknown[], d: Durability, op: string): void {
 	let i = 0;
 	if (d.waitForReplicas) {
-		const got = Number(replies[i++]);
+		const got = Number(replies[i++] ?? 0);
 		if (!(got >= d.waitForReplicas.replicas)) {
 			throw new RedisDurabilityError(
-				`${op}: applied on the primary, but only ${got} of ${d.waitForReplicas.replicas} replicas acknowledged within ${d.waitForReplicas.timeoutMs} ms`,
+				`${op}: applied on the node that took it, but only ${got} of ${d.waitForReplicas.replicas} replicas acknowledged within ${d.waitForReplicas.timeoutMs} ms (a replica is down or lagging, or a failover is under way and that node is no longer the master): the write may be lost, or applied; load() to see`,
 				{ local: 0, replicas: d.waitForReplicas.replicas },
 				{ local: 0, replicas: got },
 			);
@@ -113,8 +113,8 @@ export function checkWaits(replies: unknown[], d: Durability, op: string): void 
 	}
 	if (d.waitForAof) {
 		const r = replies[i++] as [number, number];
-		const local = Number(r?.[0]);
-		const replicas = Number(r?.[1]);
+		const local = Number(r?.[0] ?? 0);
+		const replicas = Number(r?.[1] ?? 0);
 		if (!(local >= d.waitForAof.local) || !(replicas >= d.waitForAof.replicas)) {
 			throw new RedisDurabilityError(
 				`${op}: applied, but fsynced locally ${local}/${d.waitForAof.local} and on ${replicas}/${d.waitForAof.replicas} replicas within ${d.waitForAof.timeoutMs} ms`,

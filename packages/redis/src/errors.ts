@@ -1,15 +1,16 @@
-import {
-	CorruptSessionError,
-	type LockHolder,
-	SessionBackendError,
-	SessionConnectionError,
-	SessionLockedError,
-} from "@x/session-core";
+import { CorruptSessionError, SessionBackendError, SessionConnectionError } from "@x/session-core";
 import { redactSecrets } from "@x/session-core/backend";
+import { clusterRefusal } from "./cluster-refusal.js";
 import { BACKEND } from "./keys.js";
+import { LEASE_LOST_REPLY, leaseLostError, parseLeaseLoss } from "./lease-holder.js";
 
-/** Error-reply prefix of the Lua scripts when the caller no longer holds the session's lease. */
-export const LEASE_LOST_REPLY = "XSLEASE";
+/** Errors known not to have been applied though the command was sent (a cluster refusal). */
+const refusals = new WeakSet<Error>();
+
+/** True when the error is a cluster's refusal: the command was sent but certainly not run. */
+export function wasRefused(error: Error): boolean {
+	return refusals.has(error);
+}
 
 /**
  * A write was applied on the primary but not acknowledged by enough replicas (`WAIT`) or AOF
@@ -43,37 +44,10 @@ export class RedisFeatureUnsupportedError extends SessionBackendError {
 	}
 }
 
-/** Parses a lease value `xs1|token|pid|host|owner` into a lock holder. */
-export function parseLeaseValue(
-	value: string | null | undefined,
-	pttl?: number,
-): LockHolder | undefined {
-	if (!value) return undefined;
-	const parts = value.split("|");
-	if (parts[0] !== "xs1" || parts.length < 5) return { owner: value.slice(0, 128) };
-	const pid = Number(parts[2]);
-	const holder: LockHolder = { owner: parts.slice(4).join("|"), host: parts[3] as string };
-	if (Number.isInteger(pid) && pid > 0) holder.pid = pid;
-	if (pttl !== undefined && pttl > 0) holder.expiresAt = Date.now() + pttl;
-	return holder;
-}
-
-/** Human-readable description of a lock holder for error messages. */
-export function describeHolder(holder: LockHolder | undefined): string {
-	if (!holder) return "another owner";
-	const parts = [];
-	if (holder.pid !== undefined) parts.push(`pid ${holder.pid}`);
-	if (holder.host) parts.push(`on host ${holder.host}`);
-	if (holder.owner) parts.push(`(owner ${holder.owner})`);
-	if (holder.expiresAt !== undefined)
-		parts.push(`until ${new Date(holder.expiresAt).toISOString()}`);
-	return parts.length ? parts.join(" ") : "another owner";
-}
-
 const AUTH_RE =
 	/^(NOAUTH|WRONGPASS|NOPERM)\b|invalid password|invalid username-password|Client sent AUTH|AUTH failed|ERR AUTH/i;
 const CONNECTION_RE =
-	/Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Stream isn't writeable|enableOfflineQueue|All nodes failed|Failed to refresh slots cache|None of startup nodes|Cluster isn't ready|^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN|READONLY)\b|socket|disconnect|aborted due to connection close/i;
+	/Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Stream isn't writeable|enableOfflineQueue|All nodes failed|Failed to refresh slots cache|None of startup nodes|Cluster isn't ready|Cluster is (ended|disconnected)|Too many Cluster redirections|socket|disconnect|aborted due to connection close/i;
 
 /**
  * Converts whatever ioredis threw into a typed error. The original error is never attached:
@@ -90,25 +64,22 @@ export function toSessionError(
 	const message = redactSecrets(raw, secrets).slice(0, 500);
 	const cause = new Error(message);
 	cause.name = error instanceof Error ? error.name : "Error";
-	if (raw.includes(LEASE_LOST_REPLY)) {
-		const value = raw.slice(raw.indexOf(LEASE_LOST_REPLY) + LEASE_LOST_REPLY.length).trim();
-		if (value.split(/\s/)[0] === "expired")
-			return new SessionLockedError(
-				`${op}: this instance's lease expired before the write (nobody else holds it; the next renewal takes it back): a write or pause longer than leaseTtlMs loses it, so raise leaseTtlMs above the longest batch`,
-				{ backend: BACKEND, cause },
-			);
-		const holder = parseLeaseValue(value.split(/\s/)[0]);
-		return new SessionLockedError(
-			`${op}: this instance no longer holds the session's lease; it is held by ${describeHolder(holder)}`,
-			holder ? { backend: BACKEND, holder, cause } : { backend: BACKEND, cause },
-		);
-	}
+	if (raw.includes(LEASE_LOST_REPLY)) return leaseLostError(op, parseLeaseLoss(raw), cause);
 	if (raw.includes("XSCORRUPT")) {
 		const what = message.slice(message.indexOf("XSCORRUPT") + 9).trim();
 		return new CorruptSessionError(`${op}: stored ${what} does not decode`, {
 			backend: BACKEND,
 			cause,
 		});
+	}
+	const refusal = clusterRefusal(raw);
+	if (refusal) {
+		const e = new SessionConnectionError(
+			`${op}: the Redis Cluster refused the command (${refusal.kind}: a failover, resharding or restart is under way), so it was not applied: retry it once the cluster has settled (${message.slice(0, 200)})`,
+			{ backend: BACKEND, cause },
+		);
+		refusals.add(e);
+		return e;
 	}
 	if (AUTH_RE.test(raw)) {
 		return new SessionConnectionError(`${op}: authentication failed: ${message}`, {
@@ -195,7 +166,7 @@ export function withTimeout<T>(
 	const mapped = (e: unknown) => {
 		const error = toSessionError(e, op, secrets);
 		// "Connection is closed", MaxRetriesPerRequestError, a MULTI aborted by the close…
-		if (sent && error.code === "CONNECTION")
+		if (sent && error.code === "CONNECTION" && !wasRefused(error))
 			return outcomeUnknown(op, `the connection was lost before the answer (${probe.status()})`);
 		return error;
 	};

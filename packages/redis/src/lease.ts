@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { type LockHolder, SessionLockedError } from "@x/session-core";
-import { describeHolder, parseLeaseValue } from "./errors.js";
+import { type SessionBackendError, SessionLockedError } from "@x/session-core";
+import { RedisDurabilityError } from "./errors.js";
 import { BACKEND, type SessionKeys } from "./keys.js";
+import { describeHolder, type LeaseLoss, parseLeaseValue } from "./lease-holder.js";
 import type { ScriptCommands } from "./scripts.js";
 
 type Scripted = ScriptCommands<Promise<unknown>>;
@@ -17,58 +18,100 @@ export interface LeaseOptions {
 	owner?: string;
 }
 
-/** Runs one command with the backend's timeout and error mapping. */
-export type Runner = <T>(op: string, command: () => Promise<T>) => Promise<T>;
+/**
+ * Sends one lease script, with the backend's timeout and error mapping. With durability options
+ * the script is followed by the waits on the same connection, and `unconfirmed` says when they
+ * fell short (the script ran on the node, which could not show that a replica has it).
+ */
+export type LeaseScript = (
+	op: string,
+	call: (c: Scripted) => unknown,
+) => Promise<{ reply: unknown; unconfirmed?: RedisDurabilityError }>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A failure `open` may retry while `lockWaitMs` lasts: a lease the replicas did not confirm
+ * (given back), a command not sent or refused (`CONNECTION`), or one whose answer was lost
+ * (`TIMEOUT`: if it took the lease, this instance never learnt the token, and the lease only
+ * keeps the session locked until it expires).
+ */
+function retryable(e: unknown): boolean {
+	const code = (e as SessionBackendError | undefined)?.code;
+	return e instanceof RedisDurabilityError || code === "CONNECTION" || code === "TIMEOUT";
+}
 
 /**
  * A single-writer lease on one session: `{…}:lease` holds `xs1|<token>|<pid>|<host>|<owner>`
  * with a TTL, and `{…}:fence` the fencing counter, `INCR`ed by every acquisition. Writes pass
  * `value` and `token` to their scripts, which check both before writing.
+ *
+ * With durability options (the default on a Cluster with replicas) a lease is taken, and a
+ * renewal counts, only once replicas confirmed it: a node that was replaced by its replica
+ * cannot confirm anything, so it can neither hand out a token nor extend a lease.
  */
 export class Lease {
 	readonly value: string;
 	readonly token: string;
 	#timer: NodeJS.Timeout | undefined;
-	#lost: LockHolder | null | undefined;
-	readonly #client: Scripted;
+	#renewing = false;
+	#released = false;
+	#lost: LeaseLoss | undefined;
 	readonly #keys: SessionKeys;
 	readonly #ttlMs: number;
-	readonly #run: Runner;
+	readonly #script: LeaseScript;
 
 	private constructor(
-		client: Scripted,
 		keys: SessionKeys,
 		ttlMs: number,
 		value: string,
 		token: string,
-		run: Runner,
+		script: LeaseScript,
 	) {
-		this.#client = client;
 		this.#keys = keys;
 		this.#ttlMs = ttlMs;
 		this.value = value;
 		this.token = token;
-		this.#run = run;
+		this.#script = script;
 	}
 
-	/** Takes the lease or rejects with {@link SessionLockedError} naming the holder. */
+	/**
+	 * Takes the lease or rejects with {@link SessionLockedError} naming the holder. A lease the
+	 * replicas did not confirm is given back and counts as not taken (its token is never used);
+	 * that, and a cluster refusing the command, is retried while `waitMs` lasts.
+	 */
 	static async acquire(
-		client: Scripted,
 		keys: SessionKeys,
 		sessionId: string,
 		options: LeaseOptions,
-		run: Runner,
+		script: LeaseScript,
 	): Promise<Lease> {
 		const owner = (options.owner ?? randomUUID()).replace(/\s/g, "_");
 		const prefix = "xs1|";
 		const suffix = `|${process.pid}|${hostname().replace(/[|\s]/g, "_")}|${owner}`;
 		const deadline = Date.now() + options.waitMs;
 		for (;;) {
-			const reply = (await run("acquire lease", () =>
-				client.xsessionAcquire(keys.lease, keys.fence, prefix, suffix, options.ttlMs),
-			)) as [number, string, number];
+			let reply: [number, string, number];
+			try {
+				const sent = await script("acquire lease", (c) =>
+					c.xsessionAcquire(keys.lease, keys.fence, prefix, suffix, options.ttlMs),
+				);
+				reply = sent.reply as [number, string, number];
+				if (sent.unconfirmed) {
+					if (reply[0] === 1) await Lease.#giveBack(keys, reply[1], script);
+					throw new RedisDurabilityError(
+						`open: the lease was taken on a node that could not show it on enough replicas (${sent.unconfirmed.message.replace(/^.*?: /, "")}); during a failover that node may no longer be the master. The lease was given back and the session was not opened: open it again once the cluster has settled (lockWaitMs retries by itself)`,
+						sent.unconfirmed.required,
+						sent.unconfirmed.acknowledged,
+					);
+				}
+			} catch (e) {
+				if (!retryable(e) || Date.now() >= deadline) throw e;
+				await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
+				continue;
+			}
 			if (reply[0] === 1) {
-				const lease = new Lease(client, keys, options.ttlMs, reply[1], String(reply[2]), run);
+				const lease = new Lease(keys, options.ttlMs, reply[1], String(reply[2]), script);
 				lease.#startRenewal();
 				return lease;
 			}
@@ -82,51 +125,65 @@ export class Lease {
 					},
 				);
 			}
-			await new Promise((r) => setTimeout(r, Math.min(200, Math.max(10, deadline - Date.now()))));
+			await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
 		}
 	}
 
-	/** The holder that took over, when this lease is known to be lost; `undefined` while held. */
-	get lost(): LockHolder | null | undefined {
+	/** Compare-and-delete of a lease just taken but not confirmed (best effort: it expires anyway). */
+	static async #giveBack(keys: SessionKeys, value: string, script: LeaseScript): Promise<void> {
+		await script("give back lease", (c) => c.xsessionRelease(keys.lease, value)).catch(
+			() => undefined,
+		);
+	}
+
+	/** How the lease was lost, once it is known to be; `undefined` while held. */
+	get lost(): LeaseLoss | undefined {
 		return this.#lost;
 	}
 
-	/** Renews now: compare-and-pexpire (restoring an expired lease nobody took since). */
+	/**
+	 * Renews now: compare-and-pexpire, confirmed by the replicas when durability options are set
+	 * (else it rejects, and the next tick tries again). A lease found gone is lost for good.
+	 */
 	async renew(): Promise<boolean> {
-		if (this.#lost !== undefined) return false;
-		const reply = (await this.#run("renew lease", () =>
-			this.#client.xsessionRenew(
-				this.#keys.lease,
-				this.#keys.fence,
-				this.value,
-				this.token,
-				this.#ttlMs,
-			),
-		)) as [number, string];
-		if (reply[0] === 0) {
-			this.#lost = parseLeaseValue(reply[1]) ?? null;
+		if (this.#lost !== undefined || this.#released) return false;
+		const { reply, unconfirmed } = await this.#script("renew lease", (c) =>
+			c.xsessionRenew(this.#keys.lease, this.#keys.fence, this.value, this.#ttlMs),
+		);
+		const [ok, holder, fence] = reply as [number, string, string?];
+		if (ok === 0) {
+			this.#lost =
+				!holder && fence === this.token
+					? { kind: "expired" }
+					: { kind: "taken", fence: fence || undefined, holder: parseLeaseValue(holder) };
 			this.#stopRenewal();
 			return false;
 		}
+		if (unconfirmed) throw unconfirmed;
 		return true;
 	}
 
 	/** Stops renewing and deletes the lease if it is still ours (compare-and-delete). */
 	async release(): Promise<void> {
 		this.#stopRenewal();
-		if (this.#lost !== undefined) return;
-		this.#lost = null;
-		await this.#run("release lease", () =>
-			this.#client.xsessionRelease(this.#keys.lease, this.value),
-		);
+		if (this.#lost !== undefined || this.#released) return;
+		this.#released = true;
+		await this.#script("release lease", (c) => c.xsessionRelease(this.#keys.lease, this.value));
 	}
 
 	#startRenewal(): void {
 		const every = Math.max(50, Math.floor(this.#ttlMs / 3));
 		this.#timer = setInterval(() => {
-			// a failed renewal (server briefly away) is retried on the next tick; the scripts'
-			// guard still refuses writes if the lease expires and someone else takes it
-			this.renew().catch(() => undefined);
+			// one renewal at a time; a failed one (server away, replicas not confirming) is
+			// retried on the next tick, and the scripts' guard refuses writes if the lease
+			// expires and someone else takes it
+			if (this.#renewing) return;
+			this.#renewing = true;
+			this.renew()
+				.catch(() => undefined)
+				.finally(() => {
+					this.#renewing = false;
+				});
 		}, every);
 		this.#timer.unref();
 	}

@@ -44,9 +44,10 @@ import {
 	type WaitForAof,
 	type WaitForReplicas,
 } from "./durability.js";
-import { describeHolder } from "./errors.js";
 import { BACKEND, DATA_PARTS, type SessionKeys, sessionKeys } from "./keys.js";
 import { Lease } from "./lease.js";
+import { leaseLostError } from "./lease-holder.js";
+import { resolveReplicaWait } from "./replica-default.js";
 import { CommandRunner, type Scripted, type ScriptedPipeline } from "./runner.js";
 import { defineScripts } from "./scripts.js";
 import { deleteRedisSession, listRedisSessions, type RedisSessionsLocation } from "./sessions.js";
@@ -70,8 +71,12 @@ export interface RedisSessionOptions {
 	lockWaitMs?: number;
 	/** Label stored in the lease and reported as `holder.owner` (default: a random UUID). */
 	owner?: string;
-	/** Wait for replicas after every write (`WAIT`). */
-	waitForReplicas?: WaitForReplicas;
+	/**
+	 * Wait for replicas after every lease change and write (`WAIT` on the connection that took
+	 * it). Default: `{ replicas: 1, timeoutMs: 1000 }` on a Cluster with replicas, else none;
+	 * `false`: never.
+	 */
+	waitForReplicas?: WaitForReplicas | false;
 	/** Wait for AOF fsync after every write (`WAITAOF`, Redis 7.2+). */
 	waitForAof?: WaitForAof;
 	/** Quit the client in `close()` (default `false`). */
@@ -179,9 +184,12 @@ export class RedisSessionBackend implements SessionBackend {
 		try {
 			await checkDatabase(options.client, run); // before the lease: it must land in that db
 			await checkDurabilitySupport(options.client, options, run);
+			if (!options.readOnly)
+				backend.#run.useReplicaWait(
+					await resolveReplicaWait(options.client, options.waitForReplicas, run),
+				);
 			if (!options.readOnly && (options.lock ?? true)) {
 				backend.#lease = await Lease.acquire(
-					options.client as unknown as Scripted,
 					keys,
 					backend.sessionId,
 					{
@@ -189,8 +197,9 @@ export class RedisSessionBackend implements SessionBackend {
 						waitMs: options.lockWaitMs ?? 0,
 						...(options.owner ? { owner: options.owner } : {}),
 					},
-					// lease writes too are never left in ioredis's offline queue
-					(op, c) => backend.#run.sendWrite(op, c),
+					// lease writes too are never left in ioredis's offline queue, and are
+					// confirmed by the replicas like the other writes
+					(op, call) => backend.#run.leaseScript(op, call),
 				);
 			} else {
 				await run("connect", () => options.client.ping());
@@ -214,6 +223,12 @@ export class RedisSessionBackend implements SessionBackend {
 	/** Deletes a session no instance holds open; `SessionLockedError` when one does. */
 	static deleteSession(location: RedisSessionsLocation & { sessionId: string }): Promise<boolean> {
 		return deleteRedisSession(location);
+	}
+
+	/** The replica wait in force (resolved at open: see `waitForReplicas`), `undefined` for none. */
+	get waitForReplicas(): WaitForReplicas | undefined {
+		const w = this.#run.durability.waitForReplicas;
+		return w ? { ...w } : undefined;
 	}
 
 	/** The fencing token of this instance's lease (`undefined` without locking). */
@@ -563,12 +578,9 @@ export class RedisSessionBackend implements SessionBackend {
 				`${op}: session "${this.sessionId}" was opened read-only (readOnly: true); open it without readOnly to write`,
 				{ backend: BACKEND },
 			);
+		// a lease taken over is refused here; one that ran out goes to the server, whose guard
+		// refuses it too and says whether another holder has taken over since
 		const lost = this.#lease?.lost;
-		if (lost !== undefined) {
-			throw new SessionLockedError(
-				`${op}: the lease on session "${this.sessionId}" was lost to ${describeHolder(lost ?? undefined)}`,
-				{ backend: BACKEND, ...(lost ? { holder: lost } : {}) },
-			);
-		}
+		if (lost?.kind === "taken") throw leaseLostError(op, lost);
 	}
 }

@@ -7,10 +7,16 @@ import {
 	type RedisLike,
 	whenReady,
 } from "./client.js";
-import { appendWaits, checkWaits, type Durability, durabilityAllowance } from "./durability.js";
-import { outcomeUnknown, toSessionError } from "./errors.js";
+import {
+	checkWaits,
+	type Durability,
+	durabilityAllowance,
+	type WaitForReplicas,
+} from "./durability.js";
+import { outcomeUnknown, RedisDurabilityError, toSessionError, wasRefused } from "./errors.js";
 import { BACKEND } from "./keys.js";
 import type { ScriptCommands } from "./scripts.js";
+import { runWritePipeline } from "./write-pipeline.js";
 
 /** The client with the scripts defined as commands. */
 export type Scripted = ScriptCommands<Promise<unknown>>;
@@ -26,7 +32,7 @@ export class CommandRunner {
 	readonly #client: RedisLike;
 	readonly #watch: ConnectionWatch;
 	readonly #timeout: number;
-	readonly #durability: Durability;
+	#durability: Durability;
 	readonly #checkWritable: (op: string) => void;
 	readonly #inFlight = new Set<Promise<unknown>>();
 	#closed = false;
@@ -43,6 +49,16 @@ export class CommandRunner {
 		this.#timeout = timeoutMs;
 		this.#durability = durability;
 		this.#checkWritable = checkWritable;
+	}
+
+	/** The durability waits in force. */
+	get durability(): Durability {
+		return this.#durability;
+	}
+
+	/** Sets the replica wait once `open` has resolved its default. */
+	useReplicaWait(wait: WaitForReplicas | undefined): void {
+		this.#durability = { ...this.#durability, waitForReplicas: wait };
 	}
 
 	/** Refuses new operations from now on; resolves when those in flight have settled. */
@@ -125,7 +141,10 @@ export class CommandRunner {
 		});
 	}
 
-	/** Builds a pipeline (or MULTI), appends the durability waits, runs it and checks every reply. */
+	/**
+	 * Builds a pipeline (its commands in one MULTI when `multi`), appends the durability waits,
+	 * runs it and checks every reply: it resolves only once the waits confirmed the write.
+	 */
 	write(
 		op: string,
 		build: (p: ScriptedPipeline) => void,
@@ -137,22 +156,58 @@ export class CommandRunner {
 		} catch (e) {
 			return Promise.reject(e);
 		}
-		const d = this.#durability;
 		return this.track(async () => {
-			const replies = await this.sendWrite(
-				op,
-				() => {
-					const p = (multi ? this.#client.multi() : this.#client.pipeline()) as ScriptedPipeline;
-					build(p);
-					appendWaits(p, d);
-					return p.exec();
-				},
-				extraMs + durabilityAllowance(d),
-			);
-			const values = this.unwrap(replies, op, true);
-			const waits = (d.waitForReplicas ? 1 : 0) + (d.waitForAof ? 1 : 0);
-			checkWaits(values.slice(values.length - waits), d, op);
+			const { unconfirmed } = await this.#confirmed(op, build, extraMs, multi);
+			if (unconfirmed) throw unconfirmed;
 		});
+	}
+
+	/**
+	 * One lease script (not tracked, allowed after {@link shutdown}): its reply, and with
+	 * durability options whether the waits confirmed it (`unconfirmed` says how far it got).
+	 */
+	async leaseScript(
+		op: string,
+		call: (c: Scripted) => unknown,
+	): Promise<{ reply: unknown; unconfirmed?: RedisDurabilityError }> {
+		const d = this.#durability;
+		if (!d.waitForReplicas && !d.waitForAof)
+			return {
+				reply: await this.sendWrite(op, async () => call(this.#client as unknown as Scripted)),
+			};
+		const { values, unconfirmed } = await this.#confirmed(op, (p) => call(p as never), 0, false);
+		return unconfirmed ? { reply: values[0], unconfirmed } : { reply: values[0] };
+	}
+
+	/** Runs a write pipeline with the waits after it; the build's replies and the waits' verdict. */
+	async #confirmed(
+		op: string,
+		build: (p: ScriptedPipeline) => void,
+		extraMs: number,
+		multi: boolean,
+	): Promise<{ values: unknown[]; unconfirmed?: RedisDurabilityError }> {
+		const d = this.#durability;
+		// refusals are followed until one commandTimeout has passed (then they are CONNECTION,
+		// before the operation's own timeout, which allows for the waits, could call it TIMEOUT)
+		const refuseUntil = this.#timeout > 0 ? Date.now() + this.#timeout : Number.POSITIVE_INFINITY;
+		const replies = await this.sendWrite(
+			op,
+			() => runWritePipeline(this.#client, build, d, multi, refuseUntil),
+			extraMs + durabilityAllowance(d),
+		);
+		const waits = (d.waitForReplicas ? 1 : 0) + (d.waitForAof ? 1 : 0);
+		const all = replies ?? [];
+		const head = this.unwrap(replies && all.slice(0, all.length - waits), op, true);
+		// a wait that failed confirmed nothing: e.g. "UNBLOCKED … (master -> replica?)", a WAIT
+		// cut short because its node was demoted by a failover
+		const confirmed = all.slice(all.length - waits).map(([e, v]) => (e ? undefined : v));
+		try {
+			checkWaits(confirmed, d, op);
+		} catch (e) {
+			if (e instanceof RedisDurabilityError) return { values: head, unconfirmed: e };
+			throw e;
+		}
+		return { values: head };
 	}
 
 	/**
@@ -167,10 +222,13 @@ export class CommandRunner {
 			});
 		// a lease error outranks the follow-on errors of the same pipeline
 		const errors = replies.map((r) => r[0]).filter((e): e is Error => e !== null);
-		const first = errors.find((e) => e.message.includes("XSLEASE")) ?? errors[0];
+		const first =
+			errors.find((e) => e.message.includes("XSLEASE")) ??
+			errors.find((e) => !e.message.startsWith("EXECABORT")) ??
+			errors[0];
 		if (first) {
 			const error = toSessionError(first, op, clientSecrets(this.#client));
-			if (sent && error.code === "CONNECTION")
+			if (sent && error.code === "CONNECTION" && !wasRefused(error))
 				throw outcomeUnknown(
 					op,
 					`the connection was lost before the answer (${this.#client.status})`,

@@ -16,7 +16,8 @@ local function guard()
 		if cur ~= ARGV[1] or fence ~= ARGV[2] then
 			-- no holder and no newer token: this instance's own lease ran out
 			if not cur and fence == ARGV[2] then return 'XSLEASE expired' end
-			return 'XSLEASE ' .. (cur or '')
+			-- a newer token (or another value): another holder took over, maybe released since
+			return 'XSLEASE taken ' .. (fence or '-') .. ' ' .. (cur or '')
 		end
 	end
 	return nil
@@ -211,18 +212,16 @@ redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
 return {1, value, token}`,
 	},
 	/**
-	 * Compare-and-pexpire. If the lease vanished (expired) and nobody took it since (the fence is
-	 * still ours), it is restored. KEYS: lease fence. ARGV: value token ttl. Returns {1|2|0, holder}.
+	 * Compare-and-pexpire. A lease that is gone is never taken back here (another holder may
+	 * have taken and released it, or taken it on a node this one has not heard of yet): only a
+	 * new acquisition, with a new token, takes a free session. KEYS: lease fence. ARGV: value
+	 * ttl. Returns {1, value} or {0, current holder or '', current fence or ''}.
 	 */
 	xsessionRenew: {
 		numberOfKeys: 2,
 		lua: `local cur = redis.call('GET', KEYS[1])
-if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[3]) return {1, cur} end
-if not cur and redis.call('GET', KEYS[2]) == ARGV[2] then
-	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-	return {2, ARGV[1]}
-end
-return {0, cur or ''}`,
+if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return {1, cur} end
+return {0, cur or '', redis.call('GET', KEYS[2]) or ''}`,
 	},
 	/** Compare-and-delete. KEYS: lease. ARGV: value. */
 	xsessionRelease: {

@@ -10,8 +10,8 @@ import {
 	type RedisLike,
 	whenReady,
 } from "./client.js";
-import { describeHolder, parseLeaseValue } from "./errors.js";
 import { BACKEND, metaScanPattern, sessionIdFromMetaKey, sessionKeys } from "./keys.js";
+import { describeHolder, parseLeaseValue } from "./lease-holder.js";
 import { defineScripts, type ScriptCommands } from "./scripts.js";
 
 /** Where the sessions live. */

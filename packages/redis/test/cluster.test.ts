@@ -127,11 +127,19 @@ describe.skipIf(!available)("redis backend on a three-master cluster", () => {
 		}
 	}, 30_000);
 
-	it("WAIT runs on the node that took the write (pipelined with it)", async () => {
+	it("WAIT runs on the node that took the write (pipelined with it); a cluster without replicas waits for none by default", async () => {
 		const prefix = randomPrefix();
+		const plain = await RedisSessionBackend.open({ client, prefix, sessionId: "plain" });
+		expect(plain.waitForReplicas).toBeUndefined();
+		await plain.close();
+		// no replica can confirm the lease: open refuses it
+		await expect(
+			RedisSessionBackend.open({ client, prefix, waitForReplicas: { replicas: 1, timeoutMs: 50 } }),
+		).rejects.toBeInstanceOf(RedisDurabilityError);
 		const b = await RedisSessionBackend.open({
 			client,
 			prefix,
+			lock: false,
 			waitForReplicas: { replicas: 1, timeoutMs: 50 },
 		});
 		try {

@@ -365,7 +365,14 @@ describe.skipIf(!available)("redis backend on 127.0.0.1:6379", () => {
 	});
 
 	it("waitForReplicas reports an unreplicated write with a typed error; waitForAof needs Redis 7.2", async () => {
-		const b = await open({ waitForReplicas: { replicas: 1, timeoutMs: 50 } });
+		// the lease is not taken when no replica confirms it: open rejects, leaving no lease
+		const refused = await open({ waitForReplicas: { replicas: 1, timeoutMs: 50 } }).catch(
+			(e: unknown) => e,
+		);
+		expect(refused).toBeInstanceOf(RedisDurabilityError);
+		expect((refused as Error).message).toMatch(/given back and the session was not opened/);
+		const b = await open({ lock: false, waitForReplicas: { replicas: 1, timeoutMs: 50 } });
+		expect(await client.exists(b.keys.lease)).toBe(0);
 		const err = await b.setHomeDc(2).catch((e: unknown) => e);
 		expect(err).toBeInstanceOf(RedisDurabilityError);
 		expect((err as RedisDurabilityError).acknowledged.replicas).toBe(0);

@@ -1,0 +1,191 @@
+// Failovers on a real 3-master + 3-replica Redis Cluster (started here, node timeout 1 s), with
+// the default options: one writer and one fencing token whatever the cluster does. Each
+// scenario runs several times; each run checks, once the cluster has settled, that no two
+// holders had writes acknowledged at once, that no acknowledged write was lost and that no
+// fencing token was handed out twice (see failover-ledger.ts).
+import type { Cluster } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { RedisSessionBackend } from "../src/index.js";
+import { type Holder, Ledger } from "./failover-ledger.js";
+import { type ClusterNode, ReplicatedCluster, redisServerAvailable } from "./replicated-cluster.js";
+import { randomPrefix } from "./servers.js";
+
+const available = await redisServerAvailable();
+const RUNS = 3;
+const TTL = 1500;
+
+let cluster: ReplicatedCluster;
+const clients: Cluster[] = [];
+let ledger: Ledger | undefined;
+
+beforeAll(async () => {
+	if (available) cluster = await ReplicatedCluster.start();
+}, 60_000);
+
+afterEach(async () => {
+	await ledger?.closeAll();
+	ledger = undefined;
+	for (const c of clients.splice(0)) c.disconnect();
+});
+
+afterAll(async () => {
+	await cluster?.destroy();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A client of the cluster, disconnected after the test. */
+async function client(options: Parameters<ReplicatedCluster["client"]>[0] = {}): Promise<Cluster> {
+	const c = cluster.client(options);
+	clients.push(c);
+	await c.ping();
+	return c;
+}
+
+/** A fresh session, and the nodes serving its slot now. */
+async function session(): Promise<{ ledger: Ledger; master: ClusterNode; replica: ClusterNode }> {
+	await cluster.settle();
+	ledger = new Ledger(randomPrefix(), "acc");
+	const roles = await cluster.roles(`${ledger.prefix}:{acc}:lease`);
+	return { ledger, ...roles };
+}
+
+/**
+ * After the run: settle, have the stale holder (if still connected) told that another holder
+ * took over, and check the ledger.
+ */
+async function settleAndCheck(l: Ledger, stale?: Holder): Promise<void> {
+	await l.stopAll();
+	await cluster.settle();
+	if (stale) {
+		const err = await stale.backend.setHomeDc(9).catch((e: unknown) => e);
+		expect((err as Error).message).toMatch(/another holder took over this session/);
+	}
+	await l.closeAll();
+	await l.check(await client());
+}
+
+describe.skipIf(!available)("redis cluster failover with replicas (default options)", () => {
+	it("on a cluster with replicas the default waits for one replica", async () => {
+		const { ledger: l } = await session();
+		const a = await l.open("A", await client());
+		expect(a.backend.waitForReplicas).toEqual({ replicas: 1, timeoutMs: 1000 });
+		const none = await RedisSessionBackend.open({
+			client: await client(),
+			prefix: l.prefix,
+			sessionId: "other",
+			waitForReplicas: false,
+		});
+		expect(none.waitForReplicas).toBeUndefined();
+		await none.close();
+	});
+
+	it(`master SIGKILLed, replica promoted (${RUNS} runs)`, async () => {
+		for (let run = 0; run < RUNS; run++) {
+			const { ledger: l, master, replica } = await session();
+			const a = await l.open("A", await client(), { leaseTtlMs: TTL });
+			l.startWriting(a);
+			await sleep(300);
+			// the replica lags: writes taken from now on are on the master only, unless waited for
+			await cluster.cutReplication(master);
+			await sleep(150);
+			await cluster.kill(master);
+			const b = l.open("B", await client(), { lockWaitMs: 30_000 });
+			b.catch(() => undefined); // awaited below
+			await cluster.waitMaster(replica, `${l.prefix}:{acc}:lease`);
+			await sleep(TTL);
+			await cluster.restart(master); // it comes back as the new master's replica
+			const bh = await b;
+			l.startWriting(bh);
+			await sleep(500);
+			await settleAndCheck(l, a);
+			expect(bh.acks.length, bh.failures.join("\n")).toBeGreaterThan(0);
+		}
+	}, 180_000);
+
+	for (const mode of ["TAKEOVER", "FORCE"] as const) {
+		it(`master paused, CLUSTER FAILOVER ${mode} on its replica, old master resumed (${RUNS} runs)`, async () => {
+			for (let run = 0; run < RUNS; run++) {
+				const { ledger: l, master, replica } = await session();
+				const a = await l.open("A", await client(), { leaseTtlMs: TTL });
+				l.startWriting(a);
+				await sleep(300);
+				// the replica lags: writes taken from now on are on the master only, unless waited for
+				await cluster.cutReplication(master);
+				await sleep(150);
+				cluster.pause(master); // A's writes and renewals queue up in its socket
+				await cluster.failover(replica, mode);
+				await cluster.waitMaster(replica, `${l.prefix}:{acc}:lease`);
+				const b = l.open("B", await client(), { lockWaitMs: 30_000 });
+				b.catch(() => undefined); // awaited below
+				await sleep(TTL + 500); // A's lease runs out on the new master
+				cluster.resumeNow(master); // runs A's queued commands, then learns it was replaced
+				const bh = await b;
+				l.startWriting(bh);
+				await sleep(500);
+				await settleAndCheck(l, a);
+				expect(bh.acks.length, bh.failures.join("\n")).toBeGreaterThan(0);
+			}
+		}, 180_000);
+	}
+
+	it(`a contender routed to the paused old master after the holder died (${RUNS} runs)`, async () => {
+		for (let run = 0; run < RUNS; run++) {
+			const { ledger: l, master, replica } = await session();
+			const holderClient = await client();
+			const a = await l.open("A", holderClient, { leaseTtlMs: TTL });
+			await l.write(a, 0);
+			holderClient.disconnect(); // A dies holding the lease
+			// C's slot map still says the old master (no periodic refresh)
+			const stale = await client({ slotsRefreshInterval: 0 } as never);
+			await stale.get(`${l.prefix}:{acc}:lease`); // its connection to the master is up
+			cluster.pause(master);
+			// C's acquire reaches the paused master first, and runs there when it resumes, after
+			// A's lease ran out and before it hears that its replica took over (the default wait
+			// is given: finding it out would ask a random node, maybe the paused one)
+			const c = l.open("C", stale, {
+				lockWaitMs: 30_000,
+				commandTimeout: 10_000,
+				waitForReplicas: { replicas: 1, timeoutMs: 1000 },
+			});
+			c.catch(() => undefined); // awaited below
+			await sleep(100);
+			await cluster.failover(replica, "TAKEOVER");
+			await cluster.waitMaster(replica, `${l.prefix}:{acc}:lease`);
+			const d = l.open("D", await client(), { lockWaitMs: 30_000 });
+			d.catch(() => undefined); // awaited below
+			await sleep(TTL + 200); // A's lease has run out everywhere
+			cluster.resumeNow(master);
+			const first = await Promise.race([c, d]);
+			await l.write(first, 1);
+			await l.write(first, 2);
+			await first.backend.close(); // the other one gets it now
+			const second = await (first.name === "C" ? d : c);
+			await l.write(second, 1);
+			await settleAndCheck(l);
+			expect(second.acks.length, second.failures.join("\n")).toBeGreaterThan(0);
+		}
+	}, 180_000);
+
+	it(`planned CLUSTER FAILOVER: writes go on at the new master, with and without the lease (${RUNS} runs)`, async () => {
+		for (let run = 0; run < RUNS; run++) {
+			const { ledger: l, replica } = await session();
+			const a = await l.open("A", await client(), { leaseTtlMs: TTL });
+			const unlocked = await l.open("U", await client(), { lock: false });
+			l.startWriting(a);
+			l.startWriting(unlocked);
+			await sleep(300);
+			await cluster.failover(replica);
+			await cluster.waitMaster(replica, `${l.prefix}:{acc}:lease`);
+			const [aBefore, uBefore] = [a.acks.length, unlocked.acks.length];
+			await sleep(1500);
+			// both kept writing at the new master (redirects followed, WAIT on its connection)
+			expect(a.acks.length).toBeGreaterThan(aBefore);
+			expect(unlocked.acks.length).toBeGreaterThan(uBefore);
+			expect(a.failures.filter((c) => c === "LOCKED")).toEqual([]);
+			await l.closeAll();
+			await cluster.settle();
+			await l.check(await client());
+		}
+	}, 180_000);
+});
