@@ -96,7 +96,19 @@ describe.skipIf(!hasMtcute)("x-session and Telegram Desktop tdata folders", () =
 		});
 		expect(report.size.bytes).toBeGreaterThan(0);
 		expect(r.stdout).not.toContain(PASSCODE);
+		const exported = await cli(["export", `tdata:${source}#2`, "--format", "json"], { env });
+		expect(exported.code, exported.stderr).toBe(0);
+		expect(JSON.parse(exported.stdout).extensions).toEqual({
+			"tdata:user-id": "[redacted]",
+			"tdata:test-mode": "[redacted]",
+		});
 		expect(hashes(source)).toEqual(before);
+	});
+
+	it("lists the folder's accounts", async () => {
+		const r = await cli(["list", `tdata:${source}`, "--json"], { env });
+		expect(r.stderr).toBe("");
+		expect(JSON.parse(r.stdout)).toEqual({ sessions: ["#1", "#2"] });
 	});
 
 	it("says what is wrong: no passcode, a wrong one, an account that does not exist, not tdata", async () => {

@@ -42,14 +42,11 @@ export class TdataStore implements Store {
 		}
 	}
 
-	async #read(c: Convert) {
-		const { path, account } = this.location;
-		const options = {
-			account,
-			...(this.#passcode !== undefined ? { passcode: this.#passcode } : {}),
-		};
+	/** Runs `op` with the passcode known so far; asks on a terminal when the folder needs one. */
+	async #withPasscode<T>(op: (passcode: { passcode?: string }) => Promise<T>): Promise<T> {
+		const known = () => (this.#passcode !== undefined ? { passcode: this.#passcode } : {});
 		try {
-			return await c.readTdataFolder(path, options);
+			return await op(known());
 		} catch (error) {
 			const missing =
 				isSessionError(error) && (error as { reason?: string }).reason === "missing-key";
@@ -62,14 +59,21 @@ export class TdataStore implements Store {
 				);
 			this.#passcode = asked;
 			this.#ctx.addSecret(asked);
-			return await c.readTdataFolder(path, { account, passcode: asked });
+			return await op(known());
 		}
 	}
 
-	async read(): Promise<ReadResult> {
+	#exists(): void {
 		if (!existsSync(this.location.path)) throw notFound(`no such folder: ${this.location.path}`);
+	}
+
+	async read(): Promise<ReadResult> {
+		this.#exists();
 		const c = await this.#convert();
-		const { session, extra } = await this.#read(c);
+		const { path, account } = this.location;
+		const { session, extra } = await this.#withPasscode((p) =>
+			c.readTdataFolder(path, { account, ...p }),
+		);
 		return {
 			session,
 			format: "tdata",
@@ -119,6 +123,16 @@ export class TdataStore implements Store {
 				`verification failed: ${display} does not give back the keys and account written`,
 			);
 		return { readBack: back.session };
+	}
+
+	/** The folder's accounts as `#1`, `#2`, … (the #ACCOUNT of a tdata: location). */
+	async list(): Promise<string[]> {
+		this.#exists();
+		const c = await this.#convert();
+		const { accounts } = await this.#withPasscode((p) =>
+			c.listTdataAccounts(this.location.path, p),
+		);
+		return accounts.map((index) => `#${index + 1}`);
 	}
 
 	async rekey(): Promise<RekeyResult> {
