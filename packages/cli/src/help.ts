@@ -119,7 +119,7 @@ Options:
 
 Lists the session ids held by a multi-session store: sqlite:PATH, libsql:URL,
 postgres://USER@HOST:PORT/DB?schema=S or redis://HOST:PORT/DB?prefix=P (a #SESSION part
-is ignored). One id per line.
+is ignored), or the accounts of a tdata:DIR folder (#1, #2, ...). One id per line.
 
 Options:
   --json      print {"sessions": [...]} on stdout
