@@ -87,10 +87,16 @@ describe.each(packages.map((p) => [p.name, p] as const))("%s", (name, pkg) => {
 		}
 	});
 
-	it("ships dist, src (for source maps), README and LICENSE, nothing else", () => {
+	it("ships dist, src (for source maps), README, LICENSE and its commands, nothing else", () => {
 		const files = packed().files;
+		// a command's launcher lives outside dist/ so that a workspace checkout links it before the build
+		const commands = Object.values((pkg.manifest.bin ?? {}) as Record<string, string>).map((f) =>
+			f.replace(/^\.\//, ""),
+		);
 		const stray = files.filter(
-			(f) => !/^(dist|src)\//.test(f) && !["package.json", "README.md", "LICENSE"].includes(f),
+			(f) =>
+				!/^(dist|src)\//.test(f) &&
+				!["package.json", "README.md", "LICENSE", ...commands].includes(f),
 		);
 		expect(stray).toEqual([]);
 		expect(files).toContain("README.md");
