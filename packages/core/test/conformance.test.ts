@@ -194,6 +194,17 @@ function harness(flaws: Flaws = {}): ConformanceHarness {
 
 runConformanceSuite({ describe, it, beforeEach, afterEach }, harness());
 
+/** One storage shared by every test, as the two-line form `runConformanceSuite({ name, open })` uses. */
+function sharedStorage() {
+	const data = new Map<string, Uint8Array>();
+	const held = new Set<string>();
+	const live = new Map<string, PersistedSession>();
+	return { data, open: (sessionId: string) => MapBackend.open(data, held, sessionId, {}, live) };
+}
+
+const shared = sharedStorage();
+await runConformanceSuite({ name: "map (two-line form)", open: shared.open });
+
 /** Registers the suite with a runner that only collects, then runs every test; returns the failures. */
 async function failingTests(flaws: Flaws, group?: string, skipped?: string[]): Promise<string[]> {
 	const tests: { name: string; fn: (ctx: unknown) => unknown }[] = [];
@@ -220,6 +231,36 @@ async function failingTests(flaws: Flaws, group?: string, skipped?: string[]): P
 	}
 	return failed;
 }
+
+describe("the two-line form", () => {
+	it("registers the same tests as the full form, and leaves the shared storage empty", async () => {
+		const collect = () => {
+			const tests: { name: string; fn: (ctx: unknown) => unknown }[] = [];
+			const path: string[] = [];
+			const runner: TestRunner = {
+				describe(name, fn) {
+					path.push(name);
+					fn();
+					path.pop();
+				},
+				it(name, fn) {
+					tests.push({ name: [...path.slice(1), name].join(" > "), fn });
+				},
+			};
+			return { tests, runner };
+		};
+		const full = collect();
+		runConformanceSuite(full.runner, harness());
+		const simple = collect();
+		const storage = sharedStorage();
+		await runConformanceSuite({ name: "map", open: storage.open, runner: simple.runner });
+		expect(simple.tests.map((t) => t.name)).toEqual(full.tests.map((t) => t.name));
+		const failed: string[] = [];
+		for (const t of simple.tests) await Promise.resolve(t.fn({})).catch(() => failed.push(t.name));
+		expect(failed).toEqual([]);
+		expect([...storage.data.keys()]).toEqual([]);
+	}, 120_000);
+});
 
 describe("the suite catches broken backends", () => {
 	it("a correct backend fails nothing under the collecting runner", async () => {

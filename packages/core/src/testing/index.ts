@@ -19,5 +19,6 @@ export type {
 	ConformanceHarness,
 	ConformanceOptions,
 	ConformanceStore,
+	ConformanceSuite,
 	TestRunner,
 } from "./types.js";

@@ -36,3 +36,19 @@ export interface ConformanceOptions {
 	/** Per-test timeout in ms (default 30 000). */
 	timeout?: number;
 }
+
+/** The common form of `runConformanceSuite`: a name and how to open a backend on a session. */
+export interface ConformanceSuite {
+	/** Label for the describe block, e.g. `"file"`. */
+	name: string;
+	/**
+	 * Opens a backend bound to `sessionId` on one shared storage. Every test uses session ids no
+	 * other test uses (and deletes them after), so they need no storage of their own; a backend
+	 * opened after another was closed reads what that one wrote (for persistent backends).
+	 */
+	open(sessionId: string): Promise<SessionBackend>;
+	/** The runner's functions; by default found from the environment (see `runConformanceSuite`). */
+	runner?: TestRunner;
+	/** Per-test timeout in ms (default 30 000). */
+	timeout?: number;
+}
