@@ -162,7 +162,7 @@ describe("tdata folders", () => {
 		config.writeUInt32BE(12, 0);
 		config.writeInt32BE(1, 4); // config format version
 		config.writeInt32BE(1, 8); // environment: test
-		const sealed = encryptLocal(crypto, new Uint8Array(config), localKey);
+		const sealed = encryptLocal(crypto, new Uint8Array(config), localKey.expose());
 		const payload = Buffer.alloc(4 + sealed.length);
 		payload.writeUInt32BE(sealed.length, 0);
 		Buffer.from(sealed).copy(payload, 4);

@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isSessionError } from "@x/session-core";
+import { isSessionError, SecretBytes } from "@x/session-core";
 import { seededRandom } from "@x/session-core/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -47,14 +47,14 @@ const mtp = encodeMtpAuthorization({
 	userId: 5_123_456_789n,
 	mainDcId: 2,
 	authKeys: [
-		{ dcId: 2, key: makeKey(1) },
-		{ dcId: 4, key: makeKey(2) },
+		{ dcId: 2, key: new SecretBytes(makeKey(1)) },
+		{ dcId: 4, key: new SecretBytes(makeKey(2)) },
 	],
 	keysToDestroy: [],
 });
 const keyDatas = await encodeKeyData(
 	crypto,
-	{ localKey: makeKey(3), accounts: [0, 1], active: 1 },
+	{ localKey: new SecretBytes(makeKey(3)), accounts: [0, 1], active: 1 },
 	"",
 );
 

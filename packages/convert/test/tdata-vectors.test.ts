@@ -2,6 +2,8 @@
 // test/python/tdata_vectors.py, which computes them apart from our code (hashlib, the
 // `cryptography` package, the layouts written out in Python).
 import { createHash } from "node:crypto";
+import { inspect } from "node:util";
+import { SecretBytes } from "@x/session-core";
 import { describe, expect, it } from "vitest";
 import {
 	accountDataName,
@@ -16,6 +18,7 @@ import {
 	encryptLocal,
 	nodeTdataCrypto,
 	type TdataCrypto,
+	type TdataMtpAuthorization,
 	tdataFileName,
 } from "../src/index.js";
 import { aesIge, deriveAesKeyIv } from "../src/tdata/local-encryption.js";
@@ -129,20 +132,24 @@ describe("TDF$ container", () => {
 describe("key_datas", () => {
 	it("salt, local key under the passcode key, account list under the local key", async () => {
 		const localKey = makeKey(2);
-		const payload = await encodeKeyData(fixed, { localKey, accounts: [0, 1], active: 0 }, "");
+		const payload = await encodeKeyData(
+			fixed,
+			{ localKey: new SecretBytes(localKey), accounts: [0, 1], active: 0 },
+			"",
+		);
 		expect(sha256(payload)).toBe(
 			"3175936307cbf757887aa9265b606404e97f23c19c9c9907188ba00539a53e36",
 		);
 		const back = await decodeKeyData(crypto, payload, "");
 		expect(back.accounts).toEqual([0, 1]);
 		expect(back.active).toBe(0);
-		expect(back.localKey).toEqual(localKey);
+		expect(back.localKey.expose()).toEqual(localKey);
 	});
 
 	it("a passcode-protected key_datas: missing passcode and wrong passcode are ENCRYPTION errors", async () => {
 		const payload = await encodeKeyData(
 			crypto,
-			{ localKey: makeKey(3), accounts: [0], active: 0 },
+			{ localKey: new SecretBytes(makeKey(3)), accounts: [0], active: 0 },
 			"secret-pass",
 		);
 		await expect(decodeKeyData(crypto, payload, "")).rejects.toMatchObject({
@@ -153,23 +160,38 @@ describe("key_datas", () => {
 			code: "ENCRYPTION",
 			reason: "wrong-key",
 		});
-		expect((await decodeKeyData(crypto, payload, "secret-pass")).localKey).toEqual(makeKey(3));
+		expect((await decodeKeyData(crypto, payload, "secret-pass")).localKey.expose()).toEqual(
+			makeKey(3),
+		);
 	});
 });
 
 describe("MTP authorization block", () => {
-	const auth = { userId: 5_123_456_789n, mainDcId: 2, authKeys: [{ dcId: 2, key: makeKey(1) }] };
+	const auth = {
+		userId: 5_123_456_789n,
+		mainDcId: 2,
+		authKeys: [{ dcId: 2, key: new SecretBytes(makeKey(1)) }],
+	};
+	/** The block with its keys as hex, to compare (SecretBytes hide their bytes from toEqual). */
+	const plain = (a: TdataMtpAuthorization) => ({
+		...a,
+		authKeys: a.authKeys.map((k) => ({ dcId: k.dcId, key: hex(k.key.expose()) })),
+		keysToDestroy: a.keysToDestroy.map((k) => ({ dcId: k.dcId, key: hex(k.key.expose()) })),
+	});
 
 	it("block 0x4B: -1, -1, user id (u64), main DC, keys, keys to destroy (none)", () => {
 		const bytes = encodeMtpAuthorization({ ...auth, keysToDestroy: [] });
 		expect(sha256(bytes)).toBe("6fd502de89291655eea742c4e78de2e1d6d82ccd2183e0050358130b12218337");
-		expect(decodeMtpAuthorization(bytes)).toEqual({ ...auth, keysToDestroy: [] });
+		expect(plain(decodeMtpAuthorization(bytes))).toEqual(plain({ ...auth, keysToDestroy: [] }));
+		// the decoded keys are SecretBytes: inspect and JSON show their length only
+		const shown = `${inspect(decodeMtpAuthorization(bytes), { depth: 9 })}${JSON.stringify(decodeMtpAuthorization(bytes), (_, v) => (typeof v === "bigint" ? `${v}` : v))}`;
+		expect(shown).not.toContain(hex(makeKey(1)).slice(0, 24));
 	});
 
 	it("several keys (past the encoder's first buffer) round-trip", () => {
-		const keys = [1, 2, 3, 4, 5].map((dcId) => ({ dcId, key: makeKey(dcId) }));
+		const keys = [1, 2, 3, 4, 5].map((dcId) => ({ dcId, key: new SecretBytes(makeKey(dcId)) }));
 		const many = { userId: 1n, mainDcId: 3, authKeys: keys, keysToDestroy: [] };
-		expect(decodeMtpAuthorization(encodeMtpAuthorization(many))).toEqual(many);
+		expect(plain(decodeMtpAuthorization(encodeMtpAuthorization(many)))).toEqual(plain(many));
 	});
 
 	it("reads the legacy layout (32-bit user id and DC first)", () => {
@@ -185,7 +207,7 @@ describe("MTP authorization block", () => {
 		const decoded = decodeMtpAuthorization(new Uint8Array(Buffer.concat([outer, inner])));
 		expect(decoded.userId).toBe(123456n);
 		expect(decoded.mainDcId).toBe(4);
-		expect(decoded.authKeys[0]?.key).toEqual(makeKey(9));
+		expect(decoded.authKeys[0]?.key.expose()).toEqual(makeKey(9));
 	});
 
 	it("rejects another block, a key count beyond the data, and truncation", () => {

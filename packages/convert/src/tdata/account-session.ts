@@ -36,7 +36,7 @@ export function authorizationToSession(
 		const entry: DcEntry = {
 			dcId,
 			addr: wellKnownDcAddress(dcId, testMode, what),
-			authKey: new SecretBytes(key),
+			authKey: key,
 			firstSalt: 0n,
 			timeOffset: 0,
 			flags: DcFlags.NONE,
@@ -79,7 +79,7 @@ export function sessionAuthKeys(session: PersistedSession): TdataAuthKey[] {
 		if (keys.some((k) => k.dcId === d.dcId)) continue;
 		if (d.authKey.length !== 256) throw invalid(`DC ${d.dcId} auth key is not 256 bytes`);
 		if (d.dcId < 1 || d.dcId > 0x7fffffff) throw invalid(`DC id ${d.dcId} cannot be written`);
-		keys.push({ dcId: d.dcId, key: d.authKey.expose().slice() });
+		keys.push({ dcId: d.dcId, key: d.authKey });
 	}
 	const home = keys.findIndex((k) => k.dcId === session.homeDcId);
 	if (home < 0)

@@ -1,7 +1,7 @@
 // Reading and writing whole tdata folders (Node: node:fs and, by default, node:crypto).
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
-import { isSessionError, type PersistedSession } from "@x/session-core";
+import { isSessionError, type PersistedSession, SecretBytes } from "@x/session-core";
 import { Reader, Writer } from "../bytes.js";
 import { corrupt, invalid, ioError } from "../errors.js";
 import type { Decoded } from "../types.js";
@@ -110,7 +110,7 @@ export async function readTdataFolder(
 	const plain = decryptLocal(
 		crypto,
 		encrypted,
-		keyData.localKey,
+		keyData.localKey.expose(),
 		file.file,
 		"it was not written with this folder's local key",
 	);
@@ -141,7 +141,9 @@ async function environmentOf(
 		const file = await readTdfFile(crypto, join(dir, accountName), "config");
 		if (!file) return null;
 		const encrypted = readQBytes(new Reader(file.payload, "configs"), "encrypted data");
-		return readEnvironment(decryptLocal(crypto, encrypted, keyData.localKey, "configs", ""));
+		return readEnvironment(
+			decryptLocal(crypto, encrypted, keyData.localKey.expose(), "configs", ""),
+		);
 	} catch (error) {
 		// a damaged cache does not make the account unreadable: the environment stays unknown
 		if (isSessionError(error)) return null;
@@ -205,7 +207,7 @@ export async function writeTdataFolder(
 			"the tdata target already exists; choose a new directory, or pass overwrite to write into it",
 		);
 	const keyData: TdataKeyData = {
-		localKey: crypto.randomBytes(256),
+		localKey: new SecretBytes(crypto.randomBytes(256)),
 		accounts: list.map((_, i) => i),
 		active,
 	};
@@ -214,7 +216,10 @@ export async function writeTdataFolder(
 	const files: string[] = [];
 	for (const [i, block] of blocks.entries()) {
 		const name = tdataFileName(crypto, accountDataName(i, options.dataName));
-		const payload = writeQBytes(new Writer(), encryptLocal(crypto, block, keyData.localKey));
+		const payload = writeQBytes(
+			new Writer(),
+			encryptLocal(crypto, block, keyData.localKey.expose()),
+		);
 		files.push(await writeTdfFile(crypto, dir, name, payload.bytes));
 		// Desktop ignores an account without a map; an empty one (no stored data) is enough
 		const mapDir = join(dir, name);
@@ -222,7 +227,7 @@ export async function writeTdataFolder(
 		const map = new Writer();
 		writeQBytes(map, new Uint8Array(0));
 		writeQBytes(map, new Uint8Array(0));
-		writeQBytes(map, encryptLocal(crypto, new Uint8Array(0), keyData.localKey));
+		writeQBytes(map, encryptLocal(crypto, new Uint8Array(0), keyData.localKey.expose()));
 		files.push(await writeTdfFile(crypto, mapDir, "map", map.bytes));
 		await syncDir(mapDir);
 	}

@@ -1,5 +1,6 @@
 // key_datas: the salt, the local key encrypted under the passcode key, and the account list
 // encrypted under the local key. Every other file of the folder is encrypted with the local key.
+import { SecretBytes } from "@x/session-core";
 import { Reader, Writer } from "../bytes.js";
 import { corrupt, encryptionError } from "../errors.js";
 import type { TdataCrypto } from "./crypto.js";
@@ -13,7 +14,7 @@ export const MAX_ACCOUNTS = 100;
 /** What key_datas holds once decrypted. */
 export interface TdataKeyData {
 	/** The 256-byte key every other file is encrypted with. */
-	localKey: Uint8Array;
+	localKey: SecretBytes;
 	/** Account indices (0-based) in Desktop's order. */
 	accounts: number[];
 	/** The index of the account Desktop opens first. */
@@ -69,7 +70,7 @@ export async function decodeKeyData(
 		accounts.push(index);
 	}
 	const active = ir.u32be("active account");
-	return { localKey, accounts, active };
+	return { localKey: new SecretBytes(localKey), accounts, active };
 }
 
 function isWrongKey(error: unknown): boolean {
@@ -89,7 +90,8 @@ export async function encodeKeyData(
 	const passcodeKey = await derivePasscodeKey(crypto, passcode, salt);
 	const w = new Writer();
 	writeQBytes(w, salt);
-	writeQBytes(w, encryptLocal(crypto, keyData.localKey, passcodeKey));
-	writeQBytes(w, encryptLocal(crypto, info.bytes, keyData.localKey));
+	const localKey = keyData.localKey.expose();
+	writeQBytes(w, encryptLocal(crypto, localKey, passcodeKey));
+	writeQBytes(w, encryptLocal(crypto, info.bytes, localKey));
 	return w.bytes;
 }

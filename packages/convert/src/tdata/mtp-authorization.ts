@@ -1,6 +1,7 @@
 // An account's MTP authorization, the file named after the account's data name: encrypted with
 // the local key, it holds one setting block, 0x4B, whose bytes are the user id, the main DC and
 // the DC ids with their 256-byte auth keys (then the keys waiting to be destroyed, same layout).
+import { SecretBytes } from "@x/session-core";
 import { Reader, Writer } from "../bytes.js";
 import { corrupt, invalid } from "../errors.js";
 import { readQBytes, writeQBytes } from "./qt-bytes.js";
@@ -13,7 +14,7 @@ const MAX_U64 = (1n << 64n) - 1n;
 /** One DC's permanent auth key as Desktop stores it. */
 export interface TdataAuthKey {
 	dcId: number;
-	key: Uint8Array;
+	key: SecretBytes;
 }
 
 /** The decoded block. */
@@ -37,7 +38,7 @@ function readKeys(r: Reader, field: string): TdataAuthKey[] {
 	for (let i = 0; i < count; i++) {
 		const dcId = r.u32be(`${field} DC id`);
 		if (dcId < 1 || dcId > 0x7fffffff) throw corrupt(`${WHAT}: a key has DC id ${dcId}`);
-		keys.push({ dcId, key: r.take(AUTH_KEY_LENGTH, field) });
+		keys.push({ dcId, key: new SecretBytes(r.take(AUTH_KEY_LENGTH, field)) });
 	}
 	return keys;
 }
@@ -75,7 +76,7 @@ export function encodeMtpAuthorization(auth: TdataMtpAuthorization): Uint8Array 
 	inner.u32be(auth.mainDcId).u32be(auth.authKeys.length);
 	for (const { dcId, key } of auth.authKeys) {
 		if (key.length !== AUTH_KEY_LENGTH) throw invalid(`DC ${dcId} auth key is not 256 bytes`);
-		inner.u32be(dcId).raw(key);
+		inner.u32be(dcId).raw(key.expose());
 	}
 	inner.u32be(0);
 	return writeQBytes(new Writer().u32be(MTP_AUTHORIZATION_BLOCK), inner.bytes).bytes;
