@@ -1,48 +1,22 @@
-// Root ignores mode bits, so the permission guarantees are checked again as an ordinary user:
-// created with `useradd` when the tests run as root (as in CI); skipped, and saying why, otherwise.
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
+// Root ignores mode bits, so the permission guarantees are checked again as an ordinary user
+// (see core's test/unprivileged.ts); skipped, and saying why, without root.
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import {
+	runAsUnprivileged,
+	UNPRIVILEGED_USER as USER,
+	unprivilegedUserReady,
+} from "../../core/test/unprivileged.js";
 
-const USER = "xs-unprivileged";
-const isRoot = process.getuid?.() === 0;
-
-function ensureUser(): boolean {
-	if (!isRoot) return false;
-	if (spawnSync("id", ["-u", USER]).status === 0) return true;
-	return (
-		spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER])
-			.status === 0
-	);
-}
-const ready = ensureUser();
+const ready = unprivilegedUserReady();
 const dir = mkdtempSync(join(tmpdir(), "xs-perm-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!ready)(`as the unprivileged user ${USER} (needs root to create it)`, () => {
 	it("session files, temp files and moved-aside files are 0600 and a created directory 0700, with umask 022", () => {
-		execFileSync("chown", [USER, dir]);
-		chmodSync(dir, 0o755);
-		const tsx = createRequire(import.meta.url).resolve("tsx");
-		const uid = execFileSync("id", ["-u", USER], { encoding: "utf8" }).trim();
-		const gid = execFileSync("id", ["-g", USER], { encoding: "utf8" }).trim();
-		const out = execFileSync(
-			process.execPath,
-			[
-				"--conditions=@x/source",
-				"--import",
-				tsx,
-				join(import.meta.dirname, "child", "perms.ts"),
-				dir,
-				uid,
-				gid,
-			],
-			{ encoding: "utf8" },
-		);
-		const report = JSON.parse(out.trim().split("\n").at(-1) as string);
+		const report = runAsUnprivileged(join(import.meta.dirname, "child", "perms.ts"), dir);
 		expect(report.uid).not.toBe(0);
 		expect(report.umask).toBe("22");
 		expect(report.modes["sessions/"]).toBe("700");
