@@ -2,14 +2,13 @@
 // write-ahead log as it is (the session would live in the -wal, and a copy of the .db alone would
 // hold no session), so the driver copies the log into the file and empties it first, waiting for
 // a reader of another process to let it finish.
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PersistedSession } from "@x/session-core";
 import { assertSameSession, sampleSession, testPeers } from "@x/session-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { startChild } from "../../core/test/child-process.js";
 import { LibsqlSessionBackend } from "../src/index.js";
 
 const dirs: string[] = [];
@@ -31,21 +30,6 @@ async function liveAndClose(path: string) {
 	await b.cachePeers(testPeers(200, 9));
 	const expected = await b.load();
 	return { b, expected };
-}
-
-/** A process holding a read transaction on `path` for `holdMs`, resolved once it holds it. */
-async function readerProcess(path: string, holdMs: number) {
-	const tsx = createRequire(import.meta.url).resolve("tsx");
-	const script = join(import.meta.dirname, "child", "reader.ts");
-	const child = spawn(process.execPath, ["--import", tsx, script, path, String(holdMs)], {
-		stdio: ["ignore", "pipe", "inherit"],
-	});
-	const exited = new Promise((resolve) => child.once("exit", resolve));
-	await new Promise<void>((resolve, reject) => {
-		child.stdout.once("data", () => resolve());
-		child.once("exit", (code) => reject(new Error(`reader exited (${code})`)));
-	});
-	return { exited };
 }
 
 /** Opens a copy of the database file alone (no -wal, no -shm) and loads the session from it. */
@@ -76,7 +60,11 @@ describe("a clean close leaves one self-contained file", () => {
 		const path = join(tempDir(), "bot.libsql.db");
 		const { b, expected } = await liveAndClose(path);
 		// a read snapshot of the log: libSQL's checkpoint answers busy (its busy timeout is 0)
-		const reader = await readerProcess(path, 500);
+		const reader = await startChild(
+			join(import.meta.dirname, "child", "reader.ts"),
+			[path, "500"],
+			"reading",
+		);
 		await b.close();
 		expect(statSync(`${path}-wal`).size).toBe(0);
 		await reader.exited;

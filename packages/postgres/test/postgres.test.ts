@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -15,6 +13,7 @@ import {
 } from "@x/session-core/testing";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
+import { startChild } from "../../core/test/child-process.js";
 import { POSTGRES_MIGRATIONS, PostgresSessionBackend } from "../src/index.js";
 import { startPrivateCluster } from "./cluster.js";
 import { adminQuery, available, dropSchema, PG_URL, randomSchema } from "./helpers.js";
@@ -92,27 +91,12 @@ describe.skipIf(!available)("postgres", () => {
 
 	it("a second process on the same session gets LOCKED; on another session both work", async () => {
 		const s = schema();
-		const tsx = createRequire(import.meta.url).resolve("tsx");
-		const child = spawn(
-			process.execPath,
-			[
-				"--conditions=@x/source",
-				"--import",
-				tsx,
-				join(import.meta.dirname, "child", "holder.ts"),
-				PG_URL,
-				s,
-				"bot",
-			],
-			{
-				stdio: ["ignore", "pipe", "inherit"],
-			},
+		const { child } = await startChild(
+			join(import.meta.dirname, "child", "holder.ts"),
+			[PG_URL, s, "bot"],
+			"holding",
 		);
 		try {
-			await new Promise<void>((resolve, reject) => {
-				child.stdout?.on("data", (d: Buffer) => d.toString().includes("holding") && resolve());
-				child.once("exit", (code) => reject(new Error(`holder exited ${code}`)));
-			});
 			const error = await PostgresSessionBackend.open({
 				connectionString: PG_URL,
 				schema: s,

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
 	existsSync,
@@ -9,7 +8,6 @@ import {
 	statSync,
 	writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CorruptSessionError, isSessionError, SessionLockedError } from "@x/session-core";
@@ -23,6 +21,7 @@ import {
 } from "@x/session-core/testing";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { startChild } from "../../core/test/child-process.js";
 import { referenceDdl } from "../../core/test/sql/reference-database.js";
 import {
 	deleteSqliteSession,
@@ -594,23 +593,11 @@ describe("the memory map", () => {
 describe("leases between processes", () => {
 	it("a second process gets LOCKED naming the holder; a killed holder's lease is taken over", async () => {
 		const path = dbPath();
-		const tsx = createRequire(import.meta.url).resolve("tsx");
-		const child = spawn(
-			process.execPath,
-			[
-				"--conditions=@x/source",
-				"--import",
-				tsx,
-				join(import.meta.dirname, "child", "holder.ts"),
-				path,
-				"bot",
-			],
-			{ stdio: ["ignore", "pipe", "inherit"] },
+		const { child } = await startChild(
+			join(import.meta.dirname, "child", "holder.ts"),
+			[path, "bot"],
+			"holding",
 		);
-		await new Promise<void>((resolve, reject) => {
-			child.stdout?.on("data", (d: Buffer) => d.toString().includes("holding") && resolve());
-			child.once("exit", (code) => reject(new Error(`holder exited ${code}`)));
-		});
 		const error = await SqliteSessionBackend.open({ database: path, sessionId: "bot" }).catch(
 			(e: unknown) => e,
 		);
