@@ -1,10 +1,12 @@
+import { SerialQueue } from "@x/session-core/backend";
+
 /**
  * Runs one write at a time, after a delay that coalesces bursts of changes, and reports failures
  * without ever rejecting a Promise GramJS leaves floating.
  */
 export class WriteBehind {
 	#timer: ReturnType<typeof setTimeout> | undefined;
-	#chain: Promise<void> = Promise.resolve();
+	readonly #writes = new SerialQueue();
 	readonly #write: () => Promise<void>;
 	readonly #delayMs: number;
 
@@ -26,15 +28,13 @@ export class WriteBehind {
 	/** Writes now, after the write in progress; rejects when this write fails. */
 	flush(): Promise<void> {
 		this.#cancelTimer();
-		const run = this.#chain.catch(() => undefined).then(() => this.#write());
-		this.#chain = run;
-		return run;
+		return this.#writes.run(this.#write);
 	}
 
 	/** Cancels the scheduled write and waits for the one in progress. */
 	async stop(): Promise<void> {
 		this.#cancelTimer();
-		await this.#chain.catch(() => undefined);
+		await this.#writes.settled();
 	}
 
 	#cancelTimer(): void {
