@@ -76,7 +76,9 @@ export async function followRefusal(
 		const { slot, node } = refusal;
 		const known = node !== undefined && client.nodes("all").some((n) => nodeKey(n) === node);
 		if (refusal.kind === "MOVED" && slot !== undefined && node !== undefined && known) {
-			client.slots[slot] = [node];
+			const owners = client.slots[slot];
+			if (owners) owners[0] = node;
+			else client.slots[slot] = [node];
 			client.refreshSlotsCache();
 			return;
 		}

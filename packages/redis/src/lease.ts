@@ -97,8 +97,8 @@ export class Lease {
 					c.xsessionAcquire(keys.lease, keys.fence, prefix, suffix, options.ttlMs),
 				);
 				reply = sent.reply as [number, string, number];
-				if (sent.unconfirmed) {
-					if (reply[0] === 1) await Lease.#giveBack(keys, reply[1], script);
+				if (sent.unconfirmed && reply[0] === 1) {
+					await Lease.#giveBack(keys, reply[1], script);
 					throw new RedisDurabilityError(
 						`open: the lease was taken on a node that could not show it on enough replicas (${sent.unconfirmed.message.replace(/^.*?: /, "")}); during a failover that node may no longer be the master. The lease was given back and the session was not opened: open it again once the cluster has settled (lockWaitMs retries by itself)`,
 						sent.unconfirmed.required,

@@ -1,3 +1,5 @@
+// Over 400 lines: one class implementing the whole SessionBackend interface; the scripts, codec,
+// lease, runner and snapshot it uses live in their own modules.
 import { randomBytes } from "node:crypto";
 import {
 	type BackendCapabilities,

@@ -5,7 +5,7 @@
 // fencing token was handed out twice (see failover-ledger.ts).
 import type { Cluster } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RedisSessionBackend } from "../src/index.js";
+import { RedisDurabilityError, RedisSessionBackend } from "../src/index.js";
 import { type Holder, Ledger } from "./failover-ledger.js";
 import { type ClusterNode, ReplicatedCluster, redisServerAvailable } from "./replicated-cluster.js";
 import { randomPrefix } from "./servers.js";
@@ -78,6 +78,25 @@ describe.skipIf(!available)("redis cluster failover with replicas (default optio
 		});
 		expect(none.waitForReplicas).toBeUndefined();
 		await none.close();
+		// a transaction (its WAIT goes after EXEC) and a staged save are confirmed too
+		const peers = Array.from({ length: 2500 }, (_, i) => ({
+			kind: "user" as const,
+			id: BigInt(i + 1),
+			accessHash: 7n,
+			channelKind: null,
+		}));
+		await a.backend.applyChanges({ peers, homeDcId: 2 });
+		const loaded = await a.backend.load();
+		expect(loaded?.peers).toHaveLength(2500);
+		await a.backend.save({ ...(loaded as NonNullable<typeof loaded>), homeDcId: 4 });
+		// with the replica cut off, nothing is confirmed: the same calls reject, typed
+		const { master } = await cluster.roles(`${l.prefix}:{acc}:lease`);
+		await cluster.cutReplication(master);
+		await expect(a.backend.applyChanges({ peers, homeDcId: 3 })).rejects.toBeInstanceOf(
+			RedisDurabilityError,
+		);
+		await expect(a.backend.setHomeDc(5)).rejects.toBeInstanceOf(RedisDurabilityError);
+		await cluster.settle();
 	});
 
 	it(`master SIGKILLed, replica promoted (${RUNS} runs)`, async () => {
