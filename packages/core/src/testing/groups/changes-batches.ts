@@ -1,19 +1,12 @@
-
 import { upsertDc } from "../../dc-slots.js";
 import { upsertPeers } from "../../peer-index.js";
 import { upsertMinPeer } from "../../peers.js";
 import { SecretBytes } from "../../secret.js";
-import { cloneSession, } from "../../session.js";
+import { cloneSession } from "../../session.js";
 import type { PersistedSession, SessionChanges } from "../../types.js";
 import { DcFlags } from "../../types.js";
 import { applyUpdateStateChange } from "../../update-state.js";
-import {
-	seededBytes,
-	testAuthKey,
-	testDc,
-	testPeer,
-	testPeerMeta,
-} from "../fixtures.js";
+import { seededBytes, testAuthKey, testDc, testPeer, testPeerMeta } from "../fixtures.js";
 
 export const bytes = (s: SecretBytes | null) => (s ? Array.from(s.expose()) : null);
 

@@ -7,7 +7,7 @@ import { peerMetaEqual } from "../../extensions.js";
 import { upsertPeers } from "../../peer-index.js";
 import { SecretBytes } from "../../secret.js";
 import { cloneSession, emptySession } from "../../session.js";
-import type { CachedPeer, } from "../../types.js";
+import type { CachedPeer } from "../../types.js";
 import { assertSameSession } from "../compare.js";
 import {
 	sampleSession,

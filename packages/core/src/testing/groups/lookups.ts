@@ -2,13 +2,9 @@ import assert from "node:assert/strict";
 import { peerMetaEqual } from "../../extensions.js";
 import { upsertPeers } from "../../peer-index.js";
 import { SecretBytes } from "../../secret.js";
-import type { CachedPeer, } from "../../types.js";
+import type { CachedPeer } from "../../types.js";
 import { assertSameSession } from "../compare.js";
-import {
-	sampleSession,
-	sessionWithExtensions,
-	testPeer,
-} from "../fixtures.js";
+import { sampleSession, sessionWithExtensions, testPeer } from "../fixtures.js";
 import type { Register } from "../suite-types.js";
 
 import { meta, withMeta } from "./peer-meta-helpers.js";

@@ -6,13 +6,10 @@ import { findPeer } from "../../peers.js";
 import { emptySession } from "../../session.js";
 import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "../../types.js";
 import { assertSameSession } from "../compare.js";
-import {
-	seededRandom,
-	testPeer,
-} from "../fixtures.js";
+import { seededRandom, testPeer } from "../fixtures.js";
 import type { Register } from "../suite-types.js";
 
-import { meta, } from "./peer-meta-helpers.js";
+import { meta } from "./peer-meta-helpers.js";
 
 /** The "nativeLookups" group: the native queries agree with lookups over a loaded session. */
 export function nativeLookupTests(test: Register): void {
