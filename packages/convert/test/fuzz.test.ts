@@ -58,10 +58,10 @@ const targets: { name: string; decode: Decoder; seeds: string[] }[] = [
 	{
 		name: "pyrogram",
 		decode: decodePyrogramString,
-		seeds: (["current", "old64", "old32"] as const).map((layout) =>
+		seeds: (["current", "old-64", "old-32"] as const).map((layout) =>
 			encodePyrogramString(oneDc(2, "0.0.0.0:443", makeKey(6)), {
-				userId: layout === "old32" ? 123_456_789n : 5_123_456_789n,
-				isBot: layout !== "old64",
+				userId: layout === "old-32" ? 123_456_789n : 5_123_456_789n,
+				isBot: layout !== "old-64",
 				layout,
 				...(layout === "current" ? { apiId: 611335 } : {}),
 			}),
