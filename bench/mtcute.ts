@@ -2,21 +2,20 @@
 // through the same repository calls mtcute makes: N peers stored then one driver.save(); after a
 // reopen, getById and getByUsername; 10k update-state changes with a save every 100.
 // XS_MTCUTE_SIZES=1000,10000 and XS_MTCUTE_SUBJECTS=<substring>,... narrow a run.
+// The subjects are in mtcute/subjects.ts, the generated data in mtcute/data.ts.
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SessionBackend } from "@x/session-core";
-import { LibsqlSessionBackend } from "@x/session-libsql";
-import { MemorySessionBackend } from "@x/session-memory";
-import { mtcuteStorage } from "@x/session-mtcute";
-import { RedisSessionBackend } from "@x/session-redis";
-import { SqliteSessionBackend } from "@x/session-sqlite";
-import { type Measurement, mtcutePlatform, mtcuteQuietLog, report } from "./lib.js";
-
-const require = createRequire(import.meta.url);
-const { MemoryStorage } = require("@mtcute/core");
-const { SqliteStorage } = require("@mtcute/node");
+import { type Measurement, report } from "./lib.js";
+import { int32Le, peersOf, prng, summary } from "./mtcute/data.js";
+import {
+	closeRedis,
+	errors,
+	observed,
+	type PeerInfo,
+	type Store,
+	subjects,
+} from "./mtcute/subjects.js";
 
 const SIZES = (process.env.XS_MTCUTE_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const ONLY = process.env.XS_MTCUTE_SUBJECTS?.split(",");
@@ -25,243 +24,7 @@ const SAVE_EVERY = 100;
 /** A lookup loop stops after this long (mtcute's SqliteStorage scans the table per username). */
 const LOOKUP_BUDGET_MS = 1000;
 const label = (n: number) => `${n / 1000}k peers`;
-
-/** mtcute's `PeerInfo`, as its peers service writes it. */
-interface PeerInfo {
-	id: number;
-	accessHash: string;
-	isMin: boolean;
-	usernames: string[];
-	updated: number;
-	phone?: string;
-	complete: Uint8Array;
-}
-
-/** The repository surface mtcute uses, common to its storages and ours. */
-interface Repos {
-	driver: {
-		setup?(log: unknown, platform?: unknown): void;
-		load?(): unknown;
-		save?(): unknown;
-		destroy?(): unknown;
-	};
-	kv: { set(key: string, value: Uint8Array): unknown; get(key: string): unknown };
-	peers: {
-		store(peer: PeerInfo): unknown;
-		getById(id: number): unknown;
-		getByUsername(username: string): unknown;
-	};
-}
-
-const log = mtcuteQuietLog;
-const platform = mtcutePlatform;
-
-/** A place the storage lives; `open()` again after `close()` reads the same data (a restart). */
-interface Store {
-	open(): Promise<Repos>;
-	close(s: Repos): Promise<void>;
-	cleanup(): Promise<void>;
-}
-
-interface Subject {
-	name: string;
-	/** The adapter on SQLite: rows the targets are stated for. */
-	role?: "durable" | "relaxed" | "mtcute-sqlite";
-	create(dir: string): Store;
-}
-
-const errors: unknown[] = [];
 const failures: string[] = [];
-
-/** The adapter on a backend that `open()` makes afresh on the same place each time. */
-function adapter(open: () => Promise<SessionBackend>): Omit<Store, "cleanup"> {
-	return {
-		async open() {
-			const s = mtcuteStorage(await open(), { onError: (e) => errors.push(e) });
-			s.driver.setup(log);
-			await s.driver.load();
-			return s as unknown as Repos;
-		},
-		async close(s) {
-			await s.driver.destroy?.();
-		},
-	};
-}
-
-const { Redis } = require("ioredis");
-// biome-ignore lint/suspicious/noExplicitAny: ioredis client
-let redis: any;
-async function redisClient(): Promise<unknown> {
-	if (!redis) {
-		redis = new Redis({
-			host: "127.0.0.1",
-			port: 6379,
-			lazyConnect: true,
-			maxRetriesPerRequest: 1,
-		});
-		await redis.connect();
-	}
-	return redis;
-}
-
-const subjects: Subject[] = [
-	{
-		name: "x-session mtcute on sqlite (durable, synchronous=FULL)",
-		role: "durable",
-		create: (dir) => ({
-			...adapter(() => SqliteSessionBackend.open({ database: join(dir, "s.db") })),
-			cleanup: async () => {},
-		}),
-	},
-	{
-		name: "x-session mtcute on sqlite (synchronous=NORMAL)",
-		role: "relaxed",
-		create: (dir) => ({
-			...adapter(() =>
-				SqliteSessionBackend.open({ database: join(dir, "n.db"), synchronous: "normal" }),
-			),
-			cleanup: async () => {},
-		}),
-	},
-	{
-		name: "x-session mtcute on libsql local (durable)",
-		create: (dir) => ({
-			...adapter(() => LibsqlSessionBackend.open({ url: `file:${join(dir, "l.db")}` })),
-			cleanup: async () => {},
-		}),
-	},
-	{
-		name: "x-session mtcute on redis",
-		create: (dir) => {
-			const prefix = `xs-bench-mtcute-${dir.slice(-6)}-${Math.random().toString(36).slice(2, 8)}`;
-			return {
-				...adapter(async () =>
-					// the default 15 s lease runs out during one 100k save on a loaded machine (see notes)
-					RedisSessionBackend.open({
-						client: (await redisClient()) as never,
-						prefix,
-						leaseTtlMs: 120_000,
-					}),
-				),
-				async cleanup() {
-					const client = (await redisClient()) as typeof redis;
-					let cursor = "0";
-					do {
-						const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-						cursor = next;
-						if (keys.length > 0) await client.unlink(...keys);
-					} while (cursor !== "0");
-				},
-			};
-		},
-	},
-	{
-		name: "x-session mtcute on memory",
-		create: () => {
-			let last: MemorySessionBackend | undefined;
-			return {
-				...adapter(async () => {
-					last = new MemorySessionBackend(last?.snapshot() ?? null);
-					return last;
-				}),
-				cleanup: async () => {},
-			};
-		},
-	},
-	{
-		name: "mtcute SqliteStorage (WAL, commits not fsynced)",
-		role: "mtcute-sqlite",
-		create: (dir) => ({
-			async open() {
-				const s = new SqliteStorage(join(dir, "m.session"));
-				s.driver.setup(log, platform);
-				await s.driver.load();
-				sqliteSync ??= s.driver.db.pragma("synchronous", { simple: true });
-				return s;
-			},
-			close: async (s) => {
-				await s.driver.destroy?.();
-			},
-			cleanup: async () => {},
-		}),
-	},
-	{
-		name: "mtcute MemoryStorage (nothing persisted)",
-		create: () => {
-			// nothing to reopen: the same instance serves the lookups
-			let s: Repos | undefined;
-			return {
-				async open() {
-					if (!s) {
-						s = new MemoryStorage() as Repos;
-						s.driver.setup?.(log, platform);
-						await s.driver.load?.();
-					}
-					return s;
-				},
-				close: async () => {},
-				cleanup: async () => {},
-			};
-		},
-	},
-];
-let sqliteSync: number | undefined;
-
-/** mulberry32: the same peers every run. */
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-
-/** 80% users (30% of them with a phone), 10% basic chats, 10% channels; all but chats with a username. */
-function peersOf(n: number): PeerInfo[] {
-	const rnd = prng(0x5eed + n);
-	const int32 = () => (rnd() * 2 ** 32) | 0;
-	return Array.from({ length: n }, (_, i) => {
-		const r = i % 10;
-		const kind = r < 8 ? "user" : r === 8 ? "chat" : "channel";
-		const bare = 100_000 + i * 13;
-		const complete = new Uint8Array(150 + Math.floor(rnd() * 151));
-		for (let j = 0; j < complete.length; j++) complete[j] = (rnd() * 256) | 0;
-		const info: PeerInfo = {
-			id: kind === "user" ? bare : kind === "chat" ? -bare : -1_000_000_000_000 - bare,
-			accessHash: kind === "chat" ? "" : `${int32()}|${int32()}`,
-			isMin: false,
-			usernames: kind === "chat" ? [] : [`${kind}_${i.toString(36)}_bench`],
-			updated: Date.now(),
-			complete,
-		};
-		if (kind === "user" && rnd() < 0.3) info.phone = `1555${String(i).padStart(7, "0")}`;
-		return info;
-	});
-}
-
-function int32Le(v: number): Uint8Array {
-	const b = new Uint8Array(4);
-	new DataView(b.buffer).setInt32(0, v, true);
-	return b;
-}
-
-function summary(samples: number[]): {
-	medianMs: number;
-	minMs: number;
-	maxMs: number;
-	runs: number;
-} {
-	const s = [...samples].sort((a, b) => a - b);
-	return {
-		medianMs: s[Math.floor(s.length / 2)] as number,
-		minMs: s[0] as number,
-		maxMs: s[s.length - 1] as number,
-		runs: s.length,
-	};
-}
 
 function checkErrors(what: string): void {
 	if (errors.length > 0) throw new Error(`${what}: a save failed: ${String(errors[0])}`);
@@ -431,7 +194,7 @@ export async function run(): Promise<void> {
 			rmSync(root, { recursive: true, force: true });
 		}
 	}
-	await redis?.quit();
+	await closeRedis();
 
 	// against mtcute's SqliteStorage: its time over ours (stores, flood) or our rate over its
 	const theirs = (r: Measurement) =>
@@ -472,7 +235,7 @@ export async function run(): Promise<void> {
 			)} (1 / 5 / 15 min) on this 2-core machine, shared with other work: compare within one run (the × column), not against figures from a quiet machine.`,
 		'Redis runs with leaseTtlMs 120 000: with the default 15 s lease, the 100k save failed on this machine (SessionLockedError "this instance no longer holds the session\'s lease" from a save that takes ~10 s here).',
 		"Every subject gets the same seeded peers (mtcute's PeerInfo: marked id, \"low|high\" hash, one lowercase username for users and channels, a phone for 30% of users, updated = Date.now(), 150-300 random bytes of `complete`) through the calls mtcute makes: `peers.store` for each, one `driver.save()`; then a fresh storage on the same store (open + `driver.load()`, its own row) and N/10 (at least 1000) `getById` and `getByUsername`, each awaited in turn; every lookup must hit. A lookup loop stops after 1 s, so the lookup count is in the workload's name.",
-		`mtcute's SqliteStorage runs WAL with better-sqlite3's default synchronous=${sqliteSync ?? "?"} (1 = NORMAL: a commit is not fsynced, only checkpoints are), and finds a username by scanning every row's JSON (\`json_each\`), so its username lookups grow with N. MemoryStorage cannot be reopened: its lookups run on the same instance.`,
+		`mtcute's SqliteStorage runs WAL with better-sqlite3's default synchronous=${observed.sqliteSync ?? "?"} (1 = NORMAL: a commit is not fsynced, only checkpoints are), and finds a username by scanning every row's JSON (\`json_each\`), so its username lookups grow with N. MemoryStorage cannot be reopened: its lookups run on the same instance.`,
 		'Update flood: `kv.set("updates_pts")` per change, `updates_date` and `updates_seq` every fourth (as mtcute\'s updates manager writes the counters that changed), `driver.save()` every 100 changes; after the runs a reopened storage must read the last pts. On durable SQLite and libSQL that is 100 fsynced transactions per 10 000 changes.',
 		"× SqliteStorage: mtcute's SqliteStorage time over ours (stores, reopen, flood) or our ops/s over its (lookups); above 1× we are faster.",
 		`Targets (issue #16), at 100k against SqliteStorage, at least 2×. Durable (synchronous=FULL): ${verdicts("durable")}. Relaxed (synchronous=NORMAL, like for like): ${verdicts("relaxed")}.`,
