@@ -17,7 +17,7 @@ const BACKEND = CODEC;
 /** Options of the binary decoders (`decodeSession`, `decodeSessionDetailed`) and of the string decoders built on them. */
 export interface DecodeOptions {
 	/**
-	 * Reject what the reference accepts silently (bug B9): trailing bytes, invalid UTF-8 in an
+	 * Reject what the reference accepts silently (FORMAT.md §2.7, §8.9): trailing bytes, invalid UTF-8 in an
 	 * address, a peer type byte above 2, a channel kind byte 3–254, an is_community byte above 1
 	 * or set on a peer whose type byte is not 0, and a has_key or has_token byte other than 0/1.
 	 * Default `false`: decode exactly as ferogram does.
@@ -46,7 +46,7 @@ export function decodeSession(bytes: Uint8Array, options: DecodeOptions = {}): P
  *
  * Version detection follows the reference (first byte 2–8 = that version, anything else = v1),
  * with two fixes:
- * - B1: a file whose first byte is 2–8 that fails to decode as that version is tried as a
+ * - FORMAT.md §8.1: a file whose first byte is 2–8 that fails to decode as that version is tried as a
  *   legacy v1 file with home DC 2–8 (bytes 1–3 zero, at least one DC entry, every byte
  *   consumed) and accepted as v1 when it is one; otherwise the version's error is thrown;
  * - a first byte of 9 or more is v1 only when v1 consumes the input exactly; otherwise it is a
@@ -101,7 +101,7 @@ function finish(decoded: DecodedSession, bytes: Uint8Array, strict: boolean): De
 	return decoded;
 }
 
-/** B1: a v1 file whose home DC is 2–8 (bytes 1–3 zero) with at least one DC, consumed exactly. */
+/** FORMAT.md §8.1: a v1 file whose home DC is 2–8 (bytes 1–3 zero) with at least one DC, consumed exactly. */
 function tryLegacyV1(bytes: Uint8Array, strict: boolean): DecodedSession | undefined {
 	if (bytes.length < 5 || bytes[1] !== 0 || bytes[2] !== 0 || bytes[3] !== 0 || bytes[4] === 0)
 		return undefined;

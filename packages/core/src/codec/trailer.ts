@@ -11,7 +11,7 @@ import type { CachedPeer, PeerKind, PeerMeta, PersistedSession } from "../types.
 import { ByteReader, ByteWriter, utf8Decode, utf8Length } from "./bytes.js";
 import { CODEC } from "./format.js";
 
-// The extension trailer (documented in core's README): what our model adds to ferogram's travels
+// The extension trailer (FORMAT.md §4): what our model adds to ferogram's travels
 // after the v8 body, which ferogram ignores. Layout, little-endian:
 //   "XSXT" | u8 version (1) | u32 payload length | u32 CRC-32 of the payload | payload
 // The payload is a sequence of entries `u8 type | u32 length | body`; unknown types are skipped so
