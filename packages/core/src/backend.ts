@@ -137,7 +137,7 @@ export function prepareSession(session: PersistedSession, backend: string): Pers
 /**
  * A base for backends: implement `loadSession`, `saveSession` and `deleteSession`, and the
  * granular methods work as load → mutate → save. Every call runs through one queue per
- * instance, so concurrent granular calls never lose an update (the reference's bug B3).
+ * instance, so concurrent granular calls never lose an update (the reference's bug, FORMAT.md §8.3).
  * Backends that can write one row override the granular methods.
  */
 export abstract class BaseSessionBackend implements SessionBackend {

@@ -1,7 +1,7 @@
 import type { CHANNEL_KINDS, PEER_KINDS } from "./kinds.js";
 import type { SecretBytes } from "./secret.js";
 
-/** DC capability bits, laid out as in tdesktop's DcOption (spec §2). Bits 5–7 are kept as-is. */
+/** DC capability bits, laid out as in tdesktop's DcOption (FORMAT.md §2.2). Bits 5–7 are kept as-is. */
 export const DcFlags = {
 	NONE: 0x00,
 	IPV6: 0x01,

@@ -1,4 +1,4 @@
-// Decoding every version from hand-built bytes, every rule of spec §3.3, and our fixes (B1, 0x09+, strict).
+// Decoding every version from hand-built bytes, every rule of FORMAT.md §2.6, and our fixes (§8.1: v1 files, 0x09+; §2.7: strict).
 import { describe, expect, it } from "vitest";
 import {
 	CorruptSessionError,
@@ -202,7 +202,7 @@ describe("decode: every version from hand-built bytes", () => {
 	});
 });
 
-describe("decode rules of spec §3.3", () => {
+describe("decode rules of FORMAT.md §2.6", () => {
 	it("empty input is CORRUPT_DATA 'empty session data'", () => {
 		expect(expectCorrupt(new Uint8Array(0)).message).toBe("[x-session] [codec] empty session data");
 	});
@@ -353,7 +353,7 @@ function legacyV1(home: number, dcs = 1): Uint8Array {
 }
 
 describe("our fixes to version detection", () => {
-	it("B1: a v1 file whose home DC is 2..8 loads as v1 (the reference reads it as that version and fails)", () => {
+	it("FORMAT.md §8.1: a v1 file whose home DC is 2..8 loads as v1 (the reference reads it as that version and fails)", () => {
 		for (let home = 2; home <= 8; home++) {
 			for (const dcs of [1, 2, 3]) {
 				const d = decodeSessionDetailed(legacyV1(home, dcs));
@@ -366,11 +366,11 @@ describe("our fixes to version detection", () => {
 		}
 	});
 
-	it("B1 limit: a 5-byte v1 file with home 2..8 and no DC is indistinguishable from a truncated file and stays CORRUPT_DATA", () => {
+	it("FORMAT.md §8.1 limit: a 5-byte v1 file with home 2..8 and no DC is indistinguishable from a truncated file and stays CORRUPT_DATA", () => {
 		expectCorrupt(hex("02000000 00"));
 	});
 
-	it("B1: a truncated v1 file with home 2..8 is still CORRUPT_DATA", () => {
+	it("FORMAT.md §8.1: a truncated v1 file with home 2..8 is still CORRUPT_DATA", () => {
 		const v = legacyV1(3);
 		for (let len = 1; len < v.length; len++) expectCorrupt(v.subarray(0, len));
 	});

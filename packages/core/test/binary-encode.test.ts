@@ -1,4 +1,4 @@
-// Known-answer vectors for the v8 writer, laid out by hand from spec §3.1 (little-endian).
+// Known-answer vectors for the v8 writer, laid out by hand from FORMAT.md §2.1 (little-endian).
 import { describe, expect, it } from "vitest";
 import {
 	decodeSession,

@@ -1,4 +1,4 @@
-// B2: counts and lengths that do not fit the format are refused (EncodeOverflowError), never wrapped.
+// FORMAT.md §2.8, §8.2: counts and lengths that do not fit the format are refused (EncodeOverflowError), never wrapped.
 import { describe, expect, it } from "vitest";
 import {
 	type CachedPeer,
@@ -27,7 +27,7 @@ const peers = (n: number): CachedPeer[] =>
 		channelKind: null,
 	}));
 
-describe("B2: encode refuses what does not fit", () => {
+describe("encode refuses what does not fit", () => {
 	it("256 DCs overflow; 255 round-trip", () => {
 		const dcs = (n: number) => Array.from({ length: n }, (_, i) => dc({ dcId: i }));
 		expectOverflow(session({ dcs: dcs(256) }), /DC entries: 256 does not fit/);

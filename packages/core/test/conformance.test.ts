@@ -19,9 +19,9 @@ import {
 import { BaseSessionBackend } from "../src/toolkit.js";
 
 interface Flaws {
-	/** Peers matched on id alone, as the reference's cache_peer does (B5). */
+	/** Peers matched on id alone, as the reference's cache_peer does (FORMAT.md §8.5). */
 	peersById?: boolean;
-	/** Granular methods without the queue: load → mutate → save interleave (B3). */
+	/** Granular methods without the queue: load → mutate → save interleave (FORMAT.md §8.3). */
 	unserialized?: boolean;
 	/** delete() does nothing. */
 	deleteIgnored?: boolean;

@@ -243,7 +243,7 @@ describe("hostile input only ever yields a session or a SessionBackendError", ()
 							expect((e as SessionBackendError).code).toBe("CORRUPT_DATA");
 							return;
 						}
-						// a prefix may only decode when it is itself a complete v1 file (B1 rule), never silently for v8
+						// a prefix may only decode when it is itself a complete v1 file (FORMAT.md §8.1), never silently for v8
 						throw new Error(`prefix of length ${len} decoded`);
 					},
 				),

@@ -1,4 +1,4 @@
-// Native and compact strings (spec §4), detection order, base64 strictness, IPv6 text as Rust prints it.
+// Native and compact strings (FORMAT.md §3, §5, §6), detection order, base64 strictness, IPv6 text as Rust prints it.
 import { describe, expect, it } from "vitest";
 import {
 	type CompactSession,
@@ -31,7 +31,7 @@ import {
 } from "./helpers.js";
 import { ONE_DC_WITH_KEY, PEERS_SESSION, PEERS_V8, V2 } from "./vectors.js";
 
-// Compact layouts by hand (spec §4.2): integers BIG-endian.
+// Compact layouts by hand (FORMAT.md §5): integers BIG-endian.
 const V2_IPV4 = hex("02 | 02 | 04 | 959aa733 | 01bb | 0000000012345678 |", SEQ_KEY_HEX);
 const V2_IPV6 = hex(
 	"02 | 04 | 06 | 20010b28f23df001000000000000000a | 01bb | 0000000012345678 |",
@@ -338,7 +338,7 @@ describe("decodeSessionString: detection in the reference's order", () => {
 		expect(decodeSessionString(" \n\t")).toEqual({ format: "empty", session: null });
 	});
 
-	it("compact first, and the user id is kept (B10)", () => {
+	it("compact first, and the user id is kept (FORMAT.md §8.10)", () => {
 		const d = decodeSessionString(` ${encodeCompactString(compactV1)}\n`);
 		expect(d.format).toBe("compact");
 		if (d.format !== "compact") throw new Error("unreachable");

@@ -1,4 +1,4 @@
-// Hand-built vectors from spec §3 (binary, little-endian), shared by the encode and decode tests.
+// Hand-built vectors from FORMAT.md §2 (binary, little-endian), shared by the encode and decode tests.
 import { type CachedPeer, SecretBytes } from "../src/index.js";
 import { hex, SEQ_KEY_HEX, session } from "./helpers.js";
 
@@ -88,7 +88,7 @@ export const PEERS_SESSION = (): ReturnType<typeof session> =>
 		futureAuthToken: new SecretBytes(hex("deadbeef")),
 	});
 
-// ---- older versions, built by hand from spec §3.2 ----
+// ---- older versions, built by hand from FORMAT.md §2.5 ----
 
 // "1.2.3.4:443", 11 bytes
 export const ADDR_SHORT_HEX = "312e322e332e343a343433";

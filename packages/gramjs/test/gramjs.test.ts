@@ -1,5 +1,6 @@
 // The adapter against the real GramJS (npm `telegram` 2.26), offline: every socket is refused, so
-// a lookup miss or a connect fails instead of dialling Telegram. Paths from client-adapters §4.2.
+// a lookup miss or a connect fails instead of dialling Telegram. The paths are
+// the adapter's: a session string, a store-backed session, and imports between them.
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";

@@ -327,7 +327,7 @@ describe("local files", () => {
 		await b.close();
 	});
 
-	it("upgrades a layer-era libSQL database without is_chat (B7), after a 0600 backup", async () => {
+	it("upgrades a layer-era libSQL database without is_chat (core's FORMAT.md §8.7), after a 0600 backup", async () => {
 		const path = dbPath();
 		writeFileSync(path, "", { mode: 0o600 });
 		const db = new Database(path);

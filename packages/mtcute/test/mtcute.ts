@@ -1,5 +1,6 @@
 // The real @mtcute/node client, offline: every socket to anywhere but this machine throws, and
-// the client gets a transport whose connect rejects (client-adapters §4).
+// the client gets a transport whose connect rejects (so a test that reaches the network fails
+// instead of dialling Telegram).
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { TelegramClient } from "@mtcute/node";

@@ -1,4 +1,4 @@
-// The ferogram binary session format (spec §3): v8 writer, v1–v8 reader.
+// The ferogram binary session format (FORMAT.md §2): v8 writer, v1–v8 reader.
 export {
 	type DecodedSession,
 	type DecodeOptions,

@@ -202,7 +202,7 @@ export class ByteWriter {
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
 
-/** Argument checks that throw {@link EncodeOverflowError} instead of wrapping (bug B2). */
+/** Argument checks that throw {@link EncodeOverflowError} instead of wrapping (FORMAT.md §8.2). */
 export const check = {
 	int(value: number, min: number, max: number, what: string, backend: string): void {
 		if (!Number.isInteger(value) || value < min || value > max) {

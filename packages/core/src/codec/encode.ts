@@ -9,7 +9,7 @@ import { encodeTrailer, type TrailerOptions } from "./trailer.js";
 export type EncodeOptions = TrailerOptions;
 
 // The encoder validates every value before it can be written wrongly: counts and lengths that do
-// not fit (bug B2), integers outside i32/i64, unknown kinds. A failure throws before the buffer is
+// not fit (FORMAT.md §2.8, §8.2), integers outside i32/i64, unknown kinds. A failure throws before the buffer is
 // returned, so nothing partial ever leaves this function. The entry loops check and write in one
 // pass (validation in a separate pass cost a third of the time).
 

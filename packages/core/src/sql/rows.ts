@@ -17,7 +17,7 @@ const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
 
 /**
- * Reads rows strictly: a value of the wrong type or range is corrupt data, never dropped (B9).
+ * Reads rows strictly: a value of the wrong type or range is corrupt data, never dropped (FORMAT.md §8.9).
  * Each check has a form over a row and a column name, and one over a value already taken from
  * a row (`…Of`, the column named for the message).
  */

@@ -121,7 +121,7 @@ export function decodeCompactString(
 /**
  * A session from a compact string, as the reference builds it: home DC = dcId, one DC entry
  * with the key, the V1 salt (or 0), flags IPV6 or NONE. The user id, seq_no and layer stay
- * on the {@link CompactSession} (the reference drops them: bug B10).
+ * on the {@link CompactSession} (the reference drops them: FORMAT.md §8.10).
  */
 export function compactToSession(compact: CompactSession): PersistedSession {
 	const session = emptySession();

@@ -73,7 +73,7 @@ describe("SQL rows ↔ model", () => {
 		});
 	});
 
-	it("rejects bad rows with CorruptSessionError instead of dropping them (B9)", () => {
+	it("rejects bad rows with CorruptSessionError instead of dropping them (FORMAT.md §8.9)", () => {
 		const r = reader();
 		const bad: [string, () => unknown][] = [
 			["short auth key", () => authKeyOf(r, { auth_key: new Uint8Array(100) }, 2)],
