@@ -108,7 +108,9 @@ describe("x-session verify", () => {
 		writeFileSync(cut, encodeSession(session).subarray(0, 300));
 		const truncated = await cli(["verify", `file:${cut}`]);
 		expect(truncated.code).toBe(1);
-		expect(truncated.stderr).toMatch(/^x-session: verify failed: \[codec\] .*truncated.*\n$/);
+		expect(truncated.stderr).toMatch(
+			/^x-session: verify failed: file:.*cut.session is truncated: its 300 bytes .*\n$/,
+		);
 		const future = join(dir, "future.session");
 		writeFileSync(future, Buffer.from([0x0c, 2, 0, 0, 0, 0, 0, 0]));
 		const v = await cli(["verify", `file:${future}`]);

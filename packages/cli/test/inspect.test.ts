@@ -129,7 +129,9 @@ describe("x-session inspect", () => {
 		const r = await cli(["inspect", `file:${bad}`]);
 		expect(r.code).toBe(1);
 		expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1);
-		expect(r.stderr).toMatch(/^x-session: \[codec\] .*truncated/);
+		expect(r.stderr).toMatch(
+			/^x-session: file:.*bad.session is truncated: its 11 bytes end before the session does \(truncated session: /,
+		);
 		expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
 	});
 

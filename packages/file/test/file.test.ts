@@ -586,8 +586,8 @@ describe("encryption at rest", () => {
 			[
 				"a SQLite database (Telethon's .session)",
 				Buffer.concat([Buffer.from("SQLite format 3\0"), Buffer.alloc(4080, 1)]),
-				// its first byte reads as version 83
-				(e) => e instanceof UnsupportedVersionError,
+				// recognised by its SQLite header, not misread as version 83
+				(e) => e instanceof CorruptSessionError && /an SQLite database/.test((e as Error).message),
 			],
 			[
 				"a truncated session",

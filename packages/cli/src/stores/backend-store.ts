@@ -12,6 +12,7 @@ import type { Context } from "../context.js";
 import { hasEncryptedSecrets, requireCipher } from "../encryption.js";
 import { CliError, EXIT, notFound, usage } from "../errors.js";
 import type { Location } from "../location.js";
+import { emptyFile } from "./local-path.js";
 import type {
 	ReadOptions,
 	ReadResult,
@@ -33,7 +34,7 @@ export interface BackendOpener {
 	 * What the location holds, found without writing (a refused write must change nothing);
 	 * default: {@link ensureExists}, then a read-only open.
 	 */
-	peek?(): Promise<"empty" | "session" | "corrupt">;
+	peek?(): Promise<PeekState>;
 	/** Imports a ferogram/layer database in place (`x-session migrate`); SQLite family only. */
 	migrate?(): Promise<MigrateResult>;
 	/** Rejects with NOT_FOUND when the storage itself (file, database) does not exist. */
@@ -56,6 +57,9 @@ export interface BackendOpener {
 	list?(): Promise<string[]>;
 	dispose?(): Promise<void>;
 }
+
+/** What a location holds, found without writing; `"empty-file"`: a 0-byte file. */
+export type PeekState = "empty" | "empty-file" | "session" | "corrupt";
 
 /** What `x-session migrate` did. */
 export interface MigrateResult {
@@ -146,7 +150,9 @@ export class BackendStore implements Store {
 			if (!(state === "corrupt" && options.overwriteUnreadable))
 				refuseExisting(state, this.location.display);
 		}
-		const backend = await this.#opener.open("write", options);
+		const backend = await this.#opener.open("write", options).catch((error: unknown) => {
+			throw this.#inCliTerms(error);
+		});
 		let cipher: SessionCipher | undefined;
 		try {
 			// again under the lock: a session may have been written since the peek
@@ -166,15 +172,7 @@ export class BackendStore implements Store {
 				await backend.save(session);
 			}
 		} catch (error) {
-			// the file backend refuses to replace what it cannot read: say it in the CLI's terms
-			const message = (error as Error | undefined)?.message ?? "";
-			if (/overwriteUnreadable: true/.test(message))
-				throw new CliError(
-					EXIT.FAILURE,
-					`${this.location.display} holds a file this key cannot read (another key or passphrase, corrupt, newer, or not a session file); nothing was written. Pass --overwrite-unreadable (with --force) to replace it: the session it holds is then lost`,
-					{ cause: error },
-				);
-			throw error;
+			throw this.#inCliTerms(error);
 		} finally {
 			await backend.close();
 		}
@@ -189,8 +187,30 @@ export class BackendStore implements Store {
 		return { readBack: back.session };
 	}
 
+	/** A backend's refusal that names an API option, said with the CLI's flags and commands. */
+	#inCliTerms(error: unknown): unknown {
+		const message = (error as Error | undefined)?.message ?? "";
+		// a file others can read: the file backend's advice names onInsecurePermissions
+		const loose =
+			/^(?:\[x-session\] \[file\] )?(.* has mode \d+: [^;]*);.*onInsecurePermissions/.exec(message);
+		if (loose && this.location.scheme === "file")
+			return new CliError(
+				EXIT.FAILURE,
+				`${loose[1]}; nothing was written. Run chmod 600 ${this.location.path} and convert again`,
+				{ cause: error },
+			);
+		// the file backend refuses to replace what it cannot read
+		if (/overwriteUnreadable: true/.test(message))
+			return new CliError(
+				EXIT.FAILURE,
+				`${this.location.display} holds a file this key cannot read (another key or passphrase, corrupt, newer, or not a session file); nothing was written. Pass --overwrite-unreadable (with --force) to replace it: the session it holds is then lost`,
+				{ cause: error },
+			);
+		return error;
+	}
+
 	/** What the location holds, without writing anything. */
-	async #peek(): Promise<"empty" | "session" | "corrupt"> {
+	async #peek(): Promise<PeekState> {
 		if (this.#opener.peek) return this.#opener.peek();
 		try {
 			await this.#opener.ensureExists?.();
@@ -305,8 +325,10 @@ export function hasSecrets(session: PersistedSession): boolean {
 	);
 }
 
-function refuseExisting(state: "empty" | "session" | "corrupt", where: string): void {
+function refuseExisting(state: PeekState, where: string): void {
 	if (state === "empty") return;
+	if (state === "empty-file")
+		throw new CliError(EXIT.FAILURE, `${emptyFile(where)}; pass --force to replace it`);
 	const what = state === "corrupt" ? "data that does not decode" : "a session";
 	throw new CliError(EXIT.FAILURE, `${where} already holds ${what}; pass --force to replace it`);
 }

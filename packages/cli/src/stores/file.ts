@@ -1,16 +1,18 @@
-import { existsSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import {
 	decodeSessionDetailed,
 	isEncryptedEnvelope,
+	isSessionError,
 	type SessionBackend,
 	type SessionCipher,
 } from "@x/session-core";
 import type { Context } from "../context.js";
+import { whatFileHolds } from "../diagnose.js";
 import { requireCipher } from "../encryption.js";
 import { CliError, EXIT, notFound } from "../errors.js";
 import type { Location } from "../location.js";
 import { BackendStore } from "./backend-store.js";
+import { directoryGiven, emptyFile, ensureParentDirectory, pathKind } from "./local-path.js";
 import { loadFactory } from "./modules.js";
 
 /**
@@ -23,16 +25,18 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 	return new BackendStore(location, ctx, {
 		format: { name: "binary", version: null },
 		async ensureExists() {
-			if (!existsSync(path)) throw notFound(`no such file: ${path}`);
-			const info = await stat(path);
-			if (!info.isFile()) throw new CliError(EXIT.FAILURE, `not a regular file: ${path}`);
+			const at = await pathKind(path);
+			if (at.kind === "missing") throw notFound(`no such file: ${path}`);
+			if (at.kind === "directory") throw directoryGiven(path, `file:${path}/bot.session`);
 		},
 		encryption: "blob",
 		async peek() {
 			// the bytes, not the backend: opening it would take the lock (a file beside it)
-			if (!existsSync(path)) return "empty";
+			const at = await pathKind(path);
+			if (at.kind === "missing") return "empty";
+			if (at.kind === "directory") throw directoryGiven(path, `file:${path}/bot.session`);
 			const bytes = new Uint8Array(await readFile(path));
-			if (bytes.length === 0) return "empty";
+			if (bytes.length === 0) return "empty-file";
 			if (isEncryptedEnvelope(bytes)) return "session";
 			try {
 				decodeSessionDetailed(bytes);
@@ -41,7 +45,7 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 				return "corrupt";
 			}
 		},
-		async open(_mode, options) {
+		async open(mode, options) {
 			const Factory = await loadFactory<{
 				path: string;
 				encryption?: SessionCipher;
@@ -51,10 +55,16 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 			const encryption = options?.encrypt
 				? (options.cipher ?? (await requireCipher(ctx, "the target")))
 				: undefined;
+			// the file backend refuses to replace an unreadable file, an empty one included; an
+			// empty file holds nothing to lose, so --force alone replaces it
+			const at = await pathKind(path);
+			if (at.kind === "directory") throw directoryGiven(path, `file:${path}/bot.session`);
+			const zeroBytes = options?.force === true && at.kind === "file" && at.size === 0;
+			if (mode === "write") await ensureParentDirectory(path);
 			return Factory.open({
 				path,
 				...(encryption ? { encryption } : {}),
-				...(options?.overwriteUnreadable ? { overwriteUnreadable: true } : {}),
+				...(options?.overwriteUnreadable || zeroBytes ? { overwriteUnreadable: true } : {}),
 			});
 		},
 		async readDirect(options) {
@@ -66,10 +76,14 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 					bytes,
 					"file",
 				);
-			if (bytes.length === 0) throw notFound(`${location.display} is empty (no session stored)`);
-			const { session, version, consumed } = decodeSessionDetailed(bytes, {
-				strict: options.strict === true,
-			});
+			if (bytes.length === 0) throw notFound(emptyFile(location.display));
+			let decoded: ReturnType<typeof decodeSessionDetailed>;
+			try {
+				decoded = decodeSessionDetailed(bytes, { strict: options.strict === true });
+			} catch (error) {
+				throw await undecodable(error, location.display, path, bytes, encrypted);
+			}
+			const { session, version, consumed } = decoded;
 			if (options.strict && consumed !== bytes.length) {
 				throw new CliError(
 					EXIT.FAILURE,
@@ -104,4 +118,39 @@ export function fileStore(location: Location & { scheme: "file" }, ctx: Context)
 			}
 		},
 	});
+}
+
+/**
+ * A decode failure of a `file:` location, in terms of what the file is: another format (SQLite,
+ * a string saved as text) with the location that reads it, a cut-short file, or the codec's
+ * reason, always with the path. Typed errors stay the cause; nothing read is repeated.
+ */
+async function undecodable(
+	error: unknown,
+	display: string,
+	path: string,
+	bytes: Uint8Array,
+	encrypted: boolean,
+): Promise<unknown> {
+	if (!isSessionError(error, "CORRUPT_DATA") && !isSessionError(error, "UNSUPPORTED_VERSION"))
+		return error;
+	const reason = error.message.replace(/^\[x-session\] (\[[^\]]*\] )?/, "");
+	const holds = encrypted ? undefined : await whatFileHolds(path, bytes);
+	if (holds)
+		return new CliError(EXIT.FAILURE, `${display} is not an x-session binary file: ${holds}`, {
+			cause: error,
+		});
+	if (/^truncated session/.test(reason))
+		return new CliError(
+			EXIT.FAILURE,
+			`${display} is truncated: its ${bytes.length} bytes end before the session does (${reason}); restore it from a backup or the copy it came from`,
+			{ cause: error },
+		);
+	if (isSessionError(error, "UNSUPPORTED_VERSION"))
+		return new CliError(
+			EXIT.FAILURE,
+			`${display} is not a session file this x-session reads: ${reason}. It is not SQLite, text or an encrypted file either; check the path`,
+			{ cause: error },
+		);
+	return new CliError(EXIT.FAILURE, `${display} does not decode: ${reason}`, { cause: error });
 }

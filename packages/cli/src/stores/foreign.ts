@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
-import { stat } from "node:fs/promises";
-import type { PersistedSession } from "@x/session-core";
+import { readFile, stat } from "node:fs/promises";
+import { decodeSession, isSessionError, type PersistedSession } from "@x/session-core";
 import { type Context, readAll } from "../context.js";
+import { isSqliteDatabase, whatFileHolds } from "../diagnose.js";
 import { CliError, EXIT, notFound, usage } from "../errors.js";
 import { type ForeignFormat, isFileLike, type Location } from "../location.js";
+import { directoryGiven, emptyFile, ensureParentDirectory, pathKind } from "./local-path.js";
 import type { ReadResult, RekeyResult, Store, WriteOptions, WriteResult } from "./store.js";
 
 type Convert = typeof import("@x/session-convert");
@@ -60,14 +61,21 @@ export class ForeignStore implements Store {
 		const c = await convert();
 		const { scheme, value } = this.location;
 		if (this.#isFile) {
-			if (!existsSync(value)) throw notFound(`no such file: ${value}`);
-			const imported =
-				scheme === "telethon"
-					? await c.importTelethonFile(value)
-					: scheme === "pyrogram"
-						? await c.importPyrogramFile(value)
-						: undefined;
-			if (!imported) throw usage(`${scheme} sessions are strings, not files`);
+			const at = await pathKind(value);
+			if (at.kind === "missing") throw notFound(`no such file: ${value}`);
+			if (at.kind === "directory") throw directoryGiven(value, `${scheme}:${value}/anon.session`);
+			if (at.size === 0) throw notFound(emptyFile(this.location.display));
+			if (scheme !== "telethon" && scheme !== "pyrogram")
+				throw usage(`${scheme} sessions are strings, not files`);
+			let imported: Awaited<ReturnType<Convert["importTelethonFile" | "importPyrogramFile"]>>;
+			try {
+				imported =
+					scheme === "telethon"
+						? await c.importTelethonFile(value)
+						: await c.importPyrogramFile(value);
+			} catch (error) {
+				throw await notThisFormat(error, scheme, value, this.location.display);
+			}
 			// a Pyrogram file knows the account: a target that cannot hold it names the loss
 			const extra = imported.extra as {
 				userId?: bigint | null;
@@ -88,7 +96,23 @@ export class ForeignStore implements Store {
 		}
 		const text = (await this.#text()).trim();
 		if (text === "") throw notFound(`${this.location.display} is empty (no session stored)`);
-		const decoded = c.decodeForeignSession(text, { format: scheme });
+		let decoded: ReturnType<Convert["decodeForeignSession"]>;
+		try {
+			decoded = c.decodeForeignSession(text, { format: scheme });
+		} catch (error) {
+			// `telethon:bot.bin`: a file name without ./ or .session is read as a string
+			if (value !== "-" && (await pathKind(value)).kind === "file") {
+				// a name a file has is a path, not a pasted string: it may be shown
+				const secrets = this.#ctx.secrets;
+				if (secrets.includes(value.trim())) secrets.splice(secrets.indexOf(value.trim()), 1);
+				throw new CliError(
+					EXIT.USAGE,
+					`${this.location.display} is read as a ${scheme} string, but a file by that name exists: to read the file write ${scheme}:./${value.replace(/^\.\//, "")}`,
+					{ cause: error },
+				);
+			}
+			throw error;
+		}
 		const extra = decoded.extra as {
 			userId?: bigint;
 			isBot?: boolean;
@@ -120,11 +144,15 @@ export class ForeignStore implements Store {
 				throw usage(
 					`writing ${scheme} files is not supported; write a ${scheme}: string, or a telethon: file`,
 				);
-			if (existsSync(value) && !options.force)
+			const at = await pathKind(value);
+			if (at.kind === "directory") throw directoryGiven(value, `telethon:${value}/anon.session`);
+			if (at.kind === "file" && !options.force)
 				throw new CliError(
 					EXIT.FAILURE,
 					`${this.location.display} already exists; pass --force to replace it`,
 				);
+			// missing directories are created 0700, as for every local target
+			if (at.kind === "missing") await ensureParentDirectory(value);
 			this.#ctx.progress.step(`writing ${this.location.display}`);
 			await c.exportTelethonFile(session, value, { overwrite: options.force });
 			this.#ctx.progress.step(`reading back ${this.location.display}`);
@@ -186,4 +214,32 @@ export class ForeignStore implements Store {
 	}
 
 	async close(): Promise<void> {}
+}
+
+/**
+ * A `.session` file that the asked format cannot read, when it is another format: said with the
+ * location that reads it (a Pyrogram file given as telethon:, an x-session file, a string saved
+ * as text). Otherwise the import's own error.
+ */
+async function notThisFormat(
+	error: unknown,
+	scheme: "telethon" | "pyrogram",
+	path: string,
+	display: string,
+): Promise<unknown> {
+	if (!isSessionError(error, "CORRUPT_DATA")) return error;
+	const bytes = new Uint8Array(await readFile(path));
+	let holds = await whatFileHolds(path, bytes);
+	if (!holds && !isSqliteDatabase(bytes)) {
+		try {
+			decodeSession(bytes);
+			holds = `it is an x-session binary file: read it as file:${path}`;
+		} catch {
+			// not ours either: the import's reason stands
+		}
+	}
+	// the asked format itself, damaged: its own reason says more
+	const own = scheme === "telethon" ? "a Telethon session file" : "a Pyrogram session file";
+	if (!holds || holds.startsWith(`it is ${own}`)) return error;
+	return new CliError(EXIT.FAILURE, `${display} is not ${own}: ${holds}`, { cause: error });
 }

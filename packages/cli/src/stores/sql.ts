@@ -1,9 +1,9 @@
-import { existsSync } from "node:fs";
 import type { SessionBackend } from "@x/session-core";
 import type { Context } from "../context.js";
 import { notFound } from "../errors.js";
 import type { Location } from "../location.js";
 import { BackendStore, type MigrateResult } from "./backend-store.js";
+import { directoryGiven, ensureParentDirectory, pathKind } from "./local-path.js";
 import { loadExport, loadFactory } from "./modules.js";
 
 /** `sqlite:PATH#SESSION`: one session of a better-sqlite3 database. Never creates a database on read. */
@@ -14,9 +14,10 @@ export function sqliteStore(location: Location & { scheme: "sqlite" }, ctx: Cont
 		format: { name: "sqlite", version: null },
 		encryption: "secrets",
 		async ensureExists() {
-			if (!existsSync(path)) throw notFound(`no such database: ${path}`);
+			await localDatabase(path, "sqlite", "read");
 		},
 		async open(mode) {
+			await localDatabase(path, "sqlite", mode);
 			const Factory = await loadFactory<Record<string, unknown>>(
 				"sqlite",
 				pkg,
@@ -47,6 +48,28 @@ export function sqliteStore(location: Location & { scheme: "sqlite" }, ctx: Cont
 	});
 }
 
+/**
+ * Checks a local database path before it is opened: a directory is a usage error (SQLite would
+ * say EISDIR, or the mode check "chmod 600" on a read-write open); a missing one is "no such
+ * database" for a read, and for a write its missing directories are created 0700, as for file:.
+ */
+async function localDatabase(
+	path: string,
+	scheme: "sqlite" | "libsql",
+	mode: "read" | "write",
+): Promise<void> {
+	const at = await pathKind(path);
+	if (at.kind === "directory")
+		throw directoryGiven(
+			path,
+			`${scheme === "libsql" ? "libsql:file:" : "sqlite:"}${path}/sessions.db#SESSION`,
+		);
+	if (at.kind === "missing") {
+		if (mode === "read") throw notFound(`no such database: ${path}`);
+		await ensureParentDirectory(path);
+	}
+}
+
 /** `libsql:URL#SESSION`: one session of a libSQL database (token from `LIBSQL_AUTH_TOKEN`). */
 export function libsqlStore(location: Location & { scheme: "libsql" }, ctx: Context): BackendStore {
 	const { url, localPath, sessionId } = location;
@@ -58,9 +81,10 @@ export function libsqlStore(location: Location & { scheme: "libsql" }, ctx: Cont
 		format: { name: "libsql", version: null },
 		encryption: "secrets",
 		async ensureExists() {
-			if (localPath && !existsSync(localPath)) throw notFound(`no such database: ${localPath}`);
+			if (localPath) await localDatabase(localPath, "libsql", "read");
 		},
 		async open(mode) {
+			if (localPath) await localDatabase(localPath, "libsql", mode);
 			// a local file is a SQLite file: read through better-sqlite3, which can read it without
 			// creating anything (libSQL leaves -wal and -shm files beside a WAL database it opened)
 			if (mode === "read" && localPath) {

@@ -4,6 +4,7 @@ import {
 	decodeSessionString,
 	encodeCompactString,
 	encodeNativeString,
+	isSessionError,
 	type PersistedSession,
 	type SessionCipher,
 } from "@x/session-core";
@@ -100,8 +101,13 @@ export class StringStore implements Store {
 
 	async read(options: ReadOptions = {}): Promise<ReadResult> {
 		const text = await this.#text();
-		if (!text.trim().startsWith(ENCRYPTED_PREFIX))
-			return readSessionString(text, this.location.display, options);
+		if (!text.trim().startsWith(ENCRYPTED_PREFIX)) {
+			try {
+				return readSessionString(text, this.location.display, options);
+			} catch (error) {
+				throw await foreignStringHint(error, text, this.location.display);
+			}
+		}
 		const session = await new StringSessionBackend(text, {
 			encryption: options.cipher ?? (await requireCipher(this.#ctx, this.location.display)),
 		}).load();
@@ -184,4 +190,36 @@ export class StringStore implements Store {
 	}
 
 	async close(): Promise<void> {}
+}
+
+/** The location prefix that reads each foreign string format. */
+const FOREIGN_PREFIX: Record<string, string> = {
+	telethon: "telethon",
+	gramjs: "gramjs",
+	pyrogram: "pyrogram",
+	mtcute: "mtcute",
+	mtkruto: "mtkruto",
+};
+
+/**
+ * A string that is not ours but another client's (the likeliest reason it does not decode):
+ * named by its format with the prefix that reads it. The string itself is never repeated.
+ */
+async function foreignStringHint(error: unknown, text: string, where: string): Promise<unknown> {
+	if (!isSessionError(error, "CORRUPT_DATA") && !isSessionError(error, "UNSUPPORTED_VERSION"))
+		return error;
+	let format: string | null = null;
+	try {
+		const { detectSessionFormat } = await import("@x/session-convert");
+		format = detectSessionFormat(text.trim()).format;
+	} catch {
+		return error;
+	}
+	const prefix = format ? FOREIGN_PREFIX[format] : undefined;
+	if (!prefix) return error;
+	return new CliError(
+		EXIT.FAILURE,
+		`${where} is not an x-session string: it is a ${format} session string; read it as ${prefix}:- (from stdin) or ${prefix}:VALUE`,
+		{ cause: error },
+	);
 }

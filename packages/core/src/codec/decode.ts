@@ -63,6 +63,11 @@ export function decodeSessionDetailed(
 	}
 	if (bytes.length === 0) throw new CorruptSessionError("empty session data", { backend: BACKEND });
 	const strict = options.strict === true;
+	if (startsWithSqliteMagic(bytes))
+		throw new CorruptSessionError(
+			"this is an SQLite database, not a session in the binary format (a Telethon or Pyrogram .session file, or an SQLite session store)",
+			{ backend: BACKEND },
+		);
 	const first = bytes[0] as number;
 	if (first <= 1) return finish(decodeV1(bytes, strict), bytes, strict);
 	if (first <= 8) {
@@ -78,11 +83,19 @@ export function decodeSessionDetailed(
 	if (legacy) return legacy;
 	throw new UnsupportedVersionError(
 		first,
-		`unsupported session format version ${first} (this library reads 1 to 8)`,
+		`unsupported session format version ${first} (this library reads 1 to 8): written by a newer version, or not a session at all`,
 		{
 			backend: BACKEND,
 		},
 	);
+}
+
+/** The 16 bytes every SQLite 3 database starts with ("SQLite format 3" and a NUL). */
+const SQLITE_MAGIC = [83, 81, 76, 105, 116, 101, 32, 102, 111, 114, 109, 97, 116, 32, 51, 0];
+
+/** True for an SQLite database, which no session version (1–8, or a v1 file) begins with. */
+function startsWithSqliteMagic(bytes: Uint8Array): boolean {
+	return bytes.length >= SQLITE_MAGIC.length && SQLITE_MAGIC.every((b, i) => bytes[i] === b);
 }
 
 /**

@@ -157,13 +157,27 @@ export function decodeTrailer(bytes: Uint8Array, offset: number, session: Persis
 	const r = new ByteReader(bytes, { littleEndian: true, backend: CODEC, offset: offset + 4 });
 	const damaged = (what: string) =>
 		new CorruptSessionError(`extension trailer: ${what}`, { backend: CODEC });
-	if (bytes.length - offset < HEADER) throw damaged("header is cut short");
+	// "truncated session" as the body's reader says it: the likeliest cause is a cut-short copy
+	if (bytes.length - offset < HEADER)
+		throw new CorruptSessionError(
+			"truncated session: the extension trailer's header is cut short",
+			{
+				backend: CODEC,
+			},
+		);
 	const version = r.u8("trailer version");
 	if (version !== TRAILER_VERSION) throw damaged(`unknown trailer version ${version}`);
 	const length = r.u32("trailer length");
 	const checksum = r.u32("trailer checksum");
-	if (r.remaining !== length)
-		throw damaged(`payload is ${r.remaining} bytes but the header says ${length}`);
+	if (r.remaining < length)
+		throw new CorruptSessionError(
+			`truncated session: the extension trailer holds ${r.remaining} of the ${length} bytes its header announces`,
+			{ backend: CODEC },
+		);
+	if (r.remaining > length)
+		throw damaged(
+			`payload is ${r.remaining} bytes but the header says ${length} (bytes appended?)`,
+		);
 	if (crc32(bytes.subarray(r.offset)) !== checksum) throw damaged("checksum mismatch");
 
 	const peers = new PeerFinder(session.peers);
