@@ -1,10 +1,17 @@
 import { join } from "node:path";
 import { decodeMtcuteString, decodePyrogramString, encodeMtcuteString } from "@x/session-convert";
 import { FileSessionBackend } from "@x/session-file";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importMtcuteString, mtcuteStorage } from "../../mtcute/src/index.js";
-import { buildCli, cleanup, cli, sampleSession, tempDir, writeSessionFile } from "./helpers.js";
+import {
+	buildCli,
+	cleanup,
+	cli,
+	sampleSession,
+	tempDir,
+	writePyrogramFile,
+	writeSessionFile,
+} from "./helpers.js";
 
 // What the account's own facts (user id, bot flag, api_id) become in the formats that hold them:
 // --user-id, --bot and --api-id, a Pyrogram source's own, and what the mtcute adapter stored.
@@ -53,15 +60,7 @@ describe("pyrogram: targets", () => {
 
 	it("a Pyrogram file's own user id, bot flag and api_id carry over without flags", async () => {
 		const path = join(dir, "pyro.session");
-		const db = new Database(path);
-		db.exec(`CREATE TABLE sessions (dc_id INTEGER PRIMARY KEY, api_id INTEGER, test_mode INTEGER, auth_key BLOB, date INTEGER NOT NULL, user_id INTEGER, is_bot INTEGER);
-			CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER, type INTEGER NOT NULL, username TEXT, phone_number TEXT, last_update_on INTEGER NOT NULL DEFAULT 0);
-			CREATE TABLE version (number INTEGER PRIMARY KEY);
-			INSERT INTO version VALUES (3);`);
-		db.prepare("INSERT INTO sessions VALUES (2, 94575, 0, ?, 0, 777000111, 1)").run(
-			Buffer.alloc(256, 5),
-		);
-		db.close();
+		await writePyrogramFile(path, { userId: 777000111, isBot: true, apiId: 94575, key: 5 });
 		const text = await stdoutOf(["convert", `pyrogram:${path}`, "pyrogram:"]);
 		expect(decodePyrogramString(text).extra).toMatchObject({
 			userId: 777000111n,

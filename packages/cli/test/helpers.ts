@@ -176,3 +176,23 @@ export function leakedSecret(text: string, secrets: Uint8Array[]): string | unde
 	for (const s of secrets) for (const f of secretForms(s)) if (text.includes(f)) return f;
 	return undefined;
 }
+
+/** Writes a Pyrogram storage-v3 `.session` file (Pyrogram's schema) holding one DC and key. */
+export async function writePyrogramFile(
+	path: string,
+	account: { userId: number; isBot: boolean; apiId: number; key: number },
+): Promise<void> {
+	const { default: Database } = await import("better-sqlite3");
+	const db = new Database(path);
+	db.exec(`CREATE TABLE sessions (dc_id INTEGER PRIMARY KEY, api_id INTEGER, test_mode INTEGER, auth_key BLOB, date INTEGER NOT NULL, user_id INTEGER, is_bot INTEGER);
+		CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER, type INTEGER NOT NULL, username TEXT, phone_number TEXT, last_update_on INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE version (number INTEGER PRIMARY KEY);
+		INSERT INTO version VALUES (3);`);
+	db.prepare("INSERT INTO sessions VALUES (2, ?, 0, ?, 0, ?, ?)").run(
+		account.apiId,
+		Buffer.alloc(256, account.key),
+		account.userId,
+		account.isBot ? 1 : 0,
+	);
+	db.close();
+}

@@ -11,7 +11,6 @@ import {
 import { join } from "node:path";
 import { encodeTelethonString } from "@x/session-convert";
 import { encodeSession } from "@x/session-core";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PYTHON, telethonAvailable } from "../../convert/test/helpers.js";
 import {
@@ -22,6 +21,7 @@ import {
 	leakedSecret,
 	sampleSession,
 	tempDir,
+	writePyrogramFile,
 	writeSessionFile,
 } from "./helpers.js";
 
@@ -58,17 +58,6 @@ s.close()`;
 	if (r.status !== 0) throw new Error(r.stderr);
 }
 
-/** A Pyrogram (storage v3) .session file, with Pyrogram's schema. */
-function pyrogramFile(path: string): void {
-	const db = new Database(path);
-	db.exec(`CREATE TABLE sessions (dc_id INTEGER PRIMARY KEY, api_id INTEGER, test_mode INTEGER, auth_key BLOB, date INTEGER NOT NULL, user_id INTEGER, is_bot INTEGER);
-		CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER, type INTEGER NOT NULL, username TEXT, phone_number TEXT, last_update_on INTEGER NOT NULL DEFAULT 0);
-		CREATE TABLE version (number INTEGER PRIMARY KEY);
-		INSERT INTO version VALUES (3);`);
-	db.prepare("INSERT INTO sessions VALUES (2, 1, 0, ?, 0, 777, 0)").run(Buffer.alloc(256, 3));
-	db.close();
-}
-
 describe("another format where x-session's binary file belongs", () => {
 	it.skipIf(!telethon)(
 		"a Telethon .session given as file: says to read it as telethon:",
@@ -87,7 +76,7 @@ describe("another format where x-session's binary file belongs", () => {
 
 	it("a Pyrogram .session given as file: says to read it as pyrogram:", async () => {
 		const path = join(dir, "my.session");
-		pyrogramFile(path);
+		await writePyrogramFile(path, { userId: 777, isBot: false, apiId: 1, key: 3 });
 		const r = await cli(["verify", `file:${path}`]);
 		expect(r.code).toBe(1);
 		expect(r.stderr).toContain(`it is a Pyrogram session file: read it as pyrogram:${path}`);
@@ -140,7 +129,7 @@ describe("another format where x-session's binary file belongs", () => {
 
 	it("a Pyrogram file given as telethon:, and an x-session file, name the right prefix", async () => {
 		const pyro = join(dir, "other.session");
-		pyrogramFile(pyro);
+		await writePyrogramFile(pyro, { userId: 777, isBot: false, apiId: 1, key: 3 });
 		const r = await cli(["inspect", `telethon:${pyro}`]);
 		expect(r.code).toBe(1);
 		expect(r.stderr).toContain(
