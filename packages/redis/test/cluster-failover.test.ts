@@ -7,8 +7,8 @@ import type { Cluster } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RedisDurabilityError, RedisSessionBackend } from "../src/index.js";
 import { type Holder, Ledger } from "./failover-ledger.js";
-import { type ClusterNode, ReplicatedCluster, redisServerAvailable } from "./replicated-cluster.js";
-import { randomPrefix } from "./servers.js";
+import { type ClusterNode, ReplicatedCluster } from "./replicated-cluster.js";
+import { randomPrefix, redisServerAvailable } from "./servers.js";
 
 const available = await redisServerAvailable();
 const RUNS = 3;
@@ -116,7 +116,7 @@ describe.skipIf(!available)("redis cluster failover with replicas (default optio
 			await cluster.restart(master); // it comes back as the new master's replica
 			const bh = await b;
 			l.startWriting(bh);
-			await sleep(500);
+			await l.acksAbove(bh, 0);
 			await settleAndCheck(l, a);
 			expect(bh.acks.length, bh.failures.join("\n")).toBeGreaterThan(0);
 		}
@@ -141,7 +141,7 @@ describe.skipIf(!available)("redis cluster failover with replicas (default optio
 				cluster.resumeNow(master); // runs A's queued commands, then learns it was replaced
 				const bh = await b;
 				l.startWriting(bh);
-				await sleep(500);
+				await l.acksAbove(bh, 0);
 				await settleAndCheck(l, a);
 				expect(bh.acks.length, bh.failures.join("\n")).toBeGreaterThan(0);
 			}
@@ -189,7 +189,9 @@ describe.skipIf(!available)("redis cluster failover with replicas (default optio
 	it(`planned CLUSTER FAILOVER: writes go on at the new master, with and without the lease (${RUNS} runs)`, async () => {
 		for (let run = 0; run < RUNS; run++) {
 			const { ledger: l, replica } = await session();
-			const a = await l.open("A", await client(), { leaseTtlMs: TTL });
+			// the lease must outlive the failover: renewals wait behind writes whose WAIT blocks
+			// (up to timeoutMs each) until the old master follows the new one
+			const a = await l.open("A", await client(), { leaseTtlMs: 6000 });
 			const unlocked = await l.open("U", await client(), { lock: false });
 			l.startWriting(a);
 			l.startWriting(unlocked);
@@ -197,10 +199,11 @@ describe.skipIf(!available)("redis cluster failover with replicas (default optio
 			await cluster.failover(replica);
 			await cluster.waitMaster(replica, `${l.prefix}:{acc}:lease`);
 			const [aBefore, uBefore] = [a.acks.length, unlocked.acks.length];
-			await sleep(1500);
+			await l.acksAbove(a, aBefore);
+			await l.acksAbove(unlocked, uBefore);
 			// both kept writing at the new master (redirects followed, WAIT on its connection)
-			expect(a.acks.length).toBeGreaterThan(aBefore);
-			expect(unlocked.acks.length).toBeGreaterThan(uBefore);
+			expect(a.acks.length, a.failures.join("\n")).toBeGreaterThan(aBefore);
+			expect(unlocked.acks.length, unlocked.failures.join("\n")).toBeGreaterThan(uBefore);
 			expect(a.failures.filter((c) => c === "LOCKED")).toEqual([]);
 			await l.closeAll();
 			await cluster.settle();

@@ -13,11 +13,11 @@ import {
 	deletePrefix,
 	type OwnCluster,
 	randomPrefix,
-	sharedServerAvailable,
+	redisServerAvailable,
 	startCluster,
 } from "./servers.js";
 
-const available = await sharedServerAvailable();
+const available = await redisServerAvailable();
 
 let cluster: OwnCluster;
 let client: Cluster;

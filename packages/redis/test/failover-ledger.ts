@@ -86,6 +86,15 @@ export class Ledger {
 		this.#loops.set(holder, loop);
 	}
 
+	/**
+	 * Resolves once `holder` has more than `count` acknowledged writes, or after `timeoutMs`
+	 * (the caller then asserts on the count, showing the failures).
+	 */
+	async acksAbove(holder: Holder, count: number, timeoutMs = 15_000): Promise<void> {
+		const deadline = Date.now() + timeoutMs;
+		while (holder.acks.length <= count && Date.now() < deadline) await sleep(50);
+	}
+
 	/** Stops a holder's writes (waits for the one in flight). */
 	async stop(holder: Holder): Promise<void> {
 		this.#stop.add(holder);

@@ -10,9 +10,9 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { RedisSessionBackend } from "../src/index.js";
 import { richSession } from "./fixtures.js";
-import { freePort, type OwnServer, sharedServerAvailable, startServer } from "./servers.js";
+import { freePort, type OwnServer, redisServerAvailable, startServer } from "./servers.js";
 
-const available = await sharedServerAvailable();
+const available = await redisServerAvailable();
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -10,13 +10,15 @@ import { richSession } from "./fixtures.js";
 import {
 	deletePrefix,
 	randomPrefix,
+	redisServerAvailable,
 	SHARED,
 	sharedClient,
 	sharedServerAvailable,
 	startServer,
 } from "./servers.js";
 
-const available = await sharedServerAvailable();
+// the shared server, and the binary for the private server some tests start
+const available = (await sharedServerAvailable()) && (await redisServerAvailable());
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -6,19 +6,12 @@
 import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
 import { promisify } from "node:util";
-import { serviceAvailable } from "@x/session-core/testing";
 import { Cluster, type ClusterOptions } from "ioredis";
 import { type OwnServer, startServer } from "./servers.js";
+
 import { keySlot } from "./slot.js";
 
 const run = promisify(execFile);
-
-/** Whether the `redis-server` binary is here (a skip, or under REQUIRE_SERVICES a failure). */
-export function redisServerAvailable(): Promise<boolean> {
-	return serviceAvailable("redis-server (the binary, to start a cluster)", () =>
-		run("redis-server", ["--version"]),
-	);
-}
 
 /** One node of the cluster. */
 export interface ClusterNode {

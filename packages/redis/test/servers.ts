@@ -48,6 +48,16 @@ export async function sharedServerAvailable(): Promise<boolean> {
 	});
 }
 
+/**
+ * Whether the `redis-server` binary is here, for the tests that start their own servers (a skip,
+ * or under REQUIRE_SERVICES a failure).
+ */
+export function redisServerAvailable(): Promise<boolean> {
+	return serviceAvailable("redis-server (the binary, to start private servers)", () =>
+		run("redis-server", ["--version"]),
+	);
+}
+
 /** Deletes every key under `prefix` (SCAN + UNLINK; on a cluster, on every master). */
 export async function deletePrefix(client: Redis | Cluster, prefix: string): Promise<void> {
 	const nodes = client instanceof Cluster ? client.nodes("master") : [client];
