@@ -2,6 +2,7 @@
 // Chromium: proof that they need nothing from Node. The browser is Debian's `chromium` package
 // (CHROMIUM_PATH to use another), driven by playwright-core; no browser is downloaded.
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
 
@@ -14,7 +15,17 @@ if (!existsSync(CHROMIUM)) {
 
 export default defineConfig({
 	// workspace packages resolve to their TypeScript source, as in the Node tests
-	resolve: { conditions: ["@x/source", "browser", "module", "import", "default"] },
+	resolve: {
+		conditions: ["@x/source", "browser", "module", "import", "default"],
+		// the conformance suite's Node assertions, for the IndexedDB backend's run in the browser
+		alias: {
+			"node:assert/strict": resolve(
+				import.meta.dirname,
+				"packages/idb/test/browser/shims/assert.ts",
+			),
+			"node:util": resolve(import.meta.dirname, "packages/idb/test/browser/shims/util.ts"),
+		},
+	},
 	test: {
 		name: "browser",
 		root: import.meta.dirname,
@@ -25,6 +36,7 @@ export default defineConfig({
 			"packages/core/test/strings.test.ts",
 			"packages/core/test/json.test.ts",
 			"packages/string/test/string-backend.test.ts",
+			"packages/idb/test/browser/**/*.test.ts",
 		],
 		testTimeout: 60_000,
 		browser: {

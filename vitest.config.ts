@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const root = import.meta.dirname;
 
@@ -39,7 +39,13 @@ export default defineConfig({
 		projects: [
 			...projectDirs("packages").map((dir) => ({
 				extends: true as const,
-				test: { name: dir, root: join(root, "packages", dir), include: ["test/**/*.test.ts"] },
+				test: {
+					name: dir,
+					root: join(root, "packages", dir),
+					include: ["test/**/*.test.ts"],
+					// test/browser/ runs in Chromium only (vitest.browser.config.ts)
+					exclude: [...configDefaults.exclude, "test/browser/**"],
+				},
 			})),
 			...projectDirs("examples").map((dir) => ({
 				extends: true as const,
