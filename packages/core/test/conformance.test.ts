@@ -205,8 +205,8 @@ function sharedStorage() {
 const shared = sharedStorage();
 await runConformanceSuite({ name: "map (two-line form)", open: shared.open });
 
-/** Registers the suite with a runner that only collects, then runs every test; returns the failures. */
-async function failingTests(flaws: Flaws, group?: string, skipped?: string[]): Promise<string[]> {
+/** A runner that only collects the tests registered with it (named by group path). */
+function collect() {
 	const tests: { name: string; fn: (ctx: unknown) => unknown }[] = [];
 	const path: string[] = [];
 	const runner: TestRunner = {
@@ -219,6 +219,12 @@ async function failingTests(flaws: Flaws, group?: string, skipped?: string[]): P
 			tests.push({ name: [...path.slice(1), name].join(" > "), fn });
 		},
 	};
+	return { tests, runner };
+}
+
+/** Registers the suite with a runner that only collects, then runs every test; returns the failures. */
+async function failingTests(flaws: Flaws, group?: string, skipped?: string[]): Promise<string[]> {
+	const { tests, runner } = collect();
 	runConformanceSuite(runner, harness(flaws));
 	const failed: string[] = [];
 	for (const t of tests) {
@@ -234,21 +240,6 @@ async function failingTests(flaws: Flaws, group?: string, skipped?: string[]): P
 
 describe("the two-line form", () => {
 	it("registers the same tests as the full form, and leaves the shared storage empty", async () => {
-		const collect = () => {
-			const tests: { name: string; fn: (ctx: unknown) => unknown }[] = [];
-			const path: string[] = [];
-			const runner: TestRunner = {
-				describe(name, fn) {
-					path.push(name);
-					fn();
-					path.pop();
-				},
-				it(name, fn) {
-					tests.push({ name: [...path.slice(1), name].join(" > "), fn });
-				},
-			};
-			return { tests, runner };
-		};
 		const full = collect();
 		runConformanceSuite(full.runner, harness());
 		const simple = collect();
