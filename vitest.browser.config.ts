@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
+import { closeTab, openWriterTab } from "./packages/idb/test/browser/tabs.js";
 
 export const CHROMIUM: string = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 if (!existsSync(CHROMIUM)) {
@@ -47,6 +48,8 @@ export default defineConfig({
 			}),
 			instances: [{ browser: "chromium" }],
 			screenshotFailures: false,
+			// a second tab of the test page's origin, for the IndexedDB backend's lock tests
+			commands: { openWriterTab, closeTab },
 		},
 	},
 });
