@@ -5,6 +5,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { readTdataFolder, writeTdataFolder } from "@x/session-convert";
+import { DcFlags, emptySession, SecretBytes } from "@x/session-core";
 import { serviceAvailable } from "@x/session-core/testing";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -206,6 +208,30 @@ describe.skipIf(!hasMtcute)("x-session and Telegram Desktop tdata folders", () =
 			},
 		);
 	}
+
+	it("a test-server account stays on the test servers: tdata -> sqlite -> tdata", async () => {
+		const from = join(dir, "test-account");
+		const session = emptySession();
+		session.homeDcId = 2;
+		session.dcs.push({
+			dcId: 2,
+			addr: "149.154.167.40:443",
+			authKey: new SecretBytes(Buffer.from(key(4), "hex")),
+			firstSalt: 0n,
+			timeOffset: 0,
+			flags: DcFlags.NONE,
+		});
+		await writeTdataFolder(from, [{ session, userId: 77n, testMode: true }]);
+		const db = `sqlite:${join(dir, "test-account.db")}#t`;
+		const there = await cli(["convert", `tdata:${from}`, db]);
+		expect(there.code, there.stderr).toBe(0);
+		const back = join(dir, "test-account-back");
+		const r = await cli(["convert", db, `tdata:${back}`]);
+		expect(r.code, r.stderr).toBe(0);
+		const read = await readTdataFolder(back);
+		expect(read.extra).toMatchObject({ testMode: true, userId: 77n });
+		expect(read.session.dcs.map((d) => d.addr)).toEqual(["149.154.167.40:443"]);
+	});
 
 	it("never writes into an existing folder without --force; a passcode from the environment protects a new one", async () => {
 		const target = join(dir, "protected");

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { SecretBytes } from "@x/session-core";
+import { decodeSession, encodeSession, SecretBytes } from "@x/session-core";
 import { afterAll, describe, expect, it } from "vitest";
 import {
 	conversionLosses,
@@ -90,17 +90,12 @@ describe("tdata folders", () => {
 		expect((await readTdataFolder(dir)).session.homeDcId).toBe(4);
 	});
 
-	it("a refused session (no key on the home DC, test environment) writes nothing", async () => {
+	it("a refused session (no key on the home DC) writes nothing", async () => {
 		const dir = fresh();
 		await expectTypedRejection(
 			() => writeTdataFolder(dir, oneDc(2, "149.154.167.51:443", null)),
 			"INVALID_ARGUMENT",
 		);
-		const test = session();
-		test.extensions = new Map([
-			[TDATA_EXTENSION_KEYS.testMode, new SecretBytes(new Uint8Array([1]))],
-		]);
-		await expectTypedRejection(() => writeTdataFolder(dir, test), "INVALID_ARGUMENT");
 		expect(() => statSync(dir)).toThrow();
 	});
 
@@ -151,7 +146,7 @@ describe("tdata folders", () => {
 		expect((await readTdataFolder(dir)).session.homeDcId).toBe(2);
 	});
 
-	it("an account whose MTP config says test environment reads with the test DCs; it is not written back", async () => {
+	it("an account whose MTP config says test environment reads with the test DCs", async () => {
 		const dir = fresh();
 		await writeTdataFolder(dir, session());
 		const crypto = nodeTdataCrypto();
@@ -177,10 +172,38 @@ describe("tdata folders", () => {
 		expect(read.session.extensions?.get(TDATA_EXTENSION_KEYS.testMode)?.expose()).toEqual(
 			new Uint8Array([1]),
 		);
-		await expectTypedRejection(() => writeTdataFolder(fresh(), read.session), "INVALID_ARGUMENT");
 		expect((await readTdataFolder(dir, { testMode: false })).session.dcs[0]?.addr).toBe(
 			"149.154.167.51:443",
 		);
+	});
+
+	it("the user id and the test flag survive tdata -> x-session bytes -> tdata (configs only for test)", async () => {
+		const testKey = new SecretBytes(new Uint8Array([1]));
+		const test = oneDc(2, "149.154.167.40:443", makeKey(7));
+		test.extensions = new Map([[TDATA_EXTENSION_KEYS.testMode, testKey]]);
+		const first = fresh();
+		await writeTdataFolder(first, [{ session: test, userId: 5_123_456_789n }]);
+		expect(statSync(join(first, "D877F783D5D3EF8C", "configs")).mode & 0o777).toBe(0o600);
+		const read = await readTdataFolder(first);
+		expect(read.extra).toMatchObject({ testMode: true, userId: 5_123_456_789n });
+
+		const again = decodeSession(encodeSession(read.session)); // what any backend stores
+		const second = fresh();
+		await writeTdataFolder(second, again);
+		const back = await readTdataFolder(second);
+		expect(back.extra).toMatchObject({ testMode: true, userId: 5_123_456_789n });
+		expect(back.session.dcs.map((d) => d.addr)).toEqual(["149.154.167.40:443"]);
+		expect(back.session.dcs[0]?.authKey?.expose()).toEqual(makeKey(7));
+		// a production account gets no config (Desktop takes production when the file is missing);
+		// overwriting the test account removes the one written before
+		const production = fresh();
+		await writeTdataFolder(production, again);
+		await writeTdataFolder(production, [{ session: again, testMode: false }], { overwrite: true });
+		expect(readdirSync(join(production, "D877F783D5D3EF8C"))).toEqual(["maps"]);
+		expect((await readTdataFolder(production)).extra).toMatchObject({
+			testMode: false,
+			userId: 5_123_456_789n,
+		});
 	});
 
 	it("conversionLosses: tdata keeps every DC's key and the user id, MTKruto one key", async () => {

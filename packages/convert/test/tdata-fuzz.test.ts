@@ -18,7 +18,7 @@ import {
 	readTdataFolder,
 	writeTdataFolder,
 } from "../src/index.js";
-import { readEnvironment } from "../src/tdata/mtp-config.js";
+import { encodeTestMtpConfig, readEnvironment } from "../src/tdata/mtp-config.js";
 import { makeKey, oneDc } from "./helpers.js";
 import { mutateBytes } from "./mutate.js";
 
@@ -62,7 +62,7 @@ const targets: { name: string; seed: Uint8Array; decode: (b: Uint8Array) => unkn
 	{ name: "container", seed: encodeTdf(crypto, mtp), decode: (b) => decodeTdf(crypto, b, "f") },
 	{ name: "mtp authorization", seed: mtp, decode: decodeMtpAuthorization },
 	{ name: "key_datas", seed: keyDatas, decode: (b) => decodeKeyData(crypto, b, "") },
-	{ name: "mtp config", seed: mtp, decode: readEnvironment },
+	{ name: "mtp config", seed: encodeTestMtpConfig(), decode: readEnvironment },
 ];
 
 describe("fuzzing the tdata decoders", () => {

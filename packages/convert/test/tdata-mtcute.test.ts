@@ -1,6 +1,6 @@
 // tdata folders and MTKruto strings against @mtcute/convert 0.29.7, both directions, offline:
 // what it writes we read (account, DC, key bytes, user id), what we write it reads; with and
-// without a passcode, with two accounts.
+// without a passcode, with two accounts; a test account's config decrypts to the test flag.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import {
 	TDATA_EXTENSION_KEYS,
 	writeTdataFolder,
 } from "../src/index.js";
+import { encodeTestMtpConfig } from "../src/tdata/mtp-config.js";
 import { hex, makeKey, oneDc } from "./helpers.js";
 import { type MtcuteAccount, mtcute, mtcuteConvertAvailable } from "./mtcute-interop.js";
 
@@ -108,6 +109,29 @@ describe.skipIf(!available)("tdata: we write, @mtcute/convert reads", () => {
 		const back = mtcute<{ accounts: MtcuteAccount[] }>({ op: "read-tdata", path: target });
 		expect(back.accounts[0]?.userId).toBe("5123456789");
 		expect(back.accounts[0]?.keys).toEqual(accounts[0]?.keys);
+	});
+
+	it("a test account: mtcute reads the account, and decrypts a configs file that says test", async () => {
+		const dir = fresh();
+		const test = oneDc(2, "149.154.167.40:443", makeKey(23));
+		await writeTdataFolder(dir, [{ session: test, userId: 42n, testMode: true }], {
+			passcode: "correct horse",
+		});
+		const read = mtcute<{ accounts: MtcuteAccount[] }>({
+			op: "read-tdata",
+			path: dir,
+			passcode: "correct horse",
+		});
+		expect(read.accounts[0]).toMatchObject({ userId: "42", mainDcId: 2 });
+		const { plain } = mtcute<{ plain: string }>({
+			op: "read-tdata-config",
+			path: dir,
+			passcode: "correct horse",
+			account: 0,
+		});
+		// a Qt byte array holding the config: its version (1), then the environment (1: test)
+		expect(plain.slice(8, 24)).toBe("0000000100000001");
+		expect(plain).toBe(hex(encodeTestMtpConfig()));
 	});
 });
 

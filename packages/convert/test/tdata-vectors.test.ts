@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { inspect } from "node:util";
 import { SecretBytes } from "@x/session-core";
 import { describe, expect, it } from "vitest";
+import { Writer } from "../src/bytes.js";
 import {
 	accountDataName,
 	decodeKeyData,
@@ -22,6 +23,8 @@ import {
 	tdataFileName,
 } from "../src/index.js";
 import { aesIge, deriveAesKeyIv } from "../src/tdata/local-encryption.js";
+import { encodeTestMtpConfig, readEnvironment } from "../src/tdata/mtp-config.js";
+import { writeQBytes } from "../src/tdata/qt-bytes.js";
 import { expectTypedError, hex, makeKey } from "./helpers.js";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -219,5 +222,35 @@ describe("MTP authorization block", () => {
 		many[8 + 20 + 3] = 200; // the key count
 		expectTypedError(() => decodeMtpAuthorization(many), "CORRUPT_DATA");
 		expectTypedError(() => decodeMtpAuthorization(bytes.subarray(0, 100)), "CORRUPT_DATA");
+	});
+});
+
+describe("MTP config (the environment)", () => {
+	const testConfig =
+		"000001de000000010000000100000124fffffffe000000060000000100000010000001bb0000000e3134392e3135342e3137352e3130000000000000000100000011000001bb00000027323030313a306232383a663233643a663030313a303030303a303030303a303030303a30303065000000000000000200000010000001bb0000000e3134392e3135342e3136372e3430000000000000000200000011000001bb00000027323030313a303637633a303465383a663030323a303030303a303030303a303030303a30303065000000000000000300000010000001bb0000000f3134392e3135342e3137352e313137000000000000000300000011000001bb00000027323030313a306232383a663233643a663030333a303030303a303030303a303030303a303030650000000000000000000000c800002710000000640001d4c00000138800007530000003e8000493e000007530000005dc000000000002a3000002a3000002a300000000000000001e0000000000000000000000000000001a00680074007400700073003a002f002f0074002e006d0065002f00093a8000004e2000015f900000753000002710000000020000001c00740061007000760033002e007300740065006c002e0063006f006d000000010000000000000400";
+
+	it("a test account's config: version 1, environment 1, the built-in test DCs, the required fields", () => {
+		expect(hex(encodeTestMtpConfig())).toBe(testConfig);
+		expect(readEnvironment(encodeTestMtpConfig())).toBe("test");
+	});
+
+	it("sealed as Desktop stores it: local encryption inside a Qt byte array inside TDF$", () => {
+		const sealed = encryptLocal(fixed, encodeTestMtpConfig(), makeKey(2));
+		const file = encodeTdf(crypto, writeQBytes(new Writer(), sealed).bytes);
+		expect(sha256(file)).toBe("154d1bc7f8f0d0383c11ff20dd5173947fd3d7ac3c63621a8e347f075e50d090");
+	});
+
+	it("a config Desktop would ignore (another version, unknown environment, cut short) names none", () => {
+		const config = fromHex(testConfig);
+		const other = config.slice();
+		other[7] = 2; // format version 2
+		expect(readEnvironment(other)).toBeNull();
+		const unknown = config.slice();
+		unknown[11] = 7;
+		expect(readEnvironment(unknown)).toBeNull();
+		expect(readEnvironment(config.subarray(0, 10))).toBeNull();
+		const production = config.slice();
+		production[11] = 0;
+		expect(readEnvironment(production)).toBe("production");
 	});
 });

@@ -82,6 +82,18 @@ export async function writeTdfFile(
 	}
 }
 
+/**
+ * Removes every copy of `name` (`s`, `0`, `1`): on overwrite, a file of the account written
+ * before must not outlive it (a missing one is fine).
+ */
+export async function removeTdfFiles(dir: string, name: string): Promise<void> {
+	for (const suffix of ["s", "0", "1"]) {
+		await fs.rm(join(dir, `${name}${suffix}`), { force: true }).catch((cause: unknown) => {
+			throw ioError(`cannot remove the old ${name}${suffix}`, cause);
+		});
+	}
+}
+
 /** Creates a directory with mode 0700 (parents too); an existing one is left as it is. */
 export async function makeDir(path: string): Promise<void> {
 	try {

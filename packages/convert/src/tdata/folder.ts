@@ -7,7 +7,7 @@ import { corrupt, invalid, ioError } from "../errors.js";
 import type { Decoded } from "../types.js";
 import { authorizationToSession, sessionAuthKeys, tdataFactsOf } from "./account-session.js";
 import type { TdataCrypto } from "./crypto.js";
-import { makeDir, readTdfFile, syncDir, writeTdfFile } from "./files.js";
+import { makeDir, readTdfFile, removeTdfFiles, syncDir, writeTdfFile } from "./files.js";
 import {
 	accountDataName,
 	DEFAULT_DATA_NAME,
@@ -17,7 +17,7 @@ import {
 import { decryptLocal, encryptLocal } from "./local-encryption.js";
 import { decodeKeyData, encodeKeyData, MAX_ACCOUNTS, type TdataKeyData } from "./local-key.js";
 import { decodeMtpAuthorization, encodeMtpAuthorization } from "./mtp-authorization.js";
-import { readEnvironment, type TdataEnvironment } from "./mtp-config.js";
+import { encodeTestMtpConfig, readEnvironment, type TdataEnvironment } from "./mtp-config.js";
 import { nodeTdataCrypto } from "./node-crypto.js";
 import { readQBytes, writeQBytes } from "./qt-bytes.js";
 
@@ -156,6 +156,8 @@ export interface TdataAccountInput {
 	session: PersistedSession;
 	/** Default: the session's `tdata:user-id` extension, else 0 (Desktop asks the server). */
 	userId?: bigint;
+	/** Default: the session's `tdata:test-mode` extension, else production. */
+	testMode?: boolean;
 }
 
 /** Options of {@link writeTdataFolder}. */
@@ -168,7 +170,8 @@ export interface TdataWriteOptions extends TdataFolderOptions {
 
 /**
  * Writes a tdata folder Desktop can open: key_datas (a new random local key, under the passcode
- * when given), and for each account its MTP authorization file and an empty map. The directory
+ * when given), and for each account its MTP authorization file, an empty map and, for an account
+ * on the test environment (`tdata:test-mode` 1), an MTP config that says so. The directory
  * must not exist unless `overwrite`; directories are 0700, files 0600, each written atomically
  * and key_datas last, so an interrupted write never leaves a folder that opens half-written.
  */
@@ -186,18 +189,15 @@ export async function writeTdataFolder(
 	const crypto = options.crypto ?? nodeTdataCrypto();
 	const keyFile = keyFileName(options.dataName);
 	// everything that can be refused is checked before the first byte is written
-	const blocks = list.map(({ session, userId }) => {
-		if (tdataFactsOf(session).testMode === true)
-			throw invalid(
-				"writing a test-environment account to tdata is not supported: Desktop keeps the environment in its full MTP config, which this package does not write",
-			);
-		return encodeMtpAuthorization({
+	const blocks = list.map(({ session, userId, testMode }) => ({
+		auth: encodeMtpAuthorization({
 			userId: userId ?? tdataFactsOf(session).userId ?? 0n,
 			mainDcId: session.homeDcId,
 			authKeys: sessionAuthKeys(session),
 			keysToDestroy: [],
-		});
-	});
+		}),
+		testMode: testMode ?? tdataFactsOf(session).testMode === true,
+	}));
 	const exists = await fs.stat(dir).then(
 		() => true,
 		() => false,
@@ -214,13 +214,11 @@ export async function writeTdataFolder(
 	const keyPayload = await encodeKeyData(crypto, keyData, options.passcode ?? "");
 	await makeDir(dir);
 	const files: string[] = [];
-	for (const [i, block] of blocks.entries()) {
+	const sealed = (plain: Uint8Array) =>
+		writeQBytes(new Writer(), encryptLocal(crypto, plain, keyData.localKey.expose())).bytes;
+	for (const [i, { auth, testMode }] of blocks.entries()) {
 		const name = tdataFileName(crypto, accountDataName(i, options.dataName));
-		const payload = writeQBytes(
-			new Writer(),
-			encryptLocal(crypto, block, keyData.localKey.expose()),
-		);
-		files.push(await writeTdfFile(crypto, dir, name, payload.bytes));
+		files.push(await writeTdfFile(crypto, dir, name, sealed(auth)));
 		// Desktop ignores an account without a map; an empty one (no stored data) is enough
 		const mapDir = join(dir, name);
 		await makeDir(mapDir);
@@ -229,6 +227,10 @@ export async function writeTdataFolder(
 		writeQBytes(map, new Uint8Array(0));
 		writeQBytes(map, encryptLocal(crypto, new Uint8Array(0), keyData.localKey.expose()));
 		files.push(await writeTdfFile(crypto, mapDir, "map", map.bytes));
+		// the environment lives only in the MTP config; without one Desktop takes production
+		if (testMode)
+			files.push(await writeTdfFile(crypto, mapDir, "config", sealed(encodeTestMtpConfig())));
+		else await removeTdfFiles(mapDir, "config");
 		await syncDir(mapDir);
 	}
 	files.push(await writeTdfFile(crypto, dir, keyFile, keyPayload));

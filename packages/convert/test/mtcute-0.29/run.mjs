@@ -31,6 +31,13 @@ async function run(req) {
 			}
 			return { order: tdata.keyData.order, active: tdata.keyData.active, accounts };
 		}
+		case "read-tdata-config": {
+			// mtcute has no reader for the MTP config; its generic file reader decrypts it
+			const tdata = await Tdata.open({ path: req.path, passcode: req.passcode });
+			const folder = await tdata.computeDataNameKeyHex(req.account);
+			const [, plain] = await tdata.readEncryptedFile(`${folder}/config`);
+			return { plain: hex(plain) };
+		}
 		case "write-tdata": {
 			const n = req.accounts.length;
 			const tdata = await Tdata.create({

@@ -70,6 +70,30 @@ local = key_bytes(2)
 info = struct.pack(">IIII", 2, 0, 1, 0)
 key_datas = qbytes(bytes([0x11] * 32)) + qbytes(encrypt_local(local, local_key("", bytes([0x11] * 32)), 0xAA)) + qbytes(encrypt_local(info, local, 0xAA))
 
+
+
+def qstring(text):
+    return qbytes(text.encode("utf-16-be"))
+
+
+# Desktop's MTP config of a fresh test-environment account, written out from its layout:
+# version 1, environment 1, the DC options (version -2, built-in test DCs, static = 16,
+# ipv6 = 1, port 443, no secret, no CDN keys), then its required fields at their defaults.
+test_dcs = [(1, 0, "149.154.175.10"), (1, 1, "2001:0b28:f23d:f001:0000:0000:0000:000e"),
+            (2, 0, "149.154.167.40"), (2, 1, "2001:067c:04e8:f002:0000:0000:0000:000e"),
+            (3, 0, "149.154.175.117"), (3, 1, "2001:0b28:f23d:f003:0000:0000:0000:000e")]
+dc_options = struct.pack(">ii", -2, len(test_dcs)) + b"".join(
+    struct.pack(">iii", dc, 16 | v6, 443) + qbytes(ip.encode()) + struct.pack(">i", 0)
+    for dc, v6, ip in test_dcs) + struct.pack(">i", 0)
+config = (struct.pack(">ii", 1, 1) + qbytes(dc_options)
+          + struct.pack(">19i", 200, 10000, 100, 120000, 5000, 30000, 1000, 300000, 30000, 1500,
+                        0, 172800, 172800, 172800, 0, 30, 0, 0, 0)
+          + qstring("https://t.me/")
+          + struct.pack(">6i", 86400 * 7, 20000, 90000, 30000, 10000, 2)
+          + qstring("tapv3.stel.com")
+          + struct.pack(">3i", 1, 0, 1024))
+test_config = qbytes(config)
+
 print(json.dumps({
     "localKeyEmpty": hashlib.sha256(local_key("", salt)).hexdigest(),
     "localKeyEmptyHead": local_key("", salt)[:16].hex(),
@@ -84,4 +108,6 @@ print(json.dumps({
     "fileData3": file_name("data#3"),
     "mtp": hashlib.sha256(mtp).hexdigest(),
     "keyDatas": hashlib.sha256(key_datas).hexdigest(),
+    "testConfig": test_config.hex(),
+    "testConfigSealed": hashlib.sha256(tdf(qbytes(encrypt_local(test_config, local, 0xAA)))).hexdigest(),
 }, indent=1))
