@@ -5,6 +5,14 @@ import { check, utf8Encode, utf8Length } from "./bytes.js";
 import { AUTH_KEY_LENGTH, CODEC, NO_CHANNEL_KIND, SESSION_FORMAT_VERSION } from "./format.js";
 import { encodeTrailer, type TrailerOptions } from "./trailer.js";
 
+// the stored codes as constants: the hot loop below stores them without a table lookup per peer
+const TYPE_USER = BINARY_PEER_TYPE.code.user;
+const TYPE_CHANNEL = BINARY_PEER_TYPE.code.channel;
+const TYPE_CHAT = BINARY_PEER_TYPE.code.chat;
+const KIND_BROADCAST = CHANNEL_KIND_CODE.code.broadcast;
+const KIND_MEGAGROUP = CHANNEL_KIND_CODE.code.megagroup;
+const KIND_GIGAGROUP = CHANNEL_KIND_CODE.code.gigagroup;
+
 /** Options of `encodeSession`: what the extension trailer carries. */
 export type EncodeOptions = TrailerOptions;
 
@@ -144,13 +152,17 @@ export function encodeSession(session: PersistedSession, options: EncodeOptions 
 		put64(view, o + 8, hash);
 		switch (p.kind) {
 			case "user":
+				bytes[o + 16] = TYPE_USER;
+				break;
 			case "channel":
+				bytes[o + 16] = TYPE_CHANNEL;
+				break;
 			case "chat":
-				bytes[o + 16] = BINARY_PEER_TYPE.code[p.kind];
+				bytes[o + 16] = TYPE_CHAT;
 				break;
 			case "community":
 				// written as a user plus the v8 community byte, as the reference does
-				bytes[o + 16] = BINARY_PEER_TYPE.code.user;
+				bytes[o + 16] = TYPE_USER;
 				bytes[o + 18] = 1;
 				break;
 			default:
@@ -161,9 +173,13 @@ export function encodeSession(session: PersistedSession, options: EncodeOptions 
 				bytes[o + 17] = NO_CHANNEL_KIND;
 				break;
 			case "broadcast":
+				bytes[o + 17] = KIND_BROADCAST;
+				break;
 			case "megagroup":
+				bytes[o + 17] = KIND_MEGAGROUP;
+				break;
 			case "gigagroup":
-				bytes[o + 17] = CHANNEL_KIND_CODE.code[p.channelKind];
+				bytes[o + 17] = KIND_GIGAGROUP;
 				break;
 			default:
 				throw invalid(`unknown channel kind ${String(p.channelKind)}`);
