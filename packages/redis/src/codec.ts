@@ -13,14 +13,15 @@ import {
 	SessionBackendError,
 	UnsupportedVersionError,
 } from "@x/session-core";
-import { checkDcAddress, DC_SLOT_MASK } from "@x/session-core/backend";
+import { CHANNEL_KIND_CODE, checkDcAddress, DC_SLOT_MASK } from "@x/session-core/backend";
 import { BACKEND } from "./keys.js";
 
 /** Version of the key layout, stored in the meta hash as field `v`. */
 export const LAYOUT_VERSION = 1;
 const DC_VALUE_VERSION = 1;
 const NO_CHANNEL_KIND = 0xff;
-const CHANNEL_KINDS: readonly ChannelKind[] = ["broadcast", "megagroup", "gigagroup"];
+/** Channel kinds at their stored code (core's explicit table, the same as the binary format's). */
+const CHANNEL_KINDS: readonly ChannelKind[] = CHANNEL_KIND_CODE.byCode;
 const KIND_CHAR: Record<PeerKind, string> = { user: "u", chat: "g", channel: "c", community: "m" };
 const CHAR_KIND: Record<string, PeerKind> = { u: "user", g: "chat", c: "channel", m: "community" };
 const I64_MIN = -(2n ** 63n);
