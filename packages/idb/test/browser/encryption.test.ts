@@ -35,7 +35,7 @@ async function rawBytes(): Promise<Uint8Array[]> {
 		if (v instanceof Uint8Array) found.push(v);
 		else if (v && typeof v === "object") for (const x of Object.values(v)) walk(x);
 	};
-	for (const name of db.objectStoreNames) {
+	for (const name of Array.from(db.objectStoreNames)) {
 		const all = await new Promise<unknown[]>((resolve, reject) => {
 			const r = db.transaction(name).objectStore(name).getAll();
 			r.onsuccess = () => resolve(r.result);
