@@ -1,4 +1,5 @@
 import type { SessionBackend } from "@x/session-core";
+import { SerialQueue } from "@x/session-core/backend";
 import { MTCUTE_KEYS } from "./keys.js";
 import { readStored } from "./load.js";
 import type { PeerInfo, ResidentPeers } from "./peers.js";
@@ -30,7 +31,7 @@ export class StorageState {
 	destroying: Promise<void> | undefined;
 	#loading: Promise<void> | undefined;
 	/** Saves and key writes, one at a time and in call order. */
-	#serial: Promise<unknown> = Promise.resolve();
+	readonly #serial = new SerialQueue();
 
 	constructor(
 		readonly backend: SessionBackend,
@@ -70,9 +71,7 @@ export class StorageState {
 	}
 
 	exclusive<T>(task: () => Promise<T>): Promise<T> {
-		const run = this.#serial.then(task, task);
-		this.#serial = run.catch(() => undefined);
-		return run;
+		return this.#serial.run(task);
 	}
 
 	/** An extension value: known, or (when not resident) read from the backend and remembered. */
