@@ -30,6 +30,7 @@ import {
 	TDATA_EXTENSION_KEYS,
 	writeTdataFolder,
 } from "../src/index.js";
+import { encodeTestMtpConfig } from "../src/tdata/mtp-config.js";
 import { expectTypedRejection, hex, makeKey, oneDc } from "./helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "xs-tdata-folder-"));
@@ -152,19 +153,18 @@ describe("tdata folders", () => {
 		const crypto = nodeTdataCrypto();
 		const keyFile = decodeTdf(crypto, new Uint8Array(readFileSync(join(dir, "key_datas"))), "k");
 		const { localKey } = await decodeKeyData(crypto, keyFile.payload, "");
-		// Desktop's serialized config: a Qt byte array starting with its version and the environment
-		const config = Buffer.alloc(4 + 12);
-		config.writeUInt32BE(12, 0);
-		config.writeInt32BE(1, 4); // config format version
-		config.writeInt32BE(1, 8); // environment: test
-		const sealed = encryptLocal(crypto, new Uint8Array(config), localKey.expose());
-		const payload = Buffer.alloc(4 + sealed.length);
-		payload.writeUInt32BE(sealed.length, 0);
-		Buffer.from(sealed).copy(payload, 4);
-		writeFileSync(
-			join(dir, "D877F783D5D3EF8C", "configs"),
-			encodeTdf(crypto, new Uint8Array(payload)),
-		);
+		const writeConfig = (config: Uint8Array) => {
+			const sealed = encryptLocal(crypto, config, localKey.expose());
+			const payload = Buffer.alloc(4 + sealed.length);
+			payload.writeUInt32BE(sealed.length, 0);
+			Buffer.from(sealed).copy(payload, 4);
+			const file = encodeTdf(crypto, new Uint8Array(payload));
+			writeFileSync(join(dir, "D877F783D5D3EF8C", "configs"), file);
+		};
+		// only the header (version 1, environment test): Desktop would not take it, nor do we
+		writeConfig(new Uint8Array(Buffer.from("0000000800000001" + "00000001", "hex")));
+		expect((await readTdataFolder(dir)).extra.testMode).toBe(false);
+		writeConfig(encodeTestMtpConfig());
 
 		const read = await readTdataFolder(dir);
 		expect(read.extra.testMode).toBe(true);

@@ -249,6 +249,18 @@ describe("MTP config (the environment)", () => {
 		unknown[11] = 7;
 		expect(readEnvironment(unknown)).toBeNull();
 		expect(readEnvironment(config.subarray(0, 10))).toBeNull();
+		// Desktop reads every required field: a config cut before the last one is not taken
+		const short = config.slice(0, config.length - 4);
+		new DataView(short.buffer).setUint32(0, short.length - 4);
+		expect(readEnvironment(short)).toBeNull();
+		// nor an address longer than 45 bytes (the first DC option's, at offset 36)
+		const longIp = config.slice();
+		new DataView(longIp.buffer).setUint32(36, 46);
+		expect(readEnvironment(longIp)).toBeNull();
+		// the optional tail, when present, is read whole: a default reaction and its custom id
+		const tail = new Writer().raw(config.subarray(4)).u32be(4).u32be(0xd83ddc4d).u64be(0n).bytes;
+		expect(readEnvironment(writeQBytes(new Writer(), tail).bytes)).toBe("test");
+		expect(readEnvironment(writeQBytes(new Writer(), tail.subarray(0, -1)).bytes)).toBeNull();
 		const production = config.slice();
 		production[11] = 0;
 		expect(readEnvironment(production)).toBe("production");

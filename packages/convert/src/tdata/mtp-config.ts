@@ -103,20 +103,74 @@ export function encodeTestMtpConfig(): Uint8Array {
 	return writeQBytes(new Writer(), config.bytes).bytes;
 }
 
+/** Qt's marker of a null byte array or string (read as empty). */
+const QT_NULL = 0xffffffff;
+/** Desktop's bounds on a DC option's address and MTProxy secret. */
+const MAX_IP_BYTES = 45;
+const MAX_SECRET_BYTES = 32;
+
+/** A Qt byte array or string (null as empty); a string's UTF-16 length must be even. */
+function skipQ(r: Reader, field: string, utf16 = false): Uint8Array {
+	const length = r.u32be(`${field} length`);
+	if (length === QT_NULL) return new Uint8Array(0);
+	if (utf16 && length % 2 === 1) throw new RangeError(`${field}: odd UTF-16 length`);
+	return r.take(length, field);
+}
+
+/** Whether Desktop takes these DC options (its bounds; the CDN keys only by their layout). */
+function checkDcOptions(bytes: Uint8Array): void {
+	const r = new Reader(bytes, "DC options");
+	const first = r.u32be("version") | 0;
+	const version = first < 0 ? -first : 0;
+	const count = version > 0 ? r.u32be("count") | 0 : first;
+	if (count < 0) throw new RangeError("DC option count");
+	for (let i = 0; i < count; i++) {
+		r.take(12, "DC id, flags, port");
+		const ipBytes = r.u32be("address length") | 0;
+		if (ipBytes <= 0 || ipBytes > MAX_IP_BYTES) throw new RangeError("address length");
+		r.take(ipBytes, "address");
+		if (version === 0) continue;
+		const secretBytes = r.u32be("secret length") | 0;
+		if (secretBytes < 0 || secretBytes > MAX_SECRET_BYTES) throw new RangeError("secret length");
+		r.take(secretBytes, "secret");
+	}
+	if (r.remaining === 0 || version < 2) return;
+	const keys = r.u32be("CDN key count") | 0;
+	if (keys < 0) throw new RangeError("CDN key count");
+	for (let i = 0; i < keys; i++) {
+		r.take(4, "CDN DC id");
+		skipQ(r, "CDN key modulus");
+		skipQ(r, "CDN key exponent");
+	}
+}
+
 /**
- * The environment of a decrypted configs file, or `null` when Desktop would not take it (another
- * format version, an unknown environment, too short): the account is then on production.
- * Only the header is checked; the DC options and limits are Desktop's cache.
+ * The environment of a decrypted configs file, or `null` when Desktop would not take the file and
+ * so runs the account on production: another format version, an unknown environment, a field
+ * cut short, DC options out of its bounds. The values themselves are Desktop's cache, not read.
  */
 export function readEnvironment(plain: Uint8Array): TdataEnvironment | null {
 	try {
-		const outer = new Reader(plain, "MTP config");
-		const length = outer.u32be("config length");
-		const r = new Reader(outer.take(length, "config"), "MTP config");
+		const r = new Reader(skipQ(new Reader(plain, "MTP config"), "config"), "MTP config");
 		if (r.u32be("config version") !== CONFIG_VERSION) return null;
 		const environment = r.u32be("environment");
-		if (environment === ENVIRONMENT.production) return "production";
-		return environment === ENVIRONMENT.test ? "test" : null;
+		if (environment !== ENVIRONMENT.production && environment !== ENVIRONMENT.test) return null;
+		checkDcOptions(skipQ(r, "DC options"));
+		// the required fields, shaped as the list written for a test account
+		for (const field of TEST_CONFIG_FIELDS)
+			if (typeof field === "string") skipQ(r, "config string", true);
+			else r.take(4, "config value");
+		// the optional tail, in the groups Desktop reads each whole when anything is left
+		if (r.remaining > 0) {
+			skipQ(r, "default reaction", true);
+			r.take(8, "default custom reaction");
+		}
+		if (r.remaining > 0) r.take(4, "rating decay");
+		if (r.remaining > 0) {
+			skipQ(r, "GIF search bot", true);
+			skipQ(r, "venue search bot", true);
+		}
+		return environment === ENVIRONMENT.test ? "test" : "production";
 	} catch {
 		return null;
 	}
