@@ -51,6 +51,35 @@ async function session(): Promise<{ ledger: Ledger; master: ClusterNode; replica
 }
 
 /**
+ * Holder A, writing without pause; then its master's replica stops following (lags), so what
+ * the master takes from then on is on the master only unless the replica wait holds it back.
+ */
+async function writingWithLaggingReplica(l: Ledger, master: ClusterNode): Promise<Holder> {
+	const a = await l.open("A", await client(), { leaseTtlMs: TTL });
+	l.startWriting(a);
+	await sleep(300);
+	await cluster.cutReplication(master);
+	await sleep(150);
+	return a;
+}
+
+/** A contender opening with lockWaitMs (its rejection is handled where it is awaited). */
+function contender(l: Ledger, name: string, c: Cluster): Promise<Holder> {
+	const opening = l.open(name, c, { lockWaitMs: 30_000 });
+	opening.catch(() => undefined);
+	return opening;
+}
+
+/** The contender gets the session and writes; the run is checked; its writes were acknowledged. */
+async function takesOverAndWrites(l: Ledger, stale: Holder, opening: Promise<Holder>) {
+	const b = await opening;
+	l.startWriting(b);
+	await l.acksAbove(b, 0);
+	await settleAndCheck(l, stale);
+	expect(b.acks.length, b.failures.join("\n")).toBeGreaterThan(0);
+}
+
+/**
  * After the run: settle, have the stale holder (if still connected) told that another holder
  * took over, and check the ledger.
  */
@@ -102,23 +131,13 @@ describe.skipIf(!available)("redis cluster failover with replicas (default optio
 	it(`master SIGKILLed, replica promoted (${RUNS} runs)`, async () => {
 		for (let run = 0; run < RUNS; run++) {
 			const { ledger: l, master, replica } = await session();
-			const a = await l.open("A", await client(), { leaseTtlMs: TTL });
-			l.startWriting(a);
-			await sleep(300);
-			// the replica lags: writes taken from now on are on the master only, unless waited for
-			await cluster.cutReplication(master);
-			await sleep(150);
+			const a = await writingWithLaggingReplica(l, master);
 			await cluster.kill(master);
-			const b = l.open("B", await client(), { lockWaitMs: 30_000 });
-			b.catch(() => undefined); // awaited below
+			const b = contender(l, "B", await client());
 			await cluster.waitMaster(replica, `${l.prefix}:{acc}:lease`);
 			await sleep(TTL);
 			await cluster.restart(master); // it comes back as the new master's replica
-			const bh = await b;
-			l.startWriting(bh);
-			await l.acksAbove(bh, 0);
-			await settleAndCheck(l, a);
-			expect(bh.acks.length, bh.failures.join("\n")).toBeGreaterThan(0);
+			await takesOverAndWrites(l, a, b);
 		}
 	}, 180_000);
 
@@ -126,24 +145,14 @@ describe.skipIf(!available)("redis cluster failover with replicas (default optio
 		it(`master paused, CLUSTER FAILOVER ${mode} on its replica, old master resumed (${RUNS} runs)`, async () => {
 			for (let run = 0; run < RUNS; run++) {
 				const { ledger: l, master, replica } = await session();
-				const a = await l.open("A", await client(), { leaseTtlMs: TTL });
-				l.startWriting(a);
-				await sleep(300);
-				// the replica lags: writes taken from now on are on the master only, unless waited for
-				await cluster.cutReplication(master);
-				await sleep(150);
+				const a = await writingWithLaggingReplica(l, master);
 				cluster.pause(master); // A's writes and renewals queue up in its socket
 				await cluster.failover(replica, mode);
 				await cluster.waitMaster(replica, `${l.prefix}:{acc}:lease`);
-				const b = l.open("B", await client(), { lockWaitMs: 30_000 });
-				b.catch(() => undefined); // awaited below
+				const b = contender(l, "B", await client());
 				await sleep(TTL + 500); // A's lease runs out on the new master
 				cluster.resumeNow(master); // runs A's queued commands, then learns it was replaced
-				const bh = await b;
-				l.startWriting(bh);
-				await l.acksAbove(bh, 0);
-				await settleAndCheck(l, a);
-				expect(bh.acks.length, bh.failures.join("\n")).toBeGreaterThan(0);
+				await takesOverAndWrites(l, a, b);
 			}
 		}, 180_000);
 	}
