@@ -91,10 +91,15 @@ describe("tdata folders", () => {
 		expect((await readTdataFolder(dir)).session.homeDcId).toBe(4);
 	});
 
-	it("a refused session (no key on the home DC) writes nothing", async () => {
+	it("a refused session (no key on the home DC; a test account on DC 4) writes nothing", async () => {
 		const dir = fresh();
 		await expectTypedRejection(
 			() => writeTdataFolder(dir, oneDc(2, "149.154.167.51:443", null)),
+			"INVALID_ARGUMENT",
+		);
+		const onFour = oneDc(4, "149.154.167.91:443", makeKey(7));
+		await expectTypedRejection(
+			() => writeTdataFolder(dir, [{ session: onFour, testMode: true }]),
 			"INVALID_ARGUMENT",
 		);
 		expect(() => statSync(dir)).toThrow();

@@ -16,3 +16,8 @@ export function wellKnownDcAddress(dcId: number, testMode: boolean, what: string
 		throw corrupt(`${what}: DC ${dcId} has no known ${testMode ? "test" : "production"} address`);
 	return addr;
 }
+
+/** Whether Telegram's test environment has a DC with this id. */
+export function isTestDc(dcId: number): boolean {
+	return TEST_DCS[dcId] !== undefined;
+}

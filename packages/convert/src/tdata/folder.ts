@@ -7,6 +7,7 @@ import { corrupt, invalid, ioError } from "../errors.js";
 import type { Decoded } from "../types.js";
 import { authorizationToSession, sessionAuthKeys, tdataFactsOf } from "./account-session.js";
 import type { TdataCrypto } from "./crypto.js";
+import { isTestDc } from "./dc-addresses.js";
 import { makeDir, readTdfFile, removeTdfFiles, syncDir, writeTdfFile } from "./files.js";
 import {
 	accountDataName,
@@ -189,15 +190,18 @@ export async function writeTdataFolder(
 	const crypto = options.crypto ?? nodeTdataCrypto();
 	const keyFile = keyFileName(options.dataName);
 	// everything that can be refused is checked before the first byte is written
-	const blocks = list.map(({ session, userId, testMode }) => ({
-		auth: encodeMtpAuthorization({
-			userId: userId ?? tdataFactsOf(session).userId ?? 0n,
-			mainDcId: session.homeDcId,
-			authKeys: sessionAuthKeys(session),
-			keysToDestroy: [],
-		}),
-		testMode: testMode ?? tdataFactsOf(session).testMode === true,
-	}));
+	const blocks = list.map(({ session, userId, testMode }) => {
+		const authKeys = sessionAuthKeys(session);
+		const test = testMode ?? tdataFactsOf(session).testMode === true;
+		const foreign = authKeys.find((k) => test && !isTestDc(k.dcId));
+		if (foreign)
+			throw invalid(
+				`DC ${foreign.dcId} is not one of Telegram's test DCs; a test-environment account has keys for DCs 1-3 only`,
+			);
+		const mainDcId = session.homeDcId;
+		const auth = { userId: userId ?? tdataFactsOf(session).userId ?? 0n, mainDcId, authKeys };
+		return { auth: encodeMtpAuthorization({ ...auth, keysToDestroy: [] }), testMode: test };
+	});
 	const exists = await fs.stat(dir).then(
 		() => true,
 		() => false,
