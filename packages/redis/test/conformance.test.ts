@@ -1,10 +1,17 @@
 // The shared conformance suite against 127.0.0.1:6379 and against a three-master cluster the
 // test starts itself. Each test gets its own random key prefix and deletes only its own keys.
-import { type SessionBackend, SessionCipher, withEncryptedSecrets } from "@x/session-core";
 import {
+	type SessionBackend,
+	SessionCipher,
+	SessionEncryptionError,
+	withEncryptedSecrets,
+} from "@x/session-core";
+import {
+	assertSameSession,
 	type ConformanceHarness,
 	type ConformanceStore,
 	runConformanceSuite,
+	sampleSession,
 	serviceAvailable,
 } from "@x/session-core/testing";
 import type { Cluster, Redis } from "ioredis";
@@ -14,12 +21,15 @@ import {
 	deletePrefix,
 	type OwnCluster,
 	randomPrefix,
+	redisServerAvailable,
 	sharedClient,
 	startCluster,
 } from "./servers.js";
 
 const client = sharedClient();
-const available = await serviceAvailable("redis", () => client.ping());
+// the shared server, and the binary for the cluster this file starts
+const available =
+	(await serviceAvailable("redis", () => client.ping())) && (await redisServerAvailable());
 if (!available) client.disconnect();
 
 const cipher = await SessionCipher.create({ key: new Uint8Array(32).fill(5) });
@@ -91,8 +101,6 @@ if (!available) {
 
 describe.skipIf(!available)("redis with withEncryptedSecrets", () => {
 	it("stores only envelopes; the wrong key is a typed error", async () => {
-		const { sampleSession, assertSameSession } = await import("@x/session-core/testing");
-		const { SessionEncryptionError } = await import("@x/session-core");
 		const store = await harness("raw", () => client).createStore();
 		try {
 			const raw = (await store.open("enc")) as RedisSessionBackend;

@@ -35,7 +35,7 @@ async function dumpKeys(prefix: string): Promise<string> {
 						: type === "set"
 							? (await client.smembersBuffer(key)).map((v) => v.toString("hex")).sort()
 							: type === "zset"
-								? await client.zrange(key, 0, -1, "WITHSCORES")
+								? await client.zrange(key, "0", "-1", "WITHSCORES")
 								: `unexpected ${type}`;
 			out.push([key, value]);
 		}
