@@ -1,0 +1,2 @@
+// Injected by build.mjs: GramJS reads the global Buffer (a Node global) when it loads.
+export { Buffer } from "buffer";
