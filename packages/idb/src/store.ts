@@ -2,10 +2,8 @@
 // writes read only the rows they touch (the batch's peers and the current owners of the
 // usernames and phones it claims) and run core's merge rules on that small set.
 import {
-	applyUpdateStateChange,
 	type BackendCapabilities,
 	type CachedPeer,
-	type DcEntry,
 	extensionValue,
 	normalizeSession,
 	type PeerKind,
@@ -13,17 +11,12 @@ import {
 	SecretBytes,
 	SessionBackendError,
 	type SessionChanges,
-	type UpdateStateChange,
-	upsertDc,
 } from "@x/session-core";
 import {
 	applySessionChanges,
 	BaseSessionBackend,
 	changesAreEmpty,
 	checkExtensionKey,
-	checkedDc,
-	checkedStateChange,
-	checkHomeDc,
 	normalizePhone,
 	normalizeUsername,
 	type PreparedChanges,
@@ -159,8 +152,13 @@ export class IdbStore extends BaseSessionBackend {
 		this.#t.lease?.release();
 	}
 
-	/** Reads the head (or an empty one), lets `change` edit the session, writes the head back. */
-	#headWrite(change: (session: PersistedSession) => void): Promise<void> {
+	/**
+	 * The base class's updateDc, setHomeDc and applyUpdateState (checks included) end here: one
+	 * transaction reads the head (or an empty one), lets `change` edit it, writes it back. Every
+	 * write that touches peers or extension values is overridden below, so `change` never sees
+	 * the peer list, which this session holds empty.
+	 */
+	protected override mutate(change: (session: PersistedSession) => void): Promise<void> {
 		const id = this.#t.sessionId;
 		return this.exclusive(() =>
 			this.#tx("readwrite", async (store) => {
@@ -209,38 +207,6 @@ export class IdbStore extends BaseSessionBackend {
 		store(SESSIONS).put(toHead(session), id);
 		for (const peer of session.peers)
 			store(PEERS).put(toPeerRecord(id, peer), peerKey(id, peer.kind, peer.id));
-	}
-
-	// Arguments are checked and copied when the call is made, as the base class does.
-	override updateDc(dc: DcEntry): Promise<void> {
-		let copy: DcEntry;
-		try {
-			copy = checkedDc(dc, this.name);
-		} catch (error) {
-			return Promise.reject(error);
-		}
-		return this.#headWrite((s) => upsertDc(s, copy));
-	}
-
-	override setHomeDc(dcId: number): Promise<void> {
-		try {
-			checkHomeDc(dcId, this.name);
-		} catch (error) {
-			return Promise.reject(error);
-		}
-		return this.#headWrite((s) => {
-			s.homeDcId = dcId;
-		});
-	}
-
-	override applyUpdateState(change: UpdateStateChange): Promise<void> {
-		let copy: UpdateStateChange;
-		try {
-			copy = checkedStateChange(change, this.name);
-		} catch (error) {
-			return Promise.reject(error);
-		}
-		return this.#headWrite((s) => applyUpdateStateChange(s.updatesState, copy));
 	}
 
 	override cachePeers(peers: readonly CachedPeer[]): Promise<void> {
