@@ -1,7 +1,7 @@
 // A write the browser refuses for lack of space: a typed error, and the stored session unchanged.
-// QuotaExceededError is thrown by the object store's put, as Chromium throws it. (A real full
-// disk cannot be had here: playwright's browser contexts are off the record, with a fixed 10 GiB
-// quota that Chromium's DevTools quota override does not change.)
+// Here QuotaExceededError is thrown by the object store's put; the real thing (a 1 MiB quota set
+// through the DevTools protocol, which playwright's off-the-record contexts here ignore) is in
+// ../quota-chromium.test.ts.
 import { emptySession } from "@x/session-core";
 import { describe, expect, it } from "vitest";
 import { IdbQuotaError, IdbSessionBackend } from "../../src/index.js";
