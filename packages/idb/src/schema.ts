@@ -34,5 +34,10 @@ export function openDatabase(name: string): Promise<IDBDatabase> {
 		}
 		if (!db.objectStoreNames.contains(EXTENSIONS)) db.createObjectStore(EXTENSIONS);
 	};
-	return requested(request);
+	return requested(request).then((db) => {
+		// a later version opened by another tab waits for every connection to close: let it
+		// (this backend's next call then fails with a typed IO error instead of blocking that tab)
+		db.onversionchange = () => db.close();
+		return db;
+	});
 }
