@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import type { Client } from "@libsql/client";
 import { SessionBackendError } from "@x/session-core";
@@ -20,18 +20,24 @@ export function localPath(url: string | undefined): string | undefined {
 	);
 }
 
-/** Creates a local database file 0600 (so its journal is too); refuses one readable by others. */
+/**
+ * Creates a local database file 0600 (so its journal is too) and the missing directories above
+ * it 0700; refuses one readable by others, and a directory.
+ */
 export function prepareLocalFile(path: string, create: boolean): void {
 	if (path === ":memory:" || path === "") return;
 	if (!existsSync(path)) {
-		const dir = dirname(resolvePath(path));
-		// else an ENOENT from the file system, or, for a replica, a misleading connection error
-		if (!existsSync(dir))
+		// missing directories are created 0700, as by every backend (a replica's too: libSQL
+		// would report a missing one as a misleading connection error)
+		try {
+			mkdirSync(dirname(resolvePath(path)), { recursive: true, mode: 0o700 });
+		} catch (error) {
 			throw new SessionBackendError(
 				"IO",
-				`cannot create ${path}: its directory ${dir} does not exist; create it (mkdir -p -m 700 ${dir}) and open again`,
-				{ backend: BACKEND },
+				`cannot create the directory of ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+				{ backend: BACKEND, cause: error },
 			);
+		}
 		if (!create) return;
 		try {
 			closeSync(openSync(path, "a", 0o600));

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { CorruptSessionError, SessionBackendError } from "@x/session-core";
@@ -296,6 +296,8 @@ function openReadOnly(path: string): Db {
 		return new Database(bytes);
 	} catch (error) {
 		const code = (error as { code?: unknown }).code;
+		// checked as a writable open checks it (checkOwnerOnly): the same words either way
+		if (code === "EISDIR") checkOwnerOnly(path, BACKEND);
 		if (code === "ENOENT" || code === "SQLITE_CANTOPEN")
 			throw new SessionBackendError(
 				"IO",
@@ -320,20 +322,17 @@ function openFile(path: string): Db {
 	}
 }
 
-/** Creates the database file 0600; a missing directory is a typed error that says to create it. */
+/** Creates the database file 0600, and the missing directories above it 0700 (as every backend). */
 function createFile(path: string): void {
 	try {
+		mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
 		closeSync(openSync(path, "a", 0o600));
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
-		const dir = dirname(resolve(path));
-		throw new SessionBackendError(
-			"IO",
-			code === "ENOENT"
-				? `cannot create ${path}: its directory ${dir} does not exist; create it (mkdir -p -m 700 ${dir}) and open again`
-				: `cannot create ${path}: ${code ?? String(error)}`,
-			{ backend: BACKEND, cause: error },
-		);
+		throw new SessionBackendError("IO", `cannot create ${path}: ${code ?? String(error)}`, {
+			backend: BACKEND,
+			cause: error,
+		});
 	}
 }
 

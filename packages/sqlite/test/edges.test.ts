@@ -1,6 +1,7 @@
-// Edges where a typed error, or no trace of a secret, was promised: a missing directory, and the
+// Edges where a typed error, or no trace of a secret, was promised: a missing directory (created
+// on write, as by every local backend), a directory given, and the
 // bytes a re-encryption leaves in the database, -wal and -shm files.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SessionBackendError } from "@x/session-core";
@@ -20,18 +21,34 @@ function tempDir(): string {
 	return dir;
 }
 
-describe("a database in a missing directory", () => {
-	it("is a typed IO error naming the directory and saying to create it; nothing is created", async () => {
+describe("a database in a missing directory, or a directory given", () => {
+	it("a writable open creates the missing directories 0700 (as every local backend); a read-only one creates nothing", async () => {
 		const missing = join(tempDir(), "not", "there");
-		const error = await SqliteSessionBackend.open({ database: join(missing, "s.db") }).catch(
-			(e: unknown) => e,
-		);
-		expect(error).toBeInstanceOf(SessionBackendError);
-		expect((error as SessionBackendError).code).toBe("IO");
-		expect((error as SessionBackendError).backend).toBe("sqlite");
-		expect((error as Error).message).toContain(`directory ${missing} does not exist`);
-		expect((error as Error).message).toContain("create it");
+		const refused = await SqliteSessionBackend.open({
+			database: join(missing, "s.db"),
+			readOnly: true,
+		}).catch((e: unknown) => e);
+		expect(refused).toBeInstanceOf(SessionBackendError);
+		expect((refused as SessionBackendError).code).toBe("IO");
 		expect(existsSync(missing)).toBe(false);
+		const b = await SqliteSessionBackend.open({ database: join(missing, "s.db") });
+		await b.save(sampleSession());
+		await b.close();
+		expect(statSync(missing).mode & 0o777).toBe(0o700);
+		expect(statSync(join(missing, "s.db")).mode & 0o777).toBe(0o600);
+	});
+
+	it("a directory is INVALID_ARGUMENT saying so, not 'chmod 600' or EISDIR", async () => {
+		const dir = tempDir();
+		for (const readOnly of [false, true]) {
+			const error = await SqliteSessionBackend.open({ database: dir, readOnly }).catch(
+				(e: unknown) => e,
+			);
+			expect(error).toBeInstanceOf(SessionBackendError);
+			expect((error as SessionBackendError).code).toBe("INVALID_ARGUMENT");
+			expect((error as Error).message).toContain(`${dir} is a directory, not a database`);
+			expect((error as Error).message).not.toContain("chmod");
+		}
 	});
 });
 

@@ -30,9 +30,9 @@ export async function pathKind(path: string): Promise<PathKind> {
 }
 
 /**
- * The rule for missing directories, the same for file:, sqlite: and libsql:file: targets (and
- * the file backend): a write creates the missing directories above the store, 0700; a read never
- * creates anything and reports the store as missing.
+ * The rule for missing directories, the same for every local target and every local backend
+ * (file, SQLite, libSQL): a write creates the missing directories above the store, 0700; a read
+ * never creates anything and reports the store as missing.
  */
 export async function ensureParentDirectory(path: string): Promise<void> {
 	await mkdir(dirname(path), { recursive: true, mode: 0o700 });

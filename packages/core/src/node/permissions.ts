@@ -17,11 +17,23 @@ export function looseModeMessage(path: string, mode: string): string {
  * auth keys. Checked before the file is opened, so a refused open changes nothing.
  */
 export function checkOwnerOnly(path: string, backend: string): void {
-	const mode = looseMode(statSync(path).mode);
+	const info = statSync(path);
+	// a directory's 0755 would otherwise read as "chmod 600 it", which is the wrong advice
+	if (info.isDirectory()) throw directoryGiven(path, backend);
+	const mode = looseMode(info.mode);
 	if (mode === undefined) return;
 	throw new SessionBackendError(
 		"INVALID_ARGUMENT",
 		`${looseModeMessage(path, mode)}; run chmod 600 on it`,
+		{ backend },
+	);
+}
+
+/** `INVALID_ARGUMENT` for a directory given where a database or session file belongs. */
+function directoryGiven(path: string, backend: string): SessionBackendError {
+	return new SessionBackendError(
+		"INVALID_ARGUMENT",
+		`${path} is a directory, not a database or session file; give the path of a file in it (e.g. ${path}/sessions.db)`,
 		{ backend },
 	);
 }
