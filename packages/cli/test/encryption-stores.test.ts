@@ -222,7 +222,7 @@ async function redisBytes(): Promise<string> {
 			for (const [field, value] of Object.entries(await client.hgetallBuffer(key)))
 				parts.push(Buffer.from(field, "latin1"), value);
 		else if (type === "set") parts.push(...(await client.smembersBuffer(key)));
-		else if (type === "zset") parts.push(...(await client.zrangeBuffer(key, 0, -1)));
+		else if (type === "zset") parts.push(...(await client.zrangeBuffer(key, "0", "-1")));
 		else if (type === "list") parts.push(...(await client.lrangeBuffer(key, 0, -1)));
 		else throw new Error(`unexpected Redis type ${type}`);
 	}

@@ -104,7 +104,11 @@ describe("sessionToJson / sessionFromJson", () => {
 			["dcId", (j) => (j.dcs[0].dcId = MARK), /dcs\[0\]\.dcId/],
 			["addr", (j) => (j.dcs[0].addr = 5), /dcs\[0\]\.addr/],
 			["authKey not base64", (j) => (j.dcs[0].authKey = `${MARK}!!`), /dcs\[0\]\.authKey/],
-			["authKey wrong length", (j) => (j.dcs[0].authKey = b64(MARK)), /256 bytes/],
+			[
+				"authKey wrong length",
+				(j) => (j.dcs[0].authKey = b64(new TextEncoder().encode(MARK))),
+				/256 bytes/,
+			],
 			["authKey number", (j) => (j.dcs[0].authKey = 5), /authKey/],
 			["firstSalt number", (j) => (j.dcs[0].firstSalt = 5), /firstSalt/],
 			["firstSalt text", (j) => (j.dcs[0].firstSalt = MARK), /firstSalt/],

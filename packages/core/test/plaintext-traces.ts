@@ -17,11 +17,12 @@ import { afterEach, describe, expect, it } from "vitest";
 /** Where the key's bytes appear in the files of `dir`: whole, or any 16-byte window of it. */
 function traces(dir: string, key: Uint8Array): string[] {
 	const found: string[] = [];
+	const needle = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
 	for (const name of readdirSync(dir)) {
 		const bytes = readFileSync(join(dir, name));
-		if (bytes.includes(key)) found.push(`${name}: the whole key`);
-		for (let i = 0; i + 16 <= key.length; i++)
-			if (bytes.includes(key.subarray(i, i + 16))) {
+		if (bytes.includes(needle)) found.push(`${name}: the whole key`);
+		for (let i = 0; i + 16 <= needle.length; i++)
+			if (bytes.includes(needle.subarray(i, i + 16))) {
 				found.push(`${name}: bytes ${i}-${i + 15} of the key`);
 				break;
 			}

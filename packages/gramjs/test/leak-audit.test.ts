@@ -16,7 +16,12 @@ import { MemorySession } from "telegram/sessions/index.js";
 import { AuthKey as TpAuthKey } from "teleproto/crypto/AuthKey.js";
 import { MemorySession as TpMemorySession } from "teleproto/sessions/index.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { exportStringSession, gramjsSession, importStringSession } from "../src/index.js";
+import {
+	exportStringSession,
+	type GramjsClasses,
+	gramjsSession,
+	importStringSession,
+} from "../src/index.js";
 
 const PATTERN = "K3Y-s3cr3t-GRJS!";
 const KEY = Uint8Array.from({ length: 256 }, (_, i) => PATTERN.charCodeAt(i % PATTERN.length));
@@ -98,9 +103,17 @@ async function attempt(where: string, op: () => Promise<unknown>): Promise<void>
 const dir = mkdtempSync(join(tmpdir(), "xs-gramjs-audit-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const flavours = [
+// teleproto is a fork of GramJS with the same MemorySession surface; its protected members make
+// TypeScript see another class, so its classes are typed as GramJS's for the shared loop below
+const flavours: { name: string; classes: GramjsClasses<MemorySession> }[] = [
 	{ name: "telegram", classes: { MemorySession, AuthKey } },
-	{ name: "teleproto", classes: { MemorySession: TpMemorySession, AuthKey: TpAuthKey } },
+	{
+		name: "teleproto",
+		classes: {
+			MemorySession: TpMemorySession,
+			AuthKey: TpAuthKey,
+		} as unknown as GramjsClasses<MemorySession>,
+	},
 ];
 
 describe("secret-leak audit of the GramJS adapter", () => {

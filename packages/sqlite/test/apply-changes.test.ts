@@ -35,7 +35,7 @@ async function open(path: string, flushInterval = 0) {
 /** A second connection that makes INSERTs of the extension key `boom` fail. */
 function armTrigger(path: string): () => void {
 	const db = new Database(path);
-	closers.push(() => db.close());
+	closers.push(() => void db.close());
 	db.exec(`CREATE TRIGGER xs_test_fail BEFORE INSERT ON xs_extensions WHEN NEW.key = 'boom'
 		BEGIN SELECT RAISE(ABORT, 'forced failure'); END`);
 	return () => db.exec("DROP TRIGGER xs_test_fail");
@@ -97,7 +97,7 @@ describe("sqlite: applyChanges is one transaction", () => {
 		const disarm = armTrigger(path);
 		await expect(b.applyChanges(batch())).rejects.toBeInstanceOf(SessionBackendError);
 		const raw = new Database(path, { readonly: true });
-		closers.push(() => raw.close());
+		closers.push(() => void raw.close());
 		const row = raw.prepare("SELECT qts, pts FROM xs_sessions WHERE session_id = 'default'").get();
 		expect(row).toEqual({ qts: 7, pts: sampleSession(4).updatesState.pts });
 		disarm();

@@ -25,7 +25,7 @@ async function open(): Promise<{ b: SqliteSessionBackend; db: Database.Database 
 	closers.push(() => b.close());
 	await b.cachePeers(peers());
 	const db = new Database(path);
-	closers.push(() => db.close());
+	closers.push(() => void db.close());
 	return { b, db };
 }
 

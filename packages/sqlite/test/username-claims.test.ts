@@ -32,7 +32,7 @@ type Counts = Record<"xs_peers" | "xs_peer_meta" | "xs_usernames", number>;
 /** Counts the rows SQLite inserts, updates or deletes in each peer table, by trigger. */
 function countWrites(path: string): () => Counts {
 	const db = new Database(path);
-	closers.push(() => db.close());
+	closers.push(() => void db.close());
 	db.exec("CREATE TABLE writes (tbl TEXT PRIMARY KEY, n INTEGER NOT NULL)");
 	for (const table of ["xs_peers", "xs_peer_meta", "xs_usernames"]) {
 		db.prepare("INSERT INTO writes VALUES (?, 0)").run(table);
