@@ -44,6 +44,12 @@ function databaseOf(options: IdbSessionOptions): string {
 	return options.database ?? DEFAULT_DATABASE;
 }
 
+/** False only when the browser can list databases and this one is not among them. */
+async function databaseExists(name: string): Promise<boolean> {
+	if (typeof indexedDB.databases !== "function") return true;
+	return (await indexedDB.databases()).some((d) => d.name === name);
+}
+
 function indexedDbAvailable(): void {
 	if (typeof globalThis.indexedDB === "undefined") throw noIndexedDb();
 }
@@ -94,10 +100,11 @@ export class IdbSessionBackend implements SessionBackend {
 		}
 	}
 
-	/** The session ids stored in the database (never writes). */
+	/** The session ids stored in the database (never writes, nor creates a missing database). */
 	static async listSessions(options: IdbSessionOptions = {}): Promise<string[]> {
 		indexedDbAvailable();
 		const database = databaseOf(options);
+		if (!(await databaseExists(database))) return [];
 		const db = await openDatabase(database).catch((e) => {
 			throw storageError(database, e);
 		});

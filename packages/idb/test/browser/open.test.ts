@@ -74,3 +74,26 @@ describe("idb: open", () => {
 		await backend.close();
 	});
 });
+
+describe("idb: listSessions", () => {
+	it("lists the sessions of a database, and creates no database that is missing", async () => {
+		const missing = `${database}-missing`;
+		expect(await IdbSessionBackend.listSessions({ database: missing })).toEqual([]);
+		expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(missing);
+
+		const a = await IdbSessionBackend.open({ database, sessionId: "listed-a" });
+		await a.setHomeDc(2);
+		const b = await IdbSessionBackend.open({ database, sessionId: "listed-b" });
+		await b.setHomeDc(4);
+		expect((await IdbSessionBackend.listSessions({ database })).sort()).toEqual([
+			"listed-a",
+			"listed-b",
+		]);
+		await a.delete();
+		await a.close();
+		await b.close();
+		expect(await IdbSessionBackend.listSessions({ database })).toEqual(["listed-b"]);
+		expect(await IdbSessionBackend.deleteSession({ database }, "listed-b")).toBe(true);
+		expect(await IdbSessionBackend.listSessions({ database })).toEqual([]);
+	});
+});
