@@ -19,6 +19,8 @@ const NODE_ONLY =
 // What is touched when the modules load (a class extended, util.inspect.custom read); nothing
 // of it runs later in a page
 const STAND_INS = {
+	// GramJS names the device in initConnection from these (os-browserify's answers)
+	os: "module.exports = { type: () => 'Browser', release: () => '', platform: () => 'browser', EOL: '\\n' };",
 	util: "module.exports = { inspect: { custom: Symbol.for('nodejs.util.inspect.custom') } };",
 	events:
 		"class EventEmitter {} module.exports = EventEmitter; module.exports.EventEmitter = EventEmitter;",

@@ -6,8 +6,11 @@ import { isSessionError } from "@x/session-core";
 import { gramjsSession } from "@x/session-gramjs";
 import { IdbSessionBackend } from "@x/session-idb";
 import { mtcuteStorage } from "@x/session-mtcute";
+import bigInt from "big-integer";
 import { Buffer } from "buffer";
+import { Api, TelegramClient } from "telegram";
 import { AuthKey } from "telegram/crypto/AuthKey.js";
+import { Logger, LogLevel } from "telegram/extensions/Logger.js";
 import { MemorySession } from "telegram/sessions/index.js";
 
 const DATABASE = "x-session-example";
@@ -21,20 +24,43 @@ function keyId(bytes: Uint8Array): string {
 	return Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// GramJS's private steps of connect(), used offline as the client uses them (as in
+// examples/gramjs-bot): load the session, then store a new auth key
+interface ClientInternals {
+	_initSession(): Promise<void>;
+	_authKeyCallback(key: AuthKey, dcId: number): Promise<void>;
+}
+
 async function gramjs(): Promise<string> {
 	const backend = await IdbSessionBackend.open({ database: DATABASE, sessionId: "gramjs" });
 	const session = gramjsSession({ MemorySession, AuthKey }, backend);
-	await session.load();
-	const stored = session.getAuthKey(2);
-	if (stored?.getKey())
-		return `resumed on DC ${session.dcId}, key ${keyId(stored.getKey() as Uint8Array)}`;
-	// what a login leaves: the home DC and its auth key (made here instead of by the server)
-	session.setDC(2, "149.154.167.51", 443);
+	const client = new TelegramClient(session, 1, "offline", {
+		connectionRetries: 0,
+		baseLogger: new Logger(LogLevel.NONE),
+	});
+	const internals = client as unknown as ClientInternals;
+	await internals._initSession(); // what connect() does first: load() the session
+	const stored = session.getAuthKey();
+	if (stored?.getKey()) {
+		const peer = (await client.getInputEntity("@gramjs_demo")) as Api.InputPeerUser;
+		return `resumed on DC ${session.dcId}, key ${keyId(stored.getKey() as Uint8Array)}, @gramjs_demo is user ${peer.userId}`;
+	}
 	const key = new AuthKey();
 	await key.setKey(Buffer.from(crypto.getRandomValues(new Uint8Array(256))));
-	session.setAuthKey(key, 2);
+	await internals._authKeyCallback(key, session.dcId); // stored before this resolves
+	session.processEntities({
+		users: [
+			new Api.User({
+				id: bigInt(777000123),
+				accessHash: bigInt("-4827394857364"),
+				username: "gramjs_demo",
+				firstName: "Demo",
+			}),
+		],
+		chats: [],
+	});
 	await session.flush();
-	return `logged in on DC 2, key ${keyId(key.getKey() as Uint8Array)}`;
+	return `logged in on DC ${session.dcId}, key ${keyId(key.getKey() as Uint8Array)}`;
 }
 
 async function mtcute(): Promise<string> {
