@@ -1,6 +1,8 @@
 // Core's codec, string and JSON tests and the string backend's portable tests in headless
-// Chromium: proof that they need nothing from Node. The browser is Debian's `chromium` package
-// (CHROMIUM_PATH to use another), driven by playwright-core; no browser is downloaded.
+// Chromium: proof that they need nothing from Node. The IndexedDB backend's tests (the
+// conformance suite, two tabs, quota, encryption) run here too. The browser is Debian's
+// `chromium` package (CHROMIUM_PATH to use another), driven by playwright-core; no browser is
+// downloaded.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { playwright } from "@vitest/browser-playwright";
