@@ -31,6 +31,7 @@ const idleProbe = (client: RedisLike) => ({
 /**
  * Lists the session ids stored under a prefix, with SCAN (never KEYS); on a Cluster every
  * master is scanned. Order is unspecified. A session exists once anything was written to it.
+ * @deprecated use `RedisSessionBackend.listSessions(options)`; kept until the next major.
  */
 export async function listRedisSessions(location: RedisSessionsLocation): Promise<string[]> {
 	const { client } = location;
@@ -60,6 +61,7 @@ export async function listRedisSessions(location: RedisSessionsLocation): Promis
 /**
  * Deletes a stored session that no instance holds open. Resolves `true` when there was data;
  * rejects with `SessionLockedError` when its lease is held (delete through the open backend).
+ * @deprecated use `RedisSessionBackend.deleteSession(options, sessionId)`; kept until the next major.
  */
 export async function deleteRedisSession(
 	location: RedisSessionsLocation & { sessionId: string },

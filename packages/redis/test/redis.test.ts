@@ -140,6 +140,27 @@ describe.skipIf(!available)("redis backend on 127.0.0.1:6379", () => {
 		expect((await a.load())?.homeDcId).toBe(1);
 	});
 
+	it("deletes with open()'s options and an id, as every multi-session backend does", async () => {
+		const prefix = randomPrefix();
+		const options = { client, prefix, sessionId: "kept" };
+		const kept = await open(options);
+		await kept.setHomeDc(1);
+		const gone = await open({ prefix, sessionId: "gone" });
+		await gone.setHomeDc(2);
+		await gone.close();
+		// the id argument wins over the options' own sessionId, which names a session still open
+		expect(await RedisSessionBackend.deleteSession(options, "gone")).toBe(true);
+		expect(await RedisSessionBackend.listSessions(options)).toEqual(["kept"]);
+		await expect(RedisSessionBackend.deleteSession(options)).rejects.toBeInstanceOf(
+			SessionLockedError,
+		);
+		const noId = await RedisSessionBackend.deleteSession({ client, prefix }).catch(
+			(e: unknown) => e,
+		);
+		expect(noId).toMatchObject({ code: "INVALID_ARGUMENT", backend: "redis" });
+		await kept.close();
+	});
+
 	it("caches peers with mergePeer's rule atomically, by (kind, id)", async () => {
 		const b = await open();
 		await b.cachePeer({ kind: "channel", id: 7n, accessHash: 1234n, channelKind: "megagroup" });

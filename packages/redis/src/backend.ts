@@ -222,9 +222,26 @@ export class RedisSessionBackend implements SessionBackend {
 		return listRedisSessions(location);
 	}
 
-	/** Deletes a session no instance holds open; `SessionLockedError` when one does. */
-	static deleteSession(location: RedisSessionsLocation & { sessionId: string }): Promise<boolean> {
-		return deleteRedisSession(location);
+	/**
+	 * Deletes a session no instance holds open; `SessionLockedError` when one does. Takes the
+	 * options `open()` takes and the session id, like every backend that holds many sessions; the
+	 * older one-argument form (`{ client, prefix, sessionId }`) still works.
+	 */
+	static deleteSession(
+		location: RedisSessionsLocation & { sessionId?: string },
+		sessionId?: string,
+	): Promise<boolean> {
+		const id = sessionId ?? location.sessionId;
+		if (id === undefined) {
+			return Promise.reject(
+				new SessionBackendError(
+					"INVALID_ARGUMENT",
+					"deleteSession needs the id of the session to delete: deleteSession(options, sessionId)",
+					{ backend: BACKEND },
+				),
+			);
+		}
+		return deleteRedisSession({ ...location, sessionId: id });
 	}
 
 	/** The replica wait in force (resolved at open: see `waitForReplicas`), `undefined` for none. */
