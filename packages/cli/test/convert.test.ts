@@ -7,27 +7,17 @@ import {
 	normalizeSession,
 	sessionsEqual,
 } from "@x/session-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-	buildCli,
-	cleanup,
 	cli,
 	leakedSecret,
 	nativeString,
 	sampleSession,
-	tempDir,
+	sessionFileFixture,
 	writeSessionFile,
 } from "./helpers.js";
 
-const dir = tempDir();
-const { session, secrets } = sampleSession();
-const file = join(dir, "bot.session");
-
-beforeAll(() => {
-	buildCli();
-	writeSessionFile(file, session);
-});
-afterAll(() => cleanup(dir));
+const { dir, file, session, secrets } = sessionFileFixture();
 
 describe("x-session convert", () => {
 	it("to string: prints only the native string, which decodes to the source", async () => {

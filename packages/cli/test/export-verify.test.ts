@@ -8,26 +8,16 @@ import {
 	sessionFromJson,
 	sessionsEqual,
 } from "@x/session-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-	buildCli,
-	cleanup,
 	cli,
 	leakedSecret,
 	sampleSession,
-	tempDir,
+	sessionFileFixture,
 	writeSessionFile,
 } from "./helpers.js";
 
-const dir = tempDir();
-const { session, secrets } = sampleSession();
-const file = join(dir, "bot.session");
-
-beforeAll(() => {
-	buildCli();
-	writeSessionFile(file, session);
-});
-afterAll(() => cleanup(dir));
+const { dir, file, session, secrets } = sessionFileFixture();
 
 describe("x-session export", () => {
 	it("--format native prints the full-state string and nothing else", async () => {

@@ -7,28 +7,11 @@ import {
 	decodePyrogramString,
 	decodeTelethonString,
 } from "@x/session-convert";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-	buildCli,
-	cleanup,
-	cli,
-	leakedSecret,
-	nativeString,
-	sampleSession,
-	tempDir,
-	writeSessionFile,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, leakedSecret, nativeString, sessionFileFixture } from "./helpers.js";
 
-const dir = tempDir();
-const { session, secrets } = sampleSession();
-const file = join(dir, "bot.session");
+const { dir, file, session, secrets } = sessionFileFixture();
 const homeKey = secrets[0] as Uint8Array;
-
-beforeAll(() => {
-	buildCli();
-	writeSessionFile(file, session);
-});
-afterAll(() => cleanup(dir));
 
 describe("x-session and other clients' formats", () => {
 	it("writes Telethon, GramJS and mtcute strings that carry the home DC's key", async () => {

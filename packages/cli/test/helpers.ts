@@ -12,6 +12,7 @@ import {
 	type PersistedSession,
 	SecretBytes,
 } from "@x/session-core";
+import { afterAll, beforeAll } from "vitest";
 
 export const root = resolve(import.meta.dirname, "../../..");
 export const bin = resolve(import.meta.dirname, "../dist/cli.js");
@@ -195,4 +196,25 @@ export async function writePyrogramFile(
 		account.isBot ? 1 : 0,
 	);
 	db.close();
+}
+
+/**
+ * What most CLI tests start from: the built binary and a temporary folder holding `bot.session`
+ * (the sample session), written before the file's tests and removed after them.
+ */
+export function sessionFileFixture(): {
+	dir: string;
+	file: string;
+	session: PersistedSession;
+	secrets: Uint8Array[];
+} {
+	const dir = tempDir();
+	const { session, secrets } = sampleSession();
+	const file = join(dir, "bot.session");
+	beforeAll(() => {
+		buildCli();
+		writeSessionFile(file, session);
+	});
+	afterAll(() => cleanup(dir));
+	return { dir, file, session, secrets };
 }

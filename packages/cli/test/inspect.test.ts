@@ -1,26 +1,9 @@
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-	buildCli,
-	cleanup,
-	cli,
-	leakedSecret,
-	nativeString,
-	sampleSession,
-	tempDir,
-	writeSessionFile,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, leakedSecret, nativeString, sessionFileFixture } from "./helpers.js";
 
-const dir = tempDir();
-const { session, secrets } = sampleSession();
-const file = join(dir, "bot.session");
-
-beforeAll(() => {
-	buildCli();
-	writeSessionFile(file, session);
-});
-afterAll(() => cleanup(dir));
+const { dir, file, session, secrets } = sessionFileFixture();
 
 describe("x-session inspect", () => {
 	it("reports a file's DCs, peers by kind, state, format and size without secrets", async () => {

@@ -1,29 +1,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { decodeNativeString, normalizeSession, sessionsEqual } from "@x/session-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-	buildCli,
-	cleanup,
-	cli,
-	leakedSecret,
-	sampleSession,
-	tempDir,
-	writeSessionFile,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, leakedSecret, sessionFileFixture } from "./helpers.js";
 
 // libsql: locations through the built binary, on a local libSQL database file
 // (@libsql/client's own engine, not better-sqlite3).
 
-const dir = tempDir();
-const { session, secrets } = sampleSession();
-const file = join(dir, "bot.session");
-
-beforeAll(() => {
-	buildCli();
-	writeSessionFile(file, session);
-});
-afterAll(() => cleanup(dir));
+const { dir, file, session, secrets } = sessionFileFixture();
 
 describe("x-session on libsql:file:PATH#SESSION", () => {
 	it("convert verifies, refuses to overwrite, --force replaces; list, inspect, export back, delete", async () => {
