@@ -4,8 +4,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeNativeString, decodeSession, sessionsEqual } from "@x/session-core";
-import { serviceAvailable } from "@x/session-core/testing";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
 	buildCli,
@@ -14,6 +12,7 @@ import {
 	cli,
 	leakedSecret,
 	sampleSession,
+	sharedRedis,
 	tempDir,
 	uniquePrefix,
 	writeSessionFile,
@@ -196,18 +195,7 @@ describe("x-session encryption of SQLite stores", () => {
 	});
 });
 
-const client = new Redis({
-	host: "127.0.0.1",
-	port: 6379,
-	lazyConnect: true,
-	maxRetriesPerRequest: 1,
-	retryStrategy: () => null,
-});
-client.on("error", () => {});
-const available = await serviceAvailable("redis", async () => {
-	await client.connect();
-	await client.ping();
-});
+const { client, available } = await sharedRedis();
 const prefix = uniquePrefix();
 const url = (id: string) => `redis://127.0.0.1:6379/0?prefix=${prefix}#${id}`;
 

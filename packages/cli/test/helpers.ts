@@ -12,6 +12,8 @@ import {
 	type PersistedSession,
 	SecretBytes,
 } from "@x/session-core";
+import { serviceAvailable } from "@x/session-core/testing";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll } from "vitest";
 
 export const root = resolve(import.meta.dirname, "../../..");
@@ -217,4 +219,21 @@ export function sessionFileFixture(): {
 	});
 	afterAll(() => cleanup(dir));
 	return { dir, file, session, secrets };
+}
+
+/** A client of the shared Redis on 127.0.0.1:6379 that fails fast, and whether that server answers. */
+export async function sharedRedis(): Promise<{ client: Redis; available: boolean }> {
+	const client = new Redis({
+		host: "127.0.0.1",
+		port: 6379,
+		lazyConnect: true,
+		maxRetriesPerRequest: 1,
+		retryStrategy: () => null,
+	});
+	client.on("error", () => {});
+	const available = await serviceAvailable("redis", async () => {
+		await client.connect();
+		await client.ping();
+	});
+	return { client, available };
 }

@@ -1,9 +1,7 @@
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { decodeNativeString, sessionsEqual } from "@x/session-core";
-import { serviceAvailable } from "@x/session-core/testing";
 import { RedisSessionBackend } from "@x/session-redis";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
 	buildCli,
@@ -12,23 +10,13 @@ import {
 	leakedSecret,
 	nativeString,
 	sampleSession,
+	sharedRedis,
 	tempDir,
 	uniquePrefix,
 	writeSessionFile,
 } from "./helpers.js";
 
-const client = new Redis({
-	host: "127.0.0.1",
-	port: 6379,
-	lazyConnect: true,
-	maxRetriesPerRequest: 1,
-	retryStrategy: () => null,
-});
-client.on("error", () => {});
-const available = await serviceAvailable("redis", async () => {
-	await client.connect();
-	await client.ping();
-});
+const { client, available } = await sharedRedis();
 const prefix = uniquePrefix();
 const dir = tempDir();
 const { session, secrets } = sampleSession(500);
