@@ -13,7 +13,7 @@ import {
 	withEncryptedSecrets,
 } from "@x/session-core";
 import { toCipher } from "@x/session-core/backend";
-import { noIndexedDb, storageError } from "./errors.js";
+import { noDatabase, noIndexedDb, storageError } from "./errors.js";
 import { acquireLease, type Lease, withLease } from "./lease.js";
 import { checkedEncryption } from "./open-check.js";
 import { inTransaction, requested } from "./request.js";
@@ -27,8 +27,8 @@ export interface IdbSessionOptions {
 	/** Which session of the database; default `"default"`. */
 	sessionId?: string;
 	/**
-	 * Open without the writer lock: reads work while another tab writes, every write rejects.
-	 * Default `false`.
+	 * Open without the writer lock: reads work while another tab writes, every write rejects, and
+	 * a database the origin does not have is refused (`IO`) instead of created. Default `false`.
 	 */
 	readOnly?: boolean;
 	/**
@@ -79,6 +79,8 @@ export class IdbSessionBackend implements SessionBackend {
 		const database = databaseOf(options);
 		const sessionId = options.sessionId ?? "default";
 		const cipher = await toCipher(options.encryption);
+		// opening a missing database would create it: a read-only open writes nothing
+		if (options.readOnly && !(await databaseExists(database))) throw noDatabase(database);
 		const lease: Lease | undefined = options.readOnly
 			? undefined
 			: await acquireLease(database, sessionId);

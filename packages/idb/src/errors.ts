@@ -39,3 +39,12 @@ export function noIndexedDb(): SessionBackendError {
 		{ backend: BACKEND },
 	);
 }
+
+/** A read-only open of a database this origin does not have: nothing is created. */
+export function noDatabase(database: string): SessionBackendError {
+	return new SessionBackendError(
+		"IO",
+		`IndexedDB database "${database}" does not exist in this origin (a read-only open creates nothing); open it once without readOnly, or check the database name`,
+		{ backend: BACKEND },
+	);
+}

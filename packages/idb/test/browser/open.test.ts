@@ -97,3 +97,15 @@ describe("idb: listSessions", () => {
 		expect(await IdbSessionBackend.listSessions({ database })).toEqual([]);
 	});
 });
+
+describe("idb: read-only open", () => {
+	it("refuses a database the origin does not have, and creates none", async () => {
+		const missing = `${database}-read-only-missing`;
+		const err = await IdbSessionBackend.open({ database: missing, readOnly: true }).catch(
+			(e: unknown) => e,
+		);
+		expect(err).toMatchObject({ code: "IO", backend: "idb" });
+		expect(String((err as Error).message)).toContain("creates nothing");
+		expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(missing);
+	});
+});
