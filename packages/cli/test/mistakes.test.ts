@@ -224,28 +224,25 @@ describe("paths", () => {
 		const locked = join(dir, "locked");
 		mkdirSync(locked);
 		writeSessionFile(join(locked, "s.session"), session);
-		chmodSync(locked, 0o700);
-		chmodSync(dir, 0o755);
-		const asRoot = process.getuid?.() === 0;
-		if (!asRoot) chmodSync(locked, 0o000);
-		// root reads everything: run the CLI as nobody instead
-		const run = asRoot
-			? spawnSync(
-					"setpriv",
-					[
-						"--reuid=65534",
-						"--regid=65534",
-						"--clear-groups",
-						process.execPath,
-						bin,
-						"inspect",
-						`file:${join(locked, "s.session")}`,
-					],
-					{ encoding: "utf8" },
-				)
-			: spawnSync(process.execPath, [bin, "inspect", `file:${join(locked, "s.session")}`], {
-					encoding: "utf8",
-				});
+		chmodSync(locked, 0o000);
+		// root passes every mode check through CAP_DAC_OVERRIDE: drop it (and DAC_READ_SEARCH) for
+		// the CLI's process, so it stays root, can load the CLI wherever the checkout is, and meets
+		// the 0000 directory as any user would
+		const target = `file:${join(locked, "s.session")}`;
+		const run =
+			process.getuid?.() === 0
+				? spawnSync(
+						"setpriv",
+						[
+							"--bounding-set=-dac_override,-dac_read_search",
+							process.execPath,
+							bin,
+							"inspect",
+							target,
+						],
+						{ encoding: "utf8" },
+					)
+				: spawnSync(process.execPath, [bin, "inspect", target], { encoding: "utf8" });
 		chmodSync(locked, 0o700);
 		chmodSync(dir, 0o700);
 		expect(run.status).toBe(1);
