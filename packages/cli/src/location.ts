@@ -181,7 +181,8 @@ function parseTdata(rest: string, text: string, path: (p: string) => string): Lo
 		path: path(dir),
 		account: Number(account) - 1,
 		explicitAccount: hash >= 0,
-		display: `tdata:${dir}#${account}`,
+		// `#N` only when given: `list tdata:DIR` is about the folder, not its first account
+		display: `tdata:${dir}${hash >= 0 ? `#${account}` : ""}`,
 		text,
 	};
 }

@@ -3,9 +3,14 @@
 // format and back into a new tdata folder, which @mtcute/convert reads again.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { readTdataFolder, writeTdataFolder } from "@x/session-convert";
+import {
+	decodeMtkrutoString,
+	encodeMtkrutoString,
+	readTdataFolder,
+	writeTdataFolder,
+} from "@x/session-convert";
 import { DcFlags, emptySession, SecretBytes } from "@x/session-core";
 import { serviceAvailable } from "@x/session-core/testing";
 import { Redis } from "ioredis";
@@ -231,6 +236,70 @@ describe.skipIf(!hasMtcute)("x-session and Telegram Desktop tdata folders", () =
 		const read = await readTdataFolder(back);
 		expect(read.extra).toMatchObject({ testMode: true, userId: 77n });
 		expect(read.session.dcs.map((d) => d.addr)).toEqual(["149.154.167.40:443"]);
+	});
+
+	it("a test account stays one: MTKruto -> MTKruto, MTKruto -> tdata, tdata -> MTKruto", async () => {
+		const session = emptySession();
+		session.homeDcId = 2;
+		session.dcs.push({
+			dcId: 2,
+			addr: "149.154.167.40:443",
+			authKey: new SecretBytes(Buffer.from(key(6), "hex")),
+			firstSalt: 0n,
+			timeOffset: 0,
+			flags: DcFlags.NONE,
+		});
+		const testString = encodeMtkrutoString(session, { testMode: true });
+		const same = await cli(["convert", "mtkruto:-", "mtkruto:"], { input: testString });
+		expect(same.code, same.stderr).toBe(0);
+		expect(decodeMtkrutoString(same.stdout.trim()).extra.testMode).toBe(true);
+		const folder = join(dir, "from-mtkruto-test");
+		const toTdata = await cli(["convert", "mtkruto:-", `tdata:${folder}`], { input: testString });
+		expect(toTdata.code, toTdata.stderr).toBe(0);
+		const read = await readTdataFolder(folder);
+		expect(read.extra.testMode).toBe(true);
+		expect(read.session.dcs.map((d) => d.addr)).toEqual(["149.154.167.40:443"]);
+		const back = await cli(["convert", `tdata:${folder}`, "mtkruto:"]);
+		expect(back.code, back.stderr).toBe(0);
+		expect(decodeMtkrutoString(back.stdout.trim()).extra.testMode).toBe(true);
+		// Telethon has no test flag: the conversion says so instead of dropping it silently
+		const lossy = await cli(["convert", "mtkruto:-", "telethon:"], { input: testString });
+		expect(lossy.code, lossy.stderr).toBe(0);
+		expect(lossy.stderr).toContain("cannot hold the test-server flag");
+	});
+
+	it("a folder that cannot be reached is EACCES, not 'no such folder'", async () => {
+		const locked = join(dir, "locked");
+		mkdirSync(locked);
+		chmodSync(locked, 0o000);
+		const target = `tdata:${join(locked, "tdata")}`;
+		// root passes mode checks through CAP_DAC_OVERRIDE: drop it for the CLI's process
+		const run =
+			process.getuid?.() === 0
+				? spawnSync(
+						"setpriv",
+						[
+							"--bounding-set=-dac_override,-dac_read_search",
+							process.execPath,
+							bin,
+							"inspect",
+							target,
+						],
+						{ encoding: "utf8" },
+					)
+				: spawnSync(process.execPath, [bin, "inspect", target], { encoding: "utf8" });
+		chmodSync(locked, 0o700);
+		expect(run.status).toBe(1);
+		expect(run.stderr).toContain(`cannot reach ${join(locked, "tdata")}: permission denied`);
+		expect(run.stderr).not.toContain("no such folder");
+	});
+
+	it("names the folder without #1 when no account was given", async () => {
+		const r = await cli(["list", `tdata:${source}`]);
+		expect(r.code).toBe(1);
+		expect(r.stderr).toContain(`tdata:${source} is protected by a local passcode`);
+		const one = await cli(["inspect", `tdata:${source}#2`]);
+		expect(one.stderr).toContain(`tdata:${source}#2 is protected by a local passcode`);
 	});
 
 	it("never writes into an existing folder without --force; a passcode from the environment protects a new one", async () => {

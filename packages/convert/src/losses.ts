@@ -1,5 +1,6 @@
 import { type DcEntry, DcFlags, type PersistedSession } from "@x/session-core";
 import { toMarked } from "./marked-id.js";
+import { TDATA_EXTENSION_KEYS, tdataFactsOf } from "./tdata/account-session.js";
 
 /** Where a session is converted to, as far as what it can hold goes. */
 export type ConversionTarget =
@@ -53,9 +54,10 @@ export function conversionLosses(
 		);
 	}
 	const metaPeers = session.peers.filter((p) => p.meta).length;
-	// a tdata target writes the tdata: values (the user id) into the folder itself
+	// a tdata target writes the tdata: values (the user id) into the folder itself; the test flag
+	// is reported on its own below
 	const extensions = [...(session.extensions?.keys() ?? [])].filter(
-		(k) => target !== "tdata" || !k.startsWith("tdata:"),
+		(k) => k !== TDATA_EXTENSION_KEYS.testMode && (target !== "tdata" || !k.startsWith("tdata:")),
 	).length;
 	if (target === "telethon-file") {
 		const dropped = session.peers.filter(
@@ -97,6 +99,9 @@ export function conversionLosses(
 			);
 		count(extensions, "client extension value");
 	}
+	// without the flag a test account's key would be sent to the production servers
+	if (!TEST_FLAG_TARGETS.has(target) && tdataFactsOf(session).testMode === true)
+		out.push("the test-server flag (the account would be taken for a production one)");
 	const holdsUserId =
 		target === "compact" || target === "mtcute" || target === "pyrogram" || target === "tdata";
 	if (facts.userId !== undefined && !holdsUserId) out.push("the account's own user id");
@@ -104,6 +109,9 @@ export function conversionLosses(
 	if (facts.isBot === true && !holdsBot) out.push("the bot flag");
 	return out;
 }
+
+/** The targets that write an account's test flag (`tdata:test-mode`) into what they produce. */
+const TEST_FLAG_TARGETS = new Set<ConversionTarget>(["x-session", "tdata", "mtkruto"]);
 
 /** The DC entries a one-DC format keeps: the home DC's main entry (and mtcute's media entry). */
 function keptEntries(session: PersistedSession, target: ConversionTarget): Set<DcEntry> {

@@ -1,10 +1,11 @@
 // MTKruto (the Deno/browser MTProto client) string sessions: base64url of TDLib-style run-length
 // encoded bytes (a zero byte is followed by how many zeros it stands for), holding two TL values:
 // the DC as a string ("2", or "2-test" for the test environment) and the 256-byte auth key.
-import type { PersistedSession } from "@x/session-core";
+import { type PersistedSession, SecretBytes } from "@x/session-core";
 import { Reader, Writer } from "./bytes.js";
 import { corrupt, invalid } from "./errors.js";
 import { AUTH_KEY_LENGTH, type HomeDcOptions, oneDcSession, pickHomeDc } from "./home-dc.js";
+import { TDATA_EXTENSION_KEYS, tdataFactsOf } from "./tdata/account-session.js";
 import { wellKnownDcAddress } from "./tdata/dc-addresses.js";
 import type { Decoded, MtkrutoExtra } from "./types.js";
 
@@ -83,7 +84,15 @@ export function decodeMtkrutoString(text: string): Decoded<MtkrutoExtra> {
 	const dcId = Number(match[1]);
 	const testMode = match[2] !== undefined;
 	const [ip, port] = splitAddr(wellKnownDcAddress(dcId, testMode, WHAT));
-	return { session: oneDcSession(dcId, ip, port, key), extra: { testMode } };
+	const session = oneDcSession(dcId, ip, port, key);
+	// the model has no test flag: a test account carries the tdata: extension value, so that
+	// encoding to MTKruto or tdata (also through any store holding extensions) keeps it on the
+	// test servers; production is what every encoder assumes without it
+	if (testMode)
+		session.extensions = new Map([
+			[TDATA_EXTENSION_KEYS.testMode, new SecretBytes(new Uint8Array([1]))],
+		]);
+	return { session, extra: { testMode } };
 }
 
 function splitAddr(addr: string): [string, number] {
@@ -93,7 +102,7 @@ function splitAddr(addr: string): [string, number] {
 
 /** Options of {@link encodeMtkrutoString}. */
 export interface MtkrutoEncodeOptions extends HomeDcOptions {
-	/** Write the DC as `N-test` (default false). */
+	/** Write the DC as `N-test` (default: the session's `tdata:test-mode` value, else false). */
 	testMode?: boolean;
 }
 
@@ -103,7 +112,8 @@ export function encodeMtkrutoString(
 	options: MtkrutoEncodeOptions = {},
 ): string {
 	const home = pickHomeDc(session, options, "an MTKruto string");
-	const dc = `${home.entry.dcId}${options.testMode ? "-test" : ""}`;
+	const testMode = options.testMode ?? tdataFactsOf(session).testMode === true;
+	const dc = `${home.entry.dcId}${testMode ? "-test" : ""}`;
 	const w = new Writer().tlBytes(new TextEncoder().encode(dc));
 	home.authKey.read((key) => w.tlBytes(key));
 	return toBase64Url(rleEncode(w.bytes));

@@ -226,7 +226,7 @@ describe("tdata folders", () => {
 		expect(conversionLosses(two, "tdata", { userId: 77n })).toEqual(["1 peer"]);
 		expect(conversionLosses(read.session, "mtkruto", { userId: 77n })).toEqual([
 			"the auth key of DC 4",
-			"2 client extension values",
+			"1 client extension value",
 			"the account's own user id",
 		]);
 	});

@@ -6,6 +6,7 @@ import { CliError, EXIT, notFound, usage } from "../errors.js";
 import { type ForeignFormat, isFileLike, type Location } from "../location.js";
 import { directoryGiven, emptyFile, ensureParentDirectory, pathKind } from "./local-path.js";
 import type { ReadResult, RekeyResult, Store, WriteOptions, WriteResult } from "./store.js";
+import { isTestAccount } from "./tdata-verify.js";
 
 type Convert = typeof import("@x/session-convert");
 
@@ -187,16 +188,19 @@ export class ForeignStore implements Store {
 		);
 		this.#ctx.addSecret(printed);
 		const readBack = c.decodeForeignSession(printed, { format: scheme }).session;
-		// only what the format carries survives: check that the home DC's key came back
+		// only what the format carries survives: check that the home DC's key came back, and for
+		// MTKruto, which writes the test flag, that a test account is still one
 		const sent = session.dcs.filter((d) => d.dcId === session.homeDcId && d.authKey);
 		const back = readBack.dcs.find((d) => d.authKey);
 		if (
 			!back?.authKey ||
-			!sent.some((d) => d.authKey?.equals(back.authKey as NonNullable<typeof back.authKey>))
+			back.dcId !== session.homeDcId ||
+			!sent.some((d) => d.authKey?.equals(back.authKey as NonNullable<typeof back.authKey>)) ||
+			(scheme === "mtkruto" && isTestAccount(c, readBack) !== isTestAccount(c, session))
 		)
 			throw new CliError(
 				EXIT.FAILURE,
-				`verification failed: the ${scheme} string does not carry the home DC's auth key back`,
+				`verification failed: the ${scheme} string does not carry the home DC's auth key${scheme === "mtkruto" ? " and test flag" : ""} back`,
 			);
 		return { printed, readBack };
 	}

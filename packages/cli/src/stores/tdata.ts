@@ -1,10 +1,11 @@
-import { existsSync } from "node:fs";
 import { isSessionError, type PersistedSession } from "@x/session-core";
 import type { Context } from "../context.js";
 import { CliError, EXIT, notFound, usage } from "../errors.js";
 import type { Location } from "../location.js";
+import { pathKind } from "./local-path.js";
 import type { ReadResult, RekeyResult, Store, WriteOptions, WriteResult } from "./store.js";
 import { askPasscode } from "./tdata-passcode.js";
+import { tdataReadBackMatches } from "./tdata-verify.js";
 
 /** The environment variable holding a tdata folder's local passcode (never an argument). */
 export const TDATA_PASSCODE_ENV = "X_SESSION_TDATA_PASSCODE";
@@ -63,12 +64,14 @@ export class TdataStore implements Store {
 		}
 	}
 
-	#exists(): void {
-		if (!existsSync(this.location.path)) throw notFound(`no such folder: ${this.location.path}`);
+	/** A missing folder is "no such folder"; one that cannot be reached (EACCES) says so. */
+	async #exists(): Promise<void> {
+		if ((await pathKind(this.location.path)).kind === "missing")
+			throw notFound(`no such folder: ${this.location.path}`);
 	}
 
 	async read(): Promise<ReadResult> {
-		this.#exists();
+		await this.#exists();
 		const c = await this.#convert();
 		const { path, account } = this.location;
 		const { session, extra } = await this.#withPasscode((p) =>
@@ -94,7 +97,7 @@ export class TdataStore implements Store {
 			throw usage(
 				"a tdata: target is written as a folder holding one account (#1); leave out #ACCOUNT",
 			);
-		if (existsSync(path) && !options.force)
+		if ((await pathKind(path)).kind !== "missing" && !options.force)
 			throw new CliError(
 				EXIT.FAILURE,
 				`${display} already exists; choose a new folder, or pass --force to write into it (its accounts are replaced)`,
@@ -109,15 +112,7 @@ export class TdataStore implements Store {
 		);
 		this.#ctx.progress.step(`reading back ${display}`);
 		const back = await c.readTdataFolder(path, passcode);
-		// the folder holds each DC's key and the home DC: check that every key came back
-		const sent = session.dcs.filter((d) => d.authKey);
-		const ok =
-			back.session.homeDcId === session.homeDcId &&
-			back.session.dcs.every((d) =>
-				sent.some((s) => s.dcId === d.dcId && d.authKey && s.authKey?.equals(d.authKey)),
-			) &&
-			(options.userId === undefined || back.extra.userId === options.userId);
-		if (!ok)
+		if (!tdataReadBackMatches(c, session, back, options.userId))
 			throw new CliError(
 				EXIT.FAILURE,
 				`verification failed: ${display} does not give back the keys and account written`,
@@ -127,7 +122,7 @@ export class TdataStore implements Store {
 
 	/** The folder's accounts as `#1`, `#2`, … (the #ACCOUNT of a tdata: location). */
 	async list(): Promise<string[]> {
-		this.#exists();
+		await this.#exists();
 		const c = await this.#convert();
 		const { accounts } = await this.#withPasscode((p) =>
 			c.listTdataAccounts(this.location.path, p),
