@@ -1,5 +1,5 @@
 // Runs the built x-session binary as a user would, and makes sessions with known secrets.
-import { spawn, spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -46,6 +46,21 @@ export function buildCli(): void {
 	} finally {
 		rmdirSync(lock);
 	}
+}
+
+/**
+ * Runs the CLI as a user meeting mode bits as they are: root passes every mode check through
+ * CAP_DAC_OVERRIDE, so for root the capability (and DAC_READ_SEARCH) is dropped from the CLI's
+ * process, which stays root and can load the CLI wherever the checkout is.
+ */
+export function cliWithoutDacOverride(args: string[]): SpawnSyncReturns<string> {
+	return process.getuid?.() === 0
+		? spawnSync(
+				"setpriv",
+				["--bounding-set=-dac_override,-dac_read_search", process.execPath, bin, ...args],
+				{ encoding: "utf8" },
+			)
+		: spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
 }
 
 export interface CliResult {

@@ -14,10 +14,10 @@ import { encodeSession } from "@x/session-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PYTHON, telethonAvailable } from "../../convert/test/helpers.js";
 import {
-	bin,
 	buildCli,
 	cleanup,
 	cli,
+	cliWithoutDacOverride,
 	leakedSecret,
 	sampleSession,
 	tempDir,
@@ -225,24 +225,7 @@ describe("paths", () => {
 		mkdirSync(locked);
 		writeSessionFile(join(locked, "s.session"), session);
 		chmodSync(locked, 0o000);
-		// root passes every mode check through CAP_DAC_OVERRIDE: drop it (and DAC_READ_SEARCH) for
-		// the CLI's process, so it stays root, can load the CLI wherever the checkout is, and meets
-		// the 0000 directory as any user would
-		const target = `file:${join(locked, "s.session")}`;
-		const run =
-			process.getuid?.() === 0
-				? spawnSync(
-						"setpriv",
-						[
-							"--bounding-set=-dac_override,-dac_read_search",
-							process.execPath,
-							bin,
-							"inspect",
-							target,
-						],
-						{ encoding: "utf8" },
-					)
-				: spawnSync(process.execPath, [bin, "inspect", target], { encoding: "utf8" });
+		const run = cliWithoutDacOverride(["inspect", `file:${join(locked, "s.session")}`]);
 		chmodSync(locked, 0o700);
 		chmodSync(dir, 0o700);
 		expect(run.status).toBe(1);

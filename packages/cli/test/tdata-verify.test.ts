@@ -7,10 +7,13 @@ import { tdataReadBackMatches } from "../src/stores/tdata-verify.js";
 
 const key = (seed: number) =>
 	new SecretBytes(Uint8Array.from({ length: 256 }, (_, i) => (seed + i) & 255));
-function sessionOf(dcs: [number, number][], test?: boolean): PersistedSession {
+
+/** A session from "dc:seed" pairs (the first DC is home), optionally with a test flag value. */
+function sessionOf(spec: string, test?: boolean): PersistedSession {
 	const s = emptySession();
-	s.homeDcId = dcs[0]?.[0] ?? 2;
-	for (const [dcId, seed] of dcs)
+	const pairs = spec ? spec.split(" ").map((p) => p.split(":").map(Number)) : [];
+	s.homeDcId = pairs[0]?.[0] ?? 2;
+	for (const [dcId = 0, seed = 0] of pairs)
 		s.dcs.push({
 			dcId,
 			addr: "149.154.167.51:443",
@@ -25,99 +28,28 @@ function sessionOf(dcs: [number, number][], test?: boolean): PersistedSession {
 		]);
 	return s;
 }
-const read = (session: PersistedSession, testMode = false, userId = 0n) => ({
-	session,
-	extra: { testMode, userId },
-});
+
+const cases: [string, PersistedSession, PersistedSession, boolean, boolean][] = [
+	["the same keys, home DC and flag", sessionOf("2:1 4:2"), sessionOf("2:1 4:2"), false, true],
+	["an empty read-back", sessionOf("2:1 4:2"), sessionOf(""), false, false],
+	["a partial read-back", sessionOf("2:1 4:2"), sessionOf("2:1"), false, false],
+	["a key under another DC", sessionOf("2:1 4:2"), sessionOf("2:1 5:2"), false, false],
+	["another key", sessionOf("2:1 4:2"), sessionOf("2:1 4:3"), false, false],
+	["another home DC", sessionOf("2:1 4:2"), sessionOf("4:2 2:1"), false, false],
+	["a test account come back production", sessionOf("2:1", true), sessionOf("2:1"), false, false],
+	["a test account come back test", sessionOf("2:1", true), sessionOf("2:1"), true, true],
+	["a production account come back test", sessionOf("2:1", false), sessionOf("2:1"), true, false],
+];
 
 describe("tdataReadBackMatches", () => {
-	const written = sessionOf([
-		[2, 1],
-		[4, 2],
-	]);
-	it("accepts the same keys, home DC and flag", () => {
-		expect(
-			tdataReadBackMatches(
-				convert,
-				written,
-				read(
-					sessionOf([
-						[2, 1],
-						[4, 2],
-					]),
-				),
-				undefined,
-			),
-		).toBe(true);
+	it.each(cases)("%s", (_, written, back, testMode, matches) => {
+		const read = { session: back, extra: { testMode, userId: 0n } };
+		expect(tdataReadBackMatches(convert, written, read, undefined)).toBe(matches);
 	});
-	it("refuses an empty or partial read-back", () => {
-		const empty = emptySession();
-		empty.homeDcId = 2;
-		expect(tdataReadBackMatches(convert, written, read(empty), undefined)).toBe(false);
-		expect(tdataReadBackMatches(convert, written, read(sessionOf([[2, 1]])), undefined)).toBe(
-			false,
-		);
-	});
-	it("refuses a key under another DC, or a different key", () => {
-		expect(
-			tdataReadBackMatches(
-				convert,
-				written,
-				read(
-					sessionOf([
-						[2, 1],
-						[5, 2],
-					]),
-				),
-				undefined,
-			),
-		).toBe(false);
-		expect(
-			tdataReadBackMatches(
-				convert,
-				written,
-				read(
-					sessionOf([
-						[2, 1],
-						[4, 3],
-					]),
-				),
-				undefined,
-			),
-		).toBe(false);
-	});
-	it("refuses a test account that came back production, and the reverse", () => {
-		const test = sessionOf([[2, 1]], true);
-		expect(tdataReadBackMatches(convert, test, read(sessionOf([[2, 1]]), false), undefined)).toBe(
-			false,
-		);
-		expect(tdataReadBackMatches(convert, test, read(sessionOf([[2, 1]]), true), undefined)).toBe(
-			true,
-		);
-		expect(
-			tdataReadBackMatches(
-				convert,
-				sessionOf([[2, 1]]),
-				read(sessionOf([[2, 1]]), true),
-				undefined,
-			),
-		).toBe(false);
-	});
+
 	it("refuses another user id than the one asked for", () => {
-		expect(
-			tdataReadBackMatches(
-				convert,
-				written,
-				read(
-					sessionOf([
-						[2, 1],
-						[4, 2],
-					]),
-					false,
-					5n,
-				),
-				6n,
-			),
-		).toBe(false);
+		const read = { session: sessionOf("2:1"), extra: { testMode: false, userId: 5n } };
+		expect(tdataReadBackMatches(convert, sessionOf("2:1"), read, 6n)).toBe(false);
+		expect(tdataReadBackMatches(convert, sessionOf("2:1"), read, 5n)).toBe(true);
 	});
 });

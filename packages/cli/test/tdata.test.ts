@@ -21,7 +21,15 @@ import {
 	mtcute,
 	mtcuteConvertAvailable,
 } from "../../convert/test/mtcute-interop.js";
-import { bin, buildCli, cleanup, cli, tempDir, uniquePrefix } from "./helpers.js";
+import {
+	bin,
+	buildCli,
+	cleanup,
+	cli,
+	cliWithoutDacOverride,
+	tempDir,
+	uniquePrefix,
+} from "./helpers.js";
 
 const hasMtcute = await mtcuteConvertAvailable();
 const hasRedis = await serviceAvailable("redis", async () => {
@@ -77,6 +85,21 @@ afterAll(async () => {
 		await c.end();
 	}
 });
+
+/** A session with one key on the test DC 2 (Desktop's test address). */
+function testDcSession(seed: number) {
+	const session = emptySession();
+	session.homeDcId = 2;
+	session.dcs.push({
+		dcId: 2,
+		addr: "149.154.167.40:443",
+		authKey: new SecretBytes(Buffer.from(key(seed), "hex")),
+		firstSalt: 0n,
+		timeOffset: 0,
+		flags: DcFlags.NONE,
+	});
+	return session;
+}
 
 function hashes(path: string): string[] {
 	return readdirSync(path, { recursive: true, withFileTypes: true })
@@ -216,16 +239,7 @@ describe.skipIf(!hasMtcute)("x-session and Telegram Desktop tdata folders", () =
 
 	it("a test-server account stays on the test servers: tdata -> sqlite -> tdata", async () => {
 		const from = join(dir, "test-account");
-		const session = emptySession();
-		session.homeDcId = 2;
-		session.dcs.push({
-			dcId: 2,
-			addr: "149.154.167.40:443",
-			authKey: new SecretBytes(Buffer.from(key(4), "hex")),
-			firstSalt: 0n,
-			timeOffset: 0,
-			flags: DcFlags.NONE,
-		});
+		const session = testDcSession(4);
 		await writeTdataFolder(from, [{ session, userId: 77n, testMode: true }]);
 		const db = `sqlite:${join(dir, "test-account.db")}#t`;
 		const there = await cli(["convert", `tdata:${from}`, db]);
@@ -239,16 +253,7 @@ describe.skipIf(!hasMtcute)("x-session and Telegram Desktop tdata folders", () =
 	});
 
 	it("a test account stays one: MTKruto -> MTKruto, MTKruto -> tdata, tdata -> MTKruto", async () => {
-		const session = emptySession();
-		session.homeDcId = 2;
-		session.dcs.push({
-			dcId: 2,
-			addr: "149.154.167.40:443",
-			authKey: new SecretBytes(Buffer.from(key(6), "hex")),
-			firstSalt: 0n,
-			timeOffset: 0,
-			flags: DcFlags.NONE,
-		});
+		const session = testDcSession(6);
 		const testString = encodeMtkrutoString(session, { testMode: true });
 		const same = await cli(["convert", "mtkruto:-", "mtkruto:"], { input: testString });
 		expect(same.code, same.stderr).toBe(0);
@@ -273,21 +278,7 @@ describe.skipIf(!hasMtcute)("x-session and Telegram Desktop tdata folders", () =
 		mkdirSync(locked);
 		chmodSync(locked, 0o000);
 		const target = `tdata:${join(locked, "tdata")}`;
-		// root passes mode checks through CAP_DAC_OVERRIDE: drop it for the CLI's process
-		const run =
-			process.getuid?.() === 0
-				? spawnSync(
-						"setpriv",
-						[
-							"--bounding-set=-dac_override,-dac_read_search",
-							process.execPath,
-							bin,
-							"inspect",
-							target,
-						],
-						{ encoding: "utf8" },
-					)
-				: spawnSync(process.execPath, [bin, "inspect", target], { encoding: "utf8" });
+		const run = cliWithoutDacOverride(["inspect", target]);
 		chmodSync(locked, 0o700);
 		expect(run.status).toBe(1);
 		expect(run.stderr).toContain(`cannot reach ${join(locked, "tdata")}: permission denied`);
