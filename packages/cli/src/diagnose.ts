@@ -1,4 +1,5 @@
 import { isEncryptedEnvelope } from "@x/session-core";
+import { sqliteReadOnlySource } from "@x/session-core/node";
 
 /** The 16 bytes every SQLite 3 database starts with. */
 const SQLITE_MAGIC = "SQLite format 3\0";
@@ -51,8 +52,8 @@ async function describeString(path: string, text: string): Promise<string> {
 /** better-sqlite3, as far as it is used here (the CLI depends on it; its types are not installed). */
 const SQLITE_DRIVER = "better-sqlite3";
 type SqliteConstructor = new (
-	path: string,
-	options: { readonly: boolean; fileMustExist: boolean },
+	source: string | Buffer,
+	options?: { readonly: boolean; fileMustExist: boolean },
 ) => { prepare(sql: string): { all(): unknown[] }; close(): void };
 
 /** What kind of SQLite database `path` is, by its tables (opened read-only). */
@@ -62,7 +63,12 @@ async function describeSqlite(path: string): Promise<string> {
 	let sessionColumns: Set<string>;
 	try {
 		const Database = ((await import(SQLITE_DRIVER)) as { default: SqliteConstructor }).default;
-		const db = new Database(path, { readonly: true, fileMustExist: true });
+		// an in-memory copy of a WAL-mode file: opened in place it would get -wal and -shm beside it
+		const source = sqliteReadOnlySource(path);
+		const db =
+			typeof source === "string"
+				? new Database(source, { readonly: true, fileMustExist: true })
+				: new Database(source);
 		try {
 			const names = (sql: string) =>
 				new Set((db.prepare(sql).all() as { name: string }[]).map((r) => r.name));

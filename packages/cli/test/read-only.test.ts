@@ -111,6 +111,22 @@ describe("read-only commands change no file (sqlite:, libsql:, file:)", () => {
 		}
 	}, 60_000);
 
+	it("sqlite: a database of ours read as file:, telethon: or pyrogram: (a mistake) gets no file beside it", async () => {
+		const folder = tempDir();
+		try {
+			const db = join(folder, "s.db");
+			expect((await cli(["convert", `file:${source}`, `sqlite:${db}#bot`])).code).toBe(0);
+			const before = snapshot(folder);
+			for (const location of [`file:${db}`, `telethon:${db}`, `pyrogram:${db}`]) {
+				const r = await cli(["inspect", location]);
+				expect(r.code, location).not.toBe(0);
+				expect(snapshot(folder), location).toEqual(before);
+			}
+		} finally {
+			cleanup(folder);
+		}
+	}, 60_000);
+
 	it("sqlite: a Telethon .session is not touched (no xs_ tables, no -wal/-shm) and the hint names telethon:", async () => {
 		const folder = tempDir();
 		try {

@@ -1,3 +1,4 @@
+import { sqliteReadOnlySource } from "@x/session-core/node";
 import type BetterSqlite3 from "better-sqlite3";
 import { invalid, ioError } from "./errors.js";
 
@@ -28,7 +29,12 @@ export async function loadSqlite(): Promise<typeof BetterSqlite3> {
 export async function openReadOnly(path: string): Promise<SqliteDatabase> {
 	const Database = await loadSqlite();
 	try {
-		const db = new Database(path, { readonly: true, fileMustExist: true });
+		// a WAL-mode file opened in place would get -wal and -shm files beside it: a read writes nothing
+		const source = sqliteReadOnlySource(path);
+		const db =
+			typeof source === "string"
+				? new Database(source, { readonly: true, fileMustExist: true })
+				: new Database(source);
 		db.defaultSafeIntegers(true);
 		return db;
 	} catch (cause) {

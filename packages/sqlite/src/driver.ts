@@ -1,8 +1,13 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { CorruptSessionError, SessionBackendError } from "@x/session-core";
-import { checkOwnerOnly, createBackupFile, isProcessAlive } from "@x/session-core/node";
+import {
+	checkOwnerOnly,
+	createBackupFile,
+	isProcessAlive,
+	sqliteReadOnlySource,
+} from "@x/session-core/node";
 import {
 	keyedQueue,
 	type SqlDriver,
@@ -278,22 +283,13 @@ function readSnapshot(db: Db, enabled: boolean) {
 	};
 }
 
-/**
- * Opens a database file for reading only, creating nothing: a read-only connection to a WAL
- * database creates -wal and -shm files and leaves them, so without a -wal file (no writer
- * live, everything checkpointed) the bytes are read into an in-memory copy (marked rollback
- * journal: a WAL header would not open from memory); with one, read-only in place.
- */
+/** Opens a database file for reading only, creating nothing beside it (see sqliteReadOnlySource). */
 function openReadOnly(path: string): Db {
 	try {
-		if (existsSync(`${path}-wal`))
-			return new Database(path, { readonly: true, fileMustExist: true });
-		const bytes = readFileSync(path);
-		if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
-			bytes[18] = 1;
-			bytes[19] = 1;
-		}
-		return new Database(bytes);
+		const source = sqliteReadOnlySource(path);
+		return typeof source === "string"
+			? new Database(source, { readonly: true, fileMustExist: true })
+			: new Database(source);
 	} catch (error) {
 		const code = (error as { code?: unknown }).code;
 		// checked as a writable open checks it (checkOwnerOnly): the same words either way

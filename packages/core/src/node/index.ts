@@ -6,3 +6,4 @@
 export { backupPath, createBackupFile } from "./backup.js";
 export { checkOwnerOnly, looseMode, looseModeMessage } from "./permissions.js";
 export { isProcessAlive } from "./process.js";
+export { sqliteReadOnlySource } from "./sqlite-read-only.js";
