@@ -24,9 +24,12 @@ export class Context {
 		this.progress = new Progress(io.stderr, { enabled, always: forced === "1" });
 	}
 
-	/** Registers a value to be redacted from error lines. */
+	/**
+	 * Registers a value to be redacted from error lines, whatever its length (a Desktop passcode
+	 * may be 1 character): core's redaction masks a short one only where it stands alone.
+	 */
 	addSecret(value: string | undefined): void {
-		if (value && value.length >= 4) this.secrets.push(value);
+		if (value) this.secrets.push(value);
 	}
 
 	/** Writes `text` to stdout and waits until it is handed to the OS. */

@@ -120,7 +120,7 @@ describe("another format where x-session's binary file belongs", () => {
 		]) {
 			expect(r.code).toBe(1);
 			expect(r.stderr).toMatch(
-				/is not an x-session string: it is a telethon session string; read it as telethon:- \(from stdin\) or telethon:VALUE\n$/,
+				/is not an x-session string: it is a telethon session string; read it as telethon:- \(from stdin, so it stays out of shell history\)\n$/,
 			);
 			expect(r.stderr.includes(text.slice(10, 40))).toBe(false);
 			expect(leakedSecret(r.stderr, secrets)).toBeUndefined();

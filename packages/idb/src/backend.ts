@@ -127,6 +127,8 @@ export class IdbSessionBackend implements SessionBackend {
 	static async deleteSession(options: IdbSessionOptions, sessionId: string): Promise<boolean> {
 		indexedDbAvailable();
 		const database = databaseOf(options);
+		// opening a missing database would create it: there is nothing to delete
+		if (!(await databaseExists(database))) return false;
 		return withLease(database, sessionId, async () => {
 			const db = await openDatabase(database).catch((e) => {
 				throw storageError(database, e);

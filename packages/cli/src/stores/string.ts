@@ -219,7 +219,7 @@ async function foreignStringHint(error: unknown, text: string, where: string): P
 	if (!prefix) return error;
 	return new CliError(
 		EXIT.FAILURE,
-		`${where} is not an x-session string: it is a ${format} session string; read it as ${prefix}:- (from stdin) or ${prefix}:VALUE`,
+		`${where} is not an x-session string: it is a ${format} session string; read it as ${prefix}:- (from stdin, so it stays out of shell history)`,
 		{ cause: error },
 	);
 }

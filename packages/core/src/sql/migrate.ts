@@ -1,4 +1,4 @@
-import { UnsupportedVersionError } from "../errors.js";
+import { SessionBackendError, UnsupportedVersionError } from "../errors.js";
 import type { PersistedSession } from "../types.js";
 import type { Dialect } from "./dialect.js";
 import type { SqlDriver } from "./driver.js";
@@ -24,7 +24,15 @@ export type SchemaState =
 
 /** The driver's dialect: the SQLite family's unless it names another. */
 export function dialectOf(db: SqlDriver): Dialect {
-	return db.dialect ?? sqliteDialect;
+	const dialect = db.dialect ?? sqliteDialect;
+	// before the Dialect interface a driver named its dialect with a string
+	if (typeof dialect !== "object")
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			`the driver's dialect must be a Dialect object (sqliteDialect from @x/session-core/sql, postgresDialect from @x/session-postgres), not ${JSON.stringify(String(dialect))}`,
+			{ backend: db.name },
+		);
+	return dialect;
 }
 
 function newerVersionError(db: SqlDriver, version: number): UnsupportedVersionError {

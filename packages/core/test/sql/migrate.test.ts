@@ -29,6 +29,15 @@ function referenceDriver(legacy = false) {
 }
 
 describe("SQL migrations (SQLite family)", () => {
+	it("a driver naming its dialect with the old string is refused with what to pass", async () => {
+		const d = Object.assign(memoryDriver(), { dialect: "postgres" as never });
+		const err = await migrate(d).catch((e: unknown) => e);
+		expect(err).toBeInstanceOf(SessionBackendError);
+		expect(err).toMatchObject({ code: "INVALID_ARGUMENT" });
+		expect((err as Error).message).toContain("postgresDialect from @x/session-postgres");
+		expect(tables(d.db)).toEqual([]);
+	});
+
 	it("every dialect step counts to SCHEMA_VERSION; a fresh database migrates once", async () => {
 		expect(MIGRATIONS).toHaveLength(SCHEMA_VERSION);
 		const d = memoryDriver();

@@ -108,4 +108,10 @@ describe("idb: read-only open", () => {
 		expect(String((err as Error).message)).toContain("creates nothing");
 		expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(missing);
 	});
+
+	it("deleteSession on a database the origin does not have is false, and creates none", async () => {
+		const missing = `${database}-delete-missing`;
+		expect(await IdbSessionBackend.deleteSession({ database: missing }, "nobody")).toBe(false);
+		expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(missing);
+	});
 });
