@@ -147,6 +147,7 @@ export function peerOf(
 	};
 }
 
+/** The parameters of one peer row, in the column order of the peers table (kind as its stored code). */
 export function peerParams(sessionId: string, p: CachedPeer): SqlValue[] {
 	const kind = PEER_KINDS.indexOf(p.kind);
 	return [
