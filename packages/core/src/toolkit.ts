@@ -39,4 +39,5 @@ export {
 export { PeerIndex, upsertPreparedPeers } from "./peer-index.js";
 export { redactSecrets } from "./redact.js";
 export { keyedQueue, SerialQueue } from "./serial-queue.js";
+export { type SharedHandle, SharedResources } from "./shared-resource.js";
 export { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from "./strings/ip.js";
