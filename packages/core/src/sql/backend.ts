@@ -31,6 +31,7 @@ import type { SqlDriver, SqlExecutor, SqlValue } from "./driver.js";
 import { DELETE_EXTENSION, extensionLookups, UPSERT_EXTENSION } from "./extension-values.js";
 import { guard, guardError } from "./guard.js";
 import type { Lease } from "./lease.js";
+import { type LeaseKeeper, leaseKeeperOf } from "./lease-keeper.js";
 import { dialectOf, type MigrationResult, type SchemaState } from "./migrate.js";
 import type { PreparedSqlSession } from "./open.js";
 import { type PeerLookup, peerWithMetaFromRow, peerWithMetaFromValues } from "./peer-meta.js";
@@ -70,7 +71,8 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	readonly #rows: RowReader;
 	readonly #lookupSql: Readonly<Record<PeerLookup, string>>;
 	readonly #lease: Lease | undefined;
-	#renewal: ReturnType<typeof setInterval> | undefined;
+	/** Renews the lease with those of every other session on the same connection. */
+	readonly #keeper: LeaseKeeper | undefined;
 	readonly #flushInterval: number;
 	#pending: PendingState | undefined;
 	#timer: ReturnType<typeof setTimeout> | undefined;
@@ -104,15 +106,8 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			nativeLookups: true,
 		};
 		if (this.#lease) {
-			this.#renewal = setInterval(
-				() => {
-					this.exclusive(() => this.#write("renew lease", async () => {}, true)).catch(
-						() => undefined,
-					);
-				},
-				Math.floor(this.#lease.ttl / 3),
-			);
-			(this.#renewal as { unref?: () => void }).unref?.();
+			this.#keeper = leaseKeeperOf(db);
+			this.#keeper.hold(this.#lease);
 		}
 	}
 
@@ -180,7 +175,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	}
 
 	protected override async closeSession(): Promise<void> {
-		if (this.#renewal) clearInterval(this.#renewal);
+		if (this.#lease) this.#keeper?.release(this.#lease);
 		try {
 			await this.#writePending();
 			if (this.#lease) {

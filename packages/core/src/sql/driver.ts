@@ -1,4 +1,5 @@
 import type { Dialect } from "./dialect.js";
+import type { LeaseKeeper } from "./lease-keeper.js";
 
 /** A value bound to or read from SQL. Integer columns must come back as `bigint` (exact 64-bit). */
 export type SqlValue = null | number | bigint | string | Uint8Array;
@@ -61,6 +62,12 @@ export interface SqlDriver extends SqlExecutor {
 	 * `save()` and `delete()`, which replace or remove secrets and are rare.
 	 */
 	checkpoint?(): Promise<void>;
+	/**
+	 * The lease keeper of the connection (pool, client) this driver shares with other sessions'
+	 * drivers: one renewal statement per interval for all their leases. Without it, each driver
+	 * object gets a keeper of its own (`leaseKeeperOf`).
+	 */
+	readonly leaseKeeper?: LeaseKeeper;
 	/** Releases what the driver opened itself; called once when the backend closes. */
 	close?(): Promise<void>;
 	/** Maps a driver error to a typed one (connection loss, auth, busy). */

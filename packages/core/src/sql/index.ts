@@ -16,6 +16,13 @@ export { SqlSessionBackend } from "./backend.js";
 export type { Dialect, PeerMetaWrite } from "./dialect.js";
 export type { SqlDriver, SqlExecutor, SqlParam, SqlRow, SqlValue } from "./driver.js";
 export { guard } from "./guard.js";
+export {
+	inListRenewal,
+	LeaseKeeper,
+	type LeaseKeeperExecutor,
+	type LeaseRenewal,
+	leaseKeeperOf,
+} from "./lease-keeper.js";
 export { type MigrationResult, migrate, readSchema, type SchemaState } from "./migrate.js";
 export {
 	deleteSqlSession,

@@ -87,6 +87,7 @@ export function randomOwner(): string {
 export class Lease {
 	/** When this instance last wrote its lease's expiry (acquired on open). */
 	#renewedAt = Date.now();
+	#lost = false;
 
 	constructor(
 		readonly sessionId: string,
@@ -96,9 +97,26 @@ export class Lease {
 		private readonly backend: string,
 	) {}
 
+	/** Set once a renewal found the lease taken over: every later check refuses. */
+	get lost(): boolean {
+		return this.#lost;
+	}
+
+	/** A renewal outside a write (the connection's `LeaseKeeper`) wrote `now + ttl` at `at`. */
+	markRenewed(at: number): void {
+		if (at > this.#renewedAt) this.#renewedAt = at;
+	}
+
+	/** A renewal found another owner (or no row): the lease is not ours any more. */
+	markLost(): void {
+		this.#lost = true;
+	}
+
 	async check(tx: SqlExecutor, operation: string, renew: boolean): Promise<void> {
 		const now = Date.now();
-		if (!renew && now - this.#renewedAt < this.ttl / 3) {
+		if (this.#lost) {
+			// known lost: refused below with who holds it now
+		} else if (!renew && now - this.#renewedAt < this.ttl / 3) {
 			const [row] = await tx.all(this.dialect.leaseOwnerSql, [this.sessionId]);
 			if (row?.owner === this.owner) return;
 		} else {
@@ -111,6 +129,7 @@ export class Lease {
 				return;
 			}
 		}
+		this.#lost = true;
 		const holder = await leaseHolder(tx, this.sessionId);
 		throw new SessionLockedError(
 			`${operation}: the lease on session "${this.sessionId}" was lost${holder ? ` to ${describeHolder(holder)}` : ""}`,

@@ -19,7 +19,10 @@ export interface SqlSessionOptions {
 	sessionId?: string;
 	/** Take a single-writer lease on the session (default `true`). */
 	lock?: boolean;
-	/** Lease lifetime; renewed every third of it while open (default 30 000 ms). */
+	/**
+	 * Lease lifetime; renewed every third of it while open, with every other lease on the same
+	 * connection, by its `LeaseKeeper` (default 30 000 ms).
+	 */
 	leaseTtlMs?: number;
 	/** How long `open` retries a held lease (default 0: reject at once). */
 	lockWaitMs?: number;
