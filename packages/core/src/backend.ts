@@ -29,6 +29,7 @@ import { cloneSession, emptySession } from "./session.js";
 import type {
 	CachedPeer,
 	DcEntry,
+	LoadOptions,
 	PeerKind,
 	PersistedSession,
 	SessionChanges,
@@ -69,8 +70,13 @@ export interface SessionBackend {
 	/** Short label used in errors and logs, e.g. `"file"`, `"sqlite"`. */
 	readonly name: string;
 	readonly capabilities: BackendCapabilities;
-	/** The stored session, or `null` when there is none yet. */
-	load(): Promise<PersistedSession | null>;
+	/**
+	 * The stored session, or `null` when there is none yet. With `{ peers: false }`, everything
+	 * but the peer cache, which comes back as `peers: []` (see {@link LoadOptions}): what a client
+	 * needs to start, without reading every peer; a client then finds peers through `getPeer` and
+	 * `findPeerBy*`. Every other field equals what a full `load()` returns.
+	 */
+	load(options?: LoadOptions): Promise<PersistedSession | null>;
 	/** Replaces the whole stored session, atomically. */
 	save(session: PersistedSession): Promise<void>;
 	/** Removes the stored session. Loading afterwards returns `null`. */
@@ -110,6 +116,12 @@ export interface SessionBackend {
 	findPeerByUsername(username: string): Promise<CachedPeer | null>;
 	/** The peer with this phone number (compared as digits), or `null`. */
 	findPeerByPhone(phone: string): Promise<CachedPeer | null>;
+}
+
+/** `session` with an empty peer cache, for a load without peers. */
+export function withoutPeers(session: PersistedSession | null): PersistedSession | null {
+	if (session && session.peers.length > 0) session.peers = [];
+	return session;
 }
 
 function copyOf(peer: CachedPeer | null | undefined): CachedPeer | null {
@@ -155,7 +167,11 @@ export abstract class BaseSessionBackend implements SessionBackend {
 	readonly #queue = new SerialQueue();
 	#closed = false;
 
-	protected abstract loadSession(): Promise<PersistedSession | null>;
+	/**
+	 * The stored session. With `options.peers === false` a backend may leave the peer cache out
+	 * (`load()` drops whatever peers come back, so ignoring the option is correct, only slower).
+	 */
+	protected abstract loadSession(options?: LoadOptions): Promise<PersistedSession | null>;
 	protected abstract saveSession(session: PersistedSession): Promise<void>;
 	protected abstract deleteSession(): Promise<void>;
 	/** Releases resources; called once by `close()` after pending work. */
@@ -193,8 +209,9 @@ export abstract class BaseSessionBackend implements SessionBackend {
 		return this.#closed;
 	}
 
-	load(): Promise<PersistedSession | null> {
-		return this.exclusive(() => this.loadSession());
+	load(options?: LoadOptions): Promise<PersistedSession | null> {
+		if (options?.peers !== false) return this.exclusive(() => this.loadSession());
+		return this.exclusive(async () => withoutPeers(await this.loadSession({ peers: false })));
 	}
 
 	save(session: PersistedSession): Promise<void> {

@@ -10,6 +10,7 @@ import { cloneSession } from "./session.js";
 import type {
 	CachedPeer,
 	DcEntry,
+	LoadOptions,
 	PeerKind,
 	PersistedSession,
 	SessionChanges,
@@ -165,8 +166,8 @@ class EncryptedSecretsBackend implements SessionBackend {
 		return sent.then(() => result);
 	}
 
-	async load(): Promise<PersistedSession | null> {
-		const s = await this.#inOrder(undefined, () => this.#inner.load());
+	async load(options?: LoadOptions): Promise<PersistedSession | null> {
+		const s = await this.#inOrder(undefined, () => this.#inner.load(options));
 		if (s) await this.#openAll(s);
 		this.#opens = true; // every stored secret opened: writes need no check of their own
 		return s;
@@ -187,7 +188,7 @@ class EncryptedSecretsBackend implements SessionBackend {
 	 * success is kept, so only the first write (and only without an earlier load) reads the store.
 	 */
 	async #checkStoredSecrets(): Promise<void> {
-		const stored = await this.#inner.load();
+		const stored = await this.#inner.load({ peers: false }); // the peers hold no secret
 		try {
 			if (stored) await this.#openAll(stored);
 		} catch (error) {

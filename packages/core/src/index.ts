@@ -88,6 +88,7 @@ export {
 	type ChannelPts,
 	type DcEntry,
 	DcFlags,
+	type LoadOptions,
 	type PeerKind,
 	type PeerMeta,
 	type PersistedSession,

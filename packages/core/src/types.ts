@@ -118,6 +118,19 @@ export interface PersistedSession {
 	extensions?: Map<string, SecretBytes>;
 }
 
+/**
+ * What {@link SessionBackend.load} reads. `{ peers: false }` is what a client needs to start: the
+ * DCs and auth keys, the home DC, the update state, the min-peer contexts, the future auth token
+ * and the extension values, with `peers: []` — the peer cache (and its metadata) is left in
+ * storage, for `getPeer` and `findPeerBy*` to read one at a time. On a backend with
+ * `capabilities.nativeLookups` that costs the same at 1k peers and at 1M; on the others it still
+ * reads the whole session and drops the peers.
+ */
+export interface LoadOptions {
+	/** Read the peer cache too; default `true`. */
+	peers?: boolean;
+}
+
 /** A change to the update counters, passed to {@link SessionBackend.applyUpdateState}. */
 export type UpdateStateChange =
 	/** Replaces the whole state, channel list included. */

@@ -3,6 +3,7 @@ import {
 	type CachedPeer,
 	type DcEntry,
 	type EncryptionSecret,
+	type LoadOptions,
 	type PeerKind,
 	type PersistedSession,
 	type SecretBytes,
@@ -158,8 +159,8 @@ export class IdbSessionBackend implements SessionBackend {
 		return this.#store.readOnly;
 	}
 
-	load(): Promise<PersistedSession | null> {
-		return this.#api.load();
+	load(options?: LoadOptions): Promise<PersistedSession | null> {
+		return this.#api.load(options);
 	}
 	save(session: PersistedSession): Promise<void> {
 		return this.#api.save(session);

@@ -5,6 +5,7 @@ import {
 	type BackendCapabilities,
 	type CachedPeer,
 	extensionValue,
+	type LoadOptions,
 	normalizeSession,
 	type PeerKind,
 	type PersistedSession,
@@ -101,12 +102,15 @@ export class IdbStore extends BaseSessionBackend {
 		return this.#read((store) => requested(store(SESSIONS).get(id)));
 	}
 
-	protected async loadSession(): Promise<PersistedSession | null> {
+	protected async loadSession(options?: LoadOptions): Promise<PersistedSession | null> {
 		const id = this.#t.sessionId;
+		const withPeers = options?.peers !== false;
 		return this.#tx("readonly", async (store) => {
 			const [head, peers, keys, values] = await Promise.all([
 				requested(store(SESSIONS).get(id)) as Promise<HeadRecord | undefined>,
-				requested(store(PEERS).getAll(sessionRange(id))) as Promise<PeerRecord[]>,
+				withPeers
+					? (requested(store(PEERS).getAll(sessionRange(id))) as Promise<PeerRecord[]>)
+					: [],
 				requested(store(EXTENSIONS).getAllKeys(sessionRange(id))),
 				requested(store(EXTENSIONS).getAll(sessionRange(id))) as Promise<Uint8Array[]>,
 			]);

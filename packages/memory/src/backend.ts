@@ -6,6 +6,7 @@ import {
 	type DcEntry,
 	emptySession,
 	extensionValue,
+	type LoadOptions,
 	type PeerKind,
 	type PersistedSession,
 	type SecretBytes,
@@ -72,7 +73,10 @@ export class MemorySessionBackend extends BaseSessionBackend {
 		return this.#session && cloneSession(this.#session);
 	}
 
-	protected async loadSession(): Promise<PersistedSession | null> {
+	protected async loadSession(options?: LoadOptions): Promise<PersistedSession | null> {
+		const s = this.#session;
+		// without peers, nothing of the peer cache is copied
+		if (s && options?.peers === false) return cloneSession({ ...s, peers: [] });
 		return this.snapshot();
 	}
 

@@ -6,6 +6,7 @@ import {
 	type CachedPeer,
 	type DcEntry,
 	extensionValue,
+	type LoadOptions,
 	type PeerKind,
 	type PersistedSession,
 	type SecretBytes,
@@ -46,7 +47,7 @@ import {
 	type WaitForAof,
 	type WaitForReplicas,
 } from "./durability.js";
-import { BACKEND, DATA_PARTS, type SessionKeys, sessionKeys } from "./keys.js";
+import { BACKEND, DATA_PARTS, type DataPart, type SessionKeys, sessionKeys } from "./keys.js";
 import { Lease } from "./lease.js";
 import { leaseLostError } from "./lease-holder.js";
 import { resolveReplicaWait } from "./replica-default.js";
@@ -106,6 +107,8 @@ function peerArgs(peers: readonly CachedPeer[]): (string | Buffer)[] {
 }
 const PAIRS_PER_HSET = 1000;
 const STAGE_TTL_MS = 600_000;
+/** The hashes `load({ peers: false })` reads: all but the peers, their metadata and its indexes. */
+const STARTUP_PARTS: readonly DataPart[] = ["meta", "dcs", "chpts", "minpeers", "ext"];
 
 /**
  * A session store on Redis or Redis Cluster. Each session is a few hashes under one hash tag
@@ -255,24 +258,27 @@ export class RedisSessionBackend implements SessionBackend {
 		return this.#lease?.token;
 	}
 
-	async load(): Promise<PersistedSession | null> {
+	async load(options?: LoadOptions): Promise<PersistedSession | null> {
 		const k = this.keys;
+		// without peers, the four peer hashes (peers, metadata, username and phone indexes) are not read
+		const parts = options?.peers === false ? STARTUP_PARTS : DATA_PARTS;
 		// one MULTI, sent at once: calls issued after this one cannot land before its snapshot
 		return this.#run.track(async () => {
 			const replies = await this.#run.bounded(
 				"load",
 				() => {
 					const m = this.#client.multi();
-					for (const key of k.data) m.hgetallBuffer(key);
+					for (const part of parts) m.hgetallBuffer(k[part]);
 					return m.exec();
 				},
-				this.#run.bulkAllowance(this.#entriesHint),
+				this.#run.bulkAllowance(parts === DATA_PARTS ? this.#entriesHint : 0),
 			);
 			const values = this.#run.unwrap(replies, "load") as Record<string, Buffer>[];
-			this.#entriesHint = Object.keys(values[3] ?? {}).length + Object.keys(values[4] ?? {}).length;
 			const h = Object.fromEntries(
-				DATA_PARTS.map((p, i) => [p, values[i] ?? {}]),
+				DATA_PARTS.map((p) => [p, values[parts.indexOf(p)] ?? {}]),
 			) as unknown as SessionHashes;
+			if (parts === DATA_PARTS)
+				this.#entriesHint = Object.keys(h.peers).length + Object.keys(h.minpeers).length;
 			return unpackSession(h);
 		});
 	}

@@ -21,6 +21,7 @@ import { cloneSession } from "../session.js";
 import type {
 	CachedPeer,
 	DcEntry,
+	LoadOptions,
 	PeerKind,
 	PersistedSession,
 	SessionChanges,
@@ -151,11 +152,14 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		this.#pending = undefined;
 	}
 
-	protected async loadSession(): Promise<PersistedSession | null> {
+	protected async loadSession(options?: LoadOptions): Promise<PersistedSession | null> {
 		const foreign = this.#readOnly?.foreign;
 		if (foreign !== undefined) return foreign && cloneSession(foreign);
 		await this.#writePending();
-		return guard(this.#db, "load", () => readSession(this.#db, this.sessionId, this.#rows));
+		const withPeers = options?.peers !== false;
+		return guard(this.#db, "load", () =>
+			readSession(this.#db, this.sessionId, this.#rows, withPeers),
+		);
 	}
 
 	protected async saveSession(session: PersistedSession): Promise<void> {

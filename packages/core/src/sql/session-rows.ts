@@ -28,22 +28,25 @@ export async function deleteSessionRows(tx: SqlExecutor, id: string): Promise<vo
 	for (const table of DATA_TABLES) await tx.run(`DELETE FROM ${table} WHERE session_id = ?`, [id]);
 }
 
-/** Session `id` as stored, or `null` when there is none. */
+/**
+ * Session `id` as stored, or `null` when there is none. `withPeers: false` leaves the peer rows
+ * and their metadata unread (`peers: []`): a start that costs the same at any number of peers.
+ */
 export async function readSession(
 	db: SqlExecutor,
 	id: string,
 	r: RowReader,
+	withPeers = true,
 ): Promise<PersistedSession | null> {
 	const [head] = await db.all("SELECT * FROM xs_sessions WHERE session_id = ?", [id]);
 	if (!head) return null;
 	const token = r.blob(head, "future_auth_token");
-	const [dcs, channels, peers, minPeers, meta, extensions] = await Promise.all([
+	const [dcs, channels, minPeers, extensions, peers] = await Promise.all([
 		db.all("SELECT * FROM xs_dcs WHERE session_id = ?", [id]),
 		db.all("SELECT * FROM xs_channel_pts WHERE session_id = ?", [id]),
-		db.all("SELECT * FROM xs_peers WHERE session_id = ?", [id]),
 		db.all("SELECT * FROM xs_min_peers WHERE session_id = ?", [id]),
-		readPeerMeta(db, id, r),
 		readExtensions(db, id, r),
+		withPeers ? readPeers(db, id, r) : [],
 	]);
 	const session: PersistedSession = {
 		homeDcId: r.i32(head, "home_dc_id"),
@@ -58,17 +61,27 @@ export async function readSession(
 				pts: r.i32(row, "pts"),
 			})),
 		},
-		peers: peers.map((row) => peerFromRow(r, row)),
+		peers,
 		minPeers: minPeers.map((row) => minPeerFromRow(r, row)),
 		futureAuthToken: token && new SecretBytes(token),
 	};
+	if (extensions.size > 0) session.extensions = extensions;
+	return session;
+}
+
+/** Every cached peer of session `id`, each with its metadata. */
+async function readPeers(db: SqlExecutor, id: string, r: RowReader): Promise<CachedPeer[]> {
+	const [rows, meta] = await Promise.all([
+		db.all("SELECT * FROM xs_peers WHERE session_id = ?", [id]),
+		readPeerMeta(db, id, r),
+	]);
+	const peers = rows.map((row) => peerFromRow(r, row));
 	if (meta.size > 0)
-		for (const peer of session.peers) {
+		for (const peer of peers) {
 			const m = meta.get(peerKey(peer.kind, peer.id));
 			if (m) peer.meta = m;
 		}
-	if (extensions.size > 0) session.extensions = extensions;
-	return session;
+	return peers;
 }
 
 /** Replaces session `id`'s rows with `s` (normalized), inside the caller's transaction. */

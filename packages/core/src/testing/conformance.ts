@@ -10,6 +10,7 @@ import { lockingTests } from "./groups/locking.js";
 import { lookupTests } from "./groups/lookups.js";
 import { multiSessionTests } from "./groups/multi-session.js";
 import { nativeLookupTests } from "./groups/native-lookups.js";
+import { peerlessLoadTests } from "./groups/peerless-load.js";
 import { persistentTests } from "./groups/persistent.js";
 import { roundTripTests } from "./groups/round-trips.js";
 import { findRunner, storesBySessionId } from "./simple-suite.js";
@@ -28,6 +29,7 @@ type TestContext = { skip?: (note?: string) => void } | undefined;
 const GROUPS: readonly (readonly [string, (test: Register) => void])[] = [
 	["identity", identityTests],
 	["round trips", roundTripTests],
+	["load without peers", peerlessLoadTests],
 	["granular methods", granularTests],
 	["concurrency", concurrencyTests],
 	["delete and lifecycle", lifecycleTests],
