@@ -32,8 +32,8 @@ export async function readStored(state: StorageState): Promise<void> {
 	}
 	if (keys.length === 0) {
 		// nothing of mtcute's here yet: a session another client wrote is read once, to give
-		// mtcute its DC, keys and counters
-		const session = await state.backend.load();
+		// mtcute its DC, keys and counters (not its peers: lookups read them one at a time)
+		const session = await state.backend.load({ peers: false });
 		if (session) await seed(state, session);
 	}
 }

@@ -2,6 +2,7 @@
 // client.test.ts). Each "restart" closes the backend and opens the same store again.
 import { randomBytes } from "node:crypto";
 import type { SessionBackend } from "@x/session-core";
+import { sampleSession, testPeers } from "@x/session-core/testing";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { MTCUTE_KEYS, type MtcuteStorage, mtcuteStorage, type PeerInfo } from "../src/index.js";
 import { counting, redis, STORES, type Store } from "./stores.js";
@@ -455,4 +456,35 @@ describe.each(STORES.filter((s) => s.available))("on $name", (kind) => {
 			expect(calls.get("findPeerByUsername") ?? 0).toBe(0);
 		}
 	});
+
+	it.runIf(kind.native)(
+		"seeds a session another client wrote from a load without its peers",
+		async () => {
+			fresh();
+			const raw = await store.open();
+			const written = sampleSession(9);
+			written.peers = testPeers(2000, 9); // what the other client cached: mtcute does not read it at start
+			await raw.save(written);
+			await raw.close();
+			const loads: unknown[] = [];
+			const backend = new Proxy(await store.open(), {
+				get(target, prop, receiver) {
+					const value = Reflect.get(target, prop, receiver);
+					if (typeof value !== "function") return value;
+					return (...args: unknown[]) => {
+						if (prop === "load") loads.push(args[0]);
+						return (value as (...a: unknown[]) => unknown).apply(target, args);
+					};
+				},
+			});
+			const storage = mtcuteStorage(backend);
+			open.push(storage);
+			await storage.driver.load();
+			expect(loads).toEqual([{ peers: false }]);
+			const home = written.dcs.find((d) => d.dcId === 2 && d.authKey);
+			expect(await storage.authKeys.get(2)).toEqual(home?.authKey?.expose());
+			// the other client's peers are still there for whoever reads them
+			expect((await backend.load())?.peers).toHaveLength(2000);
+		},
+	);
 });
