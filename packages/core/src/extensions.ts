@@ -327,11 +327,18 @@ export function clonePeerMeta(meta: PeerMeta): PeerMeta {
 	return { ...meta, usernames: [...meta.usernames], data: meta.data && meta.data.slice() };
 }
 
-/** A copy of a cached peer, its metadata included. */
+/**
+ * A copy of a cached peer, its metadata included: the fields of {@link CachedPeer}, built as one
+ * literal (the shape {@link preparedPeer} stores), which copies faster than a spread.
+ */
 export function clonePeer(peer: CachedPeer): CachedPeer {
-	const copy = { ...peer };
+	const copy: CachedPeer = {
+		kind: peer.kind,
+		id: peer.id,
+		accessHash: peer.accessHash,
+		channelKind: peer.channelKind,
+	};
 	if (peer.meta) copy.meta = clonePeerMeta(peer.meta);
-	else delete copy.meta;
 	return copy;
 }
 

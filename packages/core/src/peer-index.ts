@@ -10,6 +10,12 @@ export function upsertPeers(session: PersistedSession, peers: readonly CachedPee
 	upsertPreparedPeers(session, peers.map(clonePeer));
 }
 
+/** Largest id kept as a number key: a number hashes far faster than a bigint in a Map. */
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The map key of a bare id: a number when exact (every real peer id), else the bigint. */
+const keyOf = (id: bigint): number | bigint => (id <= SAFE && id >= -SAFE ? Number(id) : id);
+
 /**
  * Where each peer of a session's peer list is, and who owns each username and phone, kept from
  * one batch to the next so a small batch into a large session costs the batch, not the session.
@@ -18,7 +24,7 @@ export function upsertPeers(session: PersistedSession, peers: readonly CachedPee
 export class PeerIndex {
 	readonly peers: CachedPeer[];
 	/** Position of each peer, by kind then bare id (a kind added on first use). */
-	readonly #at = new Map<PeerKind, Map<bigint, number>>();
+	readonly #at = new Map<PeerKind, Map<number | bigint, number>>();
 	#owners: IdentifierOwners | undefined;
 
 	constructor(peers: CachedPeer[]) {
@@ -26,11 +32,12 @@ export class PeerIndex {
 		for (let i = 0; i < peers.length; i++) {
 			const p = peers[i] as CachedPeer;
 			const at = this.#ids(p.kind);
-			if (!at.has(p.id)) at.set(p.id, i);
+			const key = keyOf(p.id);
+			if (!at.has(key)) at.set(key, i);
 		}
 	}
 
-	#ids(kind: PeerKind): Map<bigint, number> {
+	#ids(kind: PeerKind): Map<number | bigint, number> {
 		let ids = this.#at.get(kind);
 		if (!ids) {
 			ids = new Map();
@@ -46,7 +53,7 @@ export class PeerIndex {
 
 	/** The first peer of `(kind, id)`, as {@link findPeer} finds it. */
 	peer(kind: PeerKind, id: bigint): CachedPeer | undefined {
-		const i = this.#at.get(kind)?.get(id);
+		const i = this.#at.get(kind)?.get(keyOf(id));
 		return i === undefined ? undefined : this.peers[i];
 	}
 
@@ -78,10 +85,11 @@ export class PeerIndex {
 	/** Puts `peer` (a copy the caller gives up) in the list, merged, and claims its identifiers. */
 	upsert(peer: CachedPeer): void {
 		const at = this.#ids(peer.kind);
-		let i = at.get(peer.id);
+		const key = keyOf(peer.id);
+		let i = at.get(key);
 		if (i === undefined) {
 			i = this.peers.length;
-			at.set(peer.id, i);
+			at.set(key, i);
 			this.peers.push(peer);
 		} else {
 			this.peers[i] = mergeOwnedPeer(this.peers[i] as CachedPeer, peer);

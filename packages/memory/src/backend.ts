@@ -13,7 +13,6 @@ import {
 	type SessionChanges,
 	setSessionExtension,
 	type UpdateStateChange,
-	upsertDc,
 } from "@x/session-core";
 import {
 	applySessionChanges,
@@ -28,8 +27,28 @@ import {
 	type PreparedChanges,
 	prepareChanges,
 	preparePeers,
+	sameDcSlot,
 	upsertPreparedPeers,
 } from "@x/session-core/backend";
+
+/** What an in-place change made while idle returns: it is done when the call returns. */
+const DONE: Promise<void> = Promise.resolve();
+
+const BY_ID = 0;
+const BY_USERNAME = 1;
+const BY_PHONE = 2;
+type Lookup = typeof BY_ID | typeof BY_USERNAME | typeof BY_PHONE;
+
+/** Stores a checked copy in its slot, as it is (upsertDc would copy it once more). */
+function putDc(session: PersistedSession, dc: DcEntry): void {
+	const dcs = session.dcs;
+	for (let i = 0; i < dcs.length; i++)
+		if (sameDcSlot(dcs[i] as DcEntry, dc)) {
+			dcs[i] = dc;
+			return;
+		}
+	dcs.push(dc);
+}
 
 /** Options of `MemorySessionBackend.open`. */
 export interface MemorySessionOptions {
@@ -88,12 +107,29 @@ export class MemorySessionBackend extends BaseSessionBackend {
 		this.#session = null;
 	}
 
-	/** Runs `change` on the stored session (created empty when there is none), in the queue. */
+	/**
+	 * Runs `change` on the stored session (created empty when there is none): at once when no
+	 * call is queued (the same order the queue would give, without a trip through it), else in
+	 * the queue after the calls before it.
+	 */
 	#inPlace(change: (session: PersistedSession) => void): Promise<void> {
-		return this.exclusive(async () => {
+		if (!this.idle)
+			return this.exclusive(async () => {
+				this.#session ??= emptySession();
+				change(this.#session);
+			});
+		try {
 			this.#session ??= emptySession();
 			change(this.#session);
-		});
+			return DONE;
+		} catch (error) {
+			return Promise.reject(error);
+		}
+	}
+
+	/** Every change is in place once its call returned while the backend was idle. */
+	override flush(): Promise<void> {
+		return this.idle ? DONE : super.flush();
 	}
 
 	#peerIndex(session: PersistedSession): PeerIndex {
@@ -109,7 +145,11 @@ export class MemorySessionBackend extends BaseSessionBackend {
 		} catch (error) {
 			return Promise.reject(error);
 		}
-		return this.#inPlace((s) => upsertDc(s, copy));
+		if (!this.idle) return this.#inPlace((s) => putDc(s, copy));
+		// the common case, without a closure: nothing queued, so the change is made now
+		this.#session ??= emptySession();
+		putDc(this.#session, copy);
+		return DONE;
 	}
 
 	// checked as every other backend checks them: memory used to keep a pts beyond i32, which no
@@ -177,23 +217,39 @@ export class MemorySessionBackend extends BaseSessionBackend {
 		return this.#session;
 	}
 
-	// O(1) through the peer index instead of a scan of the session's peers
+	// O(1) through the peer index instead of a scan of the session's peers; no closure per call
 	override getPeer(kind: PeerKind, id: bigint): Promise<CachedPeer | null> {
-		return this.#lookup((index) => index.peer(kind, id));
+		return this.#lookup(BY_ID, kind, id);
 	}
 
 	override findPeerByUsername(username: string): Promise<CachedPeer | null> {
-		return this.#lookup((index) => index.byUsername(String(username)));
+		return this.#lookup(BY_USERNAME, "user", username);
 	}
 
 	override findPeerByPhone(phone: string): Promise<CachedPeer | null> {
-		return this.#lookup((index) => index.byPhone(String(phone)));
+		return this.#lookup(BY_PHONE, "user", phone);
 	}
 
-	#lookup(find: (index: PeerIndex) => CachedPeer | undefined): Promise<CachedPeer | null> {
-		return this.exclusive(async () => {
-			const found = this.#session && find(this.#peerIndex(this.#session));
-			return found ? clonePeer(found) : null;
-		});
+	#lookup(by: Lookup, kind: PeerKind, key: bigint | string): Promise<CachedPeer | null> {
+		// nothing queued: the answer is the same now as in the queue
+		if (!this.idle) return this.exclusive(async () => this.#find(by, kind, key));
+		try {
+			return Promise.resolve(this.#find(by, kind, key));
+		} catch (error) {
+			return Promise.reject(error);
+		}
+	}
+
+	/** A copy of the peer found, or `null`. */
+	#find(by: Lookup, kind: PeerKind, key: bigint | string): CachedPeer | null {
+		if (!this.#session) return null;
+		const index = this.#peerIndex(this.#session);
+		const found =
+			by === BY_ID
+				? index.peer(kind, key as bigint)
+				: by === BY_USERNAME
+					? index.byUsername(String(key))
+					: index.byPhone(String(key));
+		return found ? clonePeer(found) : null;
 	}
 }

@@ -1,3 +1,4 @@
+import type { DcEntry } from "@x/session-core";
 import {
 	assertSameSession,
 	runConformanceSuite,
@@ -123,5 +124,46 @@ describe("MemorySessionBackend lookups through its peer index", () => {
 		});
 		expect((await backend.findPeerByUsername("same"))?.id).toBe(1n);
 		expect((await backend.findPeerByPhone("5"))?.id).toBe(1n);
+	});
+});
+
+describe("MemorySessionBackend answers at once when nothing is queued", () => {
+	const firstDc = (): DcEntry => sampleSession().dcs[0] as DcEntry;
+
+	it("a lookup or write made while a save is queued comes after it; made while idle, at once", async () => {
+		const backend = new MemorySessionBackend();
+		const saving = backend.save({ ...sampleSession(), peers: [testPeer("user", 7n, 70n)] });
+		// queued behind the save: sees it, and a write behind it is not overwritten by it
+		const found = backend.getPeer("user", 7n);
+		const caching = backend.cachePeer(testPeer("user", 8n, 80n));
+		await Promise.all([saving, caching]);
+		expect((await found)?.accessHash).toBe(70n);
+		// idle now: the write is in the store when the call returns, flush has nothing to wait for
+		const writing = backend.updateDc({ ...firstDc(), timeOffset: 5 });
+		expect(backend.snapshot()?.dcs.find((d) => d.timeOffset === 5)).toBeDefined();
+		await writing;
+		await backend.flush();
+		expect((await backend.getPeer("user", 8n))?.accessHash).toBe(80n);
+	});
+
+	it("a bad argument still rejects and changes nothing; a closed backend still refuses", async () => {
+		const backend = new MemorySessionBackend(sampleSession());
+		const before = backend.snapshot();
+		await expect(backend.updateDc({ ...firstDc(), flags: 999 })).rejects.toThrow(/flags/);
+		expect(backend.snapshot()).toEqual(before);
+		await backend.close();
+		await expect(backend.getPeer("user", 1n)).rejects.toThrow(/closed/);
+		await expect(backend.updateDc(firstDc())).rejects.toThrow(/closed/);
+		await expect(backend.flush()).rejects.toThrow(/closed/);
+	});
+
+	it("finds ids beyond 2^53 and keeps them apart from the nearest numbers", async () => {
+		const big = 2n ** 60n + 1n;
+		const backend = new MemorySessionBackend();
+		await backend.cachePeers([testPeer("channel", big, 1n), testPeer("channel", big - 1n, 2n)]);
+		expect((await backend.getPeer("channel", big))?.accessHash).toBe(1n);
+		expect((await backend.getPeer("channel", big - 1n))?.accessHash).toBe(2n);
+		expect(await backend.getPeer("channel", big + 1n)).toBeNull();
+		expect(await backend.getPeer("user", big)).toBeNull();
 	});
 });
