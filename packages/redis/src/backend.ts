@@ -43,6 +43,7 @@ import {
 } from "./codec.js";
 import {
 	checkDurabilitySupport,
+	type Durability,
 	validateDurability,
 	type WaitForAof,
 	type WaitForReplicas,
@@ -53,8 +54,9 @@ import { leaseLostError } from "./lease-holder.js";
 import { resolveReplicaWait } from "./replica-default.js";
 import { CommandRunner, type Scripted, type ScriptedPipeline } from "./runner.js";
 import { defineScripts } from "./scripts.js";
-import { deleteRedisSession, listRedisSessions, type RedisSessionsLocation } from "./sessions.js";
+import { listRedisSessions, type RedisSessionsLocation } from "./sessions.js";
 import { channelPairs, packSession, type SessionHashes, unpackSession } from "./snapshot.js";
+import { deleteUnheldSession } from "./unheld-delete.js";
 
 /** Options of {@link RedisSessionBackend.open}. */
 export interface RedisSessionOptions {
@@ -231,7 +233,7 @@ export class RedisSessionBackend implements SessionBackend {
 	 * older one-argument form (`{ client, prefix, sessionId }`) still works.
 	 */
 	static deleteSession(
-		location: RedisSessionsLocation & { sessionId?: string },
+		location: RedisSessionsLocation & { sessionId?: string } & Durability,
 		sessionId?: string,
 	): Promise<boolean> {
 		const id = sessionId ?? location.sessionId;
@@ -244,7 +246,8 @@ export class RedisSessionBackend implements SessionBackend {
 				),
 			);
 		}
-		return deleteRedisSession({ ...location, sessionId: id });
+		// confirmed by the replicas as an open backend's writes are (unheld-delete.ts)
+		return deleteUnheldSession({ ...location, sessionId: id });
 	}
 
 	/** The replica wait in force (resolved at open: see `waitForReplicas`), `undefined` for none. */

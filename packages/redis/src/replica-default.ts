@@ -25,8 +25,18 @@ export function nodesShowReplicas(clusterNodes: string): boolean {
 }
 
 /**
+ * Whether the client's slot map (from `CLUSTER SLOTS`: each slot's master, then its replicas)
+ * shows a replica. It is read without a round trip: a command without a key would go to any
+ * node, during a failover maybe a paused old master, and wait there.
+ */
+export function slotsShowReplicas(slots: readonly (readonly string[] | undefined)[]): boolean {
+	for (const owners of slots) if (owners && owners.length > 1) return true;
+	return false;
+}
+
+/**
  * The replica wait to use: the option when given (`false`: none), else
- * {@link CLUSTER_REPLICA_WAIT} on a Cluster whose nodes show replicas, else none.
+ * {@link CLUSTER_REPLICA_WAIT} on a Cluster whose slot map or nodes show replicas, else none.
  */
 export async function resolveReplicaWait(
 	client: RedisLike,
@@ -35,6 +45,8 @@ export async function resolveReplicaWait(
 ): Promise<WaitForReplicas | undefined> {
 	if (option === false) return undefined;
 	if (option !== undefined || !isCluster(client)) return option;
+	if (slotsShowReplicas((client as Cluster).slots)) return { ...CLUSTER_REPLICA_WAIT };
+	// no replica in the map (or no map yet): a master whose replica took over shows only here
 	const nodes = await run("open: list cluster nodes", () => (client as Cluster).cluster("NODES"));
 	return nodesShowReplicas(String(nodes)) ? { ...CLUSTER_REPLICA_WAIT } : undefined;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { clusterRefusal } from "../src/cluster-refusal.js";
 import { toSessionError, wasRefused } from "../src/errors.js";
 import { leaseLostError, parseLeaseLoss } from "../src/lease-holder.js";
-import { nodesShowReplicas } from "../src/replica-default.js";
+import { nodesShowReplicas, slotsShowReplicas } from "../src/replica-default.js";
 
 const reply = (message: string) => Object.assign(new Error(message), { name: "ReplyError" });
 
@@ -70,6 +70,16 @@ describe("the default replica wait", () => {
 		expect(nodesShowReplicas([...masters, line("d", 7003, "master,fail", "-")].join("\n"))).toBe(
 			true,
 		);
+	});
+
+	it("are read from the client's slot map first (no command that could reach a paused node)", () => {
+		const slots: string[][] = [];
+		expect(slotsShowReplicas(slots)).toBe(false); // no map yet: CLUSTER NODES is asked
+		slots[0] = ["127.0.0.1:7000"];
+		slots[16383] = ["127.0.0.1:7002"];
+		expect(slotsShowReplicas(slots)).toBe(false);
+		slots[9000] = ["127.0.0.1:7001", "127.0.0.1:7004"];
+		expect(slotsShowReplicas(slots)).toBe(true);
 	});
 });
 

@@ -27,11 +27,68 @@ export class Ledger {
 	readonly holders: Holder[] = [];
 	readonly #loops = new Map<Holder, Promise<void>>();
 	readonly #stop = new Set<Holder>();
+	readonly #start = Date.now();
+	/** What happened, in order: the scenario's steps and each holder's writes. */
+	readonly #events: { at: number; what: string }[] = [];
 
 	constructor(
 		readonly prefix: string,
 		readonly sessionId: string,
 	) {}
+
+	/** Records a step of the scenario in the timeline. */
+	note(what: string): void {
+		this.#events.push({ at: Date.now(), what });
+	}
+
+	/**
+	 * The timeline, ms from the run's start, with runs of one holder's acknowledged writes
+	 * folded into one line: shown when a run fails, so the failure says where the time went.
+	 */
+	timeline(): string {
+		const lines: string[] = [];
+		let folded: { at: number; what: string; n: number; last: number } | undefined;
+		const flush = () => {
+			if (!folded) return;
+			const t = (ms: number) => String(ms - this.#start).padStart(6);
+			lines.push(
+				folded.n > 1
+					? `${t(folded.at)}..${t(folded.last)} ${folded.what} ×${folded.n}`
+					: `${t(folded.at)} ${folded.what}`,
+			);
+			folded = undefined;
+		};
+		for (const e of this.#events) {
+			if (folded && folded.what === e.what && e.what.endsWith(" acknowledged")) {
+				folded.n++;
+				folded.last = e.at;
+				continue;
+			}
+			flush();
+			folded = { at: e.at, what: e.what, n: 1, last: e.at };
+		}
+		flush();
+		return lines.join("\n");
+	}
+
+	/**
+	 * Settles with `promise`, or rejects after `ms` naming the step: no step of a scenario waits
+	 * without a bound (the caller's run then fails with the timeline).
+	 */
+	async within<T>(ms: number, step: string, promise: Promise<T>): Promise<T> {
+		this.note(`${step}…`);
+		let timer: NodeJS.Timeout | undefined;
+		const late = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`${step}: not done within ${ms} ms`)), ms);
+		});
+		try {
+			const value = await Promise.race([promise, late]);
+			this.note(`${step} done`);
+			return value;
+		} finally {
+			clearTimeout(timer);
+		}
+	}
 
 	/** Opens a holder (recorded once open resolves). */
 	async open(
@@ -39,6 +96,7 @@ export class Ledger {
 		client: Cluster,
 		options: Partial<RedisSessionOptions> = {},
 	): Promise<Holder> {
+		this.note(`${name} opening`);
 		const backend = await RedisSessionBackend.open({
 			client,
 			prefix: this.prefix,
@@ -46,6 +104,9 @@ export class Ledger {
 			leaseTtlMs: 1500,
 			commandTimeout: 3000,
 			...options,
+		}).catch((e: unknown) => {
+			this.note(`${name}'s open failed: ${(e as Error).message.slice(0, 200)}`);
+			throw e;
 		});
 		const holder: Holder = {
 			name,
@@ -57,6 +118,7 @@ export class Ledger {
 			locked: [],
 		};
 		this.holders.push(holder);
+		this.note(`${name} opened with token ${holder.token || "-"}`);
 		return holder;
 	}
 
@@ -67,10 +129,12 @@ export class Ledger {
 		try {
 			await holder.backend.setExtension(field, new Uint8Array([n & 0xff]));
 			holder.acks.push({ field, issuedAt });
+			this.note(`${holder.name} acknowledged`);
 			return true;
 		} catch (e) {
 			if (!(e instanceof SessionBackendError)) throw e;
 			holder.failures.push(`${e.code}: ${e.message}`);
+			this.note(`${holder.name} write ${n} failed: ${e.code}: ${e.message.slice(0, 160)}`);
 			if (e.code === "LOCKED") holder.locked.push(e.message);
 			return false;
 		}
