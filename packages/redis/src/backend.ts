@@ -16,18 +16,16 @@ import {
 	SessionLockedError,
 	type UpdateStateChange,
 } from "@x/session-core";
+import type { SharedHandle } from "@x/session-core/backend";
 import {
 	checkExtensionKey,
 	normalizePhone,
 	normalizeUsername,
 	preparePeers,
 } from "@x/session-core/backend";
-import {
-	ConnectionWatch,
-	checkDatabase,
-	DEFAULT_COMMAND_TIMEOUT,
-	type RedisLike,
-} from "./client.js";
+import type { RedisOptions } from "ioredis";
+import { checkDatabase, DEFAULT_COMMAND_TIMEOUT, type RedisLike } from "./client.js";
+import { attachHub, type ClientHub } from "./client-hub.js";
 import {
 	checkI32,
 	checkI64,
@@ -55,13 +53,27 @@ import { resolveReplicaWait } from "./replica-default.js";
 import { CommandRunner, type Scripted, type ScriptedPipeline } from "./runner.js";
 import { defineScripts } from "./scripts.js";
 import { listRedisSessions, type RedisSessionsLocation } from "./sessions.js";
+import { acquireSharedClient, type RedisClusterTarget, validateTarget } from "./shared-client.js";
 import { channelPairs, packSession, type SessionHashes, unpackSession } from "./snapshot.js";
 import { deleteUnheldSession } from "./unheld-delete.js";
 
 /** Options of {@link RedisSessionBackend.open}. */
 export interface RedisSessionOptions {
-	/** An ioredis `Redis` or `Cluster`. The backend does not close it unless `closeClient` is set. */
-	client: RedisLike;
+	/**
+	 * An ioredis `Redis` or `Cluster` of yours, used as is: the backend does not close it unless
+	 * `closeClient` is set. Give this, `url` or `cluster`.
+	 */
+	client?: RedisLike;
+	/**
+	 * `redis://[:password@]host[:port][/db]` (or `rediss://`): the backend connects itself, and
+	 * every session opened with the same `url` and `redisOptions` in this process shares one
+	 * client, closed with the last of them.
+	 */
+	url?: string;
+	/** ioredis options for the client made from `url` (default `connectTimeout` 5000, `maxRetriesPerRequest` 2). */
+	redisOptions?: RedisOptions;
+	/** A Redis Cluster to connect to, shared like `url`: `{ nodes: [{ host, port }], options? }`. */
+	cluster?: RedisClusterTarget;
 	/** Key prefix; must not contain `{` or `}` (default `"xs"`). */
 	prefix?: string;
 	/** Which session under the prefix (default `"default"`). */
@@ -128,7 +140,9 @@ export class RedisSessionBackend implements SessionBackend {
 	/** The keys of this session. */
 	readonly keys: SessionKeys;
 	readonly #client: RedisLike;
-	readonly #watch: ConnectionWatch;
+	readonly #hub: ClientHub;
+	/** The share of a client the backend made (`url`, `cluster`), released on close. */
+	readonly #shared: SharedHandle<RedisLike> | undefined;
 	readonly #run: CommandRunner;
 	readonly #closeClient: boolean;
 	readonly #readOnly: boolean;
@@ -137,17 +151,23 @@ export class RedisSessionBackend implements SessionBackend {
 	/** Peers + min peers as last seen; sizes the timeout of a load without an extra round trip. */
 	#entriesHint = 0;
 
-	private constructor(options: RedisSessionOptions, keys: SessionKeys) {
-		this.#client = options.client;
+	private constructor(
+		options: RedisSessionOptions,
+		keys: SessionKeys,
+		client: RedisLike,
+		shared: SharedHandle<RedisLike> | undefined,
+	) {
+		this.#client = client;
+		this.#shared = shared;
 		this.prefix = options.prefix ?? "xs";
 		this.sessionId = options.sessionId ?? "default";
 		this.keys = keys;
 		this.#closeClient = options.closeClient ?? false;
 		this.#readOnly = options.readOnly === true;
-		this.#watch = new ConnectionWatch(options.client);
+		this.#hub = attachHub(client);
 		this.#run = new CommandRunner(
-			options.client,
-			this.#watch,
+			client,
+			this.#hub.watch,
 			options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT,
 			{ waitForReplicas: options.waitForReplicas, waitForAof: options.waitForAof },
 			(op) => this.#checkWritable(op),
@@ -165,13 +185,24 @@ export class RedisSessionBackend implements SessionBackend {
 
 	/** Connects to the session: defines the scripts, checks options, and takes the lease. */
 	static async open(options: RedisSessionOptions): Promise<RedisSessionBackend> {
-		if (!options || typeof options.client?.defineCommand !== "function") {
+		const given = [options?.client, options?.url, options?.cluster].filter((o) => o !== undefined);
+		if (given.length !== 1) {
+			throw new SessionBackendError(
+				"INVALID_ARGUMENT",
+				given.length === 0
+					? "give where the sessions live: url (e.g. redis://127.0.0.1:6379), cluster ({ nodes }), or an ioredis client"
+					: "give one of client, url and cluster, not several",
+				{ backend: BACKEND },
+			);
+		}
+		if (options.client !== undefined && typeof options.client?.defineCommand !== "function") {
 			throw new SessionBackendError(
 				"INVALID_ARGUMENT",
 				"client must be an ioredis Redis or Cluster",
 				{ backend: BACKEND },
 			);
 		}
+		validateTarget(options);
 		const keys = sessionKeys(options.prefix ?? "xs", options.sessionId ?? "default");
 		const timeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
 		if (!(timeout >= 0))
@@ -185,16 +216,17 @@ export class RedisSessionBackend implements SessionBackend {
 			});
 		}
 		validateDurability(options);
-		defineScripts(options.client);
-		const backend = new RedisSessionBackend(options, keys);
+		// the caller's client as is, else the one shared by every session on this url/cluster
+		const shared = options.client ? undefined : await acquireSharedClient(options);
+		const client = options.client ?? (shared?.value as RedisLike);
+		defineScripts(client);
+		const backend = new RedisSessionBackend(options, keys, client, shared);
 		const run = <T>(op: string, c: () => Promise<T>) => backend.#run.bounded(op, c);
 		try {
-			await checkDatabase(options.client, run); // before the lease: it must land in that db
-			await checkDurabilitySupport(options.client, options, run);
+			await checkDatabase(client, run); // before the lease: it must land in that db
+			await checkDurabilitySupport(client, options, run);
 			if (!options.readOnly)
-				backend.#run.useReplicaWait(
-					await resolveReplicaWait(options.client, options.waitForReplicas, run),
-				);
+				backend.#run.useReplicaWait(await resolveReplicaWait(client, options.waitForReplicas, run));
 			if (!options.readOnly && (options.lock ?? true)) {
 				backend.#lease = await Lease.acquire(
 					keys,
@@ -203,20 +235,23 @@ export class RedisSessionBackend implements SessionBackend {
 						ttlMs: ttl,
 						waitMs: options.lockWaitMs ?? 0,
 						...(options.owner ? { owner: options.owner } : {}),
+						// one timer and one round trip per interval for all the client's leases
+						scheduler: (lease) => backend.#hub.renewer.add(lease, backend.#run.durability, timeout),
 					},
 					// lease writes too are never left in ioredis's offline queue, and are
 					// confirmed by the replicas like the other writes
 					(op, call) => backend.#run.leaseScript(op, call),
 				);
 			} else {
-				await run("connect", () => options.client.ping());
+				await run("connect", () => client.ping());
 			}
 			const sizes = await run("open", () =>
-				options.client.multi().hlen(keys.peers).hlen(keys.minpeers).exec(),
+				client.multi().hlen(keys.peers).hlen(keys.minpeers).exec(),
 			);
 			backend.#entriesHint = (sizes ?? []).reduce((n, r) => n + Number(r[1] ?? 0), 0);
 		} catch (e) {
-			backend.#watch.detach();
+			await backend.#lease?.release().catch(() => undefined);
+			await backend.#detach();
 			throw e;
 		}
 		return backend;
@@ -587,11 +622,20 @@ export class RedisSessionBackend implements SessionBackend {
 			try {
 				await this.#lease?.release();
 			} finally {
-				this.#watch.detach();
-				if (this.#closeClient) await this.#client.quit().catch(() => this.#client.disconnect());
+				await this.#detach();
 			}
 		})();
 		return this.#closing;
+	}
+
+	/** Gives back this session's share of the client: its hub, and a client the backend made. */
+	async #detach(): Promise<void> {
+		try {
+			if (this.#shared) await this.#shared.release();
+			else if (this.#closeClient) await this.#client.quit().catch(() => this.#client.disconnect());
+		} finally {
+			this.#hub.detach();
+		}
 	}
 
 	#guardArgs(): [string, string] {

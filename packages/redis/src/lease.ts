@@ -16,7 +16,15 @@ export interface LeaseOptions {
 	waitMs: number;
 	/** Owner label stored in the lease value (default: a random UUID). */
 	owner?: string;
+	/** Keeps the lease renewed (the client's shared renewer); default: a timer of its own. */
+	scheduler?: RenewalScheduler;
 }
+
+/** Starts renewing `lease` every third of its TTL; returns the function that stops it. */
+export type RenewalScheduler = (lease: Lease) => () => void;
+
+/** A renewal's reply: `[1, value]` renewed, `[0, holder or '', fence or '']` gone. */
+export type RenewReply = [number, string?, string?];
 
 /**
  * Sends one lease script, with the backend's timeout and error mapping. With durability options
@@ -54,12 +62,14 @@ export class Lease {
 	readonly value: string;
 	readonly token: string;
 	#timer: NodeJS.Timeout | undefined;
+	#stopScheduled: (() => void) | undefined;
 	#renewing = false;
 	#released = false;
 	#lost: LeaseLoss | undefined;
 	readonly #keys: SessionKeys;
 	readonly #ttlMs: number;
 	readonly #script: LeaseScript;
+	readonly #scheduler: RenewalScheduler | undefined;
 
 	private constructor(
 		keys: SessionKeys,
@@ -67,8 +77,10 @@ export class Lease {
 		value: string,
 		token: string,
 		script: LeaseScript,
+		scheduler: RenewalScheduler | undefined,
 	) {
 		this.#keys = keys;
+		this.#scheduler = scheduler;
 		this.#ttlMs = ttlMs;
 		this.value = value;
 		this.token = token;
@@ -111,7 +123,14 @@ export class Lease {
 				continue;
 			}
 			if (reply[0] === 1) {
-				const lease = new Lease(keys, options.ttlMs, reply[1], String(reply[2]), script);
+				const lease = new Lease(
+					keys,
+					options.ttlMs,
+					reply[1],
+					String(reply[2]),
+					script,
+					options.scheduler,
+				);
 				lease.#startRenewal();
 				return lease;
 			}
@@ -136,6 +155,16 @@ export class Lease {
 		);
 	}
 
+	/** The keys of the session this lease is on. */
+	get keys(): SessionKeys {
+		return this.#keys;
+	}
+
+	/** The lease lifetime in ms. */
+	get ttlMs(): number {
+		return this.#ttlMs;
+	}
+
 	/** How the lease was lost, once it is known to be; `undefined` while held. */
 	get lost(): LeaseLoss | undefined {
 		return this.#lost;
@@ -150,17 +179,25 @@ export class Lease {
 		const { reply, unconfirmed } = await this.#script("renew lease", (c) =>
 			c.xsessionRenew(this.#keys.lease, this.#keys.fence, this.value, this.#ttlMs),
 		);
-		const [ok, holder, fence] = reply as [number, string, string?];
-		if (ok === 0) {
-			this.#lost =
-				!holder && fence === this.token
-					? { kind: "expired" }
-					: { kind: "taken", fence: fence || undefined, holder: parseLeaseValue(holder) };
-			this.#stopRenewal();
-			return false;
-		}
+		if (!this.settleRenewal(reply as RenewReply)) return false;
 		if (unconfirmed) throw unconfirmed;
 		return true;
+	}
+
+	/**
+	 * Takes in a renewal's reply (this lease's own, or its part of a shared renewer's): a lease
+	 * found gone is lost for good and stops renewing. True when it was renewed.
+	 */
+	settleRenewal(reply: RenewReply): boolean {
+		if (this.#lost !== undefined || this.#released) return false;
+		const [ok, holder, fence] = reply;
+		if (ok !== 0) return true;
+		this.#lost =
+			!holder && fence === this.token
+				? { kind: "expired" }
+				: { kind: "taken", fence: fence || undefined, holder: parseLeaseValue(holder) };
+		this.#stopRenewal();
+		return false;
 	}
 
 	/** Stops renewing and deletes the lease if it is still ours (compare-and-delete). */
@@ -172,6 +209,10 @@ export class Lease {
 	}
 
 	#startRenewal(): void {
+		if (this.#scheduler) {
+			this.#stopScheduled = this.#scheduler(this);
+			return;
+		}
 		const every = Math.max(50, Math.floor(this.#ttlMs / 3));
 		this.#timer = setInterval(() => {
 			// one renewal at a time; a failed one (server away, replicas not confirming) is
@@ -191,5 +232,7 @@ export class Lease {
 	#stopRenewal(): void {
 		if (this.#timer) clearInterval(this.#timer);
 		this.#timer = undefined;
+		this.#stopScheduled?.();
+		this.#stopScheduled = undefined;
 	}
 }

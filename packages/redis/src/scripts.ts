@@ -246,3 +246,29 @@ export function defineScripts(client: Redis | Cluster): void {
 		client.defineCommand(name, { numberOfKeys: def.numberOfKeys, lua: def.lua });
 	}
 }
+
+/**
+ * Renews many leases in one call (the lease renewer's, sent with `EVAL … 0`): per lease the
+ * compare-and-pexpire of `xsessionRenew`. The keys are passed in ARGV, not KEYS, so one call
+ * covers sessions in many slots: on a Cluster it is sent to one node with the leases of the slots
+ * that node serves (Redis allows a script keys of several slots of its own node when they are not
+ * declared), and a key the node does not serve (a slot that moved) is answered `{2, error}`
+ * instead of failing the call, so that lease is renewed alone, through the redirects.
+ * ARGV: (session key base with the client's keyPrefix, lease value, ttl ms) per lease.
+ * Returns per lease: 1 renewed, {0, current holder or '', current fence or ''} lost,
+ * {2, error} not served here.
+ */
+export const RENEW_MANY_LUA = `local out = {}
+for i = 1, #ARGV, 3 do
+	local lease = ARGV[i] .. ':lease'
+	local cur = redis.pcall('GET', lease)
+	if type(cur) == 'table' and cur.err then
+		out[#out + 1] = {2, cur.err}
+	elseif cur == ARGV[i + 1] then
+		redis.call('PEXPIRE', lease, ARGV[i + 2])
+		out[#out + 1] = 1
+	else
+		out[#out + 1] = {0, cur or '', redis.call('GET', ARGV[i] .. ':fence') or ''}
+	end
+end
+return out`;
