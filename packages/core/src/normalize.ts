@@ -1,6 +1,6 @@
 import { DC_SLOT_MASK } from "./dc-slots.js";
 import { settleIdentifiers } from "./extensions.js";
-import { peerKey } from "./peers.js";
+import { hasRepeatedPeer, peerKey } from "./peers.js";
 import type { ChannelPts, PersistedSession } from "./types.js";
 
 /**
@@ -10,7 +10,10 @@ import type { ChannelPts, PersistedSession } from "./types.js";
  */
 export function normalizeSession(session: PersistedSession): PersistedSession {
 	const dcs = dedupe(session.dcs, (d) => `${d.dcId}/${d.flags & DC_SLOT_MASK}`);
-	const peers = dedupe(session.peers, (p) => peerKey(p.kind, p.id));
+	// the usual list repeats no peer: checked with number keys, then copied in one pass
+	const peers = hasRepeatedPeer(session.peers)
+		? dedupe(session.peers, (p) => peerKey(p.kind, p.id))
+		: session.peers.map((p) => ({ ...p }));
 	const minPeers = dedupe(session.minPeers, (m) => m.userId);
 	const channels: ChannelPts[] = dedupe(session.updatesState.channels, (c) => c.channelId);
 	if (peers.some((p) => p.meta)) settleIdentifiers(peers);

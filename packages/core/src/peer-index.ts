@@ -1,5 +1,5 @@
 import { clonePeer, IdentifierOwners, normalizePhone, normalizeUsername } from "./extensions.js";
-import { mergeOwnedPeer } from "./peers.js";
+import { idKey, mergeOwnedPeer } from "./peers.js";
 import type { CachedPeer, PeerKind, PersistedSession } from "./types.js";
 
 /**
@@ -9,12 +9,6 @@ import type { CachedPeer, PeerKind, PersistedSession } from "./types.js";
 export function upsertPeers(session: PersistedSession, peers: readonly CachedPeer[]): void {
 	upsertPreparedPeers(session, peers.map(clonePeer));
 }
-
-/** Largest id kept as a number key: a number hashes far faster than a bigint in a Map. */
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** The map key of a bare id: a number when exact (every real peer id), else the bigint. */
-const keyOf = (id: bigint): number | bigint => (id <= SAFE && id >= -SAFE ? Number(id) : id);
 
 /**
  * Where each peer of a session's peer list is, and who owns each username and phone, kept from
@@ -32,7 +26,7 @@ export class PeerIndex {
 		for (let i = 0; i < peers.length; i++) {
 			const p = peers[i] as CachedPeer;
 			const at = this.#ids(p.kind);
-			const key = keyOf(p.id);
+			const key = idKey(p.id);
 			if (!at.has(key)) at.set(key, i);
 		}
 	}
@@ -53,7 +47,7 @@ export class PeerIndex {
 
 	/** The first peer of `(kind, id)`, as {@link findPeer} finds it. */
 	peer(kind: PeerKind, id: bigint): CachedPeer | undefined {
-		const i = this.#at.get(kind)?.get(keyOf(id));
+		const i = this.#at.get(kind)?.get(idKey(id));
 		return i === undefined ? undefined : this.peers[i];
 	}
 
@@ -85,7 +79,7 @@ export class PeerIndex {
 	/** Puts `peer` (a copy the caller gives up) in the list, merged, and claims its identifiers. */
 	upsert(peer: CachedPeer): void {
 		const at = this.#ids(peer.kind);
-		const key = keyOf(peer.id);
+		const key = idKey(peer.id);
 		let i = at.get(key);
 		if (i === undefined) {
 			i = this.peers.length;

@@ -1,6 +1,35 @@
 import { clonePeer } from "./extensions.js";
 import type { CachedMinPeer, CachedPeer, PeerKind, PersistedSession } from "./types.js";
 
+/** Largest id kept as a number key: a number hashes far faster than a bigint in a Map. */
+const SAFE_ID = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A map key for a bare id: a number when exact (every real peer id), else the bigint itself. */
+export function idKey(id: bigint): number | bigint {
+	return id <= SAFE_ID && id >= -SAFE_ID ? Number(id) : id;
+}
+
+/**
+ * Whether two peers of `peers` have the same `(kind, id)`. The bare ids as doubles, sorted:
+ * no two equal means no repeat (the usual list, several times cheaper than a set of keys);
+ * otherwise (the same id under two kinds, or ids beyond 2^53 that round alike) an exact check.
+ */
+export function hasRepeatedPeer(peers: readonly CachedPeer[]): boolean {
+	const ids = new Float64Array(peers.length);
+	for (let i = 0; i < peers.length; i++) ids[i] = Number((peers[i] as CachedPeer).id);
+	ids.sort();
+	let alike = false;
+	for (let i = 1; i < ids.length && !alike; i++) alike = ids[i] === ids[i - 1];
+	if (!alike) return false;
+	const seen = new Set<string>();
+	for (const p of peers) {
+		const key = peerKey(p.kind, p.id);
+		if (seen.has(key)) return true;
+		seen.add(key);
+	}
+	return false;
+}
+
 /** A string key for a peer's identity `(kind, id)`. */
 export function peerKey(kind: PeerKind, id: bigint): string {
 	return `${kind}:${id}`;

@@ -205,6 +205,17 @@ describe("normalize, canonical, equality, clone", () => {
 		expect(s.peers).toHaveLength(4); // input untouched
 	});
 
+	it("normalizeSession: peers whose ids round alike as numbers, or share a bare id, stay apart", () => {
+		const big = 2n ** 60n;
+		const distinct = [user(big), user(big + 1n), channel(big), user(1n), channel(1n)];
+		expect(normalizeSession(session({ peers: distinct })).peers).toEqual(distinct);
+		const repeated = [user(big, 1n), user(big + 1n), user(big, 2n)];
+		expect(normalizeSession(session({ peers: repeated })).peers).toEqual([
+			user(big, 2n),
+			user(big + 1n),
+		]);
+	});
+
 	it("sessionsEqual ignores order unless asked, and compares keys by value", () => {
 		const a = session({
 			dcs: [dc({ authKey: seqKey() }), dc({ dcId: 3 })],

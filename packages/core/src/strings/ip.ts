@@ -1,16 +1,24 @@
 /** IPv4 dotted text → 4 bytes, or `undefined`. */
 export function parseIpv4(text: string): Uint8Array | undefined {
-	const parts = text.split(".");
-	if (parts.length !== 4) return undefined;
+	// by character codes: four parts of 1 to 3 digits, no leading zero, each at most 255
 	const out = new Uint8Array(4);
-	for (let i = 0; i < 4; i++) {
-		const p = parts[i] as string;
-		if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
-		const n = Number(p);
-		if (n > 255) return undefined;
-		out[i] = n;
+	let part = 0;
+	let value = 0;
+	let digits = 0;
+	for (let i = 0; i <= text.length; i++) {
+		const c = i < text.length ? text.charCodeAt(i) : 46; /* . */
+		if (c === 46) {
+			if (digits === 0 || part > 3) return undefined;
+			out[part++] = value;
+			value = 0;
+			digits = 0;
+		} else if (c >= 48 && c <= 57) {
+			if (digits > 0 && value === 0) return undefined; // a leading zero
+			value = value * 10 + (c - 48);
+			if (++digits > 3 || value > 255) return undefined;
+		} else return undefined;
 	}
-	return out;
+	return part === 4 ? out : undefined;
 }
 
 /** IPv6 text (with `::` and an optional embedded IPv4 tail) → 16 bytes, or `undefined`. */

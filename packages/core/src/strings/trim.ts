@@ -5,5 +5,9 @@ const RUST_WHITESPACE =
 
 /** Trims the ends as Rust's `str::trim` does (which ferogram applies before decoding a string). */
 export function trimSessionString(text: string): string {
+	// the usual string starts and ends with a printable ASCII character: nothing to trim
+	const first = text.charCodeAt(0);
+	const last = text.charCodeAt(text.length - 1);
+	if (first > 32 && first < 127 && last > 32 && last < 127) return text;
 	return text.replace(RUST_WHITESPACE, "");
 }
