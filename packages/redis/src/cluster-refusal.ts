@@ -48,6 +48,16 @@ function nodeKey(node: {
 	return `${node.options.host}:${node.options.port}`;
 }
 
+/**
+ * The node an `ASK` sends the command to, when the client has it among its nodes (the pipeline,
+ * built by the client as before, is sent there behind `ASKING`); `undefined` otherwise, and for
+ * every other refusal.
+ */
+export function askTarget(client: RedisLike, refusal: ClusterRefusal): string | undefined {
+	if (refusal.kind !== "ASK" || refusal.node === undefined || !isCluster(client)) return undefined;
+	return client.nodes("all").some((n) => nodeKey(n) === refusal.node) ? refusal.node : undefined;
+}
+
 /** Refreshes the slot map, resolving when done (or after `ms`). */
 function refreshSlots(cluster: Cluster, ms: number): Promise<void> {
 	return new Promise((done) => {

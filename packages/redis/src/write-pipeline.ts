@@ -2,9 +2,11 @@
 // (in one MULTI when asked), then WAIT/WAITAOF after them on the same connection, so the waits
 // cover exactly this write. A Cluster node that refuses it (MOVED, ASK, CLUSTERDOWN, …) did not
 // run it; the refusal is followed and the whole pipeline sent again (every write of the backend
-// is idempotent, and a refused one was not applied), until `refuseUntil`.
+// is idempotent, and a refused one was not applied), until `refuseUntil`. After `ASK` (the slot
+// is being migrated and the session's keys are on the importing node already) the pipeline goes
+// to that node behind `ASKING`, its waits with it, as ioredis does for a single command.
 import type { RedisLike } from "./client.js";
-import { firstRefusal, followRefusal } from "./cluster-refusal.js";
+import { askTarget, firstRefusal, followRefusal } from "./cluster-refusal.js";
 import { appendWaits, type Durability } from "./durability.js";
 import type { ScriptedPipeline } from "./runner.js";
 
@@ -21,8 +23,16 @@ export async function runWritePipeline(
 	multi: boolean,
 	refuseUntil: number,
 ): Promise<Replies> {
+	let asking: string | undefined;
 	for (let attempt = 0; ; attempt++) {
 		const p = client.pipeline() as ScriptedPipeline;
+		if (asking) {
+			// ioredis sends a pipeline to `preferKey`'s node when it is set (as it does itself when
+			// it follows an ASK); ASKING holds for the next command, through a MULTI to its EXEC
+			(p as unknown as { preferKey: string }).preferKey = asking;
+			p.asking();
+		}
+		const lead = p.length;
 		if (multi) (p as unknown as { multi(): void }).multi();
 		const before = p.length;
 		build(p);
@@ -31,10 +41,11 @@ export async function runWritePipeline(
 		// replicas that have older writes only
 		if (multi) void p.exec();
 		appendWaits(p, durability);
-		const raw = ((await p.exec()) ?? []) as Replies;
+		const raw = (((await p.exec()) ?? []) as Replies).slice(lead);
 		const refusal = firstRefusal(raw);
 		if (!refusal || Date.now() >= refuseUntil) return multi ? unwrapTransaction(raw, queued) : raw;
-		await followRefusal(client, refusal, attempt, refuseUntil);
+		asking = askTarget(client, refusal);
+		if (!asking) await followRefusal(client, refusal, attempt, refuseUntil);
 	}
 }
 

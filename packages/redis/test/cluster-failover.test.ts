@@ -36,7 +36,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A client of the cluster, disconnected after the test, once it has its slot map (within 10 s).
- * No PING: it would go to any master, maybe a paused one, and wait until it is resumed.
+ * No PING: it would go to any master, maybe a paused one, and wait until it is resumed. For the
+ * same reason clients are made before a node is paused: ioredis's ready check (CLUSTER INFO)
+ * goes to any node too.
  */
 async function client(options: Parameters<ReplicatedCluster["client"]>[0] = {}): Promise<Cluster> {
 	const c = cluster.client(options);
@@ -192,13 +194,38 @@ describe.skipIf(!available)("redis cluster failover with replicas (default optio
 		expect(await RedisSessionBackend.listSessions(location)).toEqual([]);
 	});
 
+	it("a write during a slot migration goes to the importing master (ASK, then ASKING), confirmed by its replica", async () => {
+		const { ledger: l, master } = await session();
+		const key = `${l.prefix}:{acc}:lease`;
+		// a TTL no renewal is due within: the lease's own writes are tested, not the renewer's
+		const a = await l.open("A", await client(), { leaseTtlMs: 30_000 });
+		expect(await l.write(a, 0)).toBe(true);
+		const to = (await cluster.masters()).find((n) => n !== master) as ClusterNode;
+		const { slot, from } = await l.within(15_000, "keys moved", cluster.startMigration(key, to));
+		l.note(`slot ${slot}: keys moved from :${from.port} to :${to.port}, migration open`);
+		// the source answers ASK for every key of the session until the migration ends
+		expect(await l.write(a, 1), a.failures.join("\n")).toBe(true);
+		expect(await l.write(a, 2), a.failures.join("\n")).toBe(true);
+		await cluster.finishMigration(slot, from, to);
+		expect(await l.write(a, 3), a.failures.join("\n")).toBe(true); // MOVED from now on
+		await l.within(20_000, "holders close", l.closeAll());
+		await l.within(35_000, "cluster settles", cluster.settle());
+		await l.within(
+			30_000,
+			"ledger check",
+			client().then((c) => l.check(c)),
+		);
+		expect(a.acks.map((x) => x.field)).toHaveLength(4);
+	});
+
 	it(`master SIGKILLed, replica promoted (${RUNS} runs)`, async () => {
 		for (let i = 0; i < RUNS; i++) {
 			await run(`run ${i + 1}`, async () => {
 				const { ledger: l, master, replica } = await session();
 				const a = await writingWithLaggingReplica(l, master);
+				const bClient = await client();
 				await l.within(10_000, "master killed", cluster.kill(master));
-				const b = contender(l, "B", await client());
+				const b = contender(l, "B", bClient);
 				await promoted(l, replica);
 				await sleep(TTL);
 				// it comes back as the new master's replica
@@ -214,11 +241,12 @@ describe.skipIf(!available)("redis cluster failover with replicas (default optio
 				await run(`run ${i + 1}`, async () => {
 					const { ledger: l, master, replica } = await session();
 					const a = await writingWithLaggingReplica(l, master);
+					const bClient = await client();
 					cluster.pause(master); // A's writes and renewals queue up in its socket
 					l.note("old master paused");
 					await l.within(10_000, `CLUSTER FAILOVER ${mode}`, cluster.failover(replica, mode));
 					await promoted(l, replica);
-					const b = contender(l, "B", await client());
+					const b = contender(l, "B", bClient);
 					await sleep(TTL + 500); // A's lease runs out on the new master
 					cluster.resumeNow(master); // runs A's queued commands, then learns it was replaced
 					l.note("old master resumed");
@@ -239,6 +267,7 @@ describe.skipIf(!available)("redis cluster failover with replicas (default optio
 				l.note("A's client disconnected");
 				// C's slot map still says the old master (no periodic refresh)
 				const stale = await client({ slotsRefreshInterval: 0 } as never);
+				const dClient = await client();
 				// its connection to the master is up
 				await l.within(
 					10_000,
@@ -255,7 +284,7 @@ describe.skipIf(!available)("redis cluster failover with replicas (default optio
 				await sleep(100);
 				await l.within(10_000, "CLUSTER FAILOVER TAKEOVER", cluster.failover(replica, "TAKEOVER"));
 				await promoted(l, replica);
-				const d = l.open("D", await client(), { lockWaitMs: 30_000 });
+				const d = l.open("D", dClient, { lockWaitMs: 30_000 });
 				d.catch(() => undefined); // awaited below
 				await sleep(TTL + 200); // A's lease has run out everywhere
 				cluster.resumeNow(master);

@@ -178,6 +178,52 @@ export class ReplicatedCluster {
 		await cli(master.port, "CLIENT", "KILL", "TYPE", "replica");
 	}
 
+	/**
+	 * Starts moving `key`'s slot from its master to the master `to` (`IMPORTING` on `to`,
+	 * `MIGRATING` on the source) and moves every key of the slot there, leaving the migration
+	 * open: the source now answers `ASK` for those keys. {@link finishMigration} ends it.
+	 */
+	async startMigration(key: string, to: ClusterNode): Promise<{ slot: number; from: ClusterNode }> {
+		const slot = keySlot(key);
+		const { master: from } = await this.roles(key);
+		const lines = await this.view();
+		const id = (n: ClusterNode) => lines.find((l) => l.port === n.port)?.id as string;
+		await cli(to.port, "CLUSTER", "SETSLOT", String(slot), "IMPORTING", id(from));
+		await cli(from.port, "CLUSTER", "SETSLOT", String(slot), "MIGRATING", id(to));
+		const keys = (await cli(from.port, "CLUSTER", "GETKEYSINSLOT", String(slot), "10000"))
+			.split("\n")
+			.filter(Boolean);
+		if (keys.length > 0) {
+			const out = await cli(
+				from.port,
+				"MIGRATE",
+				"127.0.0.1",
+				String(to.port),
+				"",
+				"0",
+				"5000",
+				"KEYS",
+				...keys,
+			);
+			if (!out.includes("OK")) throw new Error(`MIGRATE: ${out}`);
+		}
+		return { slot, from };
+	}
+
+	/** Ends a migration: the slot belongs to `to` (told to both nodes; the others learn it by gossip). */
+	async finishMigration(slot: number, from: ClusterNode, to: ClusterNode): Promise<void> {
+		const id = (await this.view()).find((l) => l.port === to.port)?.id as string;
+		for (const n of [to, from]) await cli(n.port, "CLUSTER", "SETSLOT", String(slot), "NODE", id);
+	}
+
+	/** The live masters serving slots, by a live node's view. */
+	async masters(): Promise<ClusterNode[]> {
+		const lines = await this.view();
+		return this.nodes.filter((n) =>
+			lines.some((l) => l.port === n.port && l.flags.includes("master") && l.slots.length > 0),
+		);
+	}
+
 	/** SIGKILL, no shutdown. */
 	async kill(node: ClusterNode): Promise<void> {
 		if (node.paused) this.resumeNow(node);
