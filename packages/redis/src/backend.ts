@@ -53,7 +53,12 @@ import { resolveReplicaWait } from "./replica-default.js";
 import { CommandRunner, type Scripted, type ScriptedPipeline } from "./runner.js";
 import { defineScripts } from "./scripts.js";
 import { listRedisSessions, type RedisSessionsLocation } from "./sessions.js";
-import { acquireSharedClient, type RedisClusterTarget, validateTarget } from "./shared-client.js";
+import {
+	acquireSharedClient,
+	checkLocation,
+	type RedisClusterTarget,
+	withClient,
+} from "./shared-client.js";
 import { channelPairs, packSession, type SessionHashes, unpackSession } from "./snapshot.js";
 import { deleteUnheldSession } from "./unheld-delete.js";
 
@@ -185,24 +190,7 @@ export class RedisSessionBackend implements SessionBackend {
 
 	/** Connects to the session: defines the scripts, checks options, and takes the lease. */
 	static async open(options: RedisSessionOptions): Promise<RedisSessionBackend> {
-		const given = [options?.client, options?.url, options?.cluster].filter((o) => o !== undefined);
-		if (given.length !== 1) {
-			throw new SessionBackendError(
-				"INVALID_ARGUMENT",
-				given.length === 0
-					? "give where the sessions live: url (e.g. redis://127.0.0.1:6379), cluster ({ nodes }), or an ioredis client"
-					: "give one of client, url and cluster, not several",
-				{ backend: BACKEND },
-			);
-		}
-		if (options.client !== undefined && typeof options.client?.defineCommand !== "function") {
-			throw new SessionBackendError(
-				"INVALID_ARGUMENT",
-				"client must be an ioredis Redis or Cluster",
-				{ backend: BACKEND },
-			);
-		}
-		validateTarget(options);
+		checkLocation(options);
 		const keys = sessionKeys(options.prefix ?? "xs", options.sessionId ?? "default");
 		const timeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
 		if (!(timeout >= 0))
@@ -282,7 +270,9 @@ export class RedisSessionBackend implements SessionBackend {
 			);
 		}
 		// confirmed by the replicas as an open backend's writes are (unheld-delete.ts)
-		return deleteUnheldSession({ ...location, sessionId: id });
+		return withClient(location, (client) =>
+			deleteUnheldSession({ ...location, client, sessionId: id }),
+		);
 	}
 
 	/** The replica wait in force (resolved at open: see `waitForReplicas`), `undefined` for none. */

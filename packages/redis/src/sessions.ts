@@ -13,10 +13,11 @@ import {
 import { BACKEND, metaScanPattern, sessionIdFromMetaKey, sessionKeys } from "./keys.js";
 import { describeHolder, parseLeaseValue } from "./lease-holder.js";
 import { defineScripts, type ScriptCommands } from "./scripts.js";
+import { type RedisTarget, withClient } from "./shared-client.js";
 
-/** Where the sessions live. */
-export interface RedisSessionsLocation {
-	client: RedisLike;
+/** Where the sessions live: an ioredis client of yours, or `url` / `cluster` as `open()` takes them. */
+export interface RedisSessionsLocation extends RedisTarget {
+	client?: RedisLike;
 	/** Key prefix (default `"xs"`). */
 	prefix?: string;
 	/** Per-command timeout in ms (default 5000). */
@@ -33,8 +34,11 @@ const idleProbe = (client: RedisLike) => ({
  * master is scanned. Order is unspecified. A session exists once anything was written to it.
  * @deprecated use `RedisSessionBackend.listSessions(options)`; kept until the next major.
  */
-export async function listRedisSessions(location: RedisSessionsLocation): Promise<string[]> {
-	const { client } = location;
+export function listRedisSessions(location: RedisSessionsLocation): Promise<string[]> {
+	return withClient(location, (client) => listOn(client, location));
+}
+
+async function listOn(client: RedisLike, location: RedisSessionsLocation): Promise<string[]> {
 	const prefix = location.prefix ?? "xs";
 	const timeout = location.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
 	const keyPrefix = clientKeyPrefix(client);
@@ -63,10 +67,16 @@ export async function listRedisSessions(location: RedisSessionsLocation): Promis
  * rejects with `SessionLockedError` when its lease is held (delete through the open backend).
  * @deprecated use `RedisSessionBackend.deleteSession(options, sessionId)`; kept until the next major.
  */
-export async function deleteRedisSession(
+export function deleteRedisSession(
 	location: RedisSessionsLocation & { sessionId: string },
 ): Promise<boolean> {
-	const { client } = location;
+	return withClient(location, (client) => deleteOn(client, location));
+}
+
+async function deleteOn(
+	client: RedisLike,
+	location: RedisSessionsLocation & { sessionId: string },
+): Promise<boolean> {
 	const keys = sessionKeys(location.prefix ?? "xs", location.sessionId);
 	defineScripts(client);
 	const c = client as unknown as ScriptCommands<Promise<unknown>>;

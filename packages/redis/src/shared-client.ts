@@ -69,8 +69,24 @@ function invalid(message: string): SessionBackendError {
 	return new SessionBackendError("INVALID_ARGUMENT", message, { backend: BACKEND });
 }
 
-/** Checks a target synchronously (never echoing the URL, which may hold a password). */
-export function validateTarget(target: RedisTarget): void {
+/**
+ * Checks synchronously that exactly one of `client`, `url` and `cluster` is given, and that it
+ * is usable (never echoing the URL, which may hold a password).
+ */
+export function checkLocation(location: ClientOrTarget): void {
+	const given = [location?.client, location?.url, location?.cluster].filter((o) => o !== undefined);
+	if (given.length !== 1)
+		throw invalid(
+			given.length === 0
+				? "give where the sessions live: url (e.g. redis://127.0.0.1:6379), cluster ({ nodes }), or an ioredis client"
+				: "give one of client, url and cluster, not several",
+		);
+	if (location.client !== undefined && typeof location.client?.defineCommand !== "function")
+		throw invalid("client must be an ioredis Redis or Cluster");
+	validateTarget(location);
+}
+
+function validateTarget(target: RedisTarget): void {
 	if (target.url !== undefined) {
 		if (typeof target.url !== "string" || !/^rediss?:\/\//i.test(target.url))
 			throw invalid(
@@ -116,4 +132,27 @@ function createClient(target: RedisTarget): RedisLike {
 			...target.redisOptions,
 		} as never,
 	);
+}
+
+/** Where sessions are, as the static methods take it: a caller's client, or a target. */
+export interface ClientOrTarget extends RedisTarget {
+	client?: RedisLike | undefined;
+}
+
+/**
+ * Runs `task` on the caller's client, or on the shared client of the target (made for it when no
+ * session holds one, and closed after it when none does).
+ */
+export async function withClient<T>(
+	location: ClientOrTarget,
+	task: (client: RedisLike) => Promise<T>,
+): Promise<T> {
+	checkLocation(location);
+	if (location.client !== undefined) return task(location.client);
+	const shared = await acquireSharedClient(location);
+	try {
+		return await task(shared.value);
+	} finally {
+		await shared.release();
+	}
 }

@@ -270,6 +270,30 @@ describe.skipIf(!available)("many sessions in one process", () => {
 		}
 	}, 60_000);
 
+	it("listSessions and deleteSession take a url too, and leave no connection behind", async () => {
+		const prefix = randomPrefix();
+		const name = `xs-list-${prefix}`;
+		const location = { url, redisOptions: { connectionName: name }, prefix };
+		const stores = await openMany(3, (i) => ({ ...location, sessionId: `acc-${i}` }));
+		await Promise.all(stores.map((s) => s.applyUpdateState({ type: "secondary", qts: 1 })));
+		// while sessions are open, the listing shares their client
+		expect((await RedisSessionBackend.listSessions(location)).sort()).toEqual([
+			"acc-0",
+			"acc-1",
+			"acc-2",
+		]);
+		expect(await connections(admin, name)).toBe(1);
+		await expect(RedisSessionBackend.deleteSession(location, "acc-0")).rejects.toBeInstanceOf(
+			SessionLockedError,
+		);
+		await Promise.all(stores.map((s) => s.close()));
+		await eventually(async () => (await connections(admin, name)) === 0);
+		expect(await RedisSessionBackend.deleteSession(location, "acc-0")).toBe(true);
+		expect((await RedisSessionBackend.listSessions(location)).sort()).toEqual(["acc-1", "acc-2"]);
+		await eventually(async () => (await connections(admin, name)) === 0);
+		expect(await connections(admin, name)).toBe(0);
+	}, 60_000);
+
 	it("refuses no target, or several", async () => {
 		await expect(RedisSessionBackend.open({} as RedisSessionOptions)).rejects.toThrow(
 			/url .*cluster .*client/,
