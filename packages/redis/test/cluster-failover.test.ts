@@ -2,7 +2,9 @@
 // the default options: one writer and one fencing token whatever the cluster does. Each
 // scenario runs several times; each run checks, once the cluster has settled, that no two
 // holders had writes acknowledged at once, that no acknowledged write was lost and that no
-// fencing token was handed out twice (see failover-ledger.ts).
+// fencing token was handed out twice (see failover-ledger.ts). Every step of a run is bounded
+// (Ledger.within), and a failed run shows its timeline: what was done when, and each holder's
+// acknowledged and failed writes.
 import type { Cluster } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RedisDurabilityError, RedisSessionBackend } from "../src/index.js";
