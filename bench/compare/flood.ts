@@ -31,7 +31,12 @@ export async function flood(): Promise<void> {
 		const durability: Durability = b.capabilities.coalescing
 			? { rank: 0, label: "coalesced in memory, one fsync at the end" }
 			: o.durability;
-		add(name, `${count} changes`, o.name, t, count, { role: "ours", durability, group });
+		add(name, `${count} changes`, o.name, t, count, {
+			role: "ours",
+			durability,
+			group,
+			...(o.floor && !b.capabilities.coalescing ? { floor: o.floor } : {}),
+		});
 		await cleanupOurs(o, dir, b);
 	}
 	na(name, `${FLOOD} changes`, "GramJS (any session)", "GramJS stores no update state", {
@@ -116,6 +121,24 @@ export async function flood(): Promise<void> {
 	add(name, `${FLOOD} changes`, "floor: one SQLite transaction each (WAL, FULL)", ts, FLOOD, {
 		role: "floor",
 		durability: durable,
+		group,
+		floor: "sqlite",
+	});
+	// the durability of synchronous: "normal", which mtcute's SqliteStorage runs with
+	db.pragma("synchronous = NORMAL");
+	const tn = await time(
+		() => {
+			for (let i = 0; i < FLOOD; i++) {
+				db.exec("BEGIN IMMEDIATE");
+				up.run(i);
+				db.exec("COMMIT");
+			}
+		},
+		{ runs: 3 },
+	);
+	add(name, `${FLOOD} changes`, "floor: one SQLite transaction each (WAL, NORMAL)", tn, FLOOD, {
+		role: "floor",
+		durability: { rank: 1, label: "WAL, NORMAL" },
 		group,
 		floor: "sqlite",
 	});

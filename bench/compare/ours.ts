@@ -10,7 +10,7 @@ import { RedisSessionBackend } from "@x/session-redis";
 import { SqliteSessionBackend } from "@x/session-sqlite";
 import { Redis } from "ioredis";
 import { time } from "../lib.js";
-import { add, type Durability, NONE, na, type RowInfo } from "./rows.js";
+import { add, type Durability, type FloorKind, NONE, na, type RowInfo } from "./rows.js";
 import {
 	ALL,
 	type Any,
@@ -30,8 +30,8 @@ export interface Ours {
 	name: string;
 	durability: Durability;
 	maxPeers?: number;
-	/** The floor a durable write of this store is held against. */
-	floor?: "file" | "sqlite";
+	/** The floor this store is held against, at its durability (see bounds.ts). */
+	floor?: FloorKind;
 	open(dir: string): Promise<SessionBackend>;
 }
 
@@ -64,7 +64,12 @@ async function postgresDurability(): Promise<Durability> {
 
 export async function ours(): Promise<Ours[]> {
 	const list: Ours[] = [
-		{ name: "x-session memory", durability: NONE, open: async () => new MemorySessionBackend() },
+		{
+			name: "x-session memory",
+			durability: NONE,
+			floor: "memory",
+			open: async () => new MemorySessionBackend(),
+		},
 		{
 			name: "x-session file",
 			durability: { rank: 2, label: "fsync on flush (coalesced)" },
@@ -82,6 +87,7 @@ export async function ours(): Promise<Ours[]> {
 		{
 			name: "x-session sqlite (synchronous: normal)",
 			durability: { rank: 1, label: "WAL, NORMAL" },
+			floor: "sqlite",
 			open: (dir) =>
 				SqliteSessionBackend.open({ database: join(dir, "n.db"), synchronous: "normal" }),
 		},

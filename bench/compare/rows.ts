@@ -11,6 +11,12 @@ export interface Durability {
 export const RANK_NAME = ["none", "a process crash", "a power loss (fsync)"] as const;
 export const NONE: Durability = { rank: 0, label: "none (memory)" };
 
+/**
+ * What a floor measures a store against: a durable file write, an SQLite transaction, or the
+ * work in memory with no store around it (a Map, an awaited promise, the platform's codec).
+ */
+export type FloorKind = "file" | "sqlite" | "memory";
+
 /** What the target check needs to know about a row. */
 export interface Meta {
 	role: "ours" | "peer" | "floor";
@@ -19,7 +25,12 @@ export interface Meta {
 	group: string;
 	/** False when the row does a smaller job (e.g. a string without the peers): kept out of the targets. */
 	comparable: boolean;
-	floor?: "file" | "sqlite";
+	floor?: FloorKind;
+	/**
+	 * A floor row that is a measured bound, not a target: the raw driver doing exactly our work
+	 * (our rows, our statements), printed to say what a missed target is bound by.
+	 */
+	bound?: boolean;
 }
 export const rows: Measurement[] = [];
 export const meta = new Map<Measurement, Meta>();
@@ -28,7 +39,8 @@ export interface RowInfo {
 	durability: Durability;
 	note?: string;
 	comparable?: boolean;
-	floor?: "file" | "sqlite";
+	floor?: FloorKind;
+	bound?: boolean;
 	group?: string;
 }
 export const push = (row: Measurement, info: RowInfo) => {
@@ -40,6 +52,7 @@ export const push = (row: Measurement, info: RowInfo) => {
 		group: info.group ?? `${row.name}, ${row.size}`,
 		comparable: info.comparable ?? true,
 		...(info.floor ? { floor: info.floor } : {}),
+		...(info.bound ? { bound: true } : {}),
 	});
 };
 export const add = (

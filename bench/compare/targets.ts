@@ -1,6 +1,7 @@
 import type { Measurement } from "../lib.js";
+import { floorLines } from "./bounds.js";
 import { type Meta, meta, RANK_NAME, rows } from "./rows.js";
-import { FLOOR_TARGET, TARGET } from "./settings.js";
+import { TARGET } from "./settings.js";
 
 const opsOf = (r: Measurement) => Number(r.extra?.["ops/s"]);
 const fmtOps = (v: number) =>
@@ -9,7 +10,7 @@ const fmtOps = (v: number) =>
 /**
  * For every workload: at each durability a peer offers, our best store at that durability or a
  * stronger one against the best peer there (target: at least TARGET times its ops/s); and each
- * durable store of ours with a floor against that floor (target: within FLOOR_TARGET of it).
+ * store of ours with a floor against that floor at its durability (see bounds.ts).
  */
 export function targets(): string[] {
 	const lines: string[] = [];
@@ -47,17 +48,8 @@ export function targets(): string[] {
 				.map((r) => `${r.subject}: ${r.extra?.note || "not comparable"}`);
 			out.push(`no peer does this comparably (${why.join("; ") || "no peer row"}): no target`);
 		}
-		for (const r of of("ours")) {
-			const m = meta.get(r);
-			if (!m?.floor || m.durability.rank < 2 || !/save|auth-key/.test(group)) continue;
-			const floor = of("floor").find((f) => meta.get(f)?.floor === m.floor);
-			if (!floor) continue;
-			// fastest run against fastest run: a floor is a best case, and the machine is shared
-			const ratio = r.minMs / floor.minMs;
-			out.push(
-				`${r.subject} takes ${ratio.toFixed(2)}x the ${m.floor} floor's time (fastest runs), ${ratio <= FLOOR_TARGET ? "within" : "**not within**"} ${FLOOR_TARGET}x`,
-			);
-		}
+		// each store against its floor at its own durability, and what bounds it (measured)
+		out.push(...floorLines(list));
 		lines.push(`- ${group}: ${out.join("; ")}.`);
 	}
 	return lines;
