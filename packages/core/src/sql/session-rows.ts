@@ -1,11 +1,10 @@
-import { peerKey } from "../peers.js";
 import { SecretBytes } from "../secret.js";
 import type { CachedPeer, PersistedSession } from "../types.js";
 import type { Dialect } from "./dialect.js";
 import type { SqlExecutor } from "./driver.js";
 import { insertExtensions, readExtensions } from "./extension-values.js";
 import { settleBatch } from "./peer-batch.js";
-import { readPeerMeta } from "./peer-meta.js";
+import { peerWithMetaFromRow } from "./peer-meta.js";
 import { mergedBatch } from "./peers.js";
 import { dcFromRow, dcParams, minPeerFromRow, peerFromRow, type RowReader } from "./rows.js";
 import { DATA_TABLES } from "./schema.js";
@@ -69,19 +68,24 @@ export async function readSession(
 	return session;
 }
 
-/** Every cached peer of session `id`, each with its metadata. */
+/** The peer columns alone: no session id per row (a string the driver would build 1M times). */
+const SELECT_PEERS =
+	"SELECT kind, id, access_hash, channel_kind FROM xs_peers WHERE session_id = ?";
+const ANY_META = "SELECT 1 AS one FROM xs_peer_meta WHERE session_id = ? LIMIT 1";
+/** Each peer with its metadata in one pass (the columns `peerWithMetaFromRow` reads). */
+const SELECT_PEERS_WITH_META = `SELECT p.kind, p.id, p.access_hash, p.channel_kind, m.kind AS has_meta,
+		m.phone, m.name, m.updated_at, m.is_min, m.data, m.usernames
+	FROM xs_peers p LEFT JOIN xs_peer_meta m ON m.session_id = p.session_id AND m.kind = p.kind AND m.id = p.id
+	WHERE p.session_id = ?`;
+
+/**
+ * Every cached peer of session `id`, each with its metadata: joined in the query when the session
+ * has any (no map of string keys to build and search), else the peer rows alone.
+ */
 async function readPeers(db: SqlExecutor, id: string, r: RowReader): Promise<CachedPeer[]> {
-	const [rows, meta] = await Promise.all([
-		db.all("SELECT * FROM xs_peers WHERE session_id = ?", [id]),
-		readPeerMeta(db, id, r),
-	]);
-	const peers = rows.map((row) => peerFromRow(r, row));
-	if (meta.size > 0)
-		for (const peer of peers) {
-			const m = meta.get(peerKey(peer.kind, peer.id));
-			if (m) peer.meta = m;
-		}
-	return peers;
+	const [withMeta] = await db.all(ANY_META, [id]);
+	if (!withMeta) return (await db.all(SELECT_PEERS, [id])).map((row) => peerFromRow(r, row));
+	return (await db.all(SELECT_PEERS_WITH_META, [id])).map((row) => peerWithMetaFromRow(r, row));
 }
 
 /** Replaces session `id`'s rows with `s` (normalized), inside the caller's transaction. */
