@@ -8,7 +8,7 @@ import {
 	withDriver,
 } from "@x/session-core/sql";
 import { type LibsqlConnectOptions, libsqlDriver } from "./driver.js";
-import { configureLocalFile } from "./local-file.js";
+import { sharedLibsqlDriver } from "./shared.js";
 
 /** Options of `LibsqlSessionBackend.open`: the connection and the SQL session options. */
 export interface LibsqlSessionOptions extends LibsqlConnectOptions, SqlSessionOptions {}
@@ -30,10 +30,7 @@ export class LibsqlSessionBackend extends SqlSessionBackend {
 	}
 
 	static async open(options: LibsqlSessionOptions): Promise<LibsqlSessionBackend> {
-		const driver = libsqlDriver(options);
-		const localWrite = !options.client && !options.syncUrl && !options.readOnly;
-		if (localWrite && options.url?.startsWith("file:"))
-			await configureLocalFile(driver.client, options.synchronous);
+		const driver = await sharedLibsqlDriver(options);
 		if (options.syncUrl) {
 			try {
 				await driver.sync();
@@ -51,8 +48,8 @@ export class LibsqlSessionBackend extends SqlSessionBackend {
 	}
 
 	/** Deletes one session that no open backend holds; `false` when it did not exist. */
-	static deleteSession(options: LibsqlConnectOptions, sessionId: string): Promise<boolean> {
-		return withDriver(libsqlDriver(options), (d) => deleteSqlSession(d, sessionId));
+	static async deleteSession(options: LibsqlConnectOptions, sessionId: string): Promise<boolean> {
+		return withDriver(await sharedLibsqlDriver(options), (d) => deleteSqlSession(d, sessionId));
 	}
 
 	/**

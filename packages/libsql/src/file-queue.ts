@@ -1,0 +1,33 @@
+import { keyedQueue } from "@x/session-core/sql";
+
+/**
+ * One queue per local database file in this process (its real path), whichever connection or
+ * session runs the task. A local libSQL connection blocks the thread while it waits for a lock,
+ * so two connections to one file must not interleave their transactions; and sessions sharing
+ * one connection must not either (a statement of one would land in the other's transaction).
+ */
+function createFileQueue() {
+	const queue = keyedQueue();
+	/** Tasks queued per file and not settled yet: none means a read may run at once. */
+	const pending = new Map<unknown, number>();
+	return {
+		run<T>(key: unknown, task: () => Promise<T>): Promise<T> {
+			pending.set(key, (pending.get(key) ?? 0) + 1);
+			return queue(key, async () => {
+				try {
+					return await task();
+				} finally {
+					const n = (pending.get(key) ?? 1) - 1;
+					if (n === 0) pending.delete(key);
+					else pending.set(key, n);
+				}
+			});
+		},
+		/** Whether a task of this file is queued or running. */
+		busy(key: unknown): boolean {
+			return pending.has(key);
+		},
+	};
+}
+
+export const fileQueue = createFileQueue();

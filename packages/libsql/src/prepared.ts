@@ -1,0 +1,48 @@
+import type Database from "libsql";
+
+type Db = InstanceType<typeof Database>;
+type Statement = ReturnType<Db["prepare"]>;
+
+/** A statement prepared once: rows as arrays of values (`raw`), integers as bigint. */
+export interface Prepared {
+	readonly statement: Statement;
+	/** Whether it returns rows (then in raw mode: arrays of values, in `columns` order). */
+	readonly raw: boolean;
+	readonly columns: readonly string[];
+	run(params: unknown[]): { changes: number };
+}
+
+/** The statements of one connection, by text. */
+export interface PreparedStatements {
+	get(sql: string): Prepared;
+}
+
+/**
+ * More texts than the SQL layer uses (its batch statements come in a few padded sizes): a
+ * connection never holds more statements than this; the least recently prepared goes first.
+ */
+const MAX_STATEMENTS = 512;
+
+/** Prepares each statement text once per connection (libsql frees a statement only on GC). */
+export function preparedStatements(db: Db): PreparedStatements {
+	const cache = new Map<string, Prepared>();
+	return {
+		get(sql) {
+			let p = cache.get(sql);
+			if (p) return p;
+			const statement = db.prepare(sql);
+			statement.safeIntegers(true);
+			const raw = statement.reader;
+			if (raw) statement.raw(true);
+			p = {
+				statement,
+				raw,
+				columns: raw ? statement.columns().map((c) => c.name) : [],
+				run: (params) => statement.run(params) as { changes: number },
+			};
+			if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value as string);
+			cache.set(sql, p);
+			return p;
+		},
+	};
+}
