@@ -111,6 +111,29 @@ export class EntityIndex {
 		}
 	}
 
+	/** How many entity rows are held. */
+	get size(): number {
+		return this.#rows.size;
+	}
+
+	/**
+	 * Drops the rows held longest until at most `max` are left, except those `keep` names (rows
+	 * not written yet): a bounded cache, for sessions that read the rest from the backend.
+	 */
+	trim(max: number, keep: ReadonlySet<string>): void {
+		if (this.#rows.size <= max) return;
+		this.settle();
+		let excess = this.#rows.size - max;
+		for (const [marked, row] of this.#rows) {
+			if (excess <= 0) break;
+			if (keep.has(marked)) continue;
+			this.#unindex(row);
+			this.#rows.delete(marked);
+			if (this.#inexact.size > 0) this.#inexact.delete(marked);
+			excess--;
+		}
+	}
+
 	clear(): void {
 		this.#unindexed = [];
 		this.#rows.clear();

@@ -11,6 +11,17 @@ export interface GramjsSessionOptions {
 	onError?: (error: unknown) => void;
 	/** Close the backend in `close()` (default `true`). */
 	closeBackend?: boolean;
+	/**
+	 * `"resident"` (default): `load()` reads every stored peer and GramJS's synchronous lookups
+	 * answer from memory. `"lazy"` (on a backend with `capabilities.nativeLookups`): `load()` reads
+	 * no peer (`load({ peers: false })`, the same time at 1k peers as at 1M), entities live in a
+	 * cache of at most `peerCacheSize` rows, and a lookup the cache misses is looked up in the
+	 * backend in the background while the call goes on as GramJS goes on when its session does
+	 * not know an entity (its own entity cache, then Telegram); the next lookup finds it.
+	 */
+	peers?: "resident" | "lazy";
+	/** Entity rows a `"lazy"` session holds at most, besides those not written yet (default 10 000). */
+	peerCacheSize?: number;
 }
 
 /** The session object handed to `new TelegramClient(session, …)`, plus the adapter's own methods. */
@@ -23,4 +34,6 @@ export interface GramjsBackedSession {
 	readonly backend: SessionBackend;
 	/** The last write-behind failure, if the last attempt failed. */
 	readonly lastError: unknown;
+	/** How many entity rows are in memory (all stored peers when resident; bounded when lazy). */
+	readonly cachedEntities: number;
 }

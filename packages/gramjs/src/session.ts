@@ -21,11 +21,15 @@ import {
 import { dcEntryOf, homeEntry, isServiceDc } from "./dc-entries.js";
 import { EntityIndex } from "./entity-index.js";
 import type { GramjsBackedSession, GramjsSessionOptions } from "./options.js";
-import { type EntityRow, peerOfRow, rowOfPeer } from "./peers.js";
+import { type EntityRow, peerOfMarkedId, peerOfRow, rowOfPeer } from "./peers.js";
 import { PendingWrites } from "./pending-writes.js";
 import { reportWriteFailure, WriteBehind } from "./write-behind.js";
 
 const ADAPTER = "gramjs";
+/** Entity rows a lazy session keeps by default. */
+const DEFAULT_PEER_CACHE = 10_000;
+/** Backend lookups for cache misses at once, at most (a burst of misses waits for the next one). */
+const MAX_FETCHES = 32;
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
 const classCache = new WeakMap<
@@ -72,6 +76,31 @@ export function gramjsSession<S>(
 	return new Session(backend, options) as GramjsBackedSession & S;
 }
 
+/** Whether `options` ask for lazy peers; refused on a backend that would load everything per lookup. */
+function lazyPeers(backend: SessionBackend, options: GramjsSessionOptions): boolean {
+	const size = options.peerCacheSize;
+	if (size !== undefined && (!Number.isSafeInteger(size) || size < 1))
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			`peerCacheSize must be a positive integer, got ${String(size)}`,
+			{ backend: ADAPTER },
+		);
+	if (options.peers === undefined || options.peers === "resident") return false;
+	if (options.peers !== "lazy")
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			`peers must be "resident" or "lazy", got ${String(options.peers)}`,
+			{ backend: ADAPTER },
+		);
+	if (!backend.capabilities.nativeLookups)
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			`peers: "lazy" needs a backend that looks peers up natively (capabilities.nativeLookups); ${backend.name} reads the whole session per lookup: leave peers resident`,
+			{ backend: ADAPTER },
+		);
+	return true;
+}
+
 function defineSession(classes: GramjsClasses) {
 	const Base = classes.MemorySession as unknown as new () => MemorySessionShape;
 	const AuthKey = classes.AuthKey;
@@ -89,12 +118,24 @@ function defineSession(classes: GramjsClasses) {
 		readonly #pending = new PendingWrites();
 		readonly #writer: WriteBehind;
 		#lastError: unknown;
+		/** Peers are read per lookup into a bounded cache instead of all at `load()`. */
+		readonly #lazy: boolean;
+		readonly #cacheSize: number;
+		/** Backend lookups under way for cache misses, by what was looked up. */
+		readonly #fetching = new Set<string>();
+		#writing = false;
 
 		constructor(backend: SessionBackend, options: GramjsSessionOptions) {
 			super();
 			this.backend = backend;
 			this.#options = options;
+			this.#lazy = lazyPeers(backend, options);
+			this.#cacheSize = options.peerCacheSize ?? DEFAULT_PEER_CACHE;
 			this.#writer = new WriteBehind(() => this.#write(), options.flushDelayMs);
+		}
+
+		get cachedEntities(): number {
+			return this.#entities.size;
 		}
 
 		get lastError(): unknown {
@@ -125,10 +166,13 @@ function defineSession(classes: GramjsClasses) {
 			return `GramjsBackedSession ${inspect ? inspect(summary, options) : JSON.stringify(summary)}`;
 		}
 
-		/** Reads the whole session once; later calls keep what is in memory (it is newer). */
+		/**
+		 * Reads the session once (without its peers when lazy); later calls keep what is in memory
+		 * (it is newer).
+		 */
 		async load(): Promise<void> {
 			if (this.#loaded) return;
-			const stored = await this.backend.load();
+			const stored = await this.backend.load(this.#lazy ? { peers: false } : undefined);
 			this.#loaded = true;
 			if (stored) await this.#adopt(stored);
 			if (!this.#pending.isEmpty) this.#schedule();
@@ -148,19 +192,47 @@ function defineSession(classes: GramjsClasses) {
 				super.setDC(home.dcId, parsed?.ip ?? home.addr, parsed?.port ?? 443);
 				if (home.authKey) this.#setKey(await authKeyOf(AuthKey, home.authKey));
 			}
-			for (const peer of stored.peers) {
-				const meta = peer.meta;
-				if (meta?.isMin) continue; // GramJS never addresses a peer by a min hash
-				const row = rowOfPeer(peer);
-				if (!row) continue;
-				// a row processEntities gave before load() is newer than the stored one; rewriting
-				// a peer a GramJS row cannot say in full would change it: it is never left unwritten
-				const exact =
-					!!meta && meta.usernames.length <= 1 && meta.name !== "" && meta.data === null;
-				this.#entities.adoptStored(row, exact);
-			}
+			for (const peer of stored.peers) this.#adoptPeer(peer);
 			// and their usernames, phones and names win over any stored peer that had them
 			this.#entities.reclaim(this.#pending.rows);
+		}
+
+		/** Takes a stored peer into the entity rows, unless a newer row of it is there. */
+		#adoptPeer(peer: CachedPeer): void {
+			const meta = peer.meta;
+			if (meta?.isMin) return; // GramJS never addresses a peer by a min hash
+			const row = rowOfPeer(peer);
+			if (!row) return;
+			// a row processEntities gave before is newer than the stored one; rewriting a peer a
+			// GramJS row cannot say in full would change it: it is never left unwritten
+			const exact = !!meta && meta.usernames.length <= 1 && meta.name !== "" && meta.data === null;
+			this.#entities.adoptStored(row, exact);
+		}
+
+		/**
+		 * A lazy session's cache missed: looks `what` up in the backend in the background and
+		 * caches what it finds, for the next lookup (this one goes on as GramJS goes on).
+		 */
+		#fetch(what: string, lookup: () => Promise<CachedPeer | null>): void {
+			if (!this.#lazy || !this.#loaded) return;
+			if (this.#fetching.has(what) || this.#fetching.size >= MAX_FETCHES) return;
+			this.#fetching.add(what);
+			lookup()
+				.then((peer) => {
+					if (!peer) return;
+					this.#adoptPeer(peer);
+					// rows not written yet keep the usernames and phones they took from stored peers
+					this.#entities.reclaim(this.#pending.rows);
+					this.#trim();
+				})
+				.catch(() => undefined) // GramJS's own fallback already answered this call
+				.finally(() => this.#fetching.delete(what));
+		}
+
+		/** Keeps a lazy session's cache bounded (rows not written yet stay). */
+		#trim(): void {
+			if (!this.#lazy || this.#writing || this.#entities.size <= this.#cacheSize) return;
+			this.#entities.trim(this.#cacheSize, new Set(this.#pending.rows.map((row) => row[0])));
 		}
 
 		override setDC(dcId: number, serverAddress: string, port: number): void {
@@ -240,11 +312,16 @@ function defineSession(classes: GramjsClasses) {
 		}
 
 		getEntityRowsByPhone(phone: string): [string, string] | undefined {
-			return this.#entities.byPhone(phone);
+			const found = this.#entities.byPhone(phone);
+			if (!found) this.#fetch(`+${phone}`, () => this.backend.findPeerByPhone(String(phone)));
+			return found;
 		}
 
 		getEntityRowsByUsername(username: string): [string, string] | undefined {
-			return this.#entities.byUsername(username);
+			const found = this.#entities.byUsername(username);
+			if (!found)
+				this.#fetch(`@${username}`, () => this.backend.findPeerByUsername(String(username)));
+			return found;
 		}
 
 		getEntityRowsByName(name: string): [string, string] | undefined {
@@ -254,10 +331,14 @@ function defineSession(classes: GramjsClasses) {
 		/** By marked id; with `exact: false` a bare id matches a user, chat or channel (in that order). */
 		getEntityRowsById(id: unknown, exact = true): [string, string] | undefined {
 			const text = String(id);
-			if (exact || text.startsWith("-")) return this.#entities.byId(text);
-			for (const marked of [text, `-${text}`, `-100${text}`]) {
+			const candidates = exact || text.startsWith("-") ? [text] : [text, `-${text}`, `-100${text}`];
+			for (const marked of candidates) {
 				const found = this.#entities.byId(marked);
 				if (found) return found;
+			}
+			for (const marked of candidates) {
+				const peer = peerOfMarkedId(marked);
+				if (peer) this.#fetch(marked, () => this.backend.getPeer(peer.kind, peer.id));
 			}
 			return undefined;
 		}
@@ -303,6 +384,7 @@ function defineSession(classes: GramjsClasses) {
 			// index what the client's calls only recorded, off their synchronous path
 			this.#entities.settle();
 			const batch = this.#pending.take();
+			this.#writing = true;
 			try {
 				for (const dcId of batch.dcs) {
 					const entry = this.#dcEntry(dcId);
@@ -327,7 +409,10 @@ function defineSession(classes: GramjsClasses) {
 				this.#lastError = error;
 				reportWriteFailure(this.#options.onError, error);
 				throw error;
+			} finally {
+				this.#writing = false;
 			}
+			this.#trim(); // what was written is in the backend: a lazy cache may let it go
 		}
 
 		/** The DC entry to store for `dcId`: its address and its key as they are now. */

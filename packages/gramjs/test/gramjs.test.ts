@@ -253,6 +253,74 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 		});
 	}
 
+	it('peers: "lazy" starts without reading peers, finds stored ones through the backend, and keeps its cache bounded', async () => {
+		const dir = tempDir();
+		const open = () => SqliteSessionBackend.open({ database: join(dir, "lazy.db") });
+		const first = sessionOn(await open());
+		await clientOf(first)._initSession();
+		first.processEntities(entities());
+		await first.close();
+
+		const loads: unknown[] = [];
+		const raw = await open();
+		const backend = new Proxy(raw, {
+			get(target, prop, receiver) {
+				const value = Reflect.get(target, prop, receiver);
+				if (typeof value !== "function") return value;
+				return (...args: unknown[]) => {
+					if (prop === "load") loads.push(args[0]);
+					return (value as (...a: unknown[]) => unknown).apply(target, args);
+				};
+			},
+		});
+		const lazy = sessionOn(backend, { peers: "lazy", peerCacheSize: 10 });
+		const client = clientOf(lazy);
+		await client._initSession();
+		expect(loads).toEqual([{ peers: false }]);
+		expect(lazy.cachedEntities).toBe(0);
+		// a miss goes on as GramJS goes on (the network, refused here) and fetches the peer behind it
+		await expect(client.getInputEntity("@alice_bot")).rejects.toThrow();
+		await expect
+			.poll(() => lazy.getEntityRowsByUsername("alice_bot"))
+			.toEqual(["101", "-5000000000"]);
+		expect(String((await client.getInputEntity("@alice_bot")).accessHash)).toBe("-5000000000");
+		lazy.getEntityRowsById("-1002002");
+		await expect.poll(() => lazy.getEntityRowsById("-1002002")).toEqual(["-1002002", "77"]);
+		expect((await client.getInputEntity("-1002002")).className).toBe("InputPeerChannel");
+		lazy.getEntityRowsByPhone("15550001"); // cached already: answered at once
+		expect(lazy.getEntityRowsByPhone("15550001")?.[0]).toBe("101");
+		expect(lazy.getEntityRowsById("102")).toBeUndefined(); // a min user is never cached
+
+		// 500 new users: written, then the cache holds at most 10 rows
+		const users = Array.from(
+			{ length: 500 },
+			(_, i) =>
+				new Api.User({
+					id: bigInt(10_000 + i) as never,
+					accessHash: bigInt(i + 1) as never,
+					username: `lazy_${i}`,
+				}),
+		);
+		lazy.processEntities({ users, chats: [] });
+		await lazy.flush();
+		expect(lazy.cachedEntities).toBeLessThanOrEqual(10);
+		expect((await raw.findPeerByUsername("lazy_0"))?.id).toBe(10_000n);
+		// the first of them left the cache and comes back from the backend
+		expect(lazy.getEntityRowsByUsername("lazy_0")).toBeUndefined();
+		await expect.poll(() => lazy.getEntityRowsByUsername("lazy_0")).toEqual(["10000", "1"]);
+		expect(lazy.cachedEntities).toBeLessThanOrEqual(10);
+		await lazy.close();
+	});
+
+	it('peers: "lazy" is refused on a backend without native lookups, and a bad cache size too', async () => {
+		const file = await FileSessionBackend.open({ path: join(tempDir(), "f.session") });
+		expect(() => sessionOn(file, { peers: "lazy" })).toThrow(/nativeLookups/);
+		expect(() =>
+			sessionOn(new MemorySessionBackend(), { peers: "lazy", peerCacheSize: 0 }),
+		).toThrow(/peerCacheSize/);
+		await file.close();
+	});
+
 	it("keys of other DCs are kept and dropped per DC; the home DC's switch keeps the old key with its DC", async () => {
 		const backend = new MemorySessionBackend();
 		const session = sessionOn(backend);
