@@ -180,11 +180,13 @@ export async function checkpoint(c: LocalConnection, waitMs = 0): Promise<void> 
 
 /**
  * Checkpoints and closes the connection: libSQL's close leaves the -wal as it is, and the
- * sessions would live in it (a copy of the database file alone would hold none of them).
+ * sessions would live in it (a copy of the database file alone would hold none of them). libsql
+ * closes the files once its statements are garbage collected: they are dropped here.
  */
 export async function closeLocalConnection(c: LocalConnection): Promise<void> {
 	await checkpoint(c, CLOSE_CHECKPOINT_WAIT_MS);
 	await queued(c, async () => {
 		if (c.db.open) c.db.close();
+		c.statements.clear();
 	}).catch(() => undefined);
 }

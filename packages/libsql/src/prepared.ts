@@ -15,6 +15,11 @@ export interface Prepared {
 /** The statements of one connection, by text. */
 export interface PreparedStatements {
 	get(sql: string): Prepared;
+	/**
+	 * Drops every statement (once the connection is closed): libsql closes a connection's files
+	 * only when the garbage collector has freed the last of its statements.
+	 */
+	clear(): void;
 }
 
 /**
@@ -44,5 +49,6 @@ export function preparedStatements(db: Db): PreparedStatements {
 			cache.set(sql, p);
 			return p;
 		},
+		clear: () => cache.clear(),
 	};
 }

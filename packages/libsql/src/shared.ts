@@ -41,7 +41,7 @@ function fileSharingKey(path: string, options: LibsqlConnectOptions): string {
 }
 
 /** The key of a remote database's client (or a replica's), without anything printable of its token. */
-function clientSharingKey(options: LibsqlConnectOptions): string {
+export function clientSharingKey(options: LibsqlConnectOptions): string {
 	const url = options.url ?? "";
 	const replica = localPath(url);
 	return hidden([
