@@ -53,3 +53,52 @@ describe("multi-account (one SQLite database)", () => {
 		}
 	}, 60_000);
 });
+
+describe("multi-account (many accounts, Ctrl-C)", () => {
+	it("runs 200 generated accounts on one file and resumes them all", async () => {
+		const db = join(dir, "many.db");
+		const first = await run(["--db", db, "--count", "200", "--ticks", "2"]);
+		expect(first.code, first.out).toBe(0);
+		expect(first.out).toContain("200 accounts: 200 stopped, 0 lost their lease, 0 failed");
+		// above ten accounts only the summary is printed
+		expect(first.out).not.toContain("[acc-1]");
+		const second = await run(["--db", db, "--count", "200", "--ticks", "1"]);
+		expect(second.code, second.out).toBe(0);
+		expect(await SqliteSessionBackend.listSessions({ database: db })).toHaveLength(200);
+		for (const id of ["acc-1", "acc-100", "acc-200"]) {
+			const b = await SqliteSessionBackend.open({ database: db, sessionId: id });
+			expect((await b.load())?.updatesState.pts).toBe(3);
+			await b.close();
+		}
+	}, 120_000);
+
+	it("stops every account on SIGINT and releases their leases", async () => {
+		const db = join(dir, "sigint.db");
+		const child = spawn(
+			process.execPath,
+			["--conditions=@x/source", "--import", tsx, "src/main.ts", "--db", db, "--ticks", "1000000"],
+			{ cwd: here, stdio: ["ignore", "pipe", "pipe"] },
+		);
+		let out = "";
+		const loggedIn = new Promise<void>((resolve) => {
+			const seen = (d: Buffer) => {
+				out += d;
+				if (["alice", "bob", "carol"].every((id) => out.includes(`[${id}] logged in`))) resolve();
+			};
+			child.stdout.on("data", seen);
+			child.stderr.on("data", seen);
+		});
+		await loggedIn;
+		const exited = new Promise<number | null>((r) => child.on("exit", r));
+		child.kill("SIGINT");
+		expect(await exited, out).toBe(0);
+		expect(out).toContain("SIGINT: stopping 3 accounts");
+		expect(out).toContain("3 accounts: 3 stopped, 0 lost their lease, 0 failed");
+		// closed: each account opens again at once (lockWaitMs 0), its updates kept
+		for (const id of ["alice", "bob", "carol"]) {
+			const b = await SqliteSessionBackend.open({ database: db, sessionId: id });
+			expect((await b.load())?.updatesState.pts).toBeGreaterThanOrEqual(0);
+			await b.close();
+		}
+	}, 120_000);
+});

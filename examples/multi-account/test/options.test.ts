@@ -10,6 +10,7 @@ describeOptions(new URL("..", import.meta.url).pathname, "src/main.ts", [
 	{ args: ["--ticks", "abc"], says: "--ticks" },
 	{ args: ["--", "--ticks", "0"], says: "--ticks" },
 	{ args: ["--accounts", ","], says: "--accounts" },
+	{ args: ["--count", "0"], says: "--count" },
 	{ args: ["--database", "x.db"], says: "--database" },
 ]);
 
