@@ -119,6 +119,7 @@ export async function gramjsAt(
 				note: "a smaller job: the string holds one DC and its key, no peers",
 			},
 		);
+		na(w.load, size, subject, "cannot: entities are not persisted in the string", info);
 		na(
 			w.again,
 			size,
@@ -232,6 +233,13 @@ process.stdout.write(String(performance.now() - t0));
 			await time(() => child(0), opts(n, { selfTimed: true, warmup: 0 })),
 			1,
 			{ ...info, note: "a new process: new StoreSession + load() (lists the store's files)" },
+		);
+		na(
+			w.load,
+			size,
+			subject,
+			"its load() is the cold-start row: entities are read on demand",
+			info,
 		);
 		add(
 			w.again,

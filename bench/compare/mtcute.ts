@@ -93,9 +93,11 @@ export async function mtcuteAt(
 		});
 		if (kind === "memory") {
 			na(w.cold, size, subject, "not persistent: a new instance starts empty", info);
+			na(w.load, size, subject, "not persistent: a new instance starts empty", info);
 			na(w.again, size, subject, "not persistent: a new instance starts empty", info);
 			return;
 		}
+		na(w.load, size, subject, "no load of every peer: peers are read on demand", info);
 		await s.driver.destroy?.();
 		add(
 			w.cold,

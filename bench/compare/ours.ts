@@ -212,6 +212,7 @@ export async function runOurs(
 		);
 		if (!b.capabilities.persistent) {
 			na(w.cold, size, o.name, "not persistent: a new instance starts empty", info);
+			na(w.load, size, o.name, "not persistent: a new instance starts empty", info);
 			na(w.again, size, o.name, "not persistent: a new instance starts empty", info);
 			return;
 		}
@@ -222,8 +223,29 @@ export async function runOurs(
 			o.name,
 			await time(async () => {
 				const r = await o.open(dir);
+				const s = await r.load({ peers: false });
+				if (!s?.dcs.some((dc) => dc.authKey) || s.peers.length !== 0)
+					throw new Error(`${o.name}: cold start found no session`);
+				await r.close();
+			}, opts(n)),
+			1,
+			{
+				...info,
+				note: `${
+					b.capabilities.nativeLookups
+						? "open + load({ peers: false }): DCs and keys, state, extensions; peers by lookup"
+						: "open + load({ peers: false }): the whole file is read, the peers dropped"
+				}${b.capabilities.locking ? "; open takes and close releases the single-writer lease (a write each)" : ""}`,
+			},
+		);
+		add(
+			w.load,
+			size,
+			o.name,
+			await time(async () => {
+				const r = await o.open(dir);
 				const s = await r.load();
-				if (s?.peers.length !== n) throw new Error(`${o.name}: cold load found no session`);
+				if (s?.peers.length !== n) throw new Error(`${o.name}: full load found no session`);
 				await r.close();
 			}, opts(n)),
 			1,

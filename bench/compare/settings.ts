@@ -21,6 +21,8 @@ export const BUDGET_MS = 5000;
 export const GRAM_BATCH = 10_000;
 export const TARGET = 2;
 export const FLOOR_TARGET = 1.3;
+/** The cold start at the largest size, at most this many times the one at the smallest. */
+export const SCALE_TARGET = 2;
 export const PG_URL = process.env.PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 // biome-ignore lint/suspicious/noExplicitAny: the peers' objects, loaded at run time
@@ -42,13 +44,14 @@ export function workloads(n: number) {
 		cache: "cachePeers, durable",
 		full: "full save (whole session), durable",
 		auth: `auth-key write ×${AUTH_CHANGES}, each durable`,
-		cold: "cold load (open + load)",
+		cold: "cold start (open + what a client needs to start)",
+		load: "full load() (open + every peer)",
 		mem: `${lookups} lookups on the open store, each awaited`,
 		again: `reload + ${reload} lookups, each awaited`,
 	};
 }
 export type W = ReturnType<typeof workloads>;
-export const ALL: (keyof W)[] = ["cache", "full", "auth", "mem", "cold", "again"];
+export const ALL: (keyof W)[] = ["cache", "full", "auth", "mem", "cold", "load", "again"];
 /** The i-th lookup of a run, over every peer in turn (7919 is prime: a permutation of 0..n-1). */
 export const pick = (i: number, n: number) => (i * 7919) % n;
 export const peerId = (i: number) => 1_000_000 + i;

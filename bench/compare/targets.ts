@@ -1,7 +1,7 @@
 import type { Measurement } from "../lib.js";
 import { floorLines } from "./bounds.js";
 import { type Meta, meta, RANK_NAME, rows } from "./rows.js";
-import { TARGET } from "./settings.js";
+import { SCALE_TARGET, TARGET } from "./settings.js";
 
 const opsOf = (r: Measurement) => Number(r.extra?.["ops/s"]);
 const fmtOps = (v: number) =>
@@ -52,5 +52,30 @@ export function targets(): string[] {
 		out.push(...floorLines(list));
 		lines.push(`- ${group}: ${out.join("; ")}.`);
 	}
+	lines.push(...coldStartScale());
 	return lines;
+}
+
+/** The start in O(1): each store's cold start at the largest size against the smallest. */
+function coldStartScale(): string[] {
+	const cold = rows.filter(
+		(r) =>
+			r.name.startsWith("cold start") &&
+			meta.get(r)?.role === "ours" &&
+			Number.isFinite(r.medianMs),
+	);
+	const sizeOf = (r: Measurement) => Number(r.size.replace(/\D/g, ""));
+	const out: string[] = [];
+	for (const subject of new Set(cold.map((r) => r.subject))) {
+		const mine = cold.filter((r) => r.subject === subject).sort((a, b) => sizeOf(a) - sizeOf(b));
+		const [small, large] = [mine[0], mine[mine.length - 1]];
+		if (!small || !large || small === large) continue;
+		const ratio = large.medianMs / small.medianMs;
+		out.push(
+			`${subject} ${small.medianMs.toFixed(2)} ms at ${small.size} → ${large.medianMs.toFixed(2)} ms at ${large.size} = ${ratio.toFixed(2)}x, ${ratio <= SCALE_TARGET ? "met" : "**not met**"}`,
+		);
+	}
+	return out.length === 0
+		? []
+		: [`- cold start as the peers grow (target: at most ${SCALE_TARGET}x): ${out.join("; ")}.`];
 }
