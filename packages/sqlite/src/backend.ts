@@ -8,6 +8,7 @@ import {
 } from "@x/session-core/sql";
 import type Database from "better-sqlite3";
 import { type SqliteDriverOptions, type SqliteDriverTarget, sqliteDriver } from "./driver.js";
+import { sharedSqliteDriver } from "./shared.js";
 
 /** Options of `SqliteSessionBackend.open`: the database, the driver and the SQL session options. */
 export interface SqliteSessionOptions extends SqlSessionOptions, SqliteDriverOptions {
@@ -30,7 +31,9 @@ function target(database: SqliteDatabase): SqliteDriverTarget {
  */
 export class SqliteSessionBackend extends SqlSessionBackend {
 	static async open(options: SqliteSessionOptions): Promise<SqliteSessionBackend> {
-		return new SqliteSessionBackend(await prepareSqlSession(sqliteDriver(options), options));
+		return new SqliteSessionBackend(
+			await prepareSqlSession(await sharedSqliteDriver(options), options),
+		);
 	}
 
 	/** The session ids stored in the database, sorted; a read that creates nothing. */
@@ -39,8 +42,10 @@ export class SqliteSessionBackend extends SqlSessionBackend {
 	}
 
 	/** Deletes one session that no open backend holds; `false` when it did not exist. */
-	static deleteSession(database: SqliteDatabase, sessionId: string): Promise<boolean> {
-		return withDriver(sqliteDriver(target(database)), (d) => deleteSqlSession(d, sessionId));
+	static async deleteSession(database: SqliteDatabase, sessionId: string): Promise<boolean> {
+		return withDriver(await sharedSqliteDriver(target(database)), (d) =>
+			deleteSqlSession(d, sessionId),
+		);
 	}
 }
 

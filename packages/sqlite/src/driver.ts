@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, realpathSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { CorruptSessionError, SessionBackendError } from "@x/session-core";
@@ -10,6 +10,7 @@ import {
 } from "@x/session-core/node";
 import {
 	keyedQueue,
+	LeaseKeeper,
 	type SqlDriver,
 	type SqlExecutor,
 	type SqlParam,
@@ -17,6 +18,7 @@ import {
 	type SqlValue,
 } from "@x/session-core/sql";
 import Database from "better-sqlite3";
+import { sliceUsed, yieldWhenSliceUsed } from "./time-slice.js";
 
 const BACKEND = "sqlite";
 type Db = Database.Database;
@@ -30,18 +32,53 @@ type Statement = Database.Statement;
  */
 const queue = keyedQueue();
 /** Tasks queued per database and not settled yet: none means a read may run at once. */
-const queued = new Map<unknown, number>();
+const queuedTasks = new Map<unknown, number>();
+
+/**
+ * Statements that go ahead of every queued task of their database: lease renewals, which must
+ * not wait behind a thousand sessions' queued writes (each an fsync) until the leases expired.
+ */
+const firstTasks = new Map<unknown, (() => void)[]>();
 
 function enqueue<T>(key: unknown, task: () => Promise<T>): Promise<T> {
-	queued.set(key, (queued.get(key) ?? 0) + 1);
+	queuedTasks.set(key, (queuedTasks.get(key) ?? 0) + 1);
 	return queue(key, async () => {
 		try {
+			await yieldWhenSliceUsed(); // between transactions, never inside one
+			runFirstTasks(key);
 			return await task();
 		} finally {
-			const n = (queued.get(key) ?? 1) - 1;
-			if (n === 0) queued.delete(key);
-			else queued.set(key, n);
+			const n = (queuedTasks.get(key) ?? 1) - 1;
+			if (n === 0) queuedTasks.delete(key);
+			else queuedTasks.set(key, n);
+			if (n === 0) runFirstTasks(key); // queued during the last task
 		}
+	});
+}
+
+function runFirstTasks(key: unknown): void {
+	const tasks = firstTasks.get(key);
+	if (!tasks) return;
+	firstTasks.delete(key);
+	for (const run of tasks) run();
+}
+
+/**
+ * Runs `task` (a statement, synchronous under its promise) between the running task of the
+ * database and the next queued one: never inside a transaction, never behind the queue.
+ */
+function enqueueFirst<T>(key: unknown, task: () => Promise<T>): Promise<T> {
+	if (!queuedTasks.has(key)) return enqueue(key, task);
+	return new Promise<T>((resolve, reject) => {
+		const tasks = firstTasks.get(key) ?? [];
+		firstTasks.set(key, tasks);
+		tasks.push(() => {
+			try {
+				task().then(resolve, reject);
+			} catch (error) {
+				reject(error);
+			}
+		});
 	});
 }
 const statements = new WeakMap<Db, Map<string, Statement>>();
@@ -135,13 +172,36 @@ export function sqliteDriver(
 	target: SqliteDriverTarget | string | Db,
 	legacyOptions: SqliteDriverOptions = {},
 ): SqlDriver {
-	const { database, ...options } =
+	const normalized: SqliteDriverTarget =
 		typeof target === "object" && "database" in target
 			? target
 			: { ...legacyOptions, database: target };
-	const owned = typeof database === "string";
+	const connection = openConnection(normalized);
+	return connectionDriver(connection, () => closeConnection(connection));
+}
+
+/**
+ * One better-sqlite3 connection with what every driver on it shares: the queue key of its file,
+ * the read snapshot, the prepared statements (by `Db`) and the lease keeper.
+ */
+export interface SqliteConnection {
+	readonly db: Db;
+	/** The path as given (for messages), or the caller's `Database.name`. */
+	readonly path: string;
+	/** Opened here (closed by us), not the caller's. */
+	readonly owned: boolean;
+	readonly readOnly: boolean;
+	/** The file's queue: its real path, or the connection itself for an in-memory database. */
+	readonly key: unknown;
+	readonly direct: SqlExecutor;
+	readonly snapshot: ReturnType<typeof readSnapshot>;
+	readonly keeper: LeaseKeeper;
+	readonly busyTimeout: number;
+}
+
+/** Refuses bad driver options before anything is created (a bad option leaves nothing behind). */
+export function checkDriverOptions(options: SqliteDriverOptions): number {
 	const mmap = options.mmapSize ?? DEFAULT_MMAP_SIZE;
-	// checked before the file is created: a bad option leaves nothing behind
 	if (!Number.isSafeInteger(mmap) || mmap < 0)
 		throw new SessionBackendError(
 			"INVALID_ARGUMENT",
@@ -150,16 +210,28 @@ export function sqliteDriver(
 				backend: BACKEND,
 			},
 		);
-	const path = owned ? database : (database as Db).name;
+	return mmap;
+}
+
+/** A caller's Database is one connection however many drivers wrap it. */
+const callerConnections = new WeakMap<Db, SqliteConnection>();
+
+/** Checks the options and opens the connection (a caller's `Database` is taken as it is). */
+export function openConnection(target: SqliteDriverTarget): SqliteConnection {
+	const { database, ...options } = target;
+	const owned = typeof database === "string";
+	const mmap = checkDriverOptions(options);
+	if (!owned) {
+		const known = callerConnections.get(database);
+		if (known) return known;
+	}
+	const path = owned ? database : database.name;
 	const readOnly = owned && options.readOnly === true && database !== ":memory:";
-	const db = readOnly
-		? openReadOnly(database as string)
-		: owned
-			? openFile(database as string)
-			: (database as Db);
+	const busyTimeout = options.busyTimeout ?? 5000;
+	const db = readOnly ? openReadOnly(database as string) : owned ? openFile(database) : database;
 	if (readOnly) {
 		try {
-			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
+			db.pragma(`busy_timeout = ${busyTimeout}`);
 			db.pragma("query_only = 1");
 		} catch (error) {
 			db.close();
@@ -168,7 +240,7 @@ export function sqliteDriver(
 	} else if (owned) {
 		try {
 			// the busy timeout first: switching to WAL waits for other connections too
-			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
+			db.pragma(`busy_timeout = ${busyTimeout}`);
 			// a database with tables but none of ours (ferogram/layer, Telethon) keeps its journal
 			// mode: the backend refuses it unless asked to migrate, and a refusal changes no byte
 			if (path !== ":memory:" && !holdsOnlyOthersTables(db)) db.pragma("journal_mode = WAL");
@@ -185,45 +257,98 @@ export function sqliteDriver(
 			throw mapError(error, "open", path);
 		}
 	}
+	const key = path === ":memory:" || path === "" ? db : fileKey(path);
 	const direct = executor(db);
-	const key = path === ":memory:" || path === "" ? db : resolve(path);
-	/**
-	 * Copies the -wal into the database and empties it: the older page images it holds (a key
-	 * before it was encrypted or deleted) go with it. Only on a file this driver writes.
-	 */
-	const checkpoint = () => {
-		if (!owned || readOnly || path === ":memory:" || !db.open) return;
-		// it waits for readers of other connections: at most 100 ms (the thread is blocked), then
-		// copies what it can and leaves the rest to the next save, delete or close
-		db.pragma("busy_timeout = 100");
-		try {
-			db.pragma("wal_checkpoint(TRUNCATE)");
-		} catch {
-			// busy: another connection's writer
-		} finally {
-			db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`);
-		}
+	const connection: SqliteConnection = {
+		db,
+		path,
+		owned,
+		readOnly,
+		key,
+		direct,
+		snapshot: readSnapshot(db, owned),
+		// renewals ahead of the file's queue, outside any transaction of the connection
+		keeper: new LeaseKeeper({
+			all: (sql, params) =>
+				enqueueFirst(key, () => {
+					connection.snapshot.end();
+					return direct.all(sql, params);
+				}),
+		}),
+		busyTimeout,
 	};
-	const snapshot = readSnapshot(db, owned);
-	const queuedTask = <T>(task: () => Promise<T>) =>
-		enqueue(key, () => {
-			snapshot.end();
-			return task();
-		});
+	if (!owned) callerConnections.set(db, connection);
+	return connection;
+}
+
+/** The real path of a database file (symlinks and `..` resolved), as the key of its queue. */
+export function fileKey(path: string): string {
+	try {
+		return realpathSync(path);
+	} catch {
+		return resolve(path);
+	}
+}
+
+/** Runs `task` in the connection's file queue, after ending its read snapshot. */
+function queued<T>(c: SqliteConnection, task: () => Promise<T>): Promise<T> {
+	return enqueue(c.key, () => {
+		c.snapshot.end();
+		return task();
+	});
+}
+
+/**
+ * Copies the -wal into the database and empties it: the older page images it holds (a key
+ * before it was encrypted or deleted) go with it. Only on a file this driver writes.
+ */
+function checkpoint(c: SqliteConnection): void {
+	const { db } = c;
+	if (!c.owned || c.readOnly || c.path === ":memory:" || !db.open) return;
+	// it waits for readers of other connections: at most 100 ms (the thread is blocked), then
+	// copies what it can and leaves the rest to the next save, delete or close
+	db.pragma("busy_timeout = 100");
+	try {
+		db.pragma("wal_checkpoint(TRUNCATE)");
+	} catch {
+		// busy: another connection's writer
+	} finally {
+		db.pragma(`busy_timeout = ${c.busyTimeout}`);
+	}
+}
+
+/** Checkpoints and closes a connection opened here; a caller's `Database` is left open. */
+export async function closeConnection(c: SqliteConnection): Promise<void> {
+	if (!c.owned) return;
+	// also while another connection is open (SQLite checkpoints only at the last close)
+	await queued(c, async () => {
+		checkpoint(c);
+		c.db.close();
+	}).catch(() => undefined);
+}
+
+/** A driver on `connection`; `close` is what its `close()` does (release a share, or close). */
+export function connectionDriver(c: SqliteConnection, close: () => Promise<void>): SqlDriver {
+	const { db, key, snapshot, direct, path } = c;
+	const owned = c.owned;
+	let closed = false;
 	return {
 		name: BACKEND,
 		location: path,
 		processInfo: { pid: process.pid, host: hostname() },
-		run: (sql, params) => queuedTask(() => direct.run(sql, params)),
-		all: (sql, params) => queuedTask(() => direct.all(sql, params)),
+		leaseKeeper: c.keeper,
+		run: (sql, params) => queued(c, () => direct.run(sql, params)),
+		all: (sql, params) => queued(c, () => direct.all(sql, params)),
 		readNow(sql, params) {
-			// not inside (or ahead of) a transaction on this database: it would see uncommitted rows
-			if (queued.has(key) || (!snapshot.open && db.inTransaction)) return undefined;
+			// not inside (or ahead of) a transaction on this database: it would see uncommitted rows;
+			// and not once this turn's slice of synchronous work is used (the queue lets the loop turn)
+			if (queuedTasks.has(key) || (!snapshot.open && db.inTransaction) || sliceUsed())
+				return undefined;
 			snapshot.begin();
 			return (prepared(db, sql, true).get(params ?? NO_PARAMS) as SqlValue[] | undefined) ?? null;
 		},
 		transaction: (fn) =>
-			queuedTask(async () => {
+			queued(c, async () => {
 				db.exec("BEGIN IMMEDIATE");
 				try {
 					const result = await fn(direct);
@@ -241,14 +366,11 @@ export function sqliteDriver(
 		},
 		isProcessAlive,
 		mapError: (error, operation) => mapError(error, operation, path),
-		checkpoint: () => queuedTask(async () => checkpoint()).catch(() => undefined),
+		checkpoint: () => queued(c, async () => checkpoint(c)).catch(() => undefined),
 		async close() {
-			if (!owned) return;
-			// also while another connection is open (SQLite checkpoints only at the last close)
-			await queuedTask(async () => {
-				checkpoint();
-				db.close();
-			}).catch(() => undefined);
+			if (closed || !owned) return;
+			closed = true;
+			await close();
 		},
 	};
 }
@@ -319,7 +441,7 @@ function openFile(path: string): Db {
 }
 
 /** Creates the database file 0600, and the missing directories above it 0700 (as every backend). */
-function createFile(path: string): void {
+export function createFile(path: string): void {
 	try {
 		mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
 		closeSync(openSync(path, "a", 0o600));
