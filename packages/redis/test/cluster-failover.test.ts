@@ -141,7 +141,8 @@ async function settleAndCheck(l: Ledger, stale?: Holder): Promise<void> {
 describe.skipIf(!available)("redis cluster failover with replicas (default options)", () => {
 	it("on a cluster with replicas the default waits for one replica", async () => {
 		const { ledger: l } = await session();
-		const a = await l.open("A", await client());
+		// a TTL that outlasts the test: the point is the writes' waits, not the lease's
+		const a = await l.open("A", await client(), { leaseTtlMs: 60_000 });
 		expect(a.backend.waitForReplicas).toEqual({ replicas: 1, timeoutMs: 1000 });
 		const none = await RedisSessionBackend.open({
 			client: await client(),
