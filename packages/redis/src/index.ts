@@ -5,3 +5,4 @@ export type { WaitForAof, WaitForReplicas } from "./durability.js";
 export { RedisDurabilityError, RedisFeatureUnsupportedError } from "./errors.js";
 export { escapeSessionId, type SessionKeys, sessionKeys, unescapeSessionId } from "./keys.js";
 export { deleteRedisSession, listRedisSessions, type RedisSessionsLocation } from "./sessions.js";
+export type { RedisClusterTarget } from "./shared-client.js";
