@@ -238,6 +238,29 @@ describe.skipIf(!available)("many sessions in one process", () => {
 		}
 	}, 60_000);
 
+	it("leases on a client with a keyPrefix are renewed under that prefix", async () => {
+		const keyPrefix = `${randomPrefix()}/`;
+		const client = new Redis(url, { keyPrefix });
+		const ttl = 600;
+		try {
+			const stores = await openMany(20, (i) => ({
+				client,
+				sessionId: `acc-${i}`,
+				leaseTtlMs: ttl,
+			}));
+			// past several TTLs: only renewals of the prefixed keys keep them
+			await new Promise((r) => setTimeout(r, 3 * ttl));
+			for (const s of stores) {
+				expect(await admin.pttl(keyPrefix + s.keys.lease)).toBeGreaterThan(0);
+				await s.applyUpdateState({ type: "secondary", qts: 1 });
+			}
+			expect(await admin.exists(stores[0]?.keys.lease as string)).toBe(0);
+			await Promise.all(stores.map((s) => s.close()));
+		} finally {
+			client.disconnect();
+		}
+	}, 60_000);
+
 	it("a url's password is in no message, inspect or JSON of the backend", async () => {
 		const password = "s3cret-many-accounts";
 		const guarded = await startServer([], { password });
