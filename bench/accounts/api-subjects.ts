@@ -1,11 +1,10 @@
 // Our backends through the default API the README shows: one `XxxSessionBackend.open({...})`
-// per session, nothing shared by hand except what that call itself takes (Redis's client).
+// per session, nothing created or shared by hand.
 import type { SessionBackend } from "@x/session-core";
 import { LibsqlSessionBackend } from "@x/session-libsql";
 import { PostgresSessionBackend } from "@x/session-postgres";
 import { RedisSessionBackend } from "@x/session-redis";
 import { SqliteSessionBackend } from "@x/session-sqlite";
-import { Redis } from "ioredis";
 import type { SessionWriter } from "./load.js";
 import { PG_URL, REDIS_URL } from "./servers.js";
 import type { BackendName } from "./stores.js";
@@ -100,24 +99,18 @@ export const apiSubjects: Record<BackendName, Subject> = {
 	redis: {
 		backend: "redis",
 		kind: "x-session",
-		how: "`RedisSessionBackend.open({ client, prefix, sessionId })` per session, one ioredis client for all (as the README passes it)",
+		how: "`RedisSessionBackend.open({ url, prefix, sessionId })` per session (the client is the backend's, shared by the sessions of one url)",
 		durability: (stores) => stores.redis.durability(),
-		open: async (n, at, _stores, leaseTtlMs) => {
-			const client = new Redis(REDIS_URL, { lazyConnect: true });
-			await client.connect();
-			return opened(
+		open: async (n, at, _stores, leaseTtlMs) =>
+			opened(
 				await openMany(n, OPEN_BATCH, (i) =>
 					RedisSessionBackend.open({
-						client,
+						url: REDIS_URL,
 						prefix: at.prefix,
 						sessionId: sessionIdOf(i),
 						...lease(leaseTtlMs),
 					}),
 				),
-				async () => {
-					await client.quit();
-				},
-			);
-		},
+			),
 	},
 };
