@@ -1,19 +1,15 @@
-import { SessionLockedError } from "@x/session-core";
 import type { Redis } from "ioredis";
 import {
 	bounded,
 	checkDatabase,
 	clientKeyPrefix,
-	clientSecrets,
 	DEFAULT_COMMAND_TIMEOUT,
 	isCluster,
 	type RedisLike,
-	whenReady,
 } from "./client.js";
-import { BACKEND, metaScanPattern, sessionIdFromMetaKey, sessionKeys } from "./keys.js";
-import { describeHolder, parseLeaseValue } from "./lease-holder.js";
-import { defineScripts, type ScriptCommands } from "./scripts.js";
+import { metaScanPattern, sessionIdFromMetaKey } from "./keys.js";
 import { type RedisTarget, withClient } from "./shared-client.js";
+import { deleteUnheldSession } from "./unheld-delete.js";
 
 /** Where the sessions live: an ioredis client of yours, or `url` / `cluster` as `open()` takes them. */
 export interface RedisSessionsLocation extends RedisTarget {
@@ -65,44 +61,11 @@ async function listOn(client: RedisLike, location: RedisSessionsLocation): Promi
 /**
  * Deletes a stored session that no instance holds open. Resolves `true` when there was data;
  * rejects with `SessionLockedError` when its lease is held (delete through the open backend).
+ * Confirmed by replicas as `RedisSessionBackend.deleteSession` is (unheld-delete.ts).
  * @deprecated use `RedisSessionBackend.deleteSession(options, sessionId)`; kept until the next major.
  */
 export function deleteRedisSession(
 	location: RedisSessionsLocation & { sessionId: string },
 ): Promise<boolean> {
-	return withClient(location, (client) => deleteOn(client, location));
-}
-
-async function deleteOn(
-	client: RedisLike,
-	location: RedisSessionsLocation & { sessionId: string },
-): Promise<boolean> {
-	const keys = sessionKeys(location.prefix ?? "xs", location.sessionId);
-	defineScripts(client);
-	const c = client as unknown as ScriptCommands<Promise<unknown>>;
-	const timeout = location.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
-	const probe = idleProbe(client);
-	// never another database's session of the same name
-	await checkDatabase(client, (op, x) => bounded(client, probe, timeout, op, x));
-	// as the backend's writes: sent on a ready connection only, so CONNECTION means not deleted
-	await whenReady(client, probe, clientSecrets(client), timeout, "delete session", true);
-	const reply = (await bounded(
-		client,
-		probe,
-		timeout,
-		"delete session",
-		() => c.xsessionDeleteFree(keys.lease, keys.fence, ...keys.data),
-		true,
-	)) as [number, string | number, number?];
-	if (reply[0] === 0) {
-		const holder = parseLeaseValue(String(reply[1]), reply[2]);
-		throw new SessionLockedError(
-			`session "${location.sessionId}" is open elsewhere: locked by ${describeHolder(holder)}`,
-			{
-				backend: BACKEND,
-				...(holder ? { holder } : {}),
-			},
-		);
-	}
-	return Number(reply[1]) > 0;
+	return withClient(location, (client) => deleteUnheldSession({ ...location, client }));
 }
