@@ -47,6 +47,8 @@ export class PeerIndex {
 
 	/** The first peer of `(kind, id)`, as {@link findPeer} finds it. */
 	peer(kind: PeerKind, id: bigint): CachedPeer | undefined {
+		// only a bigint names a peer (as a scan's ===): a number must not find one by its key
+		if (typeof id !== "bigint") return undefined;
 		const i = this.#at.get(kind)?.get(idKey(id));
 		return i === undefined ? undefined : this.peers[i];
 	}

@@ -165,5 +165,9 @@ describe("MemorySessionBackend answers at once when nothing is queued", () => {
 		expect((await backend.getPeer("channel", big - 1n))?.accessHash).toBe(2n);
 		expect(await backend.getPeer("channel", big + 1n)).toBeNull();
 		expect(await backend.getPeer("user", big)).toBeNull();
+		// the key of a small id is a number, but only the bigint finds the peer, as a scan does
+		await backend.cachePeer(testPeer("user", 5n, 50n));
+		expect(await backend.getPeer("user", 5 as unknown as bigint)).toBeNull();
+		expect((await backend.getPeer("user", 5n))?.accessHash).toBe(50n);
 	});
 });
