@@ -118,10 +118,9 @@ export interface SessionBackend {
 	findPeerByPhone(phone: string): Promise<CachedPeer | null>;
 }
 
-/** `session` with an empty peer cache, for a load without peers. */
+/** `session` with an empty peer cache, for a load without peers (`session` itself is not changed). */
 export function withoutPeers(session: PersistedSession | null): PersistedSession | null {
-	if (session && session.peers.length > 0) session.peers = [];
-	return session;
+	return session && session.peers.length > 0 ? { ...session, peers: [] } : session;
 }
 
 function copyOf(peer: CachedPeer | null | undefined): CachedPeer | null {

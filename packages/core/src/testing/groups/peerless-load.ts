@@ -79,14 +79,4 @@ export function peerlessLoadTests(test: Register): void {
 		// the peers are neither dropped from storage nor changed by the peerless load
 		assertSameSession(await b.load(), session);
 	});
-	test("the session load({ peers: false }) returns is a copy", async (open) => {
-		const b = await open();
-		const session = sampleSession(7);
-		await b.save(session);
-		const peerless = (await b.load({ peers: false })) as PersistedSession;
-		peerless.peers.push(testPeer("user", 1n, 1n));
-		peerless.homeDcId = 1;
-		peerless.dcs.length = 0;
-		assertSameSession(await b.load(), session);
-	});
 }
