@@ -18,7 +18,7 @@ import {
 	type SqlValue,
 } from "@x/session-core/sql";
 import Database from "better-sqlite3";
-import { sliceUsed, yieldWhenSliceUsed } from "./time-slice.js";
+import { lookupSliceUsed, yieldWhenSliceUsed } from "./time-slice.js";
 
 const BACKEND = "sqlite";
 type Db = Database.Database;
@@ -342,7 +342,7 @@ export function connectionDriver(c: SqliteConnection, close: () => Promise<void>
 		readNow(sql, params) {
 			// not inside (or ahead of) a transaction on this database: it would see uncommitted rows;
 			// and not once this turn's slice of synchronous work is used (the queue lets the loop turn)
-			if (queuedTasks.has(key) || (!snapshot.open && db.inTransaction) || sliceUsed())
+			if (queuedTasks.has(key) || (!snapshot.open && db.inTransaction) || lookupSliceUsed())
 				return undefined;
 			snapshot.begin();
 			return (prepared(db, sql, true).get(params ?? NO_PARAMS) as SqlValue[] | undefined) ?? null;
