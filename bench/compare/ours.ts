@@ -33,6 +33,8 @@ export interface Ours {
 	/** The floor this store is held against, at its durability (see bounds.ts). */
 	floor?: FloorKind;
 	open(dir: string): Promise<SessionBackend>;
+	/** The same store opened without the single-writer lease: what bounds the cold start. */
+	openUnlocked?(dir: string): Promise<SessionBackend>;
 }
 
 async function redisClient(): Promise<Any> {
@@ -83,6 +85,8 @@ export async function ours(): Promise<Ours[]> {
 			durability: { rank: 2, label: "WAL, FULL: fsync per commit" },
 			floor: "sqlite",
 			open: (dir) => SqliteSessionBackend.open({ database: join(dir, "s.db") }),
+			openUnlocked: (dir) =>
+				SqliteSessionBackend.open({ database: join(dir, "s.db"), lock: false }),
 		},
 		{
 			name: "x-session sqlite (synchronous: normal)",
@@ -238,6 +242,24 @@ export async function runOurs(
 				}${b.capabilities.locking ? "; open takes and close releases the single-writer lease (a write each)" : ""}`,
 			},
 		);
+		const unlocked = o.openUnlocked;
+		if (unlocked)
+			add(
+				w.cold,
+				size,
+				`${o.name} (lock: false)`,
+				await time(async () => {
+					const r = await unlocked(dir);
+					if (!(await r.load({ peers: false }))) throw new Error(`${o.name}: no session`);
+					await r.close();
+				}, opts(n)),
+				1,
+				{
+					...info,
+					comparable: false,
+					note: "the bound of the row above: the same open and load without taking the lease (mtcute takes none)",
+				},
+			);
 		add(
 			w.load,
 			size,
