@@ -1,4 +1,5 @@
 import { keyedQueue } from "@x/session-core/sql";
+import { yieldWhenSliceUsed } from "./time-slice.js";
 
 /**
  * One queue per local database file in this process (its real path), whichever connection or
@@ -15,6 +16,7 @@ function createFileQueue() {
 			pending.set(key, (pending.get(key) ?? 0) + 1);
 			return queue(key, async () => {
 				try {
+					await yieldWhenSliceUsed(); // between transactions, never inside one
 					return await task();
 				} finally {
 					const n = (pending.get(key) ?? 1) - 1;

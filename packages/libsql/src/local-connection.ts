@@ -75,10 +75,10 @@ function objects(columns: readonly string[], values: unknown[][]): SqlRow[] {
 function executor(statements: PreparedStatements): SqlExecutor {
 	return {
 		async run(sql, params) {
-			return { changes: statements.get(sql).run(bound(params)).changes };
+			return { changes: statements.get(sql, "run").run(bound(params)).changes };
 		},
 		async all(sql, params) {
-			const s = statements.get(sql);
+			const s = statements.get(sql, "all");
 			if (!s.raw) {
 				s.statement.run(bound(params));
 				return [];
@@ -169,7 +169,7 @@ export async function checkpoint(c: LocalConnection, waitMs = 0): Promise<void> 
 		const busy = await queued(c, async () => {
 			if (!c.db.open) return false;
 			const row = c.statements
-				.get("PRAGMA wal_checkpoint(TRUNCATE)")
+				.get("PRAGMA wal_checkpoint(TRUNCATE)", "get")
 				.statement.get([]) as unknown[];
 			return Number(row?.[0] ?? 0) !== 0;
 		}).catch(() => false);

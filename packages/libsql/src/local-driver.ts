@@ -7,6 +7,7 @@ import type { LibsqlDriver } from "./driver.js";
 import { mapError } from "./errors.js";
 import { fileQueue } from "./file-queue.js";
 import { bound, checkpoint, type LocalConnection, queued } from "./local-connection.js";
+import { sliceUsed } from "./time-slice.js";
 
 const BACKEND = "libsql";
 
@@ -44,9 +45,11 @@ export function localDriver(
 		run: (sql, params) => queued(c, () => direct.run(sql, params)),
 		all: (sql, params) => queued(c, () => direct.all(sql, params)),
 		readNow(sql, params) {
-			// not inside (or ahead of) a transaction on this file: it would see uncommitted rows
-			if (fileQueue.busy(key) || (!snapshot.open && db.inTransaction)) return undefined;
-			const p = statements.get(sql);
+			// not inside (or ahead of) a transaction on this file: it would see uncommitted rows;
+			// and not once this turn's slice of synchronous work is used (the queue lets the loop turn)
+			if (fileQueue.busy(key) || (!snapshot.open && db.inTransaction) || sliceUsed())
+				return undefined;
+			const p = statements.get(sql, "get");
 			snapshot.begin();
 			return (p.statement.get(bound(params)) as SqlValue[] | undefined) ?? null;
 		},

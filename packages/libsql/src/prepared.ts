@@ -12,9 +12,16 @@ export interface Prepared {
 	run(params: unknown[]): { changes: number };
 }
 
-/** The statements of one connection, by text. */
+/**
+ * How a statement is used. Each use has statements of its own: libsql's `get` binds without
+ * resetting the statement first (it resets after), so a statement last stepped by `run` or `all`
+ * would answer a `get` with the previous call's parameters.
+ */
+export type StatementUse = "run" | "all" | "get";
+
+/** The statements of one connection, by use and text. */
 export interface PreparedStatements {
-	get(sql: string): Prepared;
+	get(sql: string, use: StatementUse): Prepared;
 	/**
 	 * Drops every statement (once the connection is closed): libsql closes a connection's files
 	 * only when the garbage collector has freed the last of its statements.
@@ -32,8 +39,9 @@ const MAX_STATEMENTS = 512;
 export function preparedStatements(db: Db): PreparedStatements {
 	const cache = new Map<string, Prepared>();
 	return {
-		get(sql) {
-			let p = cache.get(sql);
+		get(sql, use) {
+			const key = `${use}:${sql}`;
+			let p = cache.get(key);
 			if (p) return p;
 			const statement = db.prepare(sql);
 			statement.safeIntegers(true);
@@ -46,7 +54,7 @@ export function preparedStatements(db: Db): PreparedStatements {
 				run: (params) => statement.run(params) as { changes: number },
 			};
 			if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value as string);
-			cache.set(sql, p);
+			cache.set(key, p);
 			return p;
 		},
 		clear: () => cache.clear(),
