@@ -113,15 +113,15 @@ export class LeaseRenewer {
 		const alone: Entry[] = [];
 		const batches = this.#batches(due, alone);
 		// each batch settles on its own: a node away does not hold up the others' leases
-		await Promise.all(
-			batches.map(async (b) => {
+		await Promise.all([
+			...batches.map(async (b) => {
 				const moved: Entry[] = [];
 				await this.#sendBatch(b, moved);
 				await this.#renewAlone(moved);
 				for (const e of b.entries) e.renewing = false;
 			}),
-		);
-		await this.#renewAlone(alone);
+			this.#renewAlone(alone),
+		]);
 	}
 
 	/** Groups the due leases by connection (the master serving their slot) and durability. */

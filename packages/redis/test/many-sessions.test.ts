@@ -145,7 +145,9 @@ describe.skipIf(!available)("many sessions in one process", () => {
 
 	it("1000 leases are renewed by one script per interval, and none is lost under sustained writes", async () => {
 		const prefix = randomPrefix();
-		const ttl = 1500; // renewed every 500 ms
+		// renewed every 1.3 s: a margin for a machine so busy that timers fire a second late (the
+		// sessions' own writes lag this process's event loop by ~0.3 s on a quiet 2-core machine)
+		const ttl = 4000;
 		const stores = await openMany(N, (i) => ({
 			url,
 			prefix,
@@ -157,15 +159,15 @@ describe.skipIf(!available)("many sessions in one process", () => {
 			// idle: every script the server runs now is a renewal
 			const idleFrom = await scriptCalls(admin);
 			const idleStart = Date.now();
-			await new Promise((r) => setTimeout(r, 2 * ttl));
+			await new Promise((r) => setTimeout(r, ttl));
 			const idleScripts = (await scriptCalls(admin)) - idleFrom;
 			const intervals = Math.ceil((Date.now() - idleStart) / (ttl / 3));
 			// one per interval (a tick may fall on either side of the window): not one per lease
 			expect(idleScripts).toBeGreaterThanOrEqual(1);
 			expect(idleScripts).toBeLessThanOrEqual(intervals + 1);
 
-			// sustained closed-loop writes on every session for three TTLs
-			const until = Date.now() + 3 * ttl;
+			// sustained closed-loop writes on every session for two TTLs
+			const until = Date.now() + 2 * ttl;
 			let done = 0;
 			const failures: unknown[] = [];
 			await Promise.all(
@@ -206,7 +208,7 @@ describe.skipIf(!available)("many sessions in one process", () => {
 
 	it("a lease taken over is found by the shared renewal and reported on that session only", async () => {
 		const prefix = randomPrefix();
-		const ttl = 900;
+		const ttl = 3000;
 		const stores = await openMany(50, (i) => ({
 			url,
 			prefix,
@@ -241,7 +243,7 @@ describe.skipIf(!available)("many sessions in one process", () => {
 	it("leases on a client with a keyPrefix are renewed under that prefix", async () => {
 		const keyPrefix = `${randomPrefix()}/`;
 		const client = new Redis(url, { keyPrefix });
-		const ttl = 600;
+		const ttl = 1500;
 		try {
 			const stores = await openMany(20, (i) => ({
 				client,
@@ -249,7 +251,7 @@ describe.skipIf(!available)("many sessions in one process", () => {
 				leaseTtlMs: ttl,
 			}));
 			// past several TTLs: only renewals of the prefixed keys keep them
-			await new Promise((r) => setTimeout(r, 3 * ttl));
+			await new Promise((r) => setTimeout(r, 2 * ttl));
 			for (const s of stores) {
 				expect(await admin.pttl(keyPrefix + s.keys.lease)).toBeGreaterThan(0);
 				await s.applyUpdateState({ type: "secondary", qts: 1 });
@@ -346,7 +348,7 @@ describe.skipIf(!available)("many sessions on a Redis Cluster", () => {
 	it("sessions share one connection per node, and each master renews its leases with one script per interval", async () => {
 		const prefix = randomPrefix();
 		const name = `xs-many-${prefix}`;
-		const ttl = 1500;
+		const ttl = 3000;
 		const stores = await openMany(300, (i) => ({
 			cluster: { nodes: nodes(), options: { redisOptions: { connectionName: name } } },
 			prefix,
@@ -360,7 +362,7 @@ describe.skipIf(!available)("many sessions on a Redis Cluster", () => {
 			for (const a of admins) expect(await connections(a, name)).toBe(1);
 			const from = await Promise.all(admins.map((a) => scriptCalls(a)));
 			const start = Date.now();
-			await new Promise((r) => setTimeout(r, 2 * ttl));
+			await new Promise((r) => setTimeout(r, ttl));
 			const scripts = (await Promise.all(admins.map((a) => scriptCalls(a)))).map(
 				(n, i) => n - (from[i] as number),
 			);
