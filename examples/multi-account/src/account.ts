@@ -26,7 +26,8 @@ export async function runAccount({
 	signal,
 	log,
 }: AccountRun): Promise<AccountOutcome> {
-	// every account names the same file with the same options: nothing to create or share by hand
+	// every account names the same file with the same options: the sessions of this process share
+	// one connection to it, and the last close() closes it
 	const backend = await SqliteSessionBackend.open({ database: db, sessionId: id });
 	try {
 		// the same account cannot be opened twice while it runs, here or in another process
