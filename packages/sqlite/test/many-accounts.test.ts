@@ -205,6 +205,37 @@ describe("many accounts in one SQLite file", () => {
 	}, 120_000);
 });
 
+describe("a responsive process", () => {
+	/** Runs `op` in a closed loop `count` times; returns at which call a timer set before fired. */
+	async function timerFiredAt(count: number, op: (i: number) => Promise<unknown>) {
+		let firedAt = -1;
+		let i = 0;
+		setTimeout(() => {
+			firedAt = i;
+		}, 0);
+		for (; i < count; i++) await op(i);
+		return firedAt;
+	}
+
+	it("a timer fires during a closed loop of writes, and of lookups, not after it", async () => {
+		const b = await SqliteSessionBackend.open({ database: dbPath() });
+		const writes = await timerFiredAt(1000, (i) =>
+			b.applyUpdateState({ type: "primary", pts: i, date: 1, seq: 1 }),
+		);
+		expect(writes).toBeGreaterThanOrEqual(0);
+		expect(writes).toBeLessThan(1000);
+		const peers = testPeers(100, 1);
+		await b.cachePeers(peers);
+		const lookups = await timerFiredAt(50_000, (i) => {
+			const p = peers[i % peers.length] as (typeof peers)[number];
+			return b.getPeer(p.kind, p.id);
+		});
+		expect(lookups).toBeGreaterThanOrEqual(0);
+		expect(lookups).toBeLessThan(50_000);
+		await b.close();
+	});
+});
+
 describe("a sustained write load does not starve lease renewal", () => {
 	it("1000 sessions writing for 12 s with 3 s leases: another process cannot take one over", async () => {
 		const path = dbPath();
