@@ -31,17 +31,22 @@ export interface PreparedStatements {
 
 /**
  * More texts than the SQL layer uses (its batch statements come in a few padded sizes): a
- * connection never holds more statements than this; the least recently prepared goes first.
+ * connection never holds more statements than this per use; the least recently prepared goes
+ * first.
  */
 const MAX_STATEMENTS = 512;
 
 /** Prepares each statement text once per connection (libsql frees a statement only on GC). */
 export function preparedStatements(db: Db): PreparedStatements {
-	const cache = new Map<string, Prepared>();
+	const caches: Record<StatementUse, Map<string, Prepared>> = {
+		run: new Map(),
+		all: new Map(),
+		get: new Map(),
+	};
 	return {
 		get(sql, use) {
-			const key = `${use}:${sql}`;
-			let p = cache.get(key);
+			const cache = caches[use];
+			let p = cache.get(sql);
 			if (p) return p;
 			const statement = db.prepare(sql);
 			statement.safeIntegers(true);
@@ -54,9 +59,11 @@ export function preparedStatements(db: Db): PreparedStatements {
 				run: (params) => statement.run(params) as { changes: number },
 			};
 			if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value as string);
-			cache.set(key, p);
+			cache.set(sql, p);
 			return p;
 		},
-		clear: () => cache.clear(),
+		clear() {
+			for (const cache of Object.values(caches)) cache.clear();
+		},
 	};
 }
