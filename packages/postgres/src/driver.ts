@@ -1,30 +1,45 @@
 import { hostname } from "node:os";
-import { SessionBackendError, SessionConnectionError } from "@x/session-core";
+import { SessionBackendError } from "@x/session-core";
 import { isProcessAlive } from "@x/session-core/node";
-import {
-	keyedQueue,
-	redactSecrets,
-	type SqlDriver,
-	type SqlExecutor,
-	type SqlParam,
-	type SqlRow,
-} from "@x/session-core/sql";
+import type { SqlDriver, SqlExecutor, SqlParam, SqlRow } from "@x/session-core/sql";
 import pg from "pg";
 import { postgresDialect } from "./dialect.js";
+import {
+	BACKEND,
+	CommitOutcomeUnknown,
+	displayConnection,
+	isConnectionFault,
+	mapError,
+	secretsOf,
+	wasDropped,
+} from "./errors.js";
+import { isFencedWrite } from "./fenced-write.js";
+import { leaseKeeperFor } from "./lease-keeper.js";
+import { acquirePool } from "./shared-pool.js";
+import { singleClient } from "./single-client.js";
+import { type PreparedText, statementsIn } from "./statements.js";
 
-const BACKEND = "postgres";
+export { displayConnection, mapError } from "./errors.js";
+
 const INT8 = 20;
 
 /** How `pg` connects: a connection string or a pool of yours, and the schema that holds the tables. */
 export interface PostgresConnectOptions {
-	/** `postgres://user:password@host:port/db`; the password never appears in errors. */
+	/**
+	 * `postgres://user:password@host:port/db`; the password never appears in errors. Every session
+	 * of this process opened with the same string and settings shares one pool (`poolSize`
+	 * connections), ended when the last of them closes.
+	 */
 	connectionString?: string;
-	/** An existing pool (not ended by the backend). Its int8 columns are read as bigint here, per query. */
+	/**
+	 * An existing pool, used as it is and never ended by the backend. Nothing is set on its
+	 * connections (tables are schema-qualified, timeouts `SET LOCAL` inside our transactions);
+	 * its int8 columns are read as bigint here, per query.
+	 */
 	pool?: pg.Pool;
 	/**
 	 * An existing, connected client (not ended by the backend). Every statement and transaction
-	 * of the backends sharing it is queued, so they never interleave; `search_path` and
-	 * `statement_timeout` are set on it once.
+	 * of the backends sharing it is queued, so they never interleave; nothing is set on it.
 	 */
 	client?: pg.Client;
 	/** The schema that holds the tables (created if missing; default `public`). */
@@ -32,12 +47,18 @@ export interface PostgresConnectOptions {
 	/** Bound on connecting (default 5000 ms). */
 	connectTimeoutMs?: number;
 	/**
-	 * Server-side `statement_timeout` for every statement (default 10 000 ms). A client-side
-	 * bound of this plus 5 s also ends the wait when the server or the network stops answering.
+	 * Server-side `statement_timeout` for every statement (default 10 000 ms; on a pool or client
+	 * of yours, for the statements of our transactions). A client-side bound of this plus 5 s
+	 * also ends the wait when the server or the network stops answering.
 	 */
 	statementTimeoutMs?: number;
 	/** `application_name` of the connections, as `pg_stat_activity` shows it (default `x-session`). */
 	applicationName?: string;
+	/**
+	 * Server connections of the pool opened from `connectionString`, which every session of the
+	 * process on the same database and settings shares (default 10).
+	 */
+	poolSize?: number;
 	/**
 	 * Create nothing (not even the schema) and, on connections opened here, run every
 	 * transaction read-only (`default_transaction_read_only`). Set by the backend's `readOnly`.
@@ -53,12 +74,6 @@ const types = {
 	},
 };
 
-/** `?` placeholders become `$1…` (our SQL has no `?` inside literals). */
-function numbered(sql: string): string {
-	let n = 0;
-	return sql.replace(/\?/g, () => `$${++n}`);
-}
-
 /** Bytes as Buffers (what pg sends as bytea), inside array parameters too. */
 function bind(params: readonly SqlParam[] = []): unknown[] {
 	return params.map(bindOne);
@@ -71,15 +86,27 @@ function bindOne(v: unknown): unknown {
 		: v;
 }
 
+type Source = Pick<pg.Pool, "connect" | "query">;
+type Statement = (sql: string) => PreparedText;
+
 function executor(
-	client: pg.Pool | pg.PoolClient,
+	client: pg.PoolClient,
+	statement: Statement,
+	queryTimeout: number | undefined,
 	lost: () => unknown = () => undefined,
 ): SqlExecutor {
 	const query = (sql: string, params: readonly SqlParam[] | undefined) => {
 		// the server's own reason (57P01…) rather than pg's "not queryable"
 		const fault = lost();
 		if (fault) return Promise.reject(fault);
-		return client.query({ text: numbered(sql), values: bind(params), types });
+		const { text, name } = statement(sql);
+		return client.query({
+			text,
+			name,
+			values: bind(params),
+			types,
+			...(queryTimeout ? { query_timeout: queryTimeout } : {}),
+		} as pg.QueryConfig);
 	};
 	return {
 		async run(sql, params) {
@@ -107,12 +134,6 @@ function watch(client: pg.PoolClient): { lost: () => unknown; stop: () => void }
 	return { lost: () => fault, stop: () => client.off("error", onError) };
 }
 
-/**
- * The connection broke after COMMIT was sent: the server may have committed. Reported as
- * `TIMEOUT` (outcome unknown), so `CONNECTION` always means the write was not applied.
- */
-class CommitOutcomeUnknown extends Error {}
-
 function quoteIdent(name: string): string {
 	if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name))
 		throw new SessionBackendError(
@@ -122,160 +143,88 @@ function quoteIdent(name: string): string {
 				backend: BACKEND,
 			},
 		);
-	return `"${name}"`;
+	return name;
 }
 
-/** Where the database is, without user or password. */
-export function displayConnection(connectionString: string | undefined): string {
-	if (!connectionString) return "postgres (pool)";
-	try {
-		const u = new URL(connectionString);
-		return `postgres://${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
-	} catch {
-		return "postgres (connection string)";
+/** `CREATE SCHEMA IF NOT EXISTS` once per pool and schema, not once per session. */
+const schemasMade = new WeakMap<object, Map<string, Promise<void>>>();
+
+function makeSchema(source: Source, schema: string): Promise<void> {
+	const made = schemasMade.get(source) ?? new Map<string, Promise<void>>();
+	schemasMade.set(source, made);
+	let once = made.get(schema);
+	if (!once) {
+		once = source
+			.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+			.then(() => undefined)
+			.catch((error: unknown) => {
+				// two pools creating the schema at once: the loser sees a duplicate, which is fine
+				const code = (error as { code?: string }).code;
+				if (code === "23505" || code === "42P06") return;
+				made.delete(schema);
+				throw error;
+			});
+		made.set(schema, once);
 	}
-}
-
-function secretsOf(connectionString: string | undefined): string[] {
-	if (!connectionString) return [];
-	try {
-		const u = new URL(connectionString);
-		return [u.password, decodeURIComponent(u.password), connectionString].filter(
-			(s) => s.length >= 3,
-		);
-	} catch {
-		return [connectionString];
-	}
-}
-
-/** True for errors of the connection itself (not reported by the server): the client is dropped. */
-function isConnectionFault(error: unknown): boolean {
-	if (error instanceof SessionBackendError) return false; // ours, thrown inside a transaction
-	const code = (error as { code?: unknown })?.code;
-	if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
-	return code.startsWith("08") || code.startsWith("57P");
+	return once;
 }
 
 /**
- * True when the server or the network ended the connection (not a timeout: a server that does
- * not answer is not retried, the call's time bound holds).
+ * A pg pool (or client) as the shared SQL layer's driver, every statement naming the tables of
+ * `schema`. From a connection string, the process's shared pool for it (see `poolSize`); a pool
+ * or client of yours is used as it is: no `SET` on its connections, never ended here.
  */
-function wasDropped(error: unknown): boolean {
-	const e = error as { code?: unknown; message?: unknown };
-	const code = typeof e?.code === "string" ? e.code : "";
-	if (/^(57P0[123]|08\d\d\d|ECONNRESET|EPIPE)$/.test(code)) return true;
-	return /Connection terminated|not queryable/i.test(String(e?.message ?? ""));
-}
-
-/** One queue per caller's client: its statements and transactions never interleave. */
-const enqueue = keyedQueue();
-
-/** A caller's single client as a pool-like source of connections, one user at a time. */
-function singleClient(client: pg.Client, setup: string): Pick<pg.Pool, "connect" | "query"> {
-	let configured = false;
-	const lease = async () => {
-		if (!configured) {
-			await client.query(setup);
-			configured = true;
-		}
-		return {
-			query: client.query.bind(client),
-			on: client.on.bind(client),
-			off: client.off.bind(client),
-			release() {},
-		} as unknown as pg.PoolClient;
-	};
-	return {
-		connect: (() => {
-			// the caller of connect() releases; the queue slot is held until then
-			let release!: () => void;
-			const held = new Promise<void>((r) => {
-				release = r;
-			});
-			return new Promise<pg.PoolClient>((resolve, reject) => {
-				void enqueue(client, async () => {
-					try {
-						const c = await lease();
-						c.release = () => release();
-						resolve(c);
-					} catch (error) {
-						release();
-						reject(error);
-					}
-					await held;
-				});
-			});
-		}) as pg.Pool["connect"],
-		query: ((text: string) =>
-			enqueue(client, () => client.query(text))) as unknown as pg.Pool["query"],
-	};
-}
-
-/** A pg pool (or client) as the shared SQL layer's driver, with every statement run in `schema`. */
 export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
-	const owned = !options.pool && !options.client;
 	const schema = quoteIdent(options.schema ?? "public");
 	const location = `${displayConnection(options.connectionString)}${options.schema ? ` (schema ${options.schema})` : ""}`;
 	const secrets = secretsOf(options.connectionString);
-	const statementTimeout = options.statementTimeoutMs ?? 10_000;
-	const pool: Pick<pg.Pool, "connect" | "query"> & Partial<Pick<pg.Pool, "end" | "on">> =
-		(options.client &&
-			singleClient(
-				options.client,
-				`SET search_path TO ${schema}; SET statement_timeout = ${Math.floor(statementTimeout)}`,
-			)) ??
-		options.pool ??
-		new pg.Pool({
-			connectionString: options.connectionString,
-			connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-			statement_timeout: statementTimeout,
-			query_timeout: statementTimeout + 5000,
-			application_name: options.applicationName ?? "x-session",
-			// set once per connection rather than on every checkout
-			options: `-c search_path=${schema} -c statement_timeout=${Math.floor(statementTimeout)}${options.readOnly ? " -c default_transaction_read_only=on" : ""}`,
-			max: 4,
-		});
-	if (owned) pool.on?.("error", () => undefined); // idle clients dropped by the server: reported on next use
-	let prepared: Promise<void> | undefined;
-	const ready = () =>
-		(prepared ??= options.readOnly
-			? Promise.resolve()
-			: pool
-					.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
-					.then(() => undefined)
-					.catch((error: unknown) => {
-						// two pools creating the schema at once: the loser sees a duplicate, which is fine
-						const code = (error as { code?: string }).code;
-						if (code === "23505" || code === "42P06") return;
-						prepared = undefined;
-						throw error;
-					}));
-	/** A pooled client with the search path (and, for a caller's pool, the timeout) set. */
+	const statementTimeout = Math.floor(options.statementTimeoutMs ?? 10_000);
+	const caller: Source | undefined =
+		(options.client && singleClient(options.client)) ?? options.pool;
+	const shared = caller
+		? undefined
+		: acquirePool({
+				connectionString: options.connectionString,
+				connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+				statementTimeoutMs: statementTimeout,
+				applicationName: options.applicationName ?? "x-session",
+				readOnly: options.readOnly === true,
+				size: options.poolSize ?? 10,
+			});
+	// the pool or client sessions share (and renew their leases on), once the shared one is made
+	let sharedBy: object | undefined = options.client ?? options.pool;
+	shared?.then(
+		(handle) => {
+			sharedBy = handle.value;
+		},
+		() => undefined, // reported by the first statement
+	);
+	const source = async (): Promise<Source> => caller ?? (await shared!).value;
+	const statement = statementsIn(schema);
+	// a caller's connections have no timeout of ours: bound the wait client-side (ours set both)
+	const queryTimeout = caller ? statementTimeout + 5000 : undefined;
+	const beginSql = caller ? `BEGIN; SET LOCAL statement_timeout = ${statementTimeout}` : "BEGIN";
+	const ready = async () => {
+		const pool = await source();
+		if (!options.readOnly) await makeSchema(pool, schema);
+		return pool;
+	};
 	const connect = async () => {
-		await ready();
-		const client = await pool.connect();
+		const client = await (await ready()).connect();
 		const watched = watch(client);
 		/** Back to the pool; dropped when it broke (a fault of a statement, or one between them). */
 		const release = (fault?: unknown) => {
 			watched.stop();
 			client.release((fault ?? watched.lost()) as Error | undefined);
 		};
-		if (owned || options.client) return { client, lost: watched.lost, release };
-		try {
-			await client.query(
-				`SET search_path TO ${schema}; SET statement_timeout = ${Math.floor(statementTimeout)}`,
-			);
-		} catch (error) {
-			release(error instanceof Error ? error : true);
-			throw error;
-		}
 		return { client, lost: watched.lost, release };
 	};
+	/** One statement on a connection of the pool. */
 	const once = async <T>(use: (x: SqlExecutor) => Promise<T>): Promise<T> => {
 		const { client, lost, release } = await connect();
 		let fault: unknown;
 		try {
-			return await use(executor(client, lost));
+			return await use(executor(client, statement, queryTimeout, lost));
 		} catch (error) {
 			if (isConnectionFault(error)) fault = error;
 			throw error;
@@ -283,6 +232,36 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 			// a connection that timed out or broke is dropped, not handed to the next caller
 			release(fault);
 		}
+	};
+	/**
+	 * A write that commits by itself (`fencedWrite`: it sets values, so running it twice is
+	 * running it once). On a connection the server or network ended (a pooled one that died
+	 * while idle, or during the statement) it runs again on another, up to 3 tries; when it was
+	 * sent and no answer is known it is a lost commit (`TIMEOUT`), so `CONNECTION` still means
+	 * not applied.
+	 */
+	const commitAlone = async (sql: string, params: readonly SqlParam[] | undefined) => {
+		for (let attempt = 1; ; attempt++) {
+			const { client, lost, release } = await connect();
+			try {
+				const rows = await executor(client, statement, queryTimeout, lost).all(sql, params);
+				release();
+				return rows;
+			} catch (error) {
+				if (!isConnectionFault(error)) {
+					release();
+					throw error;
+				}
+				release(error);
+				if (!wasDropped(error) || attempt === 3)
+					throw new CommitOutcomeUnknown("write outcome unknown", { cause: error });
+			}
+		}
+	};
+	/** A transaction-control statement (simple protocol: BEGIN and SET LOCAL in one round trip). */
+	const control = (client: pg.PoolClient, lost: () => unknown, sql: string) => {
+		const fault = lost();
+		return fault ? Promise.reject(fault) : client.query(sql);
 	};
 	/**
 	 * A client with a transaction begun. A pooled connection the server ended while it sat idle
@@ -293,7 +272,7 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 		for (let attempt = 1; ; attempt++) {
 			const held = await connect();
 			try {
-				await executor(held.client, held.lost).run("BEGIN");
+				await control(held.client, held.lost, beginSql);
 				return held;
 			} catch (error) {
 				held.release(isConnectionFault(error) ? error : undefined);
@@ -301,22 +280,24 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 			}
 		}
 	};
-	return {
+	let closed = false;
+	const driver: SqlDriver = {
 		name: BACKEND,
 		dialect: postgresDialect,
 		location,
 		processInfo: { pid: process.pid, host: hostname() },
 		run: (sql, params) => once((x) => x.run(sql, params)),
-		all: (sql, params) => once((x) => x.all(sql, params)),
+		all: (sql, params) =>
+			isFencedWrite(sql) ? commitAlone(sql, params) : once((x) => x.all(sql, params)),
 		async transaction(fn) {
 			const { client, lost, release } = await begin();
-			const x = executor(client, lost);
+			const x = executor(client, statement, queryTimeout, lost);
 			let broken: unknown;
 			let committing = false;
 			try {
 				const result = await fn(x);
 				committing = true;
-				await x.run("COMMIT");
+				await control(client, lost, "COMMIT");
 				return result;
 			} catch (error) {
 				if (isConnectionFault(error)) {
@@ -335,58 +316,15 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 		},
 		isProcessAlive,
 		mapError: (error, operation) => mapError(error, operation, location, secrets),
+		/** One renewal statement per interval for every session of this schema on the same pool. */
+		get leaseKeeper() {
+			return leaseKeeperFor(sharedBy ?? driver, schema, driver);
+		},
 		async close() {
-			if (owned) await pool.end?.().catch(() => undefined);
+			if (closed) return;
+			closed = true;
+			await shared?.then((handle) => handle.release()).catch(() => undefined);
 		},
 	};
-}
-
-export function mapError(
-	error: unknown,
-	operation: string,
-	location: string,
-	secrets: readonly string[],
-): SessionBackendError {
-	if (error instanceof SessionBackendError) return error;
-	const e = error as { code?: string; message?: string };
-	const code = String(e?.code ?? "");
-	const text = redactSecrets(String(e?.message ?? error), secrets).slice(0, 200);
-	const where = `${operation} on ${location}`;
-	if (error instanceof CommitOutcomeUnknown)
-		return new SessionConnectionError(
-			`${where}: the connection was lost while committing, so the write may or may not have been applied (load() to see; repeat it if it is missing)`,
-			{ backend: BACKEND, code: "TIMEOUT" },
-		);
-	// 28xxx: invalid authorization; 3D000: no such database
-	if (code.startsWith("28") || code === "3D000")
-		return new SessionConnectionError(`${where}: the server refused the login (${code})`, {
-			backend: BACKEND,
-			code: "AUTH",
-		});
-	if (code === "57014")
-		return new SessionConnectionError(`${where}: the statement timed out`, {
-			backend: BACKEND,
-			code: "TIMEOUT",
-		});
-	if (/timeout/i.test(text) && !code)
-		return new SessionConnectionError(`${where}: no answer in time`, {
-			backend: BACKEND,
-			code: "TIMEOUT",
-		});
-	if (
-		/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|EPIPE|57P01|57P02|57P03|08\d\d\d)$/.test(
-			code,
-		) ||
-		/terminat|Connection/i.test(text)
-	)
-		return new SessionConnectionError(
-			`${where}: cannot reach the server (${code || "connection lost"})`,
-			{
-				backend: BACKEND,
-				code: "CONNECTION",
-			},
-		);
-	return new SessionBackendError("IO", `${where} failed: ${code ? `${code} ` : ""}${text}`, {
-		backend: BACKEND,
-	});
+	return driver;
 }

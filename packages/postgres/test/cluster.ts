@@ -34,10 +34,12 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a throwaway cluster; undefined when the binaries are missing, or when running as root
+ * Starts a throwaway cluster (with server `settings` such as `max_connections`); undefined when the binaries are missing, or when running as root
  * without a `postgres` user to run them as (PostgreSQL refuses to run as root).
  */
-export async function startPrivateCluster(): Promise<PrivateCluster | undefined> {
+export async function startPrivateCluster(
+	settings: Record<string, string | number> = {},
+): Promise<PrivateCluster | undefined> {
 	const bin = binDir();
 	if (!bin) return undefined;
 	const root = process.getuid?.() === 0;
@@ -59,7 +61,10 @@ export async function startPrivateCluster(): Promise<PrivateCluster | undefined>
 	const data = join(dir, "data");
 	const port = await freePort();
 	run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
-	const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+	const extra = Object.entries(settings)
+		.map(([name, value]) => ` -c ${name}=${value}`)
+		.join("");
+	const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${extra}`;
 	const start = () =>
 		run("pg_ctl", ["-D", data, "-o", options, "-w", "-l", join(dir, "log"), "start"]);
 	const stop = () => run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);

@@ -81,14 +81,14 @@ describe.skipIf(!available)("postgres faults", () => {
 			} else source = { connectionString: PG_URL };
 			const driver = postgresDriver({ ...source, schema: s });
 			cleanups.push(async () => driver.close?.());
-			await driver.run("CREATE TABLE t (v int)");
+			await driver.run("CREATE TABLE xs_probe (v int)");
 			const error = await driver
 				.transaction(async (tx) => {
-					await tx.run("INSERT INTO t VALUES (1)");
+					await tx.run("INSERT INTO xs_probe VALUES (1)");
 					const [row] = await tx.all("SELECT pg_backend_pid() AS pid");
 					await terminate(Number(row?.pid));
 					await sleep(300); // the server's FATAL arrives while no statement runs
-					await tx.run("INSERT INTO t VALUES (2)");
+					await tx.run("INSERT INTO xs_probe VALUES (2)");
 				})
 				.catch((e: unknown) => e);
 			const mapped = driver.mapError?.(error, "write");
@@ -96,7 +96,7 @@ describe.skipIf(!available)("postgres faults", () => {
 			expect(String((mapped as Error).message)).toContain("57P01");
 			if (mode === "your client") return; // a pg.Client does not reconnect: that is its owner's
 			// the next call takes a new connection, and the rolled-back insert is not there
-			expect(await driver.all("SELECT count(*)::int AS n FROM t")).toEqual([{ n: 0 }]);
+			expect(await driver.all("SELECT count(*)::int AS n FROM xs_probe")).toEqual([{ n: 0 }]);
 		});
 
 	it("a pooled connection ended while idle, its notice not yet read: the next write succeeds (BEGIN is retried on another)", async () => {

@@ -34,7 +34,13 @@ describe.skipIf(!available)("postgres", () => {
 		const s = schema();
 		const opened = await Promise.all(
 			["a", "b", "c", "d"].map((id) =>
-				PostgresSessionBackend.open({ connectionString: PG_URL, schema: s, sessionId: id }),
+				// a pool each (pools are shared by equal settings): as four processes would
+				PostgresSessionBackend.open({
+					connectionString: PG_URL,
+					schema: s,
+					sessionId: id,
+					applicationName: `xs-migrate-${id}`,
+				}),
 			),
 		);
 		const versions = await sql(`SELECT version FROM "${s}".xs_schema`);

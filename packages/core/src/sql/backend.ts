@@ -8,7 +8,7 @@ import {
 	prepareChanges,
 } from "../changes.js";
 import { check } from "../codec/bytes.js";
-import type { SessionBackendError } from "../errors.js";
+import { isSessionError, type SessionBackendError } from "../errors.js";
 import {
 	checkExtensionKey,
 	extensionValue,
@@ -46,7 +46,13 @@ import {
 	writePeers,
 	writeSession,
 } from "./session-rows.js";
-import { coalesceState, type PendingState, writePending, writeState } from "./state.js";
+import {
+	coalesceState,
+	type PendingState,
+	stateStatement,
+	writePending,
+	writeState,
+} from "./state.js";
 
 const SET_HOME = "UPDATE xs_sessions SET home_dc_id = ? WHERE session_id = ?";
 const DELETE_MIN_PEER = "DELETE FROM xs_min_peers WHERE session_id = ? AND user_id = ?";
@@ -203,7 +209,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		} catch (error) {
 			return Promise.reject(error); // a bad argument rejects, as on every backend
 		}
-		return this.exclusive(() => this.#granular("updateDc", (tx) => tx.run(UPSERT_DC, params)));
+		return this.exclusive(() => this.#single("updateDc", UPSERT_DC, params));
 	}
 
 	override setHomeDc(dcId: number): Promise<void> {
@@ -212,9 +218,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		} catch (error) {
 			return Promise.reject(error); // it threw synchronously, unlike every other backend
 		}
-		return this.exclusive(() =>
-			this.#granular("setHomeDc", (tx) => tx.run(SET_HOME, [dcId, this.sessionId])),
-		);
+		return this.exclusive(() => this.#single("setHomeDc", SET_HOME, [dcId, this.sessionId]));
 	}
 
 	override applyUpdateState(change: UpdateStateChange): Promise<void> {
@@ -226,7 +230,9 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		}
 		if (this.#flushInterval > 0 && checked.type !== "all") return this.#coalesce(checked);
 		return this.exclusive(() => {
-			if (checked.type === "all") this.#dropPending(); // replaced by the whole new state
+			if (checked.type !== "all")
+				return this.#single("applyUpdateState", ...stateStatement(this.sessionId, checked));
+			this.#dropPending(); // replaced by the whole new state
 			return this.#granular("applyUpdateState", (tx) => writeState(tx, this.sessionId, checked));
 		});
 	}
@@ -279,9 +285,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	override async setExtension(key: string, value: Uint8Array | SecretBytes): Promise<void> {
 		const v = extensionValue(key, value, this.name);
 		return this.exclusive(() =>
-			this.#granular("setExtension", (tx) =>
-				tx.run(UPSERT_EXTENSION, [this.sessionId, key, v.expose()]),
-			),
+			this.#single("setExtension", UPSERT_EXTENSION, [this.sessionId, key, v.expose()]),
 		);
 	}
 
@@ -292,7 +296,7 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			return Promise.reject(error);
 		}
 		return this.exclusive(() =>
-			this.#granular("deleteExtension", (tx) => tx.run(DELETE_EXTENSION, [this.sessionId, key])),
+			this.#single("deleteExtension", DELETE_EXTENSION, [this.sessionId, key]),
 		);
 	}
 
@@ -364,6 +368,31 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		if (this.#readOnly?.foreign !== undefined)
 			return Promise.reject(foreignLookupError(this.name, this.#db.location, operation));
 		return this.exclusive(() => guard(this.#db, operation, () => query(this.#db)));
+	}
+
+	/**
+	 * A granular write of one statement. Where the dialect fences a write in the statement itself
+	 * (`Dialect.fencedWrite`, PostgreSQL) it is one round trip; it is made as a transaction
+	 * (`#granular`) instead when the statement did not run (no session row yet, or the lease
+	 * lost: the transaction tells which), when a lease renewal is due or coalesced changes are to
+	 * be written first, and when it could not be sent (`CONNECTION`).
+	 */
+	#single(operation: string, sql: string, params: SqlValue[]): Promise<void> {
+		const transaction = () => this.#granular(operation, (tx) => tx.run(sql, params));
+		const lease = this.#lease;
+		const fenced = this.#dialect.fencedWrite?.(sql, lease !== undefined);
+		const pending = operation !== "applyUpdateState" && this.#pending !== undefined;
+		if (!fenced || this.#readOnly || pending || (lease && !lease.checkOnly(Date.now())))
+			return transaction();
+		const bound = lease ? [this.sessionId, lease.owner, ...params] : [this.sessionId, ...params];
+		return guard(this.#db, operation, () => this.#db.all(fenced, bound)).then(
+			([row]) => (row?.fenced ? undefined : transaction()),
+			(error: unknown) => {
+				// not sent (no connection to be had): the transaction reports what it meets
+				if (isSessionError(error, "CONNECTION")) return transaction();
+				throw error;
+			},
+		);
 	}
 
 	/** A granular write: creates the session row if needed, then runs `change`, in one transaction. */

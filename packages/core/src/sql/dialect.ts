@@ -36,6 +36,18 @@ export interface Dialect {
 	 * commit before the transaction that checked it.
 	 */
 	readonly leaseOwnerSql: string;
+	/**
+	 * A granular write of one statement as one round trip, where a transaction costs round trips
+	 * (PostgreSQL): `sql` (`UPDATE`/`DELETE … WHERE …`, or `INSERT … VALUES (…)` with its upsert
+	 * clause; it sets values, so a driver may run it again after a dropped connection) made to run only when the session row exists and, when `leased`, the lease names the
+	 * writer (locked as {@link leaseOwnerSql} locks it, so a takeover cannot commit in between).
+	 * Parameters: session id, then the owner when `leased`, then `sql`'s own. It returns one row
+	 * whose `fenced` is true when the write ran; when false the write is made in a transaction,
+	 * which tells a lost lease from a missing row. `undefined`: `sql` has no such form. Without
+	 * this hook (the SQLite family, whose transactions cost nothing extra) every write is a
+	 * transaction.
+	 */
+	fencedWrite?(sql: string, leased: boolean): string | undefined;
 	/** The schema version stored in the database; 0 when none is. */
 	schemaVersion(db: SqlExecutor): Promise<number>;
 	/**

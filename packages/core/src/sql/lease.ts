@@ -102,6 +102,14 @@ export class Lease {
 		return this.#lost;
 	}
 
+	/**
+	 * Whether a write's check at `now` would only read the owner: not known lost, no renewal due
+	 * (a write may then check it inside its own statement, `Dialect.fencedWrite`).
+	 */
+	checkOnly(now: number): boolean {
+		return !this.#lost && now - this.#renewedAt < this.ttl / 3;
+	}
+
 	/** A renewal outside a write (the connection's `LeaseKeeper`) wrote `now + ttl` at `at`. */
 	markRenewed(at: number): void {
 		if (at > this.#renewedAt) this.#renewedAt = at;

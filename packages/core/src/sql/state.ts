@@ -1,5 +1,5 @@
 import type { UpdateStateChange } from "../types.js";
-import type { SqlExecutor } from "./driver.js";
+import type { SqlExecutor, SqlValue } from "./driver.js";
 
 // The update state: pts, qts, date and seq on the xs_sessions row, one xs_channel_pts row per
 // channel. These are the hottest writes (one per update received): each change is one statement.
@@ -32,6 +32,21 @@ export async function writePending(tx: SqlExecutor, id: string, p: PendingState)
 	for (const [channelId, pts] of p.channels) await tx.run(UPSERT_CHANNEL, [id, channelId, pts]);
 }
 
+/** The one statement of a change other than `"all"` (checked), with its parameters. */
+export function stateStatement(
+	id: string,
+	change: Exclude<UpdateStateChange, { type: "all" }>,
+): [string, SqlValue[]] {
+	switch (change.type) {
+		case "primary":
+			return [SET_PRIMARY, [change.pts, change.date, change.seq, id]];
+		case "secondary":
+			return [SET_QTS, [change.qts, id]];
+		case "channel":
+			return [UPSERT_CHANNEL, [id, change.channelId, change.pts]];
+	}
+}
+
 /** The statements of one update-state change (checked), inside the caller's transaction. */
 export async function writeState(
 	tx: SqlExecutor,
@@ -40,13 +55,9 @@ export async function writeState(
 ): Promise<void> {
 	switch (change.type) {
 		case "primary":
-			await tx.run(SET_PRIMARY, [change.pts, change.date, change.seq, id]);
-			return;
 		case "secondary":
-			await tx.run(SET_QTS, [change.qts, id]);
-			return;
 		case "channel":
-			await tx.run(UPSERT_CHANNEL, [id, change.channelId, change.pts]);
+			await tx.run(...stateStatement(id, change));
 			return;
 		case "all": {
 			const st = change.state;

@@ -1,0 +1,167 @@
+// Many accounts in one process: the default API shares one pool per database, a server out of
+// connection slots is a typed error that says what to do, and a caller's pool is used as it is.
+import { inspect } from "node:util";
+import { isSessionError, SessionConnectionError } from "@x/session-core";
+import { sampleSession, testPeers } from "@x/session-core/testing";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { PostgresSessionBackend } from "../src/index.js";
+import { startPrivateCluster } from "./cluster.js";
+import { adminQuery, available, dropSchema, PG_URL, randomSchema } from "./helpers.js";
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+	for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+function schema(): string {
+	const s = randomSchema();
+	cleanups.push(() => dropSchema(s));
+	return s;
+}
+
+/** Server connections with this application_name (ours only: other tests share the server). */
+async function connectionsOf(app: string): Promise<number> {
+	const { rows } = await adminQuery(
+		"SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
+		[app],
+	);
+	return rows[0].n;
+}
+
+/** The count once the server has seen the pool's connections end (a backend exits after its client). */
+async function settledConnectionsOf(app: string): Promise<number> {
+	for (let i = 0; i < 50; i++) {
+		const n = await connectionsOf(app);
+		if (n === 0) return 0;
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	return connectionsOf(app);
+}
+
+describe.skipIf(!available)("postgres: many sessions in one process", () => {
+	it("1000 sessions opened with a connection string share one pool: the server sees its size, all work, all released on close", async () => {
+		const s = schema();
+		const app = `xs-many-${s}`;
+		const options = { connectionString: PG_URL, schema: s, applicationName: app };
+		const sessions = [];
+		// opened in waves of 100 at once, as a host starting its accounts would
+		for (let wave = 0; wave < 10; wave++)
+			sessions.push(
+				...(await Promise.all(
+					Array.from({ length: 100 }, (_, i) =>
+						PostgresSessionBackend.open({ ...options, sessionId: `a${wave * 100 + i}` }),
+					),
+				)),
+			);
+		await Promise.all(
+			sessions.map((b, i) => b.applyUpdateState({ type: "primary", pts: i, date: i, seq: i })),
+		);
+		const during = await connectionsOf(app);
+		expect(during).toBeGreaterThan(0);
+		expect(during).toBeLessThanOrEqual(10); // poolSize, not one per session
+		const states = await Promise.all(sessions.map((b) => b.load()));
+		expect(states.map((st) => st?.updatesState.pts)).toEqual(sessions.map((_, i) => i));
+		expect(await PostgresSessionBackend.listSessions(options)).toHaveLength(1000);
+		await Promise.all(sessions.map((b) => b.close()));
+		expect(await settledConnectionsOf(app)).toBe(0);
+		const leases = await adminQuery(`SELECT count(*)::int AS n FROM "${s}".xs_leases`);
+		expect(leases.rows[0].n).toBe(0);
+	}, 180_000);
+
+	it("a session closed while others stay open keeps the pool; the next open after the last close makes a new one", async () => {
+		const s = schema();
+		const app = `xs-refs-${s}`;
+		const options = { connectionString: PG_URL, schema: s, applicationName: app };
+		const a = await PostgresSessionBackend.open({ ...options, sessionId: "a" });
+		const b = await PostgresSessionBackend.open({ ...options, sessionId: "b" });
+		await a.close();
+		await b.setHomeDc(2); // the pool a opened is b's too: still usable
+		await b.close();
+		expect(await settledConnectionsOf(app)).toBe(0);
+		const c = await PostgresSessionBackend.open({ ...options, sessionId: "b" });
+		expect((await c.load())?.homeDcId).toBe(2);
+		await c.close();
+		expect(await settledConnectionsOf(app)).toBe(0);
+	});
+
+	it("a caller's pool is used as it is: its connections keep their search_path and statement_timeout, and it is not ended", async () => {
+		const s = schema();
+		// one connection, whose search_path does not even name our schema: every statement of
+		// ours must name its tables
+		const pool = new pg.Pool({
+			connectionString: PG_URL,
+			max: 1,
+			options: "-c search_path=nowhere_xs -c statement_timeout=4321",
+		});
+		cleanups.push(() => pool.end());
+		const settings = async () => {
+			const c = await pool.connect();
+			try {
+				const path = await c.query("SHOW search_path");
+				const timeout = await c.query("SHOW statement_timeout");
+				const tx = await c.query("SELECT now() = statement_timestamp() AS idle");
+				return [path.rows[0].search_path, timeout.rows[0].statement_timeout, tx.rows[0].idle];
+			} finally {
+				c.release();
+			}
+		};
+		const before = await settings();
+		expect(before).toEqual(["nowhere_xs", "4321ms", true]);
+		const b = await PostgresSessionBackend.open({ pool, schema: s, sessionId: "mine" });
+		await b.save(sampleSession());
+		const peers = testPeers(50, 3);
+		await b.cachePeers(peers);
+		await b.applyUpdateState({ type: "primary", pts: 5, date: 5, seq: 5 });
+		await b.applyUpdateState({ type: "channel", channelId: 77n, pts: 8 });
+		await b.setHomeDc(3);
+		await b.setExtension("x:k", new Uint8Array([1, 2]));
+		const peer = peers[7];
+		if (!peer) throw new Error("no peer");
+		expect((await b.getPeer(peer.kind, peer.id))?.accessHash).toBe(peer.accessHash);
+		const loaded = await b.load();
+		expect(loaded?.updatesState.pts).toBe(5);
+		expect(loaded?.homeDcId).toBe(3);
+		expect(await PostgresSessionBackend.listSessions({ pool, schema: s })).toEqual(["mine"]);
+		await b.close();
+		expect(await PostgresSessionBackend.deleteSession({ pool, schema: s }, "mine")).toBe(true);
+		expect(await settings()).toEqual(before);
+		// not ended, nothing of ours left in its connection's session state but prepared statements
+		expect((await pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+	});
+
+	it("a server out of connection slots (53300) is a SessionConnectionError that says what to do", async (ctx) => {
+		const cluster = await startPrivateCluster({
+			max_connections: 4,
+			superuser_reserved_connections: 0,
+			max_wal_senders: 0, // must stay below max_connections
+		});
+		if (!cluster) return ctx.skip();
+		cleanups.push(async () => cluster.destroy());
+		const url = new URL(cluster.url);
+		url.password = "pw-secret-53300";
+		// every slot taken by someone else
+		const hogs = await Promise.all(
+			Array.from({ length: 4 }, async () => {
+				const c = new pg.Client({ connectionString: cluster.url });
+				await c.connect();
+				return c;
+			}),
+		);
+		cleanups.push(() => Promise.all(hogs.map((c) => c.end())));
+		const error = await PostgresSessionBackend.open({ connectionString: url.toString() }).catch(
+			(e: unknown) => e,
+		);
+		expect(error).toBeInstanceOf(SessionConnectionError);
+		expect(isSessionError(error, "CONNECTION")).toBe(true);
+		const message = String((error as Error).message);
+		expect(message).toContain("53300");
+		expect(message).toMatch(/one pool/);
+		expect(message).toMatch(/max_connections/);
+		expect(`${message} ${inspect(error, { depth: 10 })}`).not.toContain("pw-secret");
+		// a slot freed: the same call succeeds
+		await hogs.pop()?.end();
+		const b = await PostgresSessionBackend.open({ connectionString: url.toString() });
+		await b.setHomeDc(1);
+		await b.close();
+	}, 60_000);
+});
