@@ -45,6 +45,11 @@ export interface LocalConnection {
 	readonly keeper: LeaseKeeper;
 }
 
+/** How long a statement waits for another connection's lock (ms), as the SQLite backend's default. */
+export const BUSY_TIMEOUT_MS = 5000;
+/** A checkpoint waits at most this long for another connection's readers (the thread is blocked). */
+const CHECKPOINT_BUSY_MS = 100;
+
 /** The real path of a database file (symlinks and `..` resolved), as the key of its queue. */
 export function fileKey(path: string): string {
 	try {
@@ -114,6 +119,10 @@ export function openLocalConnection(path: string, options: LocalFileOptions = {}
 	}
 	const readOnly = options.readOnly === true;
 	try {
+		// another process's write transaction is waited for, as on the SQLite backend (libsql's
+		// default of 0 failed a write, and a lease renewal, at once with "database is locked":
+		// under a rival process's load, leases expired while their holders lived)
+		db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
 		if (readOnly) db.exec("PRAGMA query_only = 1");
 		else {
 			if (!holdsOnlyOthersTables(db)) db.exec("PRAGMA journal_mode = WAL");
@@ -137,12 +146,22 @@ export function openLocalConnection(path: string, options: LocalFileOptions = {}
 		statements,
 		direct,
 		snapshot: readSnapshot(db),
-		keeper: new LeaseKeeper({
-			// renewals through the file's queue, outside any transaction of the connection
-			all: (sql, params) => queued(connection, () => direct.all(sql, params)),
-		}),
+		keeper: new LeaseKeeper({ all: (sql, params) => renewal(connection, sql, params) }),
 	};
 	return connection;
+}
+
+/**
+ * The lease keeper's statement: at once when no task of the file is running (its timer fires
+ * between tasks; a statement of its own, outside any transaction), else queued. Queued behind a
+ * closed loop of a thousand sessions' writes, it waited longer than a short lease lives, and
+ * leases expired under live holders (measured: 8 of 1000 lost to a rival process with a 1 s
+ * lease).
+ */
+function renewal(c: LocalConnection, sql: string, params?: readonly SqlParam[]): Promise<SqlRow[]> {
+	if (fileQueue.running(c.key) || !c.db.open) return queued(c, () => c.direct.all(sql, params));
+	c.snapshot.end();
+	return c.direct.all(sql, params);
 }
 
 /** Runs `task` in the file's queue, after ending the connection's read snapshot. */
@@ -159,8 +178,8 @@ const CLOSE_CHECKPOINT_WAIT_MS = 2000;
 /**
  * Copies the -wal into the database and empties it: the older page images it holds (a key
  * before it was encrypted or deleted) go with it, and the database file alone holds the
- * sessions. libSQL runs with a busy timeout of 0, so a reader of another connection makes it
- * answer "busy" (it does not throw): it is retried for up to `waitMs`. Never rejects.
+ * sessions. A reader of another connection makes it answer "busy" (it does not throw) after
+ * waiting 100 ms: it is retried for up to `waitMs`. Never rejects.
  */
 export async function checkpoint(c: LocalConnection, waitMs = 0): Promise<void> {
 	if (c.readOnly) return;
@@ -168,10 +187,15 @@ export async function checkpoint(c: LocalConnection, waitMs = 0): Promise<void> 
 	for (;;) {
 		const busy = await queued(c, async () => {
 			if (!c.db.open) return false;
-			const row = c.statements
-				.get("PRAGMA wal_checkpoint(TRUNCATE)", "get")
-				.statement.get([]) as unknown[];
-			return Number(row?.[0] ?? 0) !== 0;
+			c.db.exec(`PRAGMA busy_timeout = ${CHECKPOINT_BUSY_MS}`);
+			try {
+				const row = c.statements
+					.get("PRAGMA wal_checkpoint(TRUNCATE)", "get")
+					.statement.get([]) as unknown[];
+				return Number(row?.[0] ?? 0) !== 0;
+			} finally {
+				c.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+			}
 		}).catch(() => false);
 		if (!busy || Date.now() >= deadline) return;
 		await new Promise((r) => setTimeout(r, 50));

@@ -44,11 +44,11 @@ export function localDriver(
 		leaseKeeper: c.keeper,
 		run: (sql, params) => queued(c, () => direct.run(sql, params)),
 		all: (sql, params) => queued(c, () => direct.all(sql, params)),
-		readNow(sql, params) {
+		readNow(sql, params, urgent) {
 			// not inside (or ahead of) a transaction on this file: it would see uncommitted rows;
 			// and not once this turn's slice of synchronous work is used (the queue lets the loop turn)
-			if (fileQueue.busy(key) || (!snapshot.open && db.inTransaction) || sliceUsed())
-				return undefined;
+			if (fileQueue.busy(key) || (!snapshot.open && db.inTransaction)) return undefined;
+			if (!urgent && sliceUsed()) return undefined;
 			const p = statements.get(sql, "get");
 			snapshot.begin();
 			return (p.statement.get(bound(params)) as SqlValue[] | undefined) ?? null;
