@@ -1,7 +1,7 @@
 // Many accounts in one process: the default API shares one pool per database, a server out of
 // connection slots is a typed error that says what to do, and a caller's pool is used as it is.
 import { inspect } from "node:util";
-import { isSessionError, SessionConnectionError } from "@x/session-core";
+import { isSessionError, SessionConnectionError, SessionLockedError } from "@x/session-core";
 import { sampleSession, testPeers } from "@x/session-core/testing";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
@@ -127,6 +127,51 @@ describe.skipIf(!available)("postgres: many sessions in one process", () => {
 		expect(await settings()).toEqual(before);
 		// not ended, nothing of ours left in its connection's session state but prepared statements
 		expect((await pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+	});
+
+	it("a granular write is one statement on the connection, its lease checked in it; a lost lease is still refused", async () => {
+		const s = schema();
+		const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+		cleanups.push(() => pool.end());
+		const sent: string[] = [];
+		const counted = new WeakSet<object>();
+		const connect = pool.connect.bind(pool);
+		// every statement our checkouts send, as text
+		pool.connect = (async (...callback: unknown[]) => {
+			// pool.query() checks out with a callback: passed through, not counted
+			if (callback.length > 0) return (connect as (...a: unknown[]) => unknown)(...callback);
+			const client = await connect();
+			if (counted.has(client)) return client;
+			counted.add(client);
+			const query = client.query.bind(client);
+			client.query = ((config: string | { text: string }, ...rest: unknown[]) => {
+				sent.push(typeof config === "string" ? config : config.text);
+				return (query as (...a: unknown[]) => unknown)(config, ...rest);
+			}) as typeof client.query;
+			return client;
+		}) as typeof pool.connect;
+		const b = await PostgresSessionBackend.open({ pool, schema: s });
+		await b.setHomeDc(1); // the first write creates the session row (a transaction)
+		sent.length = 0;
+		for (let i = 1; i <= 10; i++)
+			await b.applyUpdateState({ type: "primary", pts: i, date: i, seq: i });
+		await b.applyUpdateState({ type: "channel", channelId: 5n, pts: 3 });
+		await b.setExtension("x:k", new Uint8Array([1]));
+		expect(sent).toHaveLength(12);
+		expect(sent.every((text) => /^WITH fence AS .*xs_leases/s.test(text))).toBe(true);
+		expect((await b.load())?.updatesState).toMatchObject({
+			pts: 10,
+			channels: [{ channelId: 5n, pts: 3 }],
+		});
+		// taken over: the one-statement write does not run, the transaction says why
+		await adminQuery(`UPDATE "${s}".xs_leases SET owner = 'thief'`);
+		const refused = await b
+			.applyUpdateState({ type: "primary", pts: 99, date: 99, seq: 99 })
+			.catch((e: unknown) => e);
+		expect(refused).toBeInstanceOf(SessionLockedError);
+		const [row] = (await adminQuery(`SELECT pts FROM "${s}".xs_sessions`)).rows;
+		expect(row?.pts).toBe(10);
+		await b.close();
 	});
 
 	it("a server out of connection slots (53300) is a SessionConnectionError that says what to do", async (ctx) => {
