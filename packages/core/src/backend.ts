@@ -116,6 +116,19 @@ export interface SessionBackend {
 	findPeerByUsername(username: string): Promise<CachedPeer | null>;
 	/** The peer with this phone number (compared as digits), or `null`. */
 	findPeerByPhone(phone: string): Promise<CachedPeer | null>;
+	/**
+	 * Optional synchronous lookups, for clients that must answer at once (GramJS asks its session
+	 * synchronously): what `getPeer` would resolve to (`null`: not stored), or `undefined` when the
+	 * backend cannot answer synchronously now (a write of this instance queued or coalesced, a
+	 * transaction open), and the caller then uses `getPeer`. An answer sees every earlier call's
+	 * effect, as `getPeer` would. A backend offers these only where its storage reads
+	 * synchronously (SQLite, libSQL local files); present, it offers all three. Errors are thrown.
+	 */
+	readonly getPeerNow?: (kind: PeerKind, id: bigint) => CachedPeer | null | undefined;
+	/** As `findPeerByUsername`, synchronously (see {@link SessionBackend.getPeerNow}). */
+	readonly findPeerByUsernameNow?: (username: string) => CachedPeer | null | undefined;
+	/** As `findPeerByPhone`, synchronously (see {@link SessionBackend.getPeerNow}). */
+	readonly findPeerByPhoneNow?: (phone: string) => CachedPeer | null | undefined;
 }
 
 /** `session` with an empty peer cache, for a load without peers (`session` itself is not changed). */

@@ -12,12 +12,17 @@ export interface GramjsSessionOptions {
 	/** Close the backend in `close()` (default `true`). */
 	closeBackend?: boolean;
 	/**
-	 * `"resident"` (default): `load()` reads every stored peer and GramJS's synchronous lookups
-	 * answer from memory. `"lazy"` (on a backend with `capabilities.nativeLookups`): `load()` reads
-	 * no peer (`load({ peers: false })`, the same time at 1k peers as at 1M), entities live in a
-	 * cache of at most `peerCacheSize` rows, and a lookup the cache misses is looked up in the
-	 * backend in the background while the call goes on as GramJS goes on when its session does
-	 * not know an entity (its own entity cache, then Telegram); the next lookup finds it.
+	 * `"resident"`: `load()` reads every stored peer and GramJS's synchronous lookups answer from
+	 * memory. `"lazy"` (on a backend with `capabilities.nativeLookups`): `load()` reads no peer
+	 * (`load({ peers: false })`, the same time at 1k peers as at 1M) and entities live in a cache
+	 * of at most `peerCacheSize` rows. A lookup by id, username or phone the cache misses asks the
+	 * backend synchronously where it offers that (`getPeerNow` and `findPeerBy*Now`: SQLite,
+	 * libSQL local files), so a stored peer is found at once; otherwise, or when the backend
+	 * cannot answer now, it is looked up in the background while the call goes on as GramJS goes
+	 * on when its session does not know an entity (its own entity cache, then Telegram), and the
+	 * next lookup finds it. A lookup by display name answers from the cache only.
+	 *
+	 * Default: `"lazy"` where the backend offers the synchronous lookups, `"resident"` elsewhere.
 	 */
 	peers?: "resident" | "lazy";
 	/** Entity rows a `"lazy"` session holds at most, besides those not written yet (default 10 000). */

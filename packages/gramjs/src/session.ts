@@ -41,10 +41,11 @@ const classCache = new WeakMap<
 >();
 
 /**
- * A GramJS session kept in `backend`: everything is read into memory by `load()` (GramJS's getters
- * and lookups are synchronous), changes apply in memory at once and are written behind with the
- * backend's granular methods. Pass the classes of your own `telegram` install; the session has the
- * type of your `MemorySession`, so `TelegramClient` takes it as it is:
+ * A GramJS session kept in `backend`: `load()` reads the session into memory (GramJS's getters
+ * and lookups are synchronous), with every peer or, where the backend looks peers up
+ * synchronously, none (see `GramjsSessionOptions.peers`); changes apply in memory at once and are
+ * written behind with the backend's granular methods. Pass the classes of your own `telegram`
+ * install; the session has the type of your `MemorySession`, so `TelegramClient` takes it as it is:
  *
  * ```ts
  * import { MemorySession } from "telegram/sessions/index.js";
@@ -76,7 +77,11 @@ export function gramjsSession<S>(
 	return new Session(backend, options) as GramjsBackedSession & S;
 }
 
-/** Whether `options` ask for lazy peers; refused on a backend that would load everything per lookup. */
+/**
+ * Whether peers are lazy: as `options.peers` asks (refused on a backend that would load
+ * everything per lookup), and by default where the backend looks peers up natively and
+ * synchronously (a stored peer is then found by GramJS's synchronous lookups at once).
+ */
 function lazyPeers(backend: SessionBackend, options: GramjsSessionOptions): boolean {
 	const size = options.peerCacheSize;
 	if (size !== undefined && (!Number.isSafeInteger(size) || size < 1))
@@ -85,7 +90,8 @@ function lazyPeers(backend: SessionBackend, options: GramjsSessionOptions): bool
 			`peerCacheSize must be a positive integer, got ${String(size)}`,
 			{ backend: ADAPTER },
 		);
-	if (options.peers === undefined || options.peers === "resident") return false;
+	if (options.peers === undefined) return lazyByDefault(backend);
+	if (options.peers === "resident") return false;
 	if (options.peers !== "lazy")
 		throw new SessionBackendError(
 			"INVALID_ARGUMENT",
@@ -99,6 +105,16 @@ function lazyPeers(backend: SessionBackend, options: GramjsSessionOptions): bool
 			{ backend: ADAPTER },
 		);
 	return true;
+}
+
+/** The backend answers lookups natively and synchronously (SQLite, libSQL local files). */
+function lazyByDefault(backend: SessionBackend): boolean {
+	return (
+		backend.capabilities.nativeLookups &&
+		typeof backend.getPeerNow === "function" &&
+		typeof backend.findPeerByUsernameNow === "function" &&
+		typeof backend.findPeerByPhoneNow === "function"
+	);
 }
 
 function defineSession(classes: GramjsClasses) {
@@ -210,29 +226,59 @@ function defineSession(classes: GramjsClasses) {
 		}
 
 		/**
-		 * A lazy session's cache missed: looks `what` up in the backend in the background and
-		 * caches what it finds, for the next lookup (this one goes on as GramJS goes on).
+		 * A lazy session's cache missed: asks the backend synchronously where it can answer now
+		 * and caches what it finds (true: the cache has the peer now). Otherwise looks `what` up
+		 * in the background and caches it for the next lookup (this one goes on as GramJS goes on).
 		 */
-		#fetch(what: string, lookup: () => Promise<CachedPeer | null>): void {
-			if (!this.#lazy || !this.#loaded) return;
+		#fetch(
+			what: string,
+			now: (() => CachedPeer | null | undefined) | undefined,
+			lookup: () => Promise<CachedPeer | null>,
+		): boolean {
+			if (!this.#lazy || !this.#loaded) return false;
+			let found: CachedPeer | null | undefined;
+			try {
+				found = now?.();
+			} catch {
+				found = undefined; // asked again in the background, whose failure is ignored too
+			}
+			if (found === null) return false; // not stored
+			if (found !== undefined) {
+				this.#cache(found);
+				return true;
+			}
+			this.#fetchLater(what, lookup);
+			return false;
+		}
+
+		/** Takes a peer found in the backend into the bounded cache. */
+		#cache(peer: CachedPeer): void {
+			this.#adoptPeer(peer);
+			// rows not written yet keep the usernames and phones they took from stored peers
+			this.#entities.reclaim(this.#pending.rows);
+			this.#trim();
+		}
+
+		#fetchLater(what: string, lookup: () => Promise<CachedPeer | null>): void {
 			if (this.#fetching.has(what) || this.#fetching.size >= MAX_FETCHES) return;
 			this.#fetching.add(what);
 			lookup()
 				.then((peer) => {
-					if (!peer) return;
-					this.#adoptPeer(peer);
-					// rows not written yet keep the usernames and phones they took from stored peers
-					this.#entities.reclaim(this.#pending.rows);
-					this.#trim();
+					if (peer) this.#cache(peer);
 				})
 				.catch(() => undefined) // GramJS's own fallback already answered this call
 				.finally(() => this.#fetching.delete(what));
 		}
 
-		/** Keeps a lazy session's cache bounded (rows not written yet stay). */
+		/**
+		 * Keeps a lazy session's cache bounded (rows not written yet stay). An eighth more than the
+		 * excess goes at once: misses past a full cache then trim once per so many, not each.
+		 */
 		#trim(): void {
-			if (!this.#lazy || this.#writing || this.#entities.size <= this.#cacheSize) return;
-			this.#entities.trim(this.#cacheSize, new Set(this.#pending.rows.map((row) => row[0])));
+			const max = this.#cacheSize;
+			if (!this.#lazy || this.#writing || this.#entities.size <= max) return;
+			const keep = new Set(this.#pending.rows.map((row) => row[0]));
+			this.#entities.trim(max - Math.floor(max / 8), keep);
 		}
 
 		override setDC(dcId: number, serverAddress: string, port: number): void {
@@ -313,15 +359,24 @@ function defineSession(classes: GramjsClasses) {
 
 		getEntityRowsByPhone(phone: string): [string, string] | undefined {
 			const found = this.#entities.byPhone(phone);
-			if (!found) this.#fetch(`+${phone}`, () => this.backend.findPeerByPhone(String(phone)));
-			return found;
+			if (found) return found;
+			const backend = this.backend;
+			const text = String(phone);
+			const now = backend.findPeerByPhoneNow && (() => backend.findPeerByPhoneNow?.(text));
+			return this.#fetch(`+${phone}`, now, () => backend.findPeerByPhone(text))
+				? this.#entities.byPhone(phone)
+				: undefined;
 		}
 
 		getEntityRowsByUsername(username: string): [string, string] | undefined {
 			const found = this.#entities.byUsername(username);
-			if (!found)
-				this.#fetch(`@${username}`, () => this.backend.findPeerByUsername(String(username)));
-			return found;
+			if (found) return found;
+			const backend = this.backend;
+			const text = String(username);
+			const now = backend.findPeerByUsernameNow && (() => backend.findPeerByUsernameNow?.(text));
+			return this.#fetch(`@${username}`, now, () => backend.findPeerByUsername(text))
+				? this.#entities.byUsername(username)
+				: undefined;
 		}
 
 		getEntityRowsByName(name: string): [string, string] | undefined {
@@ -336,9 +391,15 @@ function defineSession(classes: GramjsClasses) {
 				const found = this.#entities.byId(marked);
 				if (found) return found;
 			}
+			const backend = this.backend;
 			for (const marked of candidates) {
 				const peer = peerOfMarkedId(marked);
-				if (peer) this.#fetch(marked, () => this.backend.getPeer(peer.kind, peer.id));
+				if (!peer) continue;
+				const now = backend.getPeerNow && (() => backend.getPeerNow?.(peer.kind, peer.id));
+				if (this.#fetch(marked, now, () => backend.getPeer(peer.kind, peer.id))) {
+					const found = this.#entities.byId(marked);
+					if (found) return found;
+				}
 			}
 			return undefined;
 		}

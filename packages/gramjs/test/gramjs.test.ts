@@ -253,7 +253,7 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 		});
 	}
 
-	it('peers: "lazy" starts without reading peers, finds stored ones through the backend, and keeps its cache bounded', async () => {
+	it('peers: "lazy" starts without reading peers, finds stored ones through the backend in the background where it has no synchronous lookups, and keeps its cache bounded', async () => {
 		const dir = tempDir();
 		const open = () => SqliteSessionBackend.open({ database: join(dir, "lazy.db") });
 		const first = sessionOn(await open());
@@ -263,8 +263,11 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 
 		const loads: unknown[] = [];
 		const raw = await open();
+		// without its synchronous lookups: a miss is looked up in the background
+		const synchronous = ["getPeerNow", "findPeerByUsernameNow", "findPeerByPhoneNow"];
 		const backend = new Proxy(raw, {
 			get(target, prop, receiver) {
+				if (synchronous.includes(String(prop))) return undefined;
 				const value = Reflect.get(target, prop, receiver);
 				if (typeof value !== "function") return value;
 				return (...args: unknown[]) => {
@@ -310,6 +313,85 @@ describe("GramJS (telegram 2.26) on our backends", () => {
 		await expect.poll(() => lazy.getEntityRowsByUsername("lazy_0")).toEqual(["10000", "1"]);
 		expect(lazy.cachedEntities).toBeLessThanOrEqual(10);
 		await lazy.close();
+	});
+
+	it("is lazy by default on SQLite: starts without reading peers, finds stored ones synchronously after a restart, and keeps its cache bounded", async () => {
+		const dir = tempDir();
+		const open = () => SqliteSessionBackend.open({ database: join(dir, "default.db") });
+		const users = Array.from(
+			{ length: 300 },
+			(_, i) =>
+				new Api.User({
+					id: bigInt(20_000 + i) as never,
+					accessHash: bigInt(1000 + i) as never,
+					username: `many_${i}`,
+					phone: `1666${String(i).padStart(4, "0")}`,
+				}),
+		);
+		const first = sessionOn(await open());
+		await clientOf(first)._initSession();
+		first.processEntities(entities());
+		first.processEntities({ users, chats: [] });
+		await first.close();
+
+		const loads: unknown[] = [];
+		const raw = await open();
+		const load = raw.load.bind(raw);
+		raw.load = (options) => {
+			loads.push(options);
+			return load(options);
+		};
+		const session = sessionOn(raw, { peerCacheSize: 20 });
+		const client = clientOf(session);
+		await client._initSession();
+		expect(loads).toEqual([{ peers: false }]);
+		expect(session.cachedEntities).toBe(0);
+		// the first lookup of a stored peer after the restart is answered at once, offline
+		expect(session.getEntityRowsByUsername("alice_bot")).toEqual(["101", "-5000000000"]);
+		expect(String((await client.getInputEntity("+15550001")).userId)).toBe("101");
+		expect((await client.getInputEntity("-1002002")).className).toBe("InputPeerChannel");
+		expect(session.getEntityRowsById("2002", false)).toEqual(["-1002002", "77"]);
+		expect((await client.getInputEntity(-303)).className).toBe("InputPeerChat");
+		expect(session.getEntityRowsById("102")).toBeUndefined(); // a min user is never cached
+		expect(session.getEntityRowsByUsername("nobody_here")).toBeUndefined();
+		// every stored peer is found, by id, username and phone; the cache stays bounded
+		for (let i = 0; i < users.length; i++) {
+			expect(session.getEntityRowsById(String(20_000 + i))).toEqual([
+				String(20_000 + i),
+				String(1000 + i),
+			]);
+			expect(String((await client.getInputEntity(`@many_${i}`)).accessHash)).toBe(String(1000 + i));
+			expect(session.getEntityRowsByPhone(`1666${String(i).padStart(4, "0")}`)?.[0]).toBe(
+				String(20_000 + i),
+			);
+			expect(session.cachedEntities).toBeLessThanOrEqual(20);
+		}
+		await session.close();
+	});
+
+	it('stays resident by default without synchronous lookups; peers: "resident" forces it on SQLite', async () => {
+		const dir = tempDir();
+		const first = sessionOn(await SqliteSessionBackend.open({ database: join(dir, "r.db") }));
+		await clientOf(first)._initSession();
+		first.processEntities(entities());
+		await first.close();
+		const resident = sessionOn(await SqliteSessionBackend.open({ database: join(dir, "r.db") }), {
+			peers: "resident",
+		});
+		await clientOf(resident)._initSession();
+		expect(resident.cachedEntities).toBe(3); // every stored peer but the min ones
+		await resident.close();
+
+		const memory = new MemorySessionBackend();
+		const seeded = sessionOn(memory, { closeBackend: false });
+		await clientOf(seeded)._initSession();
+		seeded.processEntities(entities());
+		await seeded.close();
+		expect((memory as SessionBackend).getPeerNow).toBeUndefined();
+		const again = sessionOn(memory);
+		await clientOf(again)._initSession();
+		expect(again.cachedEntities).toBe(3);
+		await again.close();
 	});
 
 	it('peers: "lazy" is refused on a backend without native lookups, and a bad cache size too', async () => {

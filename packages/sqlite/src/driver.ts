@@ -339,11 +339,11 @@ export function connectionDriver(c: SqliteConnection, close: () => Promise<void>
 		leaseKeeper: c.keeper,
 		run: (sql, params) => queued(c, () => direct.run(sql, params)),
 		all: (sql, params) => queued(c, () => direct.all(sql, params)),
-		readNow(sql, params) {
+		readNow(sql, params, urgent) {
 			// not inside (or ahead of) a transaction on this database: it would see uncommitted rows;
 			// and not once this turn's slice of synchronous work is used (the queue lets the loop turn)
-			if (queuedTasks.has(key) || (!snapshot.open && db.inTransaction) || lookupSliceUsed())
-				return undefined;
+			if (queuedTasks.has(key) || (!snapshot.open && db.inTransaction)) return undefined;
+			if (!urgent && lookupSliceUsed()) return undefined;
 			snapshot.begin();
 			return (prepared(db, sql, true).get(params ?? NO_PARAMS) as SqlValue[] | undefined) ?? null;
 		},

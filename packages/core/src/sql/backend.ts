@@ -116,7 +116,30 @@ export class SqlSessionBackend extends BaseSessionBackend {
 			this.#keeper = leaseKeeperOf(db);
 			this.#keeper.hold(this.#lease);
 		}
+		// offered only over a driver that reads synchronously (SessionBackend.getPeerNow)
+		if (db.readNow) {
+			this.getPeerNow = (kind, id) => {
+				if (!PEER_KINDS.includes(kind)) throw invalidKind(kind, this.name);
+				check.i64(id, "peer id", this.name);
+				const params = [this.sessionId, PEER_KINDS.indexOf(kind), id];
+				return this.#peerNow("getPeer", "peer", params, true);
+			};
+			this.findPeerByUsernameNow = (username) => {
+				const name = normalizeUsername(String(username));
+				if (name.length === 0) return this.idle ? null : undefined;
+				return this.#peerNow("findPeerByUsername", "byUsername", [this.sessionId, name], true);
+			};
+			this.findPeerByPhoneNow = (phone) => {
+				const digits = normalizePhone(String(phone));
+				if (digits.length === 0) return this.idle ? null : undefined;
+				return this.#peerNow("findPeerByPhone", "byPhone", [this.sessionId, digits], true);
+			};
+		}
 	}
+
+	readonly getPeerNow?: (kind: PeerKind, id: bigint) => CachedPeer | null | undefined;
+	readonly findPeerByUsernameNow?: (username: string) => CachedPeer | null | undefined;
+	readonly findPeerByPhoneNow?: (phone: string) => CachedPeer | null | undefined;
 
 	/** Writes coalesced update-state changes now. */
 	override flush(): Promise<void> {
@@ -346,21 +369,40 @@ export class SqlSessionBackend extends BaseSessionBackend {
 	 */
 	#peerBy(operation: string, by: PeerLookup, params: SqlValue[]): Promise<CachedPeer | null> {
 		const sql = this.#lookupSql[by];
-		if (this.idle && this.#pending === undefined && this.#db.readNow) {
-			try {
-				const values = this.#db.readNow(sql, params);
-				if (values !== undefined)
-					return Promise.resolve(
-						values === null ? null : peerWithMetaFromValues(this.#rows, values),
-					);
-			} catch (error) {
-				return Promise.reject(guardError(this.#db, operation, error));
-			}
+		let now: CachedPeer | null | undefined;
+		try {
+			now = this.#peerNow(operation, by, params);
+		} catch (error) {
+			return Promise.reject(error);
 		}
+		if (now !== undefined) return Promise.resolve(now);
 		return this.#read(operation, async (db) => {
 			const [row] = await db.all(sql, params);
 			return row ? peerWithMetaFromRow(this.#rows, row) : null;
 		});
+	}
+
+	/**
+	 * One peer by an index, synchronously, when no call of this instance is queued or coalesced
+	 * and the driver can answer now; `undefined` otherwise (the caller queues it). `urgent`: the
+	 * caller must answer synchronously (see `SqlDriver.readNow`).
+	 */
+	#peerNow(
+		operation: string,
+		by: PeerLookup,
+		params: SqlValue[],
+		urgent = false,
+	): CachedPeer | null | undefined {
+		if (!this.idle || this.#pending !== undefined || !this.#db.readNow) return undefined;
+		if (this.#readOnly?.foreign !== undefined) return undefined; // #read refuses it
+		let values: readonly SqlValue[] | null | undefined;
+		try {
+			values = this.#db.readNow(this.#lookupSql[by], params, urgent);
+		} catch (error) {
+			throw guardError(this.#db, operation, error);
+		}
+		if (values === undefined) return undefined;
+		return values === null ? null : peerWithMetaFromValues(this.#rows, values);
 	}
 
 	/** A read after every call queued before it (read-your-writes), outside a transaction. */

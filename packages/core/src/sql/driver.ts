@@ -46,9 +46,15 @@ export interface SqlDriver extends SqlExecutor {
 	 * (`null` when there is none; integers as `bigint`), for drivers over a synchronous library
 	 * (better-sqlite3); returns `undefined` without running it when it cannot run now (a
 	 * transaction of this connection open or queued), and the caller then queues it with `all`.
-	 * Errors are thrown as the library throws them.
+	 * Errors are thrown as the library throws them. A driver that lets the event loop turn after a
+	 * slice of synchronous work also returns `undefined` once the slice is used, unless `urgent`:
+	 * the caller must answer synchronously (`SessionBackend.getPeerNow`), and waiting cannot help it.
 	 */
-	readNow?(sql: string, params: readonly SqlValue[]): readonly SqlValue[] | null | undefined;
+	readNow?(
+		sql: string,
+		params: readonly SqlValue[],
+		urgent?: boolean,
+	): readonly SqlValue[] | null | undefined;
 	/** Makes a 0600 copy of the database before an in-place upgrade; returns where it is. */
 	backup?(): Promise<string>;
 	/** Whether a process of this host is alive, for taking over a dead holder's lease at once. */
