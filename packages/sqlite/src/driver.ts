@@ -197,6 +197,12 @@ export interface SqliteConnection {
 	readonly snapshot: ReturnType<typeof readSnapshot>;
 	readonly keeper: LeaseKeeper;
 	readonly busyTimeout: number;
+	/**
+	 * The `synchronous` level of a file in WAL mode opened here (`"FULL"` or `"NORMAL"`); unset
+	 * where a commit that need not be durable is made as any other (`:memory:`, a caller's
+	 * Database, a read-only open).
+	 */
+	readonly walSynchronous?: "FULL" | "NORMAL";
 }
 
 /** Refuses bad driver options before anything is created (a bad option leaves nothing behind). */
@@ -209,6 +215,13 @@ export function checkDriverOptions(options: SqliteDriverOptions): number {
 			{
 				backend: BACKEND,
 			},
+		);
+	const timeout = options.busyTimeout ?? 5000;
+	if (!Number.isInteger(timeout) || timeout < 0 || timeout > 0x7fffffff)
+		throw new SessionBackendError(
+			"INVALID_ARGUMENT",
+			`busyTimeout must be a whole number of ms from 0 to 2147483647, got ${timeout}`,
+			{ backend: BACKEND },
 		);
 	return mmap;
 }
@@ -228,30 +241,45 @@ export function openConnection(target: SqliteDriverTarget): SqliteConnection {
 	const path = owned ? database : database.name;
 	const readOnly = owned && options.readOnly === true && database !== ":memory:";
 	const busyTimeout = options.busyTimeout ?? 5000;
-	const db = readOnly ? openReadOnly(database as string) : owned ? openFile(database) : database;
+	const db = readOnly
+		? openReadOnly(database as string, busyTimeout)
+		: owned
+			? openFile(database, busyTimeout)
+			: database;
 	if (readOnly) {
 		try {
-			db.pragma(`busy_timeout = ${busyTimeout}`);
 			db.pragma("query_only = 1");
 		} catch (error) {
 			db.close();
 			throw mapError(error, "open", path);
 		}
-	} else if (owned) {
+	}
+	const synchronous = options.synchronous === "normal" ? "NORMAL" : "FULL";
+	let wal = false;
+	if (!readOnly && owned) {
 		try {
-			// the busy timeout first: switching to WAL waits for other connections too
-			db.pragma(`busy_timeout = ${busyTimeout}`);
-			// a database with tables but none of ours (ferogram/layer, Telethon) keeps its journal
-			// mode: the backend refuses it unless asked to migrate, and a refusal changes no byte
-			if (path !== ":memory:" && !holdsOnlyOthersTables(db)) db.pragma("journal_mode = WAL");
-			db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
-			// a page cache of up to 64 MiB (filled only as pages are read): random lookups in a
-			// large peer cache stay in memory instead of re-reading pages from the OS
-			db.pragma("cache_size = -65536");
-			if (path !== ":memory:") db.pragma(`mmap_size = ${mmap}`);
-			// deleted and overwritten content is zeroed, not left in free space: an auth key
-			// replaced by its envelope (encryption switched on) or deleted leaves no trace in a page
-			db.pragma("secure_delete = ON");
+			// the busy timeout is set by the open (switching to WAL waits for other connections too).
+			// A database with tables but none of ours (ferogram/layer, Telethon) keeps its journal
+			// mode: the backend refuses it unless asked to migrate, and a refusal changes no byte.
+			// One already in WAL mode (ours after its first open) needs neither the probe nor the switch.
+			if (path !== ":memory:") {
+				wal = db.pragma("journal_mode", { simple: true }) === "wal";
+				if (!wal && !holdsOnlyOthersTables(db))
+					wal = db.pragma("journal_mode = WAL", { simple: true }) === "wal";
+			}
+			// one exec, no statement object each (a cold start is a few hundred microseconds)
+			db.exec(
+				[
+					`PRAGMA synchronous = ${synchronous}`,
+					// a page cache of up to 64 MiB (filled only as pages are read): random lookups in a
+					// large peer cache stay in memory instead of re-reading pages from the OS
+					"PRAGMA cache_size = -65536",
+					...(path !== ":memory:" ? [`PRAGMA mmap_size = ${mmap}`] : []),
+					// deleted and overwritten content is zeroed, not left in free space: an auth key
+					// replaced by its envelope (encryption switched on) or deleted leaves no trace in a page
+					"PRAGMA secure_delete = ON",
+				].join("; "),
+			);
 		} catch (error) {
 			db.close();
 			throw mapError(error, "open", path);
@@ -276,6 +304,7 @@ export function openConnection(target: SqliteDriverTarget): SqliteConnection {
 				}),
 		}),
 		busyTimeout,
+		...(wal ? { walSynchronous: synchronous } : {}),
 	};
 	if (!owned) callerConnections.set(db, connection);
 	return connection;
@@ -347,16 +376,26 @@ export function connectionDriver(c: SqliteConnection, close: () => Promise<void>
 			snapshot.begin();
 			return (prepared(db, sql, true).get(params ?? NO_PARAMS) as SqlValue[] | undefined) ?? null;
 		},
-		transaction: (fn) =>
+		transaction: (fn, options) =>
 			queued(c, async () => {
-				db.exec("BEGIN IMMEDIATE");
+				// a commit that need not be durable (a lease taken or released) is appended to the WAL
+				// without an fsync; the next FULL commit or checkpoint syncs it with everything before
+				// it. Set and restored between transactions (SQLite refuses it inside one); queued, no
+				// other statement of this connection runs in between.
+				const relaxed = options?.durable === false && c.walSynchronous === "FULL";
+				if (relaxed) db.exec("PRAGMA synchronous = NORMAL");
 				try {
-					const result = await fn(direct);
-					db.exec("COMMIT");
-					return result;
-				} catch (error) {
-					if (db.inTransaction) db.exec("ROLLBACK");
-					throw error;
+					db.exec("BEGIN IMMEDIATE");
+					try {
+						const result = await fn(direct);
+						db.exec("COMMIT");
+						return result;
+					} catch (error) {
+						if (db.inTransaction) db.exec("ROLLBACK");
+						throw error;
+					}
+				} finally {
+					if (relaxed) db.exec("PRAGMA synchronous = FULL");
 				}
 			}),
 		async backup() {
@@ -406,12 +445,12 @@ function readSnapshot(db: Db, enabled: boolean) {
 }
 
 /** Opens a database file for reading only, creating nothing beside it (see sqliteReadOnlySource). */
-function openReadOnly(path: string): Db {
+function openReadOnly(path: string, timeout: number): Db {
 	try {
 		const source = sqliteReadOnlySource(path);
 		return typeof source === "string"
-			? new Database(source, { readonly: true, fileMustExist: true })
-			: new Database(source);
+			? new Database(source, { readonly: true, fileMustExist: true, timeout })
+			: new Database(source, { timeout });
 	} catch (error) {
 		const code = (error as { code?: unknown }).code;
 		// checked as a writable open checks it (checkOwnerOnly): the same words either way
@@ -430,11 +469,11 @@ function openReadOnly(path: string): Db {
 }
 
 /** Opens a database file, creating it 0600 first so SQLite's -wal and -shm files are 0600 too. */
-function openFile(path: string): Db {
+function openFile(path: string, timeout: number): Db {
 	if (path !== ":memory:" && !existsSync(path)) createFile(path);
 	if (path !== ":memory:") checkOwnerOnly(path, BACKEND);
 	try {
-		return new Database(path);
+		return new Database(path, { timeout });
 	} catch (error) {
 		throw mapError(error, "open", path);
 	}

@@ -31,7 +31,7 @@ import type { Dialect } from "./dialect.js";
 import type { SqlDriver, SqlExecutor, SqlValue } from "./driver.js";
 import { DELETE_EXTENSION, extensionLookups, UPSERT_EXTENSION } from "./extension-values.js";
 import { guard, guardError } from "./guard.js";
-import type { Lease } from "./lease.js";
+import { type Lease, NOT_DURABLE } from "./lease.js";
 import { type LeaseKeeper, leaseKeeperOf } from "./lease-keeper.js";
 import { dialectOf, type MigrationResult, type SchemaState } from "./migrate.js";
 import type { PreparedSqlSession } from "./open.js";
@@ -212,11 +212,16 @@ export class SqlSessionBackend extends BaseSessionBackend {
 		try {
 			await this.#writePending();
 			if (this.#lease) {
+				const { owner } = this.#lease;
 				await this.#db
-					.run("DELETE FROM xs_leases WHERE session_id = ? AND owner = ?", [
-						this.sessionId,
-						this.#lease.owner,
-					])
+					.transaction(
+						(tx) =>
+							tx.run("DELETE FROM xs_leases WHERE session_id = ? AND owner = ?", [
+								this.sessionId,
+								owner,
+							]),
+						NOT_DURABLE,
+					)
 					.catch(() => undefined);
 			}
 		} finally {

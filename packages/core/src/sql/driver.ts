@@ -38,9 +38,12 @@ export interface SqlDriver extends SqlExecutor {
 	readonly location: string;
 	/**
 	 * Runs `fn` in a write transaction (`BEGIN IMMEDIATE`): commits when it resolves, rolls back
-	 * when it rejects, and rejects with the same error.
+	 * when it rejects, and rejects with the same error. `durable: false` (taking and releasing a
+	 * lease) lets the driver commit without waiting for the disk, where it can do so without risk
+	 * to the file (SQLite in WAL mode: `synchronous = NORMAL` for this commit); visible to every
+	 * other connection at once all the same. A driver may ignore it.
 	 */
-	transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+	transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: { durable?: boolean }): Promise<T>;
 	/**
 	 * Runs a query at once, synchronously, and returns the values of its first row in column order
 	 * (`null` when there is none; integers as `bigint`), for drivers over a synchronous library

@@ -8,6 +8,16 @@ import { guard } from "./guard.js";
 // its own transaction, that it still holds the lease (fencing).
 
 /**
+ * Taking and releasing a lease need not reach the disk before the call returns: the row is seen
+ * by every connection at once (SQLite: all of them on this host, through the WAL index), and what
+ * a power loss undoes it undoes for a holder that is gone with it. The holder's first durable
+ * write syncs the log up to it, its lease included, so nothing it wrote outlives its lease; a
+ * lost take leaves the row as it was (free, expired or a dead process's: the next open takes it),
+ * a lost release leaves a dead process's lease (taken at once on its host, else when it expires).
+ */
+export const NOT_DURABLE = { durable: false } as const;
+
+/**
  * Takes the lease on session `id` for `owner`: free, expired, or held by a dead process of this
  * host. Retries every 100 ms for `waitMs`, then rejects with `SessionLockedError`.
  */
@@ -36,7 +46,7 @@ export async function acquireLease(
 					[id, owner, db.processInfo?.pid ?? null, db.processInfo?.host ?? null, now + ttl],
 				);
 				return undefined;
-			}),
+			}, NOT_DURABLE),
 		);
 		if (!held) return;
 		if (Date.now() >= deadline) {
