@@ -1,7 +1,13 @@
 import { hostname } from "node:os";
 import { SessionBackendError } from "@x/session-core";
 import { isProcessAlive } from "@x/session-core/node";
-import type { SqlDriver, SqlExecutor, SqlParam, SqlRow } from "@x/session-core/sql";
+import type {
+	LeaseKeeperExecutor,
+	SqlDriver,
+	SqlExecutor,
+	SqlParam,
+	SqlRow,
+} from "@x/session-core/sql";
 import pg from "pg";
 import { postgresDialect } from "./dialect.js";
 import {
@@ -181,16 +187,19 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 	const statementTimeout = Math.floor(options.statementTimeoutMs ?? 10_000);
 	const caller: Source | undefined =
 		(options.client && singleClient(options.client)) ?? options.pool;
-	const shared = caller
-		? undefined
-		: acquirePool({
-				connectionString: options.connectionString,
-				connectTimeoutMs: options.connectTimeoutMs ?? 5000,
-				statementTimeoutMs: statementTimeout,
-				applicationName: options.applicationName ?? "x-session",
-				readOnly: options.readOnly === true,
-				size: options.poolSize ?? 10,
-			});
+	const settings = {
+		connectionString: options.connectionString,
+		connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+		statementTimeoutMs: statementTimeout,
+		applicationName: options.applicationName ?? "x-session",
+		readOnly: options.readOnly === true,
+		size: options.poolSize ?? 10,
+	};
+	const shared = caller ? undefined : acquirePool(settings);
+	// lease renewals on a connection of their own, so they never wait behind a thousand writes
+	const renewals =
+		caller || options.readOnly ? undefined : acquirePool({ ...settings, size: 1, renewals: true });
+	renewals?.catch(() => undefined);
 	// the pool or client sessions share (and renew their leases on), once the shared one is made
 	let sharedBy: object | undefined = options.client ?? options.pool;
 	shared?.then(
@@ -318,13 +327,29 @@ export function postgresDriver(options: PostgresConnectOptions): SqlDriver {
 		mapError: (error, operation) => mapError(error, operation, location, secrets),
 		/** One renewal statement per interval for every session of this schema on the same pool. */
 		get leaseKeeper() {
-			return leaseKeeperFor(sharedBy ?? driver, schema, driver);
+			return leaseKeeperFor(sharedBy ?? driver, schema, renewer);
 		},
 		async close() {
 			if (closed) return;
 			closed = true;
 			await shared?.then((handle) => handle.release()).catch(() => undefined);
+			await renewals?.then((handle) => handle.release()).catch(() => undefined);
 		},
 	};
+	const renewer: LeaseKeeperExecutor = renewals
+		? {
+				async all(sql, params) {
+					const { text, name } = statement(sql);
+					const pool = (await renewals).value;
+					const result = await pool.query({
+						text,
+						name,
+						values: bind(params),
+						types,
+					} as pg.QueryConfig);
+					return result.rows as SqlRow[];
+				},
+			}
+		: driver;
 	return driver;
 }

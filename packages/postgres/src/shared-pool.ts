@@ -10,6 +10,8 @@ export interface PoolSettings {
 	applicationName: string;
 	readOnly: boolean;
 	size: number;
+	/** The pool of one connection that renews the leases (never queued behind the writes). */
+	renewals?: boolean;
 }
 
 /**
