@@ -11,7 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CorruptSessionError, isSessionError, SessionLockedError } from "@x/session-core";
-import { MIGRATIONS, SCHEMA_VERSION } from "@x/session-core/sql";
+import { MIGRATIONS, openSqlSession, SCHEMA_VERSION } from "@x/session-core/sql";
 import {
 	assertSameSession,
 	sampleSession,
@@ -567,6 +567,33 @@ describe("the memory map", () => {
 			);
 			expect(existsSync(path)).toBe(false); // nothing created
 		}
+	});
+
+	it("sets the busy timeout at open, and rejects one that is no whole number of ms", async () => {
+		const d = sqliteDriver({ database: dbPath(), busyTimeout: 1234 });
+		expect((await d.all("PRAGMA busy_timeout"))[0]?.timeout).toBe(1234n);
+		await d.close?.();
+		for (const busyTimeout of [-1, 1.5, Number.NaN]) {
+			const path = dbPath();
+			expect(() => sqliteDriver({ database: path, busyTimeout })).toThrow(
+				/sqlite.*busyTimeout must be a whole number/s,
+			);
+			expect(existsSync(path)).toBe(false); // nothing created
+		}
+	});
+
+	it("takes and releases the lease with synchronous NORMAL and leaves the connection FULL", async () => {
+		const path = dbPath();
+		const d = sqliteDriver({ database: path });
+		const b = await openSqlSession(d, { sessionId: "a" });
+		expect((await d.all("PRAGMA synchronous"))[0]?.synchronous).toBe(2n); // FULL
+		const other = rawDb(path);
+		// the lease, committed without an fsync, is seen by another connection at once
+		expect(other.prepare("SELECT count(*) AS n FROM xs_leases").get()).toEqual({ n: 1 });
+		await b.save(sampleSession());
+		await b.close();
+		expect(other.prepare("SELECT count(*) AS n FROM xs_leases").get()).toEqual({ n: 0 });
+		other.close();
 	});
 
 	it("reads what another connection commits to pages already mapped", async () => {
