@@ -44,6 +44,14 @@ export function localDriver(
 		leaseKeeper: c.keeper,
 		run: (sql, params) => queued(c, () => direct.run(sql, params)),
 		all: (sql, params) => queued(c, () => direct.all(sql, params)),
+		// the statements' rows are arrays already: a full load builds no object per peer
+		allValues: (sql, params) =>
+			queued(c, async () => {
+				const s = statements.get(sql, "all");
+				if (s.raw) return s.statement.all(bound(params)) as SqlValue[][];
+				s.statement.run(bound(params)); // not a query: as `all` runs it
+				return [];
+			}),
 		readNow(sql, params, urgent) {
 			// not inside (or ahead of) a transaction on this file: it would see uncommitted rows;
 			// and not once this turn's slice of synchronous work is used (the queue lets the loop turn)

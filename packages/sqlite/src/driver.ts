@@ -368,6 +368,9 @@ export function connectionDriver(c: SqliteConnection, close: () => Promise<void>
 		leaseKeeper: c.keeper,
 		run: (sql, params) => queued(c, () => direct.run(sql, params)),
 		all: (sql, params) => queued(c, () => direct.all(sql, params)),
+		// rows as arrays (the raw statement readNow uses): a full load builds no object per peer
+		allValues: (sql, params) =>
+			queued(c, async () => prepared(db, sql, true).all(params ?? NO_PARAMS) as SqlValue[][]),
 		readNow(sql, params, urgent) {
 			// not inside (or ahead of) a transaction on this database: it would see uncommitted rows;
 			// and not once this turn's slice of synchronous work is used (the queue lets the loop turn)

@@ -17,13 +17,21 @@ export interface SqlExecutor {
 	run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }>;
 	/** Runs a query and returns every row, integers as `bigint`. */
 	all(sql: string, params?: readonly SqlParam[]): Promise<SqlRow[]>;
+	/**
+	 * Optional: {@link all} with each row as an array of its values in column order (integers as
+	 * `bigint`), for reads of many rows (a full `load()` of a million peers): no object with named
+	 * properties built per row. A driver whose library returns rows as arrays offers it
+	 * (better-sqlite3's `raw(true)`, libsql's); without it the layer reads objects with `all`.
+	 */
+	allValues?(sql: string, params?: readonly SqlParam[]): Promise<SqlValue[][]>;
 }
 
 /**
  * What a SQL backend package supplies to `SqlSessionBackend`: a connection that can run a write
  * transaction, and the {@link Dialect} its statements are written in. Implemented over
  * better-sqlite3 (`@x/session-sqlite`), `@libsql/client` (`@x/session-libsql`) and `pg`
- * (`@x/session-postgres`).
+ * (`@x/session-postgres`). A driver whose library returns rows as arrays also offers
+ * {@link SqlExecutor.allValues}: the full `load()` then reads its peers without an object per row.
  */
 export interface SqlDriver extends SqlExecutor {
 	/** Backend label for errors, e.g. `"sqlite"`. */

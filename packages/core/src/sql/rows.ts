@@ -127,6 +127,25 @@ export function peerFromRow(r: RowReader, row: SqlRow): CachedPeer {
 	return peerOf(r, row.kind, row.id, row.access_hash, row.channel_kind);
 }
 
+/** A peer from its row as values: `kind, id, access_hash, channel_kind`. */
+export function peerFromValues(r: RowReader, v: readonly SqlValue[]): CachedPeer {
+	return peerOf(r, v[0], v[1], v[2], v[3]);
+}
+
+/**
+ * Peers from rows as arrays of values (a driver's `allValues`), each read by `read`, into an
+ * array of the final length: the full load of a million peers.
+ */
+export function peersFromValues(
+	r: RowReader,
+	rows: readonly (readonly SqlValue[])[],
+	read: (r: RowReader, v: readonly SqlValue[]) => CachedPeer = peerFromValues,
+): CachedPeer[] {
+	const peers: CachedPeer[] = new Array(rows.length);
+	for (let i = 0; i < rows.length; i++) peers[i] = read(r, rows[i] as readonly SqlValue[]);
+	return peers;
+}
+
 /** A peer from the values of its columns `kind`, `id`, `access_hash` and `channel_kind`. */
 export function peerOf(
 	r: RowReader,

@@ -4,9 +4,17 @@ import type { Dialect } from "./dialect.js";
 import type { SqlExecutor } from "./driver.js";
 import { insertExtensions, readExtensions } from "./extension-values.js";
 import { settleBatch } from "./peer-batch.js";
-import { peerWithMetaFromRow } from "./peer-meta.js";
+import { peerWithMetaFromRow, peerWithMetaFromValues } from "./peer-meta.js";
 import { mergedBatch } from "./peers.js";
-import { dcFromRow, dcParams, minPeerFromRow, peerFromRow, type RowReader } from "./rows.js";
+import {
+	dcFromRow,
+	dcParams,
+	minPeerFromRow,
+	peerFromRow,
+	peerFromValues,
+	peersFromValues,
+	type RowReader,
+} from "./rows.js";
 import { DATA_TABLES } from "./schema.js";
 import { UPSERT_CHANNEL } from "./state.js";
 
@@ -72,7 +80,7 @@ export async function readSession(
 const SELECT_PEERS =
 	"SELECT kind, id, access_hash, channel_kind FROM xs_peers WHERE session_id = ?";
 const ANY_META = "SELECT 1 AS one FROM xs_peer_meta WHERE session_id = ? LIMIT 1";
-/** Each peer with its metadata in one pass (the columns `peerWithMetaFromRow` reads). */
+/** Each peer with its metadata in one pass (the columns `peerWithMetaFrom…` read, in order). */
 const SELECT_PEERS_WITH_META = `SELECT p.kind, p.id, p.access_hash, p.channel_kind, m.kind AS has_meta,
 		m.phone, m.name, m.updated_at, m.is_min, m.data, m.usernames
 	FROM xs_peers p LEFT JOIN xs_peer_meta m ON m.session_id = p.session_id AND m.kind = p.kind AND m.id = p.id
@@ -80,12 +88,22 @@ const SELECT_PEERS_WITH_META = `SELECT p.kind, p.id, p.access_hash, p.channel_ki
 
 /**
  * Every cached peer of session `id`, each with its metadata: joined in the query when the session
- * has any (no map of string keys to build and search), else the peer rows alone.
+ * has any (no map of string keys to build and search), else the peer rows alone. Rows come as
+ * arrays of values when the driver offers `allValues`: no object per row to build and collect.
  */
 async function readPeers(db: SqlExecutor, id: string, r: RowReader): Promise<CachedPeer[]> {
 	const [withMeta] = await db.all(ANY_META, [id]);
-	if (!withMeta) return (await db.all(SELECT_PEERS, [id])).map((row) => peerFromRow(r, row));
-	return (await db.all(SELECT_PEERS_WITH_META, [id])).map((row) => peerWithMetaFromRow(r, row));
+	const sql = withMeta ? SELECT_PEERS_WITH_META : SELECT_PEERS;
+	if (db.allValues)
+		return peersFromValues(
+			r,
+			await db.allValues(sql, [id]),
+			withMeta ? peerWithMetaFromValues : peerFromValues,
+		);
+	const rows = await db.all(sql, [id]);
+	return withMeta
+		? rows.map((row) => peerWithMetaFromRow(r, row))
+		: rows.map((row) => peerFromRow(r, row));
 }
 
 /** Replaces session `id`'s rows with `s` (normalized), inside the caller's transaction. */
