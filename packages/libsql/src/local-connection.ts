@@ -152,16 +152,16 @@ export function openLocalConnection(path: string, options: LocalFileOptions = {}
 }
 
 /**
- * The lease keeper's statement: at once when no task of the file is running (its timer fires
- * between tasks; a statement of its own, outside any transaction), else queued. Queued behind a
- * closed loop of a thousand sessions' writes, it waited longer than a short lease lives, and
- * leases expired under live holders (measured: 8 of 1000 lost to a rival process with a 1 s
- * lease).
+ * The lease keeper's statement, ahead of the file's queue: between the running task and the next
+ * (a statement of its own, outside any transaction). Queued behind a closed loop of a thousand
+ * sessions' writes, it waited longer than a short lease lives, and leases expired under live
+ * holders (measured: 8 of 1000 lost to a rival process with a 1 s lease).
  */
 function renewal(c: LocalConnection, sql: string, params?: readonly SqlParam[]): Promise<SqlRow[]> {
-	if (fileQueue.running(c.key) || !c.db.open) return queued(c, () => c.direct.all(sql, params));
-	c.snapshot.end();
-	return c.direct.all(sql, params);
+	return fileQueue.runFirst(c.key, () => {
+		c.snapshot.end();
+		return c.direct.all(sql, params);
+	});
 }
 
 /** Runs `task` in the file's queue, after ending the connection's read snapshot. */

@@ -1,13 +1,12 @@
 import { hostname } from "node:os";
 import { type Client, createClient } from "@libsql/client";
 import { SessionBackendError } from "@x/session-core";
-import { createBackupFile, isProcessAlive } from "@x/session-core/node";
+import { createBackupFile, isProcessAlive, lookupSliceUsed } from "@x/session-core/node";
 import type { SqlValue } from "@x/session-core/sql";
 import type { LibsqlDriver } from "./driver.js";
 import { mapError } from "./errors.js";
 import { fileQueue } from "./file-queue.js";
 import { bound, checkpoint, type LocalConnection, queued } from "./local-connection.js";
-import { sliceUsed } from "./time-slice.js";
 
 const BACKEND = "libsql";
 
@@ -56,7 +55,7 @@ export function localDriver(
 			// not inside (or ahead of) a transaction on this file: it would see uncommitted rows;
 			// and not once this turn's slice of synchronous work is used (the queue lets the loop turn)
 			if (fileQueue.busy(key) || (!snapshot.open && db.inTransaction)) return undefined;
-			if (!urgent && sliceUsed()) return undefined;
+			if (!urgent && lookupSliceUsed()) return undefined;
 			const p = statements.get(sql, "get");
 			snapshot.begin();
 			return (p.statement.get(bound(params)) as SqlValue[] | undefined) ?? null;

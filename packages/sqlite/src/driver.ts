@@ -5,11 +5,12 @@ import { CorruptSessionError, SessionBackendError } from "@x/session-core";
 import {
 	checkOwnerOnly,
 	createBackupFile,
+	createDatabaseQueue,
 	isProcessAlive,
+	lookupSliceUsed,
 	sqliteReadOnlySource,
 } from "@x/session-core/node";
 import {
-	keyedQueue,
 	LeaseKeeper,
 	type SqlDriver,
 	type SqlExecutor,
@@ -18,7 +19,6 @@ import {
 	type SqlValue,
 } from "@x/session-core/sql";
 import Database from "better-sqlite3";
-import { lookupSliceUsed, yieldWhenSliceUsed } from "./time-slice.js";
 
 const BACKEND = "sqlite";
 type Db = Database.Database;
@@ -30,57 +30,8 @@ type Statement = Database.Statement;
  * on each other forever; queued, each transaction runs to its end before the next begins.
  * Other processes are handled by SQLite's busy timeout.
  */
-const queue = keyedQueue();
-/** Tasks queued per database and not settled yet: none means a read may run at once. */
-const queuedTasks = new Map<unknown, number>();
+const queue = createDatabaseQueue();
 
-/**
- * Statements that go ahead of every queued task of their database: lease renewals, which must
- * not wait behind a thousand sessions' queued writes (each an fsync) until the leases expired.
- */
-const firstTasks = new Map<unknown, (() => void)[]>();
-
-function enqueue<T>(key: unknown, task: () => Promise<T>): Promise<T> {
-	queuedTasks.set(key, (queuedTasks.get(key) ?? 0) + 1);
-	return queue(key, async () => {
-		try {
-			await yieldWhenSliceUsed(); // between transactions, never inside one
-			runFirstTasks(key);
-			return await task();
-		} finally {
-			const n = (queuedTasks.get(key) ?? 1) - 1;
-			if (n === 0) queuedTasks.delete(key);
-			else queuedTasks.set(key, n);
-			if (n === 0) runFirstTasks(key); // queued during the last task
-		}
-	});
-}
-
-function runFirstTasks(key: unknown): void {
-	const tasks = firstTasks.get(key);
-	if (!tasks) return;
-	firstTasks.delete(key);
-	for (const run of tasks) run();
-}
-
-/**
- * Runs `task` (a statement, synchronous under its promise) between the running task of the
- * database and the next queued one: never inside a transaction, never behind the queue.
- */
-function enqueueFirst<T>(key: unknown, task: () => Promise<T>): Promise<T> {
-	if (!queuedTasks.has(key)) return enqueue(key, task);
-	return new Promise<T>((resolve, reject) => {
-		const tasks = firstTasks.get(key) ?? [];
-		firstTasks.set(key, tasks);
-		tasks.push(() => {
-			try {
-				task().then(resolve, reject);
-			} catch (error) {
-				reject(error);
-			}
-		});
-	});
-}
 const statements = new WeakMap<Db, Map<string, Statement>>();
 const rawStatements = new WeakMap<Db, Map<string, Statement>>();
 
@@ -298,7 +249,7 @@ export function openConnection(target: SqliteDriverTarget): SqliteConnection {
 		// renewals ahead of the file's queue, outside any transaction of the connection
 		keeper: new LeaseKeeper({
 			all: (sql, params) =>
-				enqueueFirst(key, () => {
+				queue.runFirst(key, () => {
 					connection.snapshot.end();
 					return direct.all(sql, params);
 				}),
@@ -321,7 +272,7 @@ export function fileKey(path: string): string {
 
 /** Runs `task` in the connection's file queue, after ending its read snapshot. */
 function queued<T>(c: SqliteConnection, task: () => Promise<T>): Promise<T> {
-	return enqueue(c.key, () => {
+	return queue.run(c.key, () => {
 		c.snapshot.end();
 		return task();
 	});
@@ -374,7 +325,7 @@ export function connectionDriver(c: SqliteConnection, close: () => Promise<void>
 		readNow(sql, params, urgent) {
 			// not inside (or ahead of) a transaction on this database: it would see uncommitted rows;
 			// and not once this turn's slice of synchronous work is used (the queue lets the loop turn)
-			if (queuedTasks.has(key) || (!snapshot.open && db.inTransaction)) return undefined;
+			if (queue.busy(key) || (!snapshot.open && db.inTransaction)) return undefined;
 			if (!urgent && lookupSliceUsed()) return undefined;
 			snapshot.begin();
 			return (prepared(db, sql, true).get(params ?? NO_PARAMS) as SqlValue[] | undefined) ?? null;
