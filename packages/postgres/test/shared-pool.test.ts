@@ -129,6 +129,48 @@ describe.skipIf(!available)("postgres: many sessions in one process", () => {
 		expect((await pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
 	});
 
+	it("one renewal statement per interval keeps every lease of 300 sessions alive, idle or under sustained writes", async () => {
+		const s = schema();
+		const options = { connectionString: PG_URL, schema: s, leaseTtlMs: 3000 };
+		const sessions = await Promise.all(
+			Array.from({ length: 300 }, (_, i) =>
+				PostgresSessionBackend.open({ ...options, sessionId: `r${i}` }),
+			),
+		);
+		// every UPDATE statement on xs_leases counted by the server (a statement-level trigger)
+		await adminQuery(`CREATE TABLE "${s}".renewals (at timestamptz DEFAULT now())`);
+		await adminQuery(`CREATE FUNCTION "${s}".count_renewal() RETURNS trigger LANGUAGE plpgsql AS
+			$$ BEGIN INSERT INTO "${s}".renewals DEFAULT VALUES; RETURN NULL; END $$`);
+		await adminQuery(`CREATE TRIGGER count_renewal AFTER UPDATE ON "${s}".xs_leases
+			FOR EACH STATEMENT EXECUTE FUNCTION "${s}".count_renewal()`);
+		const renewals = async () =>
+			(await adminQuery(`SELECT count(*)::int AS n FROM "${s}".renewals`)).rows[0].n as number;
+		const started = Date.now();
+		await new Promise((r) => setTimeout(r, 4500)); // idle: only the keeper writes the leases
+		const idle = await renewals();
+		const intervals = (Date.now() - started) / 1000; // a third of the 3 s lease
+		expect(idle).toBeGreaterThanOrEqual(2);
+		expect(idle).toBeLessThanOrEqual(Math.ceil(intervals) + 2); // one per interval, not one per session (1 200)
+		// sustained writes for twice the lease: no write refused, no lease run out
+		const until = Date.now() + 6000;
+		let writes = 0;
+		await Promise.all(
+			sessions.map(async (b, i) => {
+				for (let n = 1; Date.now() < until; n++) {
+					await b.applyUpdateState({ type: "primary", pts: n, date: i, seq: n });
+					writes++;
+				}
+			}),
+		);
+		expect(writes).toBeGreaterThan(300);
+		const live = await adminQuery(
+			`SELECT count(*)::int AS n FROM "${s}".xs_leases WHERE expires_at > $1`,
+			[Date.now()],
+		);
+		expect(live.rows[0].n).toBe(300);
+		await Promise.all(sessions.map((b) => b.close()));
+	}, 120_000);
+
 	it("a granular write is one statement on the connection, its lease checked in it; a lost lease is still refused", async () => {
 		const s = schema();
 		const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
