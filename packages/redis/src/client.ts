@@ -85,7 +85,6 @@ export function bounded<T>(
 	op: string,
 	command: () => Promise<T>,
 	sent = false,
-	secrets: readonly string[] = clientSecrets(client),
 ): Promise<T> {
 	let p: Promise<T>;
 	try {
@@ -93,7 +92,7 @@ export function bounded<T>(
 	} catch (e) {
 		p = Promise.reject(e);
 	}
-	return withTimeout(p, timeoutMs, op, probe, secrets, sent);
+	return withTimeout(p, timeoutMs, op, probe, clientSecrets(client), sent);
 }
 
 /**

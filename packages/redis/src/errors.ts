@@ -163,34 +163,6 @@ export function withTimeout<T>(
 	secrets: readonly string[],
 	sent = false,
 ): Promise<T> {
-	return settleWithin(promise, ms, op, probe, secrets, sent, undefined, true) as Promise<T>;
-}
-
-/**
- * {@link withTimeout} for a write whose reply is not needed: resolves with `undefined`, and calls
- * `onSettle` as it settles (so a caller can track it without another promise in the chain).
- */
-export function writeWithin(
-	promise: Promise<unknown>,
-	ms: number,
-	op: string,
-	probe: ConnectionProbe,
-	secrets: readonly string[],
-	onSettle: () => void,
-): Promise<void> {
-	return settleWithin(promise, ms, op, probe, secrets, true, onSettle, false) as Promise<void>;
-}
-
-function settleWithin(
-	promise: Promise<unknown>,
-	ms: number,
-	op: string,
-	probe: ConnectionProbe,
-	secrets: readonly string[],
-	sent: boolean,
-	onSettle: (() => void) | undefined,
-	keepValue: boolean,
-): Promise<unknown> {
 	const mapped = (e: unknown) => {
 		const error = toSessionError(e, op, secrets);
 		// "Connection is closed", MaxRetriesPerRequestError, a MULTI aborted by the close…
@@ -198,35 +170,31 @@ function settleWithin(
 			return outcomeUnknown(op, `the connection was lost before the answer (${probe.status()})`);
 		return error;
 	};
-	const bound = ms > 0 && Number.isFinite(ms);
-	return new Promise<unknown>((resolve, reject) => {
-		const timer = bound
-			? setTimeout(() => {
-					onSettle?.();
-					const status = probe.status();
-					if (sent) {
-						reject(outcomeUnknown(op, `no answer within ${ms} ms (client status ${status})`));
-					} else if (status !== "ready" && status !== "connect") {
-						reject(notConnected(op, ms, probe, secrets, false));
-					} else {
-						reject(
-							new SessionConnectionError(
-								`${op}: no answer within ${ms} ms (commandTimeout); the outcome of the command is unknown`,
-								{ backend: BACKEND, code: "TIMEOUT" },
-							),
-						);
-					}
-				}, ms)
-			: undefined;
+	if (!(ms > 0) || !Number.isFinite(ms))
+		return promise.catch((e: unknown) => Promise.reject(mapped(e)));
+	return new Promise<T>((resolve, reject) => {
+		const timer = setTimeout(() => {
+			const status = probe.status();
+			if (sent) {
+				reject(outcomeUnknown(op, `no answer within ${ms} ms (client status ${status})`));
+			} else if (status !== "ready" && status !== "connect") {
+				reject(notConnected(op, ms, probe, secrets, false));
+			} else {
+				reject(
+					new SessionConnectionError(
+						`${op}: no answer within ${ms} ms (commandTimeout); the outcome of the command is unknown`,
+						{ backend: BACKEND, code: "TIMEOUT" },
+					),
+				);
+			}
+		}, ms);
 		promise.then(
 			(v) => {
-				if (timer) clearTimeout(timer);
-				onSettle?.();
-				resolve(keepValue ? v : undefined);
+				clearTimeout(timer);
+				resolve(v);
 			},
 			(e: unknown) => {
-				if (timer) clearTimeout(timer);
-				onSettle?.();
+				clearTimeout(timer);
 				reject(mapped(e));
 			},
 		);

@@ -13,19 +13,10 @@ import {
 	durabilityAllowance,
 	type WaitForReplicas,
 } from "./durability.js";
-import {
-	outcomeUnknown,
-	RedisDurabilityError,
-	toSessionError,
-	wasRefused,
-	writeWithin,
-} from "./errors.js";
+import { outcomeUnknown, RedisDurabilityError, toSessionError, wasRefused } from "./errors.js";
 import { BACKEND } from "./keys.js";
 import type { ScriptCommands } from "./scripts.js";
-import { batchThisTick } from "./tick-batch.js";
 import { runWritePipeline } from "./write-pipeline.js";
-
-const nothing = (): void => undefined;
 
 /** The client with the scripts defined as commands. */
 export type Scripted = ScriptCommands<Promise<unknown>>;
@@ -44,8 +35,6 @@ export class CommandRunner {
 	#durability: Durability;
 	readonly #checkWritable: (op: string) => void;
 	readonly #inFlight = new Set<Promise<unknown>>();
-	/** The client's passwords, kept out of error messages (its options do not change). */
-	readonly #secrets: readonly string[];
 	#closed = false;
 
 	constructor(
@@ -60,7 +49,6 @@ export class CommandRunner {
 		this.#timeout = timeoutMs;
 		this.#durability = durability;
 		this.#checkWritable = checkWritable;
-		this.#secrets = clientSecrets(client);
 	}
 
 	/** The durability waits in force. */
@@ -115,15 +103,12 @@ export class CommandRunner {
 	#send<T>(op: string, command: () => Promise<T>, extraMs: number, write: boolean): Promise<T> {
 		const ms = this.#timeout > 0 ? this.#timeout + extraMs : 0;
 		const client = this.#client;
-		const secrets = this.#secrets;
-		if (client.status === "ready") {
-			batchThisTick(client);
-			return bounded(client, this.#watch, ms, op, command, write, secrets);
-		}
+		if (client.status === "ready") return bounded(client, this.#watch, ms, op, command, write);
 		const started = Date.now();
+		const secrets = clientSecrets(client);
 		return whenReady(client, this.#watch, secrets, ms, op, write).then(() => {
 			const left = ms > 0 ? Math.max(1, ms - (Date.now() - started)) : 0;
-			return bounded(client, this.#watch, left, op, command, write, secrets);
+			return bounded(client, this.#watch, left, op, command, write);
 		});
 	}
 
@@ -148,30 +133,12 @@ export class CommandRunner {
 			return this.write(op, (p) => send(p as unknown as Scripted), 0);
 		try {
 			this.#checkWritable(op);
-			this.checkOpen();
 		} catch (e) {
 			return Promise.reject(e);
 		}
-		const client = this.#client;
-		if (client.status !== "ready")
-			return this.track(() =>
-				this.sendWrite(op, () => send(client as unknown as Scripted)).then(nothing),
-			);
-		// the hot path of granular writes, as sendWrite + track would do it, with fewer promises:
-		// bounded by the timeout, errors mapped, tracked until it settles
-		batchThisTick(client);
-		let reply: Promise<unknown>;
-		try {
-			reply = send(client as unknown as Scripted);
-		} catch (e) {
-			reply = Promise.reject(e);
-		}
-		const inFlight = this.#inFlight;
-		const write = writeWithin(reply, this.#timeout, op, this.#watch, this.#secrets, () =>
-			inFlight.delete(write),
-		);
-		inFlight.add(write);
-		return write;
+		return this.track(async () => {
+			await this.sendWrite(op, () => send(this.#client as unknown as Scripted));
+		});
 	}
 
 	/**

@@ -108,50 +108,6 @@ describe.skipIf(!available)("many sessions in one process", () => {
 		}
 	}, 120_000);
 
-	it("writes of many sessions in one tick go out in one socket write, in call order: a load sent after a write in the same tick sees it", async () => {
-		const client = new Redis(url);
-		try {
-			const prefix = randomPrefix();
-			const stores = await openMany(200, (i) => ({ client, prefix, sessionId: `tick-${i}` }));
-			const socket = (client as unknown as { stream: { _writev: unknown; _write: unknown } })
-				.stream;
-			const writes = { writev: 0, write: 0 };
-			const writev = socket._writev as (...a: unknown[]) => unknown;
-			const write = socket._write as (...a: unknown[]) => unknown;
-			socket._writev = function (this: unknown, ...a: unknown[]) {
-				writes.writev++;
-				return writev.apply(this, a);
-			};
-			socket._write = function (this: unknown, ...a: unknown[]) {
-				writes.write++;
-				return write.apply(this, a);
-			};
-			// all in one tick: each session's write, then its load (a MULTI), then a second write
-			const loads = stores.map((s, i) => {
-				void s.applyUpdateState({ type: "primary", pts: i + 1, date: 1, seq: 1 });
-				const seen = s.load({ peers: false });
-				void s.applyUpdateState({ type: "secondary", qts: i + 1 });
-				return seen;
-			});
-			const seen = await Promise.all(loads);
-			await Promise.all(stores.map((s) => s.flush()));
-			socket._writev = writev;
-			socket._write = write;
-			expect(writes).toEqual({ writev: 1, write: 0 });
-			expect(seen.map((l) => l?.updatesState.pts)).toEqual(stores.map((_, i) => i + 1));
-			// the load went out before the write after it
-			expect(seen.map((l) => l?.updatesState.qts)).toEqual(stores.map(() => 0));
-			const after = await Promise.all(stores.map((s) => s.load({ peers: false })));
-			expect(after.map((l) => l?.updatesState.qts)).toEqual(stores.map((_, i) => i + 1));
-			// the socket is left as it was, and later commands go out at once
-			expect((client.stream as unknown as { writableCorked: number }).writableCorked).toBe(0);
-			expect(await client.ping()).toBe("PONG");
-			await Promise.all(stores.map((s) => s.close()));
-		} finally {
-			client.disconnect();
-		}
-	}, 60_000);
-
 	it("1000 sessions opened with the same url share one connection, closed with the last session", async () => {
 		const prefix = randomPrefix();
 		const name = `xs-many-${prefix}`;
